@@ -1,0 +1,13 @@
+//! The rules of Liaison, shared by the desk and the office.
+//!
+//! This crate is pure: it does no I/O, runs no async code and never reads the clock; callers pass
+//! the time in. Everything both sides must agree on lives here, so it is computed once.
+
+pub mod column;
+pub mod item;
+pub mod org;
+pub mod wire;
+
+pub use column::{ColumnView, DutyRule, FeedMethod, GapUnit, Period};
+pub use item::{IllegalTransition, ItemEvent, ItemState};
+pub use org::{DepartmentView, Role, SeatView};

@@ -1,0 +1,198 @@
+//! The desk<->office protocol under `/api/v1`: request and answer bodies, and the error body.
+//!
+//! JSON, snake_case. With the `openapi` feature each type also describes itself for the office's
+//! generated OpenAPI document.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{DepartmentView, ItemState, SeatView};
+
+/// Header carrying the client-generated idempotency key of a send.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInResponse {
+    /// Opaque bearer token; the office keeps only its hash.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub seat: SeatView,
+}
+
+/// One version of an item, sent by an officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubmitItemRequest {
+    /// The desk's identifier of the draft; all versions of one item share it.
+    pub draft_key: String,
+    /// 1 for the first submission, one more for each revision.
+    pub version: u32,
+    pub column_id: i64,
+    pub title: String,
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubmitItemResponse {
+    pub id: i64,
+    /// The office's receipt number (收件号), e.g. `LS-20261127-000042`.
+    pub receipt: String,
+    pub delivered_at: DateTime<Utc>,
+}
+
+/// An item as listed in the editors' inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboxItem {
+    pub id: i64,
+    pub receipt: String,
+    pub department: DepartmentView,
+    pub column_id: i64,
+    pub column_name: String,
+    /// The person who held the sending seat when the item was sent.
+    pub holder_name: String,
+    pub seat_login: String,
+    pub title: String,
+    pub version: u32,
+    pub state: ItemState,
+    pub delivered_at: DateTime<Utc>,
+}
+
+/// An item with its content and review outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemDetail {
+    pub id: i64,
+    pub receipt: String,
+    pub draft_key: String,
+    pub version: u32,
+    pub department_id: i64,
+    pub column_id: i64,
+    pub holder_name: String,
+    pub title: String,
+    pub body_html: String,
+    pub state: ItemState,
+    pub delivered_at: DateTime<Utc>,
+    pub published_url: Option<String>,
+    pub review_comment: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AcceptRequest {
+    /// Where the item was published on the portal.
+    pub published_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReturnRequest {
+    /// What the officer must change.
+    pub comment: String,
+}
+
+/// Something that happened at the office that a desk must learn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// An editor accepted, returned or rejected an item.
+    ItemReviewed {
+        item_id: i64,
+        draft_key: String,
+        version: u32,
+        receipt: String,
+        state: ItemState,
+        published_url: Option<String>,
+        review_comment: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Change {
+    /// Position in the office's change log; strictly increasing.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub kind: ChangeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesResponse {
+    pub changes: Vec<Change>,
+    /// The cursor to ask with next time (`since=`).
+    pub next: i64,
+}
+
+/// Stable error codes; clients branch on these, never on the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    WrongCredentials,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    Conflict,
+    Validation,
+    PayloadTooLarge,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// For people reading logs; clients show their own text for `code`.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_is_flat_and_tagged() {
+        let change = Change {
+            seq: 7,
+            at: DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            kind: ChangeKind::ItemReviewed {
+                item_id: 3,
+                draft_key: "k".into(),
+                version: 1,
+                receipt: "LS-1".into(),
+                state: ItemState::Returned,
+                published_url: None,
+                review_comment: Some("请补充发布机关".into()),
+            },
+        };
+        let v = serde_json::to_value(&change).unwrap();
+        assert_eq!(v["kind"], "item_reviewed");
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["state"], "returned");
+        let back: Change = serde_json::from_value(v).unwrap();
+        assert_eq!(back, change);
+    }
+
+    #[test]
+    fn error_codes_are_snake_case() {
+        let v = serde_json::to_value(ErrorCode::IdempotencyKeyReused).unwrap();
+        assert_eq!(v, "idempotency_key_reused");
+    }
+}

@@ -1,0 +1,154 @@
+//! The HTTP API under `/api/v1`: routing, the caller's identity, and the OpenAPI document.
+
+mod error;
+mod items;
+mod openapi;
+mod sessions;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Duration;
+use liaison_domain::wire::ErrorCode;
+use liaison_domain::{Role, SeatView};
+use tokio::sync::watch;
+
+pub use error::ApiFailure;
+
+use crate::auth;
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// Largest item body accepted, inline images included.
+pub const MAX_ITEM_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub session_ttl: Duration,
+    /// Bumped after every write to the change log, to wake long polls.
+    pub changes: Arc<watch::Sender<u64>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        AppState {
+            store,
+            clock,
+            session_ttl: Duration::hours(12),
+            changes: Arc::new(watch::channel(0).0),
+        }
+    }
+
+    /// Runs a store call off the async threads.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiFailure>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store) -> Result<T, ApiFailure> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(store.as_ref()))
+            .await
+            .map_err(|e| ApiFailure::internal(format!("worker failed: {e}")))?
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/sessions", post(sessions::sign_in))
+        .route(
+            "/sessions/current",
+            get(sessions::who_am_i).delete(sessions::sign_out),
+        )
+        .route("/columns", get(items::columns))
+        .route(
+            "/items",
+            get(items::my_items)
+                .post(items::submit)
+                .layer(DefaultBodyLimit::max(MAX_ITEM_BYTES)),
+        )
+        .route("/items/{id}", get(items::item))
+        .route("/items/{id}/accept", post(items::accept))
+        .route("/items/{id}/return", post(items::return_item))
+        .route("/inbox", get(items::inbox))
+        .route("/changes", get(items::changes))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async { ApiFailure::not_found("route") });
+    Router::new().nest("/api/v1", api).with_state(state)
+}
+
+/// The signed-in seat making the request.
+pub struct Caller(pub SeatView);
+
+impl Caller {
+    pub fn require_office(&self) -> Result<(), ApiFailure> {
+        if self.0.role.is_office() {
+            Ok(())
+        } else {
+            Err(ApiFailure::forbidden(
+                "only the editorial office may do this",
+            ))
+        }
+    }
+
+    pub fn require_role(&self, role: Role) -> Result<(), ApiFailure> {
+        if self.0.role == role {
+            Ok(())
+        } else {
+            Err(ApiFailure::forbidden(format!(
+                "only a seat with the role {} may do this",
+                role.as_str()
+            )))
+        }
+    }
+
+    /// Department seats reach only their own department; office seats reach all.
+    pub fn require_department(&self, department_id: i64) -> Result<(), ApiFailure> {
+        if self.0.role.is_office() || self.0.department.id == department_id {
+            Ok(())
+        } else {
+            Err(ApiFailure::forbidden("this belongs to another department"))
+        }
+    }
+}
+
+/// The bearer token of the request, if any.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
+        let hash =
+            auth::token_hash(bearer(&parts.headers).ok_or_else(ApiFailure::unauthenticated)?);
+        let now = state.clock.now();
+        let seat = state
+            .blocking(move |s| Ok(s.session_seat(&hash, now)?))
+            .await?;
+        seat.map(Caller).ok_or_else(ApiFailure::unauthenticated)
+    }
+}
+
+/// `Json` whose rejections are answered in the API's error format.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiFailure))]
+pub struct ApiJson<T>(pub T);
+
+pub fn bad_request(message: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+}
+
+pub type ApiResult<T> = Result<Json<T>, ApiFailure>;

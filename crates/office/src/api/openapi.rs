@@ -1,0 +1,36 @@
+//! The OpenAPI document, generated from the handlers' annotations and the wire types.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{items, sessions};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Liaison office API", description = "Desks send items; editors review them."),
+    paths(
+        sessions::sign_in, sessions::who_am_i, sessions::sign_out,
+        items::columns, items::submit, items::my_items, items::item, items::inbox,
+        items::accept, items::return_item, items::changes,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,82 @@
+//! Signing in and out.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use liaison_domain::SeatView;
+use liaison_domain::wire::{ApiError, ErrorCode, SignInRequest, SignInResponse};
+
+use super::{ApiFailure, ApiJson, ApiResult, AppState, Caller};
+use crate::auth;
+
+/// Sign in with a seat's login and password.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = SignInRequest,
+    responses((status = 201, body = SignInResponse), (status = 401, body = ApiError)))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> Result<(StatusCode, Json<SignInResponse>), ApiFailure> {
+    let now = state.clock.now();
+    let expires_at = now + state.session_ttl;
+    let token = auth::new_token();
+    let token_hash = auth::token_hash(&token);
+    let seat = state
+        .blocking(move |s| {
+            let Some(creds) = s.seat_credentials(&req.login)? else {
+                // Spend the time a real check would, so a wrong login looks like a wrong password.
+                auth::verify_password(&req.password, DUMMY_HASH);
+                return Ok(None);
+            };
+            if !auth::verify_password(&req.password, &creds.password_hash) {
+                return Ok(None);
+            }
+            s.create_session(creds.seat.id, &token_hash, now, expires_at)?;
+            Ok(Some(creds.seat))
+        })
+        .await?;
+    let seat = seat.ok_or_else(|| {
+        ApiFailure::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::WrongCredentials,
+            "wrong login or password",
+        )
+    })?;
+    tracing::info!(seat = %seat.login, "signed in");
+    Ok((
+        StatusCode::CREATED,
+        Json(SignInResponse {
+            token,
+            expires_at,
+            seat,
+        }),
+    ))
+}
+
+/// A valid argon2id hash of a password nobody has, for constant-effort failures.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9LqDrtAe8Rg2ZK9t8y7LQbC8qTjBn+YzqHtT0mmUWkQ";
+
+/// The signed-in seat.
+#[utoipa::path(get, path = "/api/v1/sessions/current",
+    responses((status = 200, body = SeatView), (status = 401, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn who_am_i(caller: Caller) -> ApiResult<SeatView> {
+    Ok(Json(caller.0))
+}
+
+/// Sign out: the session's token stops working at once.
+#[utoipa::path(delete, path = "/api/v1/sessions/current",
+    responses((status = 204), (status = 401, body = ApiError)), security(("bearer" = [])))]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiFailure> {
+    let hash = super::bearer(&headers)
+        .map(auth::token_hash)
+        .ok_or_else(ApiFailure::unauthenticated)?;
+    state
+        .blocking(move |s| Ok(s.delete_session(&hash)?))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

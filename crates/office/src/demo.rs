@@ -1,0 +1,307 @@
+//! The demo city: departments, seats, columns with real duty rules, and some accepted history,
+//! so that `make run` shows a living office. Passwords are random per data folder and written to
+//! `demo-seats.json` beside the database.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use liaison_domain::wire::SubmitItemRequest;
+use liaison_domain::{DutyRule, FeedMethod, GapUnit, Period, Role, SeatView};
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::store::{NewItem, Review, Store, StoreError, SubmitOutcome, payload_digest};
+
+/// One line of `demo-seats.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoSeat {
+    pub login: String,
+    pub password: String,
+    pub role: Role,
+    pub department: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hash(#[from] auth::HashError),
+    #[error("could not write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+struct Dept {
+    code: &'static str,
+    name: &'static str,
+    officer: &'static str,
+    responsible: &'static str,
+    columns: &'static [(&'static str, &'static str, FeedMethod, DutyRule)],
+}
+
+const NEWS: DutyRule = DutyRule::NEWS;
+const WEEKLY: DutyRule = DutyRule::HOME_PAGE;
+const MONTHLY: DutyRule = DutyRule::MONTHLY;
+const NOTICES: DutyRule = DutyRule::NOTICES;
+const YEARLY: DutyRule = DutyRule::PERSONNEL;
+const FOUR_A_MONTH: DutyRule = DutyRule::MinCount {
+    count: 4,
+    period: Period::Month,
+};
+const TWO_WEEKS: DutyRule = DutyRule::MaxGap {
+    amount: 2,
+    unit: GapUnit::Weeks,
+};
+use FeedMethod::{CoEditing, Link, Scraping, Submission};
+
+const CITY: &[Dept] = &[
+    Dept {
+        code: "jyj",
+        name: "市教育局",
+        officer: "王晓燕",
+        responsible: "李建国",
+        columns: &[
+            ("教育动态", "部门动态/教育动态", Submission, NEWS),
+            ("通知公告", "政务公开/通知公告", Submission, NOTICES),
+            ("政策文件", "政务公开/政策文件", Submission, NOTICES),
+            ("招生考试", "公共服务/招生考试", CoEditing, FOUR_A_MONTH),
+            ("人事信息", "政务公开/人事信息", Submission, YEARLY),
+        ],
+    },
+    Dept {
+        code: "wjw",
+        name: "市卫生健康委",
+        officer: "陈静",
+        responsible: "张卫东",
+        columns: &[
+            ("卫健要闻", "部门动态/卫健要闻", Submission, NEWS),
+            ("通知公告", "政务公开/通知公告", Submission, NOTICES),
+            ("疾病防控", "公共服务/疾病防控", CoEditing, WEEKLY),
+            ("医疗机构查询", "公共服务/医疗机构查询", Link, YEARLY),
+        ],
+    },
+    Dept {
+        code: "jtj",
+        name: "市交通运输局",
+        officer: "刘洋",
+        responsible: "赵志刚",
+        columns: &[
+            ("交通动态", "部门动态/交通动态", Submission, NEWS),
+            ("出行提示", "首页/出行提示", Submission, WEEKLY),
+            ("政策文件", "政务公开/政策文件", Submission, NOTICES),
+            ("规划计划", "政务公开/规划计划", Submission, YEARLY),
+        ],
+    },
+    Dept {
+        code: "rsj",
+        name: "市人力资源和社会保障局",
+        officer: "周敏",
+        responsible: "吴海涛",
+        columns: &[
+            ("人社动态", "部门动态/人社动态", Submission, NEWS),
+            ("招聘信息", "公共服务/招聘信息", Submission, FOUR_A_MONTH),
+            ("人事信息", "政务公开/人事信息", Submission, YEARLY),
+            ("社保政策", "政务公开/政策文件", Scraping, NOTICES),
+        ],
+    },
+    Dept {
+        code: "sthjj",
+        name: "市生态环境局",
+        officer: "孙丽",
+        responsible: "郑国强",
+        columns: &[
+            ("环保动态", "部门动态/环保动态", Submission, NEWS),
+            ("环境质量", "首页/环境质量", Scraping, WEEKLY),
+            ("通知公告", "政务公开/通知公告", Submission, NOTICES),
+        ],
+    },
+    Dept {
+        code: "zjj",
+        name: "市住房和城乡建设局",
+        officer: "黄磊",
+        responsible: "何文斌",
+        columns: &[
+            ("住建动态", "部门动态/住建动态", Submission, NEWS),
+            ("通知公告", "政务公开/通知公告", Submission, NOTICES),
+            ("政策文件", "政务公开/政策文件", Submission, NOTICES),
+            ("保障性住房", "公共服务/保障性住房", CoEditing, MONTHLY),
+            ("规划计划", "政务公开/规划计划", Submission, YEARLY),
+            ("行政许可公示", "政务公开/行政许可", Link, TWO_WEEKS),
+        ],
+    },
+    Dept {
+        code: "scjgj",
+        name: "市市场监督管理局",
+        officer: "林芳",
+        responsible: "马骏",
+        columns: &[
+            ("市场监管动态", "部门动态/市场监管动态", Submission, NEWS),
+            ("抽查结果公示", "政务公开/双随机抽查", Submission, MONTHLY),
+            ("消费提示", "首页/消费提示", Submission, WEEKLY),
+            ("通知公告", "政务公开/通知公告", Submission, NOTICES),
+        ],
+    },
+    Dept {
+        code: "yjj",
+        name: "市应急管理局",
+        officer: "高峰",
+        responsible: "罗小红",
+        columns: &[
+            ("应急动态", "部门动态/应急动态", Submission, NEWS),
+            ("预警信息", "首页/预警信息", Submission, WEEKLY),
+            ("政策文件", "政务公开/政策文件", Submission, NOTICES),
+        ],
+    },
+    Dept {
+        code: "czj",
+        name: "市财政局",
+        officer: "徐娜",
+        responsible: "梁振华",
+        columns: &[
+            ("财政动态", "部门动态/财政动态", Submission, NEWS),
+            ("预决算公开", "政务公开/预决算", Submission, YEARLY),
+            ("政策文件", "政务公开/政策文件", Submission, NOTICES),
+            ("政府采购", "政务公开/政府采购", Scraping, TWO_WEEKS),
+        ],
+    },
+];
+
+/// Published items of the past weeks, so the duty board has something to count from.
+const HISTORY_TITLES: &[&str] = &[
+    "关于做好2026年冬季安全生产工作的通知",
+    "我市召开第四季度重点工作推进会",
+    "市政府新闻办举行专题新闻发布会",
+    "关于公布第二批行政许可事项清单的公告",
+    "2026年度部门整体支出绩效自评报告",
+];
+
+/// Seeds an empty office. Returns every demo seat with its password.
+pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, DemoError> {
+    let mut seats = Vec::new();
+    let mut add_seat = |login: String,
+                        role: Role,
+                        dept: Option<(i64, &str)>,
+                        holder: &str|
+     -> Result<i64, DemoError> {
+        let password = auth::demo_password();
+        let id = store.create_seat(
+            &login,
+            role,
+            dept.map(|d| d.0),
+            holder,
+            &auth::hash_password(&password)?,
+        )?;
+        seats.push(DemoSeat {
+            login,
+            password,
+            role,
+            department: dept.map_or("门户网站编辑部", |d| d.1).to_owned(),
+        });
+        Ok(id)
+    };
+    let editor = add_seat("bjb.editor".into(), Role::Editor, None, "钱晓东")?;
+    add_seat("bjb.admin".into(), Role::Admin, None, "冯雪梅")?;
+
+    for (n, dept) in CITY.iter().enumerate() {
+        let dept_id = store.create_department(dept.name)?;
+        let officer_id = add_seat(
+            format!("{}.officer", dept.code),
+            Role::Officer,
+            Some((dept_id, dept.name)),
+            dept.officer,
+        )?;
+        add_seat(
+            format!("{}.responsible", dept.code),
+            Role::Responsible,
+            Some((dept_id, dept.name)),
+            dept.responsible,
+        )?;
+        let officer = SeatView {
+            id: officer_id,
+            login: format!("{}.officer", dept.code),
+            role: Role::Officer,
+            department: liaison_domain::DepartmentView {
+                id: dept_id,
+                name: dept.name.to_owned(),
+            },
+            holder_name: dept.officer.to_owned(),
+        };
+        for (c, (name, path, feed, duty)) in dept.columns.iter().enumerate() {
+            let column_id = store.create_column(dept_id, name, path, *feed, *duty)?;
+            if feed.accepts_items() && (n + c) % 2 == 0 {
+                let days_ago = 1 + ((n * 7 + c * 5) % 40) as i64;
+                publish_history(
+                    store,
+                    &officer,
+                    editor,
+                    column_id,
+                    name,
+                    n + c,
+                    now - Duration::days(days_ago),
+                )?;
+            }
+        }
+    }
+    Ok(seats)
+}
+
+fn publish_history(
+    store: &dyn Store,
+    officer: &SeatView,
+    editor: i64,
+    column_id: i64,
+    column_name: &str,
+    n: usize,
+    at: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    let title = HISTORY_TITLES[n % HISTORY_TITLES.len()];
+    let request = SubmitItemRequest {
+        draft_key: format!("demo-history-{}-{column_id}", officer.id),
+        version: 1,
+        column_id,
+        title: title.to_owned(),
+        body_html: format!(
+            "<h2>{title}</h2><p>（{column_name}栏目示例稿件，由演示数据生成。）</p>"
+        ),
+    };
+    let key = format!("demo-history-{column_id}");
+    let outcome = store.submit_item(NewItem {
+        seat: officer,
+        idempotency_key: &key,
+        payload_sha256: &payload_digest(&request),
+        request: &request,
+        now: at,
+    })?;
+    if let SubmitOutcome::Created(r) = outcome {
+        let url = format!(
+            "https://portal.demo-city.example/{}/{}.html",
+            officer.department.id, r.id
+        );
+        store.review_item(
+            r.id,
+            &Review::Accept { published_url: url },
+            editor,
+            at + Duration::hours(3),
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `demo-seats.json` (mode 0600 on Unix: it holds passwords).
+pub fn write_seats_file(path: &Path, seats: &[DemoSeat]) -> Result<(), DemoError> {
+    let write_err = |source| DemoError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let json = serde_json::to_vec_pretty(seats).map_err(|e| write_err(std::io::Error::other(e)))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(write_err)?;
+    std::io::Write::write_all(&mut file, &json).map_err(write_err)?;
+    file.sync_all().map_err(write_err)
+}

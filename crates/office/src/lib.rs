@@ -1,0 +1,51 @@
+//! The editorial office: the HTTP API desks talk to, over a [`store::Store`].
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+pub use api::{AppState, router};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use store::{SqliteStore, Store};
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Opens the office's database in `data_dir` (created if missing).
+pub fn open_store(data_dir: &Path) -> Result<Arc<SqliteStore>, OpenStoreError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| OpenStoreError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    Ok(Arc::new(SqliteStore::open(&data_dir.join("office.db"))?))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenStoreError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Open(#[from] liaison_sqlite::OpenError),
+}

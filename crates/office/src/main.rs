@@ -1,0 +1,94 @@
+//! `liaison-office`: serve the editorial office.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use liaison_office::{AppState, Clock, Store, SystemClock, demo};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "liaison-office",
+    version,
+    about = "Liaison editorial office server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Folder holding office.db (created if missing).
+        #[arg(long)]
+        data: PathBuf,
+        /// Address to listen on, e.g. 127.0.0.1:8480 (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8480")]
+        listen: SocketAddr,
+        /// Seed a demo city into an empty data folder and write demo-seats.json. Loopback only.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { data, listen, demo } => serve(data, listen, demo).await,
+    }
+}
+
+async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Result<()> {
+    if demo_mode && !listen.ip().is_loopback() {
+        bail!(
+            "--demo serves well-known demo seats and listens only on loopback (127.0.0.1 or ::1), not {listen}"
+        );
+    }
+    let store = liaison_office::open_store(&data)
+        .with_context(|| format!("opening the office data in {}", data.display()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if demo_mode {
+        let seats_file = data.join("demo-seats.json");
+        if store.is_empty()? {
+            let seats = demo::seed(store.as_ref(), clock.now()).context("seeding the demo city")?;
+            demo::write_seats_file(&seats_file, &seats)?;
+            tracing::info!(seats = seats.len(), file = %seats_file.display(), "demo city seeded");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    // A line scripts and tests wait for.
+    println!("liaison-office listening on http://{addr}");
+    let state = AppState::new(store as Arc<dyn Store>, clock);
+    liaison_office::serve(listener, state, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,150 @@
+//! The office's storage, behind one narrow interface.
+//!
+//! Handlers see only [`Store`]. The SQLite implementation serves a city from one process; a
+//! PostgreSQL implementation slots in behind the same trait. Every method is one transaction, and
+//! the rules that must hold inside it (the item state machine, idempotency) are applied there.
+//! Methods are blocking; handlers call them through `spawn_blocking`.
+
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+use liaison_domain::wire::{Change, InboxItem, ItemDetail, SubmitItemRequest, SubmitItemResponse};
+use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    IllegalTransition(#[from] IllegalTransition),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// A seat with what only sign-in may see.
+#[derive(Debug, Clone)]
+pub struct SeatCredentials {
+    pub seat: SeatView,
+    pub password_hash: String,
+}
+
+/// A send as it reaches the store: who sent it, under which key, and what.
+#[derive(Debug, Clone)]
+pub struct NewItem<'a> {
+    pub seat: &'a SeatView,
+    pub idempotency_key: &'a str,
+    pub payload_sha256: &'a str,
+    pub request: &'a SubmitItemRequest,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Stored now.
+    Created(SubmitItemResponse),
+    /// The key was seen before with the same payload: the first answer, nothing stored.
+    Replayed(SubmitItemResponse),
+    /// The key was seen before with another payload.
+    KeyReused,
+}
+
+/// An editor's decision on a delivered item.
+#[derive(Debug, Clone)]
+pub enum Review {
+    Accept { published_url: String },
+    Return { comment: String },
+}
+
+/// Which items an inbox lists.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub state: Option<liaison_domain::ItemState>,
+    pub department_id: Option<i64>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+pub trait Store: Send + Sync + 'static {
+    // Organisation (used by the demo seeding and, later, the admin).
+    fn create_department(&self, name: &str) -> Result<i64, StoreError>;
+    fn create_seat(
+        &self,
+        login: &str,
+        role: Role,
+        department_id: Option<i64>,
+        holder_name: &str,
+        password_hash: &str,
+    ) -> Result<i64, StoreError>;
+    fn create_column(
+        &self,
+        department_id: i64,
+        name: &str,
+        path: &str,
+        feed: FeedMethod,
+        duty: DutyRule,
+    ) -> Result<i64, StoreError>;
+    fn is_empty(&self) -> Result<bool, StoreError>;
+
+    // Sessions.
+    fn seat_credentials(&self, login: &str) -> Result<Option<SeatCredentials>, StoreError>;
+    fn create_session(
+        &self,
+        seat_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The seat behind a live session, or `None` if the token is unknown or expired.
+    fn session_seat(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SeatView>, StoreError>;
+    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // Columns.
+    fn columns_of_department(&self, department_id: i64) -> Result<Vec<ColumnView>, StoreError>;
+    fn column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;
+
+    // Items.
+    /// Stores a submission exactly once per (seat, idempotency key).
+    fn submit_item(&self, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError>;
+    fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError>;
+    fn items_of_department(&self, department_id: i64) -> Result<Vec<ItemDetail>, StoreError>;
+    fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError>;
+    /// Applies a review through the item state machine and appends the change for the desk.
+    fn review_item(
+        &self,
+        id: i64,
+        review: &Review,
+        reviewer_seat_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<ItemDetail, StoreError>;
+
+    // Change log.
+    /// Changes after `since`, for one department or (None) for all.
+    fn changes_since(
+        &self,
+        department_id: Option<i64>,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError>;
+}
+
+/// The digest an idempotency key is bound to: SHA-256 of the request's canonical JSON.
+pub fn payload_digest(request: &SubmitItemRequest) -> String {
+    use sha2::{Digest, Sha256};
+    // Serialising a plain struct of strings and numbers cannot fail.
+    let bytes = serde_json::to_vec(request).unwrap_or_default();
+    hex::encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,478 @@
+//! [`Store`] on one SQLite file (WAL). One connection behind a mutex: a city's load is a few
+//! writes a second, and every method is one short transaction.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use liaison_domain::wire::{Change, ChangeKind, InboxItem, ItemDetail, SubmitItemResponse};
+use liaison_domain::{
+    ColumnView, DepartmentView, DutyRule, FeedMethod, ItemEvent, ItemState, Role, SeatView,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{InboxFilter, NewItem, Review, SeatCredentials, Store, StoreError, SubmitOutcome};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens or creates `office.db` at `path`, migrating it to this binary's schema.
+    pub fn open(path: &Path) -> Result<Self, liaison_sqlite::OpenError> {
+        let mut conn = liaison_sqlite::open(path)?;
+        liaison_sqlite::migrate(&mut conn, MIGRATIONS)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half transaction behind (SQLite rolls
+        // back), so a poisoned lock is safe to keep using.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+fn bad_value(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} {value:?}").into(),
+    )
+}
+
+fn parse_state(s: &str) -> rusqlite::Result<ItemState> {
+    ItemState::parse(s).ok_or_else(|| bad_value("item state", s))
+}
+
+/// Receipt numbers read in Beijing time, which is when the office works.
+fn receipt_for(id: i64, at: DateTime<Utc>) -> String {
+    let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    format!("LS-{}-{id:06}", at.with_timezone(&beijing).format("%Y%m%d"))
+}
+
+const SEAT_SELECT: &str =
+    "SELECT s.id, s.login, s.role, s.holder_name, d.id, d.name, s.password_hash
+     FROM seats s LEFT JOIN departments d ON d.id = s.department_id";
+
+fn seat_from_row(row: &Row<'_>) -> rusqlite::Result<SeatCredentials> {
+    let role: String = row.get(2)?;
+    let role = Role::parse(&role).ok_or_else(|| bad_value("role", &role))?;
+    let department = match row.get::<_, Option<i64>>(4)? {
+        Some(id) => DepartmentView {
+            id,
+            name: row.get(5)?,
+        },
+        // The editorial office's own seats.
+        None => DepartmentView {
+            id: 0,
+            name: "门户网站编辑部".into(),
+        },
+    };
+    Ok(SeatCredentials {
+        seat: SeatView {
+            id: row.get(0)?,
+            login: row.get(1)?,
+            role,
+            department,
+            holder_name: row.get(3)?,
+        },
+        password_hash: row.get(6)?,
+    })
+}
+
+fn column_from_row(row: &Row<'_>) -> rusqlite::Result<ColumnView> {
+    let feed: String = row.get(4)?;
+    let duty: String = row.get(5)?;
+    Ok(ColumnView {
+        id: row.get(0)?,
+        department_id: row.get(1)?,
+        name: row.get(2)?,
+        path: row.get(3)?,
+        feed: FeedMethod::parse(&feed).ok_or_else(|| bad_value("feed method", &feed))?,
+        duty: serde_json::from_str(&duty).map_err(|_| bad_value("duty rule", &duty))?,
+    })
+}
+
+const ITEM_SELECT: &str =
+    "SELECT id, receipt, draft_key, version, department_id, column_id, holder_name,
+            title, body_html, state, delivered_at, published_url, review_comment, reviewed_at
+     FROM items";
+
+fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemDetail> {
+    Ok(ItemDetail {
+        id: row.get(0)?,
+        receipt: row.get(1)?,
+        draft_key: row.get(2)?,
+        version: row.get(3)?,
+        department_id: row.get(4)?,
+        column_id: row.get(5)?,
+        holder_name: row.get(6)?,
+        title: row.get(7)?,
+        body_html: row.get(8)?,
+        state: parse_state(&row.get::<_, String>(9)?)?,
+        delivered_at: parse_ts(&row.get::<_, String>(10)?)?,
+        published_url: row.get(11)?,
+        review_comment: row.get(12)?,
+        reviewed_at: row
+            .get::<_, Option<String>>(13)?
+            .map(|s| parse_ts(&s))
+            .transpose()?,
+    })
+}
+
+fn item_in(conn: &Connection, id: i64) -> Result<Option<ItemDetail>, StoreError> {
+    Ok(conn
+        .query_row(&format!("{ITEM_SELECT} WHERE id = ?1"), [id], item_from_row)
+        .optional()?)
+}
+
+impl Store for SqliteStore {
+    fn create_department(&self, name: &str) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute("INSERT INTO departments (name) VALUES (?1)", [name])?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn create_seat(
+        &self,
+        login: &str,
+        role: Role,
+        department_id: Option<i64>,
+        holder_name: &str,
+        password_hash: &str,
+    ) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO seats (login, role, department_id, holder_name, password_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                login,
+                role.as_str(),
+                department_id,
+                holder_name,
+                password_hash
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn create_column(
+        &self,
+        department_id: i64,
+        name: &str,
+        path: &str,
+        feed: FeedMethod,
+        duty: DutyRule,
+    ) -> Result<i64, StoreError> {
+        let duty = serde_json::to_string(&duty).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO columns (department_id, name, path, feed, duty_json) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![department_id, name, path, feed.as_str(), duty],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM seats", [], |r| r.get(0))?;
+        Ok(n == 0)
+    }
+
+    fn seat_credentials(&self, login: &str) -> Result<Option<SeatCredentials>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("{SEAT_SELECT} WHERE s.login = ?1"),
+                [login],
+                seat_from_row,
+            )
+            .optional()?)
+    }
+
+    fn create_session(
+        &self,
+        seat_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [ts(now)])?;
+        conn.execute(
+            "INSERT INTO sessions (token_hash, seat_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, seat_id, ts(now), ts(expires_at)],
+        )?;
+        Ok(())
+    }
+
+    fn session_seat(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SeatView>, StoreError> {
+        let found = self
+            .conn()
+            .query_row(
+                &format!(
+                    "{SEAT_SELECT} JOIN sessions x ON x.seat_id = s.id
+                     WHERE x.token_hash = ?1 AND x.expires_at > ?2"
+                ),
+                params![token_hash, ts(now)],
+                seat_from_row,
+            )
+            .optional()?;
+        Ok(found.map(|c| c.seat))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    fn columns_of_department(&self, department_id: i64) -> Result<Vec<ColumnView>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, department_id, name, path, feed, duty_json FROM columns
+             WHERE department_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([department_id], column_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn column(&self, id: i64) -> Result<Option<ColumnView>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id, department_id, name, path, feed, duty_json FROM columns WHERE id = ?1",
+                [id],
+                column_from_row,
+            )
+            .optional()?)
+    }
+
+    fn submit_item(&self, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let earlier: Option<(i64, String, String, String)> = tx
+            .query_row(
+                "SELECT id, receipt, delivered_at, payload_sha256 FROM items
+                 WHERE seat_id = ?1 AND idempotency_key = ?2",
+                params![item.seat.id, item.idempotency_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        if let Some((id, receipt, delivered_at, sha)) = earlier {
+            return Ok(if sha == item.payload_sha256 {
+                SubmitOutcome::Replayed(SubmitItemResponse {
+                    id,
+                    receipt,
+                    delivered_at: parse_ts(&delivered_at)?,
+                })
+            } else {
+                SubmitOutcome::KeyReused
+            });
+        }
+        let req = item.request;
+        let taken: bool = tx
+            .query_row(
+                "SELECT 1 FROM items WHERE draft_key = ?1 AND version = ?2",
+                params![req.draft_key, req.version],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if taken {
+            return Err(StoreError::Conflict(format!(
+                "version {} of this item was already sent under another key",
+                req.version
+            )));
+        }
+        // The state machine: an item arrives queued at the desk and is delivered here.
+        let state = ItemState::Queued.apply(ItemEvent::Deliver)?;
+        let next_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM items", [], |r| {
+            r.get(0)
+        })?;
+        let receipt = receipt_for(next_id, item.now);
+        tx.execute(
+            "INSERT INTO items (id, receipt, seat_id, idempotency_key, payload_sha256, draft_key, version,
+                                department_id, column_id, holder_name, title, body_html, state, delivered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                next_id,
+                receipt,
+                item.seat.id,
+                item.idempotency_key,
+                item.payload_sha256,
+                req.draft_key,
+                req.version,
+                item.seat.department.id,
+                req.column_id,
+                item.seat.holder_name,
+                req.title,
+                req.body_html,
+                state.as_str(),
+                ts(item.now),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(SubmitOutcome::Created(SubmitItemResponse {
+            id: next_id,
+            receipt,
+            delivered_at: item.now,
+        }))
+    }
+
+    fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError> {
+        item_in(&self.conn(), id)
+    }
+
+    fn items_of_department(&self, department_id: i64) -> Result<Vec<ItemDetail>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "{ITEM_SELECT} WHERE department_id = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([department_id], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT i.id, i.receipt, d.id, d.name, c.id, c.name, i.holder_name, s.login, i.title,
+                    i.version, i.state, i.delivered_at
+             FROM items i
+             JOIN departments d ON d.id = i.department_id
+             JOIN columns c ON c.id = i.column_id
+             JOIN seats s ON s.id = i.seat_id
+             WHERE (?1 IS NULL OR i.state = ?1) AND (?2 IS NULL OR i.department_id = ?2)
+             ORDER BY i.delivered_at ASC, i.id ASC
+             LIMIT ?3 OFFSET ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                filter.state.map(|s| s.as_str()),
+                filter.department_id,
+                filter.limit,
+                filter.offset
+            ],
+            |r| {
+                Ok(InboxItem {
+                    id: r.get(0)?,
+                    receipt: r.get(1)?,
+                    department: DepartmentView {
+                        id: r.get(2)?,
+                        name: r.get(3)?,
+                    },
+                    column_id: r.get(4)?,
+                    column_name: r.get(5)?,
+                    holder_name: r.get(6)?,
+                    seat_login: r.get(7)?,
+                    title: r.get(8)?,
+                    version: r.get(9)?,
+                    state: parse_state(&r.get::<_, String>(10)?)?,
+                    delivered_at: parse_ts(&r.get::<_, String>(11)?)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn review_item(
+        &self,
+        id: i64,
+        review: &Review,
+        reviewer_seat_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<ItemDetail, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
+        let (event, published_url, comment) = match review {
+            Review::Accept { published_url } => {
+                (ItemEvent::Accept, Some(published_url.as_str()), None)
+            }
+            Review::Return { comment } => (ItemEvent::Return, None, Some(comment.as_str())),
+        };
+        let state = item.state.apply(event)?;
+        tx.execute(
+            "UPDATE items SET state = ?1, published_url = ?2, review_comment = ?3, reviewed_at = ?4,
+                              reviewed_by = ?5
+             WHERE id = ?6",
+            params![state.as_str(), published_url, comment, ts(now), reviewer_seat_id, id],
+        )?;
+        let change = ChangeKind::ItemReviewed {
+            item_id: id,
+            draft_key: item.draft_key.clone(),
+            version: item.version,
+            receipt: item.receipt.clone(),
+            state,
+            published_url: published_url.map(str::to_owned),
+            review_comment: comment.map(str::to_owned),
+        };
+        let payload =
+            serde_json::to_string(&change).map_err(|e| StoreError::Backend(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
+            params![item.department_id, ts(now), payload],
+        )?;
+        let updated = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
+        tx.commit()?;
+        Ok(updated)
+    }
+
+    fn changes_since(
+        &self,
+        department_id: Option<i64>,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, payload_json FROM changes
+             WHERE seq > ?1 AND (?2 IS NULL OR department_id = ?2)
+             ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![since, department_id, limit], |r| {
+            let payload: String = r.get(2)?;
+            Ok(Change {
+                seq: r.get(0)?,
+                at: parse_ts(&r.get::<_, String>(1)?)?,
+                kind: serde_json::from_str(&payload).map_err(|_| bad_value("change", &payload))?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipts_use_the_beijing_date() {
+        // 2026-11-27 17:00 UTC is already the 28th in Beijing.
+        let t = DateTime::parse_from_rfc3339("2026-11-27T17:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(receipt_for(42, t), "LS-20261128-000042");
+    }
+}

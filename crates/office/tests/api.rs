@@ -1,0 +1,463 @@
+//! The office API over a real listener on loopback, with a clock the tests move.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use liaison_domain::wire::{ChangesResponse, InboxItem, SignInResponse, SubmitItemResponse};
+use liaison_domain::{ColumnView, Role};
+use liaison_office::demo::DemoSeat;
+use liaison_office::{AppState, ManualClock, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Office {
+    base: String,
+    clock: Arc<ManualClock>,
+    seats: Vec<DemoSeat>,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-27T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn office() -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let store = liaison_office::open_store(dir.path()).unwrap();
+    let clock = Arc::new(ManualClock::new(start()));
+    let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let state = AppState::new(store as Arc<dyn Store>, clock.clone());
+    tokio::spawn(liaison_office::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    Office {
+        base,
+        clock,
+        seats,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Office {
+    fn seat(&self, login: &str) -> &DemoSeat {
+        self.seats.iter().find(|s| s.login == login).unwrap()
+    }
+
+    async fn sign_in(&self, login: &str) -> String {
+        let seat = self.seat(login);
+        let r = self
+            .http
+            .post(format!("{}/sessions", self.base))
+            .json(&json!({"login": login, "password": seat.password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json::<SignInResponse>().await.unwrap().token
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn submit(&self, token: &str, key: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/items", self.base))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let r = req.send().await.unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn first_column(&self, token: &str) -> ColumnView {
+        let (status, cols) = self.get(token, "/columns").await;
+        assert_eq!(status, StatusCode::OK);
+        let cols: Vec<ColumnView> = serde_json::from_value(cols).unwrap();
+        cols.into_iter().find(|c| c.feed.accepts_items()).unwrap()
+    }
+}
+
+fn item(column_id: i64, title: &str) -> Value {
+    json!({"draft_key": format!("draft-{title}"), "version": 1, "column_id": column_id,
+           "title": title, "body_html": "<h2>小标题</h2><ul><li>要点</li></ul>"})
+}
+
+#[tokio::test]
+async fn sign_in_fails_with_a_json_error_and_succeeds_with_a_token() {
+    let o = office().await;
+    for body in [
+        json!({"login": "jyj.officer", "password": "wrong"}),
+        json!({"login": "nobody", "password": "wrong"}),
+    ] {
+        let r = o
+            .http
+            .post(format!("{}/sessions", o.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "wrong_credentials");
+    }
+    let token = o.sign_in("jyj.officer").await;
+    let (status, me) = o.get(&token, "/sessions/current").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["login"], "jyj.officer");
+    assert_eq!(me["department"]["name"], "市教育局");
+    assert_eq!(me["holder_name"], "王晓燕");
+
+    // Signing out kills the token.
+    let r = o
+        .http
+        .delete(format!("{}/sessions/current", o.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, err) = o.get(&token, "/sessions/current").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(err["code"], "unauthenticated");
+}
+
+#[tokio::test]
+async fn missing_garbage_and_expired_tokens_are_refused() {
+    let o = office().await;
+    let r = o
+        .http
+        .get(format!("{}/columns", o.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = o.get("not-a-token", "/columns").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let token = o.sign_in("wjw.officer").await;
+    o.clock.advance(Duration::hours(11));
+    assert_eq!(o.get(&token, "/columns").await.0, StatusCode::OK);
+    o.clock.advance(Duration::hours(2));
+    let (status, err) = o.get(&token, "/columns").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(err["code"], "unauthenticated");
+}
+
+#[tokio::test]
+async fn departments_see_and_send_only_their_own() {
+    let o = office().await;
+    let edu = o.sign_in("jyj.officer").await;
+    let health = o.sign_in("wjw.officer").await;
+    let edu_column = o.first_column(&edu).await;
+    let health_column = o.first_column(&health).await;
+
+    let (_, cols) = o.get(&edu, "/columns").await;
+    let cols: Vec<ColumnView> = serde_json::from_value(cols).unwrap();
+    assert!(
+        cols.len() >= 3
+            && cols
+                .iter()
+                .all(|c| c.department_id == edu_column.department_id)
+    );
+
+    // Sending into another department's column.
+    let (status, err) = o
+        .submit(&edu, Some("k-cross"), &item(health_column.id, "越权稿件"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+    assert_eq!(err["code"], "forbidden");
+
+    // Reading another department's item.
+    let (status, sent) = o
+        .submit(&health, Some("k-h"), &item(health_column.id, "卫健稿件"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = o.get(&edu, &format!("/items/{}", sent["id"])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        o.get(&health, &format!("/items/{}", sent["id"])).await.0,
+        StatusCode::OK
+    );
+
+    // The inbox is the office's.
+    let (status, err) = o.get(&edu, "/inbox").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(err["code"], "forbidden");
+
+    // A responsible person does not send; an editor does not send either.
+    let resp = o.sign_in("jyj.responsible").await;
+    assert_eq!(
+        o.submit(&resp, Some("k-r"), &item(edu_column.id, "责任人"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let editor = o.sign_in("bjb.editor").await;
+    assert_eq!(
+        o.submit(&editor, Some("k-e"), &item(edu_column.id, "编辑"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_send_is_stored_once_per_idempotency_key() {
+    let o = office().await;
+    let edu = o.sign_in("jyj.officer").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let column = o.first_column(&edu).await;
+    let body = item(column.id, "关于开展校园安全检查的通知");
+
+    let (status, err) = o.submit(&edu, None, &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["code"], "idempotency_key_missing");
+
+    let (s1, first) = o.submit(&edu, Some("key-1"), &body).await;
+    assert_eq!(s1, StatusCode::CREATED);
+    let first: SubmitItemResponse = serde_json::from_value(first).unwrap();
+    assert!(
+        first.receipt.starts_with("LS-20261127-"),
+        "{}",
+        first.receipt
+    );
+
+    o.clock.advance(Duration::minutes(5));
+    let (s2, again) = o.submit(&edu, Some("key-1"), &body).await;
+    assert_eq!(s2, StatusCode::CREATED);
+    let again: SubmitItemResponse = serde_json::from_value(again).unwrap();
+    assert_eq!(again, first, "a replay answers exactly as the first time");
+
+    let mut other = body.clone();
+    other["title"] = json!("另一篇稿件");
+    let (s3, err) = o.submit(&edu, Some("key-1"), &other).await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["code"], "idempotency_key_reused");
+
+    let (_, inbox) = o.get(&editor, "/inbox").await;
+    let inbox: Vec<InboxItem> = serde_json::from_value(inbox).unwrap();
+    let ours: Vec<_> = inbox
+        .iter()
+        .filter(|i| i.title == "关于开展校园安全检查的通知")
+        .collect();
+    assert_eq!(ours.len(), 1, "one stored item");
+    assert_eq!(ours[0].receipt, first.receipt);
+    assert_eq!(ours[0].department.name, "市教育局");
+    assert_eq!(ours[0].holder_name, "王晓燕");
+    assert_eq!(ours[0].column_name, column.name);
+    assert!(
+        inbox
+            .iter()
+            .all(|i| i.state == liaison_domain::ItemState::Delivered)
+    );
+}
+
+#[tokio::test]
+async fn editors_accept_and_return_and_the_department_learns_it_through_changes() {
+    let o = office().await;
+    let edu = o.sign_in("jyj.officer").await;
+    let health = o.sign_in("wjw.officer").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let column = o.first_column(&edu).await;
+
+    let (_, start) = o.get(&edu, "/changes?since=0").await;
+    let start: ChangesResponse = serde_json::from_value(start).unwrap();
+    let (_, health_start) = o.get(&health, "/changes?since=0").await;
+    let (_, a) = o.submit(&edu, Some("a"), &item(column.id, "稿件甲")).await;
+    let (_, b) = o.submit(&edu, Some("b"), &item(column.id, "稿件乙")).await;
+
+    // Officers cannot review.
+    let (status, _) = o
+        .post(
+            &edu,
+            &format!("/items/{}/accept", a["id"]),
+            json!({"published_url": "https://x.example/1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, accepted) = o
+        .post(
+            &editor,
+            &format!("/items/{}/accept", a["id"]),
+            json!({"published_url": "https://portal.example/a.html"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["state"], "accepted");
+    let (status, returned) = o
+        .post(
+            &editor,
+            &format!("/items/{}/return", b["id"]),
+            json!({"comment": "请补充发布机关和日期"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{returned}");
+    assert_eq!(returned["state"], "returned");
+
+    // Final and reviewed items take no second review.
+    let (status, err) = o
+        .post(
+            &editor,
+            &format!("/items/{}/return", a["id"]),
+            json!({"comment": "晚了"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(err["code"], "invalid_transition");
+    // A return without a comment says nothing to the officer.
+    let (_, c) = o.submit(&edu, Some("c"), &item(column.id, "稿件丙")).await;
+    let (status, _) = o
+        .post(
+            &editor,
+            &format!("/items/{}/return", c["id"]),
+            json!({"comment": "  "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, ch) = o.get(&edu, &format!("/changes?since={}", start.next)).await;
+    let ch: ChangesResponse = serde_json::from_value(ch).unwrap();
+    assert_eq!(ch.changes.len(), 2);
+    let v = serde_json::to_value(&ch.changes).unwrap();
+    assert_eq!(v[0]["state"], "accepted");
+    assert_eq!(v[0]["published_url"], "https://portal.example/a.html");
+    assert_eq!(v[1]["state"], "returned");
+    assert_eq!(v[1]["review_comment"], "请补充发布机关和日期");
+    assert_eq!(v[1]["draft_key"], "draft-稿件乙");
+    // Nothing more after the cursor; another department sees none of it.
+    let (_, after) = o.get(&edu, &format!("/changes?since={}", ch.next)).await;
+    assert_eq!(after["changes"].as_array().unwrap().len(), 0);
+    let (_, other) = o
+        .get(&health, &format!("/changes?since={}", health_start["next"]))
+        .await;
+    assert_eq!(other["changes"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_long_poll_wakes_when_a_review_lands() {
+    let o = office().await;
+    let edu = o.sign_in("jyj.officer").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let column = o.first_column(&edu).await;
+    let (_, sent) = o.submit(&edu, Some("lp"), &item(column.id, "长轮询")).await;
+    let (_, now) = o.get(&edu, "/changes?since=0").await;
+    let cursor = now["next"].as_i64().unwrap();
+
+    let poll = {
+        let (http, base, edu) = (o.http.clone(), o.base.clone(), edu.clone());
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let r = http
+                .get(format!("{base}/changes?since={cursor}&wait=20"))
+                .bearer_auth(edu)
+                .send()
+                .await
+                .unwrap();
+            (
+                started.elapsed(),
+                r.json::<ChangesResponse>().await.unwrap(),
+            )
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    o.post(
+        &editor,
+        &format!("/items/{}/return", sent["id"]),
+        json!({"comment": "改"}),
+    )
+    .await;
+    let (took, answer) = poll.await.unwrap();
+    assert_eq!(answer.changes.len(), 1);
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "woke after {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let o = office().await;
+    let doc: Value = o
+        .http
+        .get(format!("{}/openapi.json", o.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/sessions",
+        "/api/v1/sessions/current",
+        "/api/v1/columns",
+        "/api/v1/items",
+        "/api/v1/items/{id}",
+        "/api/v1/items/{id}/accept",
+        "/api/v1/items/{id}/return",
+        "/api/v1/inbox",
+        "/api/v1/changes",
+    ] {
+        assert!(paths.contains_key(p), "missing {p}");
+    }
+    assert!(doc["components"]["schemas"]["SubmitItemRequest"].is_object());
+    // Unknown routes answer in the same error format.
+    let r = o.http.get(format!("{}/nope", o.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_found");
+}
+
+#[test]
+fn demo_city_is_big_enough_and_has_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = liaison_office::open_store(dir.path()).unwrap();
+    let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
+    let officers = seats.iter().filter(|s| s.role == Role::Officer).count();
+    assert!(officers >= 8);
+    assert_eq!(
+        officers,
+        seats.iter().filter(|s| s.role == Role::Responsible).count()
+    );
+    assert_eq!(seats.iter().filter(|s| s.role == Role::Editor).count(), 1);
+    assert_eq!(seats.iter().filter(|s| s.role == Role::Admin).count(), 1);
+    let filter = liaison_office::store::InboxFilter {
+        state: Some(liaison_domain::ItemState::Accepted),
+        limit: 500,
+        ..Default::default()
+    };
+    let accepted = store.inbox(&filter).unwrap();
+    assert!(accepted.len() >= 8, "history: {}", accepted.len());
+    assert!(accepted.iter().all(|i| i.delivered_at < start()));
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Liaison needs on Debian 12.
+# Idempotent: each step is skipped when what it installs is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(
+  # building the Tauri desk (WebKitGTK 4.1)
+  libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev file libdbus-1-dev
+  # running the desk headless, the real keyring and the WebDriver test
+  xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools
+  webkit2gtk-driver fonts-noto-cjk dunst
+)
+
+missing=()
+for p in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "deps: installing tauri-driver (WebDriver bridge for the desk window test)"
+  cargo install tauri-driver --locked --quiet
+fi
+
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "deps: installing ui npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
