@@ -1,0 +1,103 @@
+//! What can go wrong on the desk, in terms a front end can act on.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A stable code per kind of failure; the UI shows its own sentence for each (zh-CN, en).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeskErrorCode {
+    KeyringUnavailable,
+    OfficeUnreachable,
+    WrongPassword,
+    SessionExpired,
+    NotSignedIn,
+    NotFound,
+    InvalidState,
+    RejectedByOffice,
+    Storage,
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// No Secret Service (or the platform keyring) could be reached.
+    #[error("the system keyring is unavailable: {0}")]
+    KeyringUnavailable(String),
+    #[error("the office could not be reached: {0}")]
+    OfficeUnreachable(String),
+    #[error("wrong login or password")]
+    WrongPassword,
+    #[error("the session has expired; sign in again")]
+    SessionExpired,
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    InvalidState(String),
+    /// The office refused a request in a way retrying cannot fix.
+    #[error("the office refused: {code}: {message}")]
+    RejectedByOffice {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("local storage failed: {0}")]
+    Storage(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DeskError {
+    pub fn code(&self) -> DeskErrorCode {
+        match self {
+            DeskError::KeyringUnavailable(_) => DeskErrorCode::KeyringUnavailable,
+            DeskError::OfficeUnreachable(_) => DeskErrorCode::OfficeUnreachable,
+            DeskError::WrongPassword => DeskErrorCode::WrongPassword,
+            DeskError::SessionExpired => DeskErrorCode::SessionExpired,
+            DeskError::NotSignedIn => DeskErrorCode::NotSignedIn,
+            DeskError::NotFound(_) => DeskErrorCode::NotFound,
+            DeskError::InvalidState(_) => DeskErrorCode::InvalidState,
+            DeskError::RejectedByOffice { .. } => DeskErrorCode::RejectedByOffice,
+            DeskError::Storage(_) => DeskErrorCode::Storage,
+            DeskError::Internal(_) => DeskErrorCode::Internal,
+        }
+    }
+
+    /// Whether trying again later may succeed without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, DeskError::OfficeUnreachable(_))
+    }
+}
+
+impl From<rusqlite::Error> for DeskError {
+    fn from(e: rusqlite::Error) -> Self {
+        DeskError::Storage(e.to_string())
+    }
+}
+
+impl From<liaison_sqlite::OpenError> for DeskError {
+    fn from(e: liaison_sqlite::OpenError) -> Self {
+        DeskError::Storage(e.to_string())
+    }
+}
+
+/// The error as it crosses into a front end.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export, rename = "DeskError")]
+pub struct DeskErrorView {
+    pub code: DeskErrorCode,
+    /// The technical detail, shown small under the translated sentence.
+    pub detail: String,
+}
+
+impl From<&DeskError> for DeskErrorView {
+    fn from(e: &DeskError) -> Self {
+        DeskErrorView {
+            code: e.code(),
+            detail: e.to_string(),
+        }
+    }
+}
