@@ -10,7 +10,7 @@ SYSTEM_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev file libdbus-1-dev
   # running the desk headless, the real keyring and the WebDriver test
   xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools
-  webkit2gtk-driver fonts-noto-cjk dunst
+  webkit2gtk-driver fonts-noto-cjk dunst imagemagick
 )
 
 missing=()

@@ -1,1 +1,285 @@
-//! placeholder
+//! The built desk app in a real window (Xvfb), driven through WebDriver (tauri-driver +
+//! WebKitWebDriver), against a real office process. Needs `--features window` and a display:
+//! `make test` runs it through scripts/test-session.sh --display.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use liaison_tests::{OfficeProcess, built_binary, workspace_root};
+use serde_json::{Value, json};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// tauri-driver on free ports, launching the desk with this data folder and keyring service.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(data: &Path, keyring_service: &str) -> Driver {
+        let port = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &free_port().to_string(),
+            ])
+            .env("LIAISON_DESK_DATA", data)
+            .env("LIAISON_KEYRING_SERVICE", keyring_service)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdout(Stdio::null())
+            // Its own process group, so dropping the driver also ends WebKitWebDriver and the app.
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver is installed (make deps)");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+
+    async fn open_app(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({"application": built_binary("liaison-desk").display().to_string()}),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session with the desk app")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The whole X screen, as the user sees it, for the README. (WebDriver's own screenshot hangs
+/// in WebKitWebDriver once the app has been launched a second time in the same X session.)
+fn screenshot_of_the_screen(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = Command::new("import")
+        .args(["-window", "root"])
+        .arg(format!("png:{}", path.display()))
+        .status()
+        .expect("ImageMagick's import (make deps installs it)");
+    assert!(status.success(), "import failed");
+    assert!(
+        std::fs::metadata(path).unwrap().len() > 10_000,
+        "the screenshot is suspiciously small"
+    );
+}
+
+fn css(selector: &str) -> Locator<'_> {
+    Locator::Css(selector)
+}
+
+/// Waits up to 20 s for an element.
+async fn find(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
+}
+
+/// Waits until `selector`'s attribute `attr` has `value`.
+async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Ok(el) = c.find(css(selector)).await
+            && el.attr(attr).await.ok().flatten().as_deref() == Some(value)
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{selector}[{attr}] never became {value:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_officer_drafts_restarts_sends_and_the_office_holds_exactly_one_item() {
+    // A stuck WebDriver call must fail the run, not hang it.
+    tokio::time::timeout(Duration::from_secs(240), drafts_restarts_sends())
+        .await
+        .expect("the window test finished within 4 minutes");
+}
+
+async fn drafts_restarts_sends() {
+    let office = OfficeProcess::start_demo();
+    let officer = office.seat("officer", Some("市教育局")).clone();
+    let data = tempfile::tempdir().unwrap();
+    let keyring_service = format!("liaison-window-test-{}", std::process::id());
+    let title = format!(
+        "关于做好寒假期间校园安全工作的通知（{}）",
+        std::process::id()
+    );
+
+    let driver = Driver::start(data.path(), &keyring_service);
+    let c = driver.open_app().await;
+
+    // Sign in through the form.
+    let office_field = find(&c, "[data-testid=signin-office]").await;
+    office_field.clear().await.unwrap();
+    office_field.send_keys(&office.url).await.unwrap();
+    find(&c, "[data-testid=signin-login]")
+        .await
+        .send_keys(&officer.login)
+        .await
+        .unwrap();
+    find(&c, "[data-testid=signin-password]")
+        .await
+        .send_keys(&officer.password)
+        .await
+        .unwrap();
+    find(&c, "[data-testid=signin-submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    // The department's columns are listed.
+    find(&c, "[data-testid=columns-list] [data-testid=column-item]").await;
+    let columns = c.find_all(css("[data-testid=column-item]")).await.unwrap();
+    assert!(columns.len() >= 3, "columns shown: {}", columns.len());
+
+    // A new draft from the first column's 新建 button: title and body.
+    find(&c, "[data-testid=column-item] [data-testid=column-new]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&c, "[data-testid=draft-title]")
+        .await
+        .send_keys(&title)
+        .await
+        .unwrap();
+    let editor = find(&c, "[data-testid=editor] .ProseMirror").await;
+    editor.click().await.unwrap();
+    editor
+        .send_keys("各学校要切实做好寒假期间的安全教育。")
+        .await
+        .unwrap();
+
+    // Autosave: within a second of the last keystroke the indicator says saved; then close.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_attr(
+        &c,
+        "[data-testid=save-status]",
+        "data-status",
+        "saved",
+        Duration::from_secs(10),
+    )
+    .await;
+    c.close().await.unwrap();
+
+    // Reopen: the draft is there as it was, and the seat is still signed in (token in keyring).
+    drop(driver);
+    let driver = Driver::start(data.path(), &keyring_service);
+    let c = driver.open_app().await;
+    let item = find(
+        &c,
+        "[data-testid=drafts-list] [data-testid=draft-list-item]",
+    )
+    .await;
+    let start: String = title.chars().take(12).collect();
+    // textContent: WebKitWebDriver's visible text leaves out an ellipsised title.
+    let listed = item.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(
+        listed.contains(&start),
+        "draft list shows the draft: {listed:?}"
+    );
+    item.click().await.unwrap();
+    let title_field = find(&c, "[data-testid=draft-title]").await;
+    assert_eq!(
+        title_field.prop("value").await.unwrap().as_deref(),
+        Some(title.as_str())
+    );
+    let body = find(&c, "[data-testid=editor] .ProseMirror")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("寒假期间的安全教育"),
+        "body after restart: {body}"
+    );
+
+    // Send; the window shows delivery and the office's receipt.
+    find(&c, "[data-testid=send-draft]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=draft-state]",
+        "data-state",
+        "delivered",
+        Duration::from_secs(30),
+    )
+    .await;
+    let receipt = find(&c, "[data-testid=receipt]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(receipt.contains("LS-"), "receipt shown: {receipt}");
+
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-window.png"));
+    c.close().await.unwrap();
+
+    // The office's inbox holds exactly one item with that title, with the receipt the window showed.
+    let http = reqwest::Client::new();
+    let editor = office.seat("editor", None);
+    let signed: Value = http
+        .post(format!("{}/api/v1/sessions", office.url))
+        .json(&json!({"login": editor.login, "password": editor.password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let inbox: Vec<Value> = http
+        .get(format!("{}/api/v1/inbox", office.url))
+        .bearer_auth(signed["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ours: Vec<&Value> = inbox
+        .iter()
+        .filter(|i| i["title"] == title.as_str())
+        .collect();
+    assert_eq!(ours.len(), 1, "inbox: {inbox:?}");
+    assert!(receipt.contains(ours[0]["receipt"].as_str().unwrap()));
+}

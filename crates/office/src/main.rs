@@ -65,6 +65,7 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
             demo::write_seats_file(&seats_file, &seats)?;
             tracing::info!(seats = seats.len(), file = %seats_file.display(), "demo city seeded");
         }
+        print_demo_seats(&seats_file);
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -75,6 +76,30 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
     let state = AppState::new(store as Arc<dyn Store>, clock);
     liaison_office::serve(listener, state, shutdown_signal()).await?;
     Ok(())
+}
+
+/// The demo sign-ins, for the person who ran `make run`.
+fn print_demo_seats(seats_file: &std::path::Path) {
+    let seats: Vec<demo::DemoSeat> =
+        match std::fs::read(seats_file).map(|b| serde_json::from_slice(&b)) {
+            Ok(Ok(seats)) => seats,
+            _ => {
+                return eprintln!(
+                    "demo seats: {} is missing or unreadable",
+                    seats_file.display()
+                );
+            }
+        };
+    println!("Demo sign-ins (also in {}):", seats_file.display());
+    for s in seats {
+        println!(
+            "  {:<20} {:<16} {:<12} {}",
+            s.login,
+            s.password,
+            s.role.as_str(),
+            s.department
+        );
+    }
 }
 
 async fn shutdown_signal() {

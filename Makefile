@@ -1,0 +1,33 @@
+# Liaison — `make run` starts a demo office and opens the desk; `make test` runs every test.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test deps ui build lint test-rust test-ui clean
+
+run: build
+	scripts/run.sh
+
+# Every test: formatting, lints, the UI's unit tests, and all Rust tests inside a session with a
+# real Secret Service and an Xvfb display (the window test drives the built app through WebDriver).
+test: deps ui
+	$(CARGO) fmt --all -- --check
+	$(CARGO) build --workspace --bins
+	$(CARGO) clippy --workspace --all-targets --features liaison-tests/window -- -D warnings
+	cd ui && npm test
+	scripts/test-session.sh --display -- $(CARGO) test --workspace --features liaison-tests/window
+	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
+	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
+
+deps:
+	scripts/deps.sh
+
+# The desk's front end; Tauri embeds ui/dist at compile time, so it is built before the app.
+ui: deps
+	cd ui && npm run build
+
+build: deps ui
+	$(CARGO) build --workspace --bins
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist .tmp

@@ -1,0 +1,23 @@
+/// The commands the window may call; each gets an `allow-<name>` permission, granted in
+/// `capabilities/main.json`. Nothing else of the app is reachable from the page.
+const COMMANDS: &[&str] = &[
+    "session",
+    "sign_in",
+    "sign_out",
+    "columns",
+    "drafts",
+    "draft",
+    "create_draft",
+    "save_draft",
+    "send_draft",
+    "revise_draft",
+    "sync_now",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step");
+}

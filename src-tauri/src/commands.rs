@@ -1,0 +1,83 @@
+//! The window's commands: each one line over the engine, errors as [`DeskErrorView`].
+
+use std::sync::Arc;
+
+use liaison_desk::view::{DraftSummary, DraftView, SessionView, SyncReport};
+use liaison_desk::{Desk, DeskError, DeskErrorView};
+use liaison_domain::ColumnView;
+use tauri::State;
+
+type Answer<T> = Result<T, DeskErrorView>;
+
+fn view<T>(r: Result<T, DeskError>) -> Answer<T> {
+    r.map_err(|e| {
+        tracing::warn!(error = %e, "command failed");
+        DeskErrorView::from(&e)
+    })
+}
+
+#[tauri::command]
+pub fn session(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
+    view(desk.session())
+}
+
+#[tauri::command]
+pub async fn sign_in(
+    desk: State<'_, Arc<Desk>>,
+    office_url: String,
+    login: String,
+    password: String,
+) -> Answer<SessionView> {
+    view(desk.sign_in(&office_url, &login, &password).await)
+}
+
+#[tauri::command]
+pub async fn sign_out(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
+    view(desk.sign_out().await)
+}
+
+#[tauri::command]
+pub fn columns(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ColumnView>> {
+    view(desk.columns())
+}
+
+#[tauri::command]
+pub fn drafts(desk: State<'_, Arc<Desk>>) -> Answer<Vec<DraftSummary>> {
+    view(desk.drafts())
+}
+
+#[tauri::command]
+pub fn draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
+    view(desk.draft(&id))
+}
+
+#[tauri::command]
+pub fn create_draft(desk: State<'_, Arc<Desk>>, column_id: Option<i64>) -> Answer<DraftView> {
+    view(desk.create_draft(column_id))
+}
+
+#[tauri::command]
+pub fn save_draft(
+    desk: State<'_, Arc<Desk>>,
+    id: String,
+    column_id: Option<i64>,
+    title: String,
+    body_html: String,
+) -> Answer<DraftSummary> {
+    view(desk.save_draft(&id, column_id, &title, &body_html))
+}
+
+#[tauri::command]
+pub fn send_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
+    view(desk.send_draft(&id))
+}
+
+#[tauri::command]
+pub fn revise_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
+    view(desk.revise_draft(&id))
+}
+
+#[tauri::command]
+pub async fn sync_now(desk: State<'_, Arc<Desk>>) -> Answer<SyncReport> {
+    view(desk.sync_once(0).await)
+}

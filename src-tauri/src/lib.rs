@@ -1,0 +1,76 @@
+//! Liaison Desk's window: Tauri over the desk engine. Thin: commands adapt [`liaison_desk::Desk`],
+//! the engine's sync worker runs in the background and tells the page when something changed.
+
+mod commands;
+mod demo;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use liaison_desk::{Desk, DeskConfig, Keyring};
+use tauri::{Emitter, Manager};
+
+/// Event the page listens to: reload drafts and the open draft.
+pub const CHANGED_EVENT: &str = "desk://changed";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let desk = Arc::new(open_desk(app.handle())?);
+            app.manage(desk.clone());
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                demo::sign_in_if_asked(&desk).await;
+                let notify = handle.clone();
+                desk.run_worker(move |_| {
+                    if let Err(e) = notify.emit(CHANGED_EVENT, ()) {
+                        tracing::warn!(error = %e, "could not tell the window");
+                    }
+                })
+                .await;
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session,
+            commands::sign_in,
+            commands::sign_out,
+            commands::columns,
+            commands::drafts,
+            commands::draft,
+            commands::create_draft,
+            commands::save_draft,
+            commands::send_draft,
+            commands::revise_draft,
+            commands::sync_now,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "Liaison Desk stopped");
+        std::process::exit(1);
+    }
+}
+
+/// The desk's data folder: `LIAISON_DESK_DATA`, else the platform's app data folder
+/// (`~/.local/share/org.liaison.desk` on Linux).
+fn open_desk(app: &tauri::AppHandle) -> Result<Desk, Box<dyn std::error::Error>> {
+    let data_dir = match std::env::var_os("LIAISON_DESK_DATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => app.path().app_data_dir()?,
+    };
+    let keyring_service = std::env::var("LIAISON_KEYRING_SERVICE")
+        .unwrap_or_else(|_| Keyring::DEFAULT_SERVICE.to_owned());
+    tracing::info!(data = %data_dir.display(), "opening the desk store");
+    Ok(Desk::open(&DeskConfig {
+        data_dir,
+        keyring_service,
+    })?)
+}

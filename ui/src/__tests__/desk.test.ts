@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+
+import * as desk from "../api/desk";
+
+describe("desk API without the Tauri runtime", () => {
+  it("rejects every call with an internal DeskError naming the missing runtime", async () => {
+    const calls: Array<() => Promise<unknown>> = [
+      () => desk.session(),
+      () => desk.signIn("http://127.0.0.1:8480", "a", "b"),
+      () => desk.drafts(),
+      () => desk.saveDraft({ id: "x", columnId: null, title: "", bodyHtml: "" }),
+      () => desk.syncNow(),
+      () => desk.onChanged(() => {}),
+    ];
+    for (const call of calls) {
+      await expect(call()).rejects.toEqual({ code: "internal", detail: desk.RUNTIME_MISSING_DETAIL });
+    }
+  });
+
+  it("normalises unknown rejections to DeskError", () => {
+    expect(desk.toDeskError({ code: "wrong_password", detail: "nope" })).toEqual({
+      code: "wrong_password",
+      detail: "nope",
+    });
+    expect(desk.toDeskError("command save_draft not found")).toEqual({
+      code: "internal",
+      detail: "command save_draft not found",
+    });
+    expect(desk.toDeskError({ code: "bogus", detail: "?" }).code).toBe("internal");
+  });
+});

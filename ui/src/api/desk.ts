@@ -1,0 +1,138 @@
+// The only module that talks to the Tauri runtime. Components call these
+// functions; every rejection is a DeskError ({ code, detail }).
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+
+import type { ColumnView } from "../bindings/ColumnView";
+import type { DeskError } from "../bindings/DeskError";
+import type { DeskErrorCode } from "../bindings/DeskErrorCode";
+import type { DraftSummary } from "../bindings/DraftSummary";
+import type { DraftView } from "../bindings/DraftView";
+import type { SessionView } from "../bindings/SessionView";
+import type { SyncReport } from "../bindings/SyncReport";
+
+export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
+  "keyring_unavailable",
+  "office_unreachable",
+  "wrong_password",
+  "session_expired",
+  "not_signed_in",
+  "not_found",
+  "invalid_state",
+  "rejected_by_office",
+  "storage",
+  "internal",
+];
+
+export const RUNTIME_MISSING_DETAIL =
+  "desk runtime missing: window.__TAURI_INTERNALS__ is absent; open Liaison Desk through the Tauri app, not a plain browser";
+
+/** Event emitted by the backend after a sync changed local data. */
+export const CHANGED_EVENT = "desk://changed";
+
+export function isDeskError(value: unknown): value is DeskError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.code === "string" &&
+    (DESK_ERROR_CODES as readonly string[]).includes(v.code) &&
+    typeof v.detail === "string"
+  );
+}
+
+/** Turns anything a command rejected with into a DeskError. */
+export function toDeskError(value: unknown): DeskError {
+  if (isDeskError(value)) return { code: value.code, detail: value.detail };
+  if (value instanceof Error) return { code: "internal", detail: value.message };
+  if (typeof value === "string") return { code: "internal", detail: value };
+  let detail: string;
+  try {
+    detail = JSON.stringify(value) ?? String(value);
+  } catch {
+    detail = String(value);
+  }
+  return { code: "internal", detail };
+}
+
+export function hasDeskRuntime(): boolean {
+  return typeof window !== "undefined" && window.__TAURI_INTERNALS__ != null;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  if (!hasDeskRuntime()) {
+    throw { code: "internal", detail: RUNTIME_MISSING_DETAIL } satisfies DeskError;
+  }
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toDeskError(e);
+  }
+}
+
+export function session(): Promise<SessionView> {
+  return call("session");
+}
+
+export function signIn(officeUrl: string, login: string, password: string): Promise<SessionView> {
+  return call("sign_in", { officeUrl, login, password });
+}
+
+export function signOut(): Promise<SessionView> {
+  return call("sign_out");
+}
+
+export function columns(): Promise<ColumnView[]> {
+  return call("columns");
+}
+
+export function drafts(): Promise<DraftSummary[]> {
+  return call("drafts");
+}
+
+export function draft(id: string): Promise<DraftView> {
+  return call("draft", { id });
+}
+
+export function createDraft(columnId: number | null): Promise<DraftView> {
+  return call("create_draft", { columnId });
+}
+
+export interface DraftEdit {
+  id: string;
+  columnId: number | null;
+  title: string;
+  bodyHtml: string;
+}
+
+export function saveDraft(edit: DraftEdit): Promise<DraftSummary> {
+  return call("save_draft", {
+    id: edit.id,
+    columnId: edit.columnId,
+    title: edit.title,
+    bodyHtml: edit.bodyHtml,
+  });
+}
+
+export function sendDraft(id: string): Promise<DraftView> {
+  return call("send_draft", { id });
+}
+
+export function reviseDraft(id: string): Promise<DraftView> {
+  return call("revise_draft", { id });
+}
+
+export function syncNow(): Promise<SyncReport> {
+  return call("sync_now");
+}
+
+/** Subscribes to `desk://changed`; resolves to an unsubscribe function. */
+export async function onChanged(handler: () => void): Promise<() => void> {
+  if (!hasDeskRuntime()) {
+    throw { code: "internal", detail: RUNTIME_MISSING_DETAIL } satisfies DeskError;
+  }
+  try {
+    return await listen(CHANGED_EVENT, () => handler());
+  } catch (e) {
+    throw toDeskError(e);
+  }
+}

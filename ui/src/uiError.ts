@@ -1,0 +1,18 @@
+import { toDeskError } from "./api/desk";
+
+/** An error as shown to the user: an i18n key, its parameters, raw detail. */
+export interface UiError {
+  key: string;
+  params?: Record<string, unknown>;
+  detail?: string;
+}
+
+/** A rejected desk command as an error banner: `errors.<code>` plus detail. */
+export function fromDeskError(value: unknown): UiError {
+  const e = toDeskError(value);
+  return { key: `errors.${e.code}`, detail: e.detail || undefined };
+}
+
+export function deskErrorCode(value: unknown): string {
+  return toDeskError(value).code;
+}
