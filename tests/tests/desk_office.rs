@@ -130,6 +130,7 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
     );
     // Pulling again applies nothing twice.
     assert_eq!(desk.sync_once(0).await.unwrap().pulled, 0);
+    assert_eq!(desk.draft(&draft.id).unwrap().state, ItemState::Returned);
 
     // Revise as version 2 and send again; version 1 stays as it was, at the desk and the office.
     let revised = desk.revise_draft(&draft.id).unwrap();
@@ -205,5 +206,42 @@ async fn an_office_that_is_down_keeps_the_item_queued_and_a_later_round_delivers
     let delivered = desk.draft(&draft.id).unwrap();
     assert_eq!(delivered.state, ItemState::Delivered);
     assert_eq!(delivered.last_error, None);
+    desk.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_send_the_office_refuses_comes_back_as_a_draft_with_the_reason() {
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    // A responsible person's seat may draft but not send (only officers send): 403.
+    let responsible = office.seat("responsible", Some("市应急管理局"));
+    let desk = desk_at(dir.path(), &service());
+    desk.sign_in(&office.url, &responsible.login, &responsible.password)
+        .await
+        .unwrap();
+    let column = desk.columns().unwrap()[0].id;
+    let draft = desk.create_draft(Some(column)).unwrap();
+    desk.save_draft(&draft.id, Some(column), "防汛预警", "<p>正文</p>")
+        .unwrap();
+    desk.send_draft(&draft.id).unwrap();
+
+    let report = desk.sync_once(0).await.unwrap();
+    assert_eq!(report.sent, 0);
+    let back = desk.draft(&draft.id).unwrap();
+    assert_eq!(
+        back.state,
+        ItemState::Draft,
+        "editable again, not stuck in the outbox"
+    );
+    assert!(
+        back.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("forbidden"),
+        "{:?}",
+        back.last_error
+    );
+    // Nothing is retried: the next round sends nothing and the office has nothing.
+    assert_eq!(desk.sync_once(0).await.unwrap().sent, 0);
     desk.sign_out().await.unwrap();
 }

@@ -182,10 +182,27 @@ async fn drafts_restarts_sends() {
         .unwrap();
     let editor = find(&c, "[data-testid=editor] .ProseMirror").await;
     editor.click().await.unwrap();
-    editor
-        .send_keys("各学校要切实做好寒假期间的安全教育。")
+    // A heading, a paragraph and a bulleted list, through the toolbar.
+    let enter = char::from(fantoccini::key::Key::Enter).to_string();
+    find(&c, "[data-testid=tool-h2]")
+        .await
+        .click()
         .await
         .unwrap();
+    editor
+        .send_keys(&format!("一、总体要求{enter}"))
+        .await
+        .unwrap();
+    editor
+        .send_keys(&format!("各学校要切实做好寒假期间的安全教育。{enter}"))
+        .await
+        .unwrap();
+    find(&c, "[data-testid=tool-bullet-list]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    editor.send_keys("排查校舍安全隐患").await.unwrap();
 
     // Autosave: within a second of the last keystroke the indicator says saved; then close.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -282,4 +299,21 @@ async fn drafts_restarts_sends() {
         .collect();
     assert_eq!(ours.len(), 1, "inbox: {inbox:?}");
     assert!(receipt.contains(ours[0]["receipt"].as_str().unwrap()));
+
+    // The structure written in the editor arrived as HTML.
+    let item: Value = http
+        .get(format!("{}/api/v1/items/{}", office.url, ours[0]["id"]))
+        .bearer_auth(signed["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = item["body_html"].as_str().unwrap();
+    assert!(body.contains("<h2>一、总体要求</h2>"), "{body}");
+    assert!(
+        body.contains("<li>") && body.contains("排查校舍安全隐患"),
+        "{body}"
+    );
 }

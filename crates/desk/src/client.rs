@@ -15,6 +15,7 @@ use crate::DeskError;
 #[derive(Clone)]
 pub struct OfficeClient {
     http: Client,
+    office_url: String,
     base: String,
 }
 
@@ -23,7 +24,8 @@ pub const LONG_POLL_SECS: u64 = 25;
 
 impl OfficeClient {
     pub fn new(office_url: &str) -> Result<Self, DeskError> {
-        let base = format!("{}/api/v1", office_url.trim_end_matches('/'));
+        let office_url = office_url.trim_end_matches('/').to_owned();
+        let base = format!("{office_url}/api/v1");
         let http = Client::builder()
             .connect_timeout(Duration::from_secs(10))
             // A long poll plus a slow government network.
@@ -31,7 +33,16 @@ impl OfficeClient {
             .user_agent(concat!("liaison-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| DeskError::Internal(e.to_string()))?;
-        Ok(OfficeClient { http, base })
+        Ok(OfficeClient {
+            http,
+            office_url,
+            base,
+        })
+    }
+
+    /// The office address this client talks to.
+    pub fn office_url(&self) -> &str {
+        &self.office_url
     }
 
     pub async fn sign_in(&self, login: &str, password: &str) -> Result<SignInResponse, DeskError> {

@@ -28,6 +28,8 @@ pub struct Desk {
     wake: Notify,
     /// One delivery round at a time.
     sending: tokio::sync::Mutex<()>,
+    /// The HTTP client of the current office, kept so connections are reused between rounds.
+    client: std::sync::Mutex<Option<OfficeClient>>,
 }
 
 /// Backoff after a failed round: doubling from 2 s, at most 60 s.
@@ -43,6 +45,7 @@ impl Desk {
             keyring: Keyring::new(config.keyring_service.clone()),
             wake: Notify::new(),
             sending: tokio::sync::Mutex::new(()),
+            client: std::sync::Mutex::new(None),
         })
     }
 
@@ -95,6 +98,8 @@ impl Desk {
             self.keyring.forget_token(&url, &seat.login)?;
         }
         self.store.delete_meta("seat")?;
+        // Ends a round in progress, which would otherwise go on with the old token.
+        self.wake.notify_one();
         self.session()
     }
 
@@ -109,7 +114,12 @@ impl Desk {
             .keyring
             .token(&url, &seat.login)?
             .ok_or(DeskError::NotSignedIn)?;
-        Ok((OfficeClient::new(&url)?, token))
+        let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        let client = match cached.as_ref() {
+            Some(c) if c.office_url() == url => c.clone(),
+            _ => cached.insert(OfficeClient::new(&url)?).clone(),
+        };
+        Ok((client, token))
     }
 
     /// The office no longer knows our token: forget it and show the sign-in again.
@@ -172,13 +182,21 @@ impl Desk {
     /// One round: deliver the outbox, refresh columns, pull changes (waiting up to `wait_secs`
     /// for the first one).
     pub async fn sync_once(&self, wait_secs: u64) -> Result<SyncReport, DeskError> {
-        let mut report = self.deliver().await?;
+        let delivered = self.deliver().await?;
+        let pulled = self.refresh_and_pull(wait_secs).await?;
+        Ok(SyncReport {
+            sent: delivered.sent,
+            pulled,
+            online: true,
+        })
+    }
+
+    /// Refreshes the cached columns and applies the office's changes.
+    async fn refresh_and_pull(&self, wait_secs: u64) -> Result<u32, DeskError> {
         let (client, token) = self.credentials()?;
         let columns = self.expired_guard(client.columns(&token).await)?;
         self.store.replace_columns(&columns)?;
-        report.pulled = self.pull(&client, &token, wait_secs).await?;
-        report.online = true;
-        Ok(report)
+        self.pull(&client, &token, wait_secs).await
     }
 
     fn expired_guard<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
@@ -193,7 +211,10 @@ impl Desk {
     async fn deliver(&self) -> Result<SyncReport, DeskError> {
         let _one_at_a_time = self.sending.lock().await;
         let (client, token) = self.credentials()?;
-        let mut report = SyncReport::default();
+        let mut report = SyncReport {
+            online: true,
+            ..SyncReport::default()
+        };
         for entry in self.store.outbox()? {
             match client
                 .submit(&token, &entry.idempotency_key, &entry.request)
@@ -205,7 +226,9 @@ impl Desk {
                     report.sent += 1;
                 }
                 Err(e @ DeskError::RejectedByOffice { .. }) => {
-                    self.store.mark_attempt_failed(&entry, &e.to_string())?;
+                    // Retrying cannot help: the version goes back to being a draft, reason shown.
+                    tracing::warn!(error = %e, "the office refused a send");
+                    self.store.mark_refused(&entry, &e.to_string())?;
                 }
                 Err(e) => {
                     if e.is_transient() {
@@ -250,16 +273,27 @@ impl Desk {
     {
         let mut failures = 0u32;
         loop {
-            let round = tokio::select! {
-                r = self.sync_once(LONG_POLL_SECS) => r,
-                // Something was queued while we were waiting on the office: start again now.
-                _ = self.wake.notified() => continue,
+            let round = async {
+                let delivered = self.deliver().await?;
+                // Tell the window at once; the long poll below may take a while.
+                if delivered.sent > 0 {
+                    on_change(Ok(&delivered));
+                }
+                tokio::select! {
+                    pulled = self.refresh_and_pull(LONG_POLL_SECS) => pulled.map(Some),
+                    // Something was queued (or the seat changed) while we waited: start again now.
+                    _ = self.wake.notified() => Ok(None),
+                }
             };
-            match round {
-                Ok(report) => {
+            match round.await {
+                Ok(pulled) => {
                     failures = 0;
-                    if report.sent > 0 || report.pulled > 0 {
-                        on_change(Ok(&report));
+                    if let Some(pulled @ 1..) = pulled {
+                        on_change(Ok(&SyncReport {
+                            sent: 0,
+                            pulled,
+                            online: true,
+                        }));
                     }
                 }
                 Err(DeskError::NotSignedIn) => {

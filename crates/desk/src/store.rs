@@ -263,9 +263,13 @@ impl LocalStore {
         let column_id = draft
             .column_id
             .ok_or_else(|| DeskError::InvalidState("choose a column before sending".into()))?;
-        if draft.title.trim().is_empty() {
-            return Err(DeskError::InvalidState("the title is empty".into()));
-        }
+        liaison_domain::content::check_submission(
+            &draft.id,
+            draft.version,
+            &draft.title,
+            &draft.body_html,
+        )
+        .map_err(|p| DeskError::InvalidState(p.to_string()))?;
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),
             version: draft.version,
@@ -372,6 +376,28 @@ impl LocalStore {
         Ok(())
     }
 
+    /// The office turned the send down for good: in one transaction the outbox entry and the
+    /// sent copy go, and the version is a draft again, with the reason on it.
+    pub fn mark_refused(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let draft = draft_in(&tx, &entry.draft_id)?;
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [entry.id])?;
+        if let Ok(next) = draft.state.apply(ItemEvent::Refuse) {
+            tx.execute(
+                "DELETE FROM revisions WHERE draft_id = ?1 AND version = ?2",
+                params![entry.draft_id, entry.request.version],
+            )?;
+            set_state(&tx, &entry.draft_id, next)?;
+        }
+        tx.execute(
+            "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
+            params![reason, entry.draft_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Applies one change from the office and moves the cursor past it, together, so a change is
     /// applied exactly once even if the answer that carried it is seen again.
     pub fn apply_change(&self, seq: i64, change: &ChangeKind) -> Result<bool, DeskError> {
@@ -467,7 +493,8 @@ fn apply_review(
         )
         .optional()?
     else {
-        tracing::warn!(draft_key, "review for an item this desk does not hold");
+        // Items sent from another workstation of the seat, or before this desk existed.
+        tracing::debug!(draft_key, "review for an item this desk does not hold");
         return Ok(false);
     };
     if current_version != version {

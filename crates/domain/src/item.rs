@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! draft --send--> queued --deliver--> delivered --accept--> accepted
-//!   ^                                     |------return--> returned --revise--> draft (next version)
-//!   |                                     '------reject--> rejected
+//!   ^  ^             |                    |------return--> returned --revise--> draft (next version)
+//!   |  '--refuse-----'                    '------reject--> rejected
 //! ```
+//! `refuse`: the office turned the send down (403, 413, 422, ...) before storing anything; the
+//! same version goes back to being a draft, with the reason shown.
 //! Accepted and rejected are final. A returned item is revised as a new version; the version that
 //! was submitted never changes.
 
@@ -40,6 +42,7 @@ pub enum ItemEvent {
     Return,
     Reject,
     Revise,
+    Refuse,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +73,7 @@ impl ItemState {
             (S::Delivered, E::Return) => Ok(S::Returned),
             (S::Delivered, E::Reject) => Ok(S::Rejected),
             (S::Returned, E::Revise) => Ok(S::Draft),
+            (S::Queued, E::Refuse) => Ok(S::Draft),
             (from, event) => Err(IllegalTransition { from, event }),
         }
     }
@@ -101,13 +105,14 @@ impl ItemState {
 }
 
 impl ItemEvent {
-    pub const ALL: [ItemEvent; 6] = [
+    pub const ALL: [ItemEvent; 7] = [
         ItemEvent::Send,
         ItemEvent::Deliver,
         ItemEvent::Accept,
         ItemEvent::Return,
         ItemEvent::Reject,
         ItemEvent::Revise,
+        ItemEvent::Refuse,
     ];
 }
 
@@ -119,13 +124,14 @@ mod tests {
     use proptest::prelude::*;
 
     /// Every legal transition, written out once more as data for the table test.
-    const LEGAL: [(S, E, S); 6] = [
+    const LEGAL: [(S, E, S); 7] = [
         (S::Draft, E::Send, S::Queued),
         (S::Queued, E::Deliver, S::Delivered),
         (S::Delivered, E::Accept, S::Accepted),
         (S::Delivered, E::Return, S::Returned),
         (S::Delivered, E::Reject, S::Rejected),
         (S::Returned, E::Revise, S::Draft),
+        (S::Queued, E::Refuse, S::Draft),
     ];
 
     #[test]
@@ -147,7 +153,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(illegal, 36 - LEGAL.len());
+        assert_eq!(illegal, S::ALL.len() * E::ALL.len() - LEGAL.len());
     }
 
     #[test]
@@ -176,8 +182,8 @@ mod tests {
 
     proptest! {
         /// Any sequence of events, applied where legal and refused otherwise: a final state is
-        /// never left, only a draft is editable, and every submitted version was sent exactly once
-        /// (a draft has as many sends as revisions; anything else one send more).
+        /// never left, only a draft is editable, and every version was sent and kept exactly
+        /// once (a draft has as many kept sends as revisions; anything else one more).
         #[test]
         fn random_event_sequences_respect_the_machine(events in proptest::collection::vec(any_event(), 0..60)) {
             let mut state = S::Draft;
@@ -189,6 +195,8 @@ mod tests {
                         prop_assert!(!before.is_final());
                         match ev {
                             E::Send => sends += 1,
+                            // The office never stored it: that send does not count.
+                            E::Refuse => sends -= 1,
                             E::Revise => revisions += 1,
                             _ => {}
                         }

@@ -4,6 +4,7 @@
 //! the time in. Everything both sides must agree on lives here, so it is computed once.
 
 pub mod column;
+pub mod content;
 pub mod item;
 pub mod org;
 pub mod wire;

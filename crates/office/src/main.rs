@@ -64,6 +64,12 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
             let seats = demo::seed(store.as_ref(), clock.now()).context("seeding the demo city")?;
             demo::write_seats_file(&seats_file, &seats)?;
             tracing::info!(seats = seats.len(), file = %seats_file.display(), "demo city seeded");
+        } else if !seats_file.exists() {
+            bail!(
+                "{} holds an office but no demo-seats.json (seeding was interrupted?): \
+                 delete the folder to seed a fresh demo city",
+                data.display()
+            );
         }
         print_demo_seats(&seats_file);
     }

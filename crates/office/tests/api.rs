@@ -210,6 +210,30 @@ async fn departments_see_and_send_only_their_own() {
         StatusCode::OK
     );
 
+    // "My items" are the department's only.
+    let (status, mine) = o.get(&edu, "/items").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["department_id"] == edu_column.department_id)
+    );
+    let (_, theirs) = o.get(&health, "/items").await;
+    assert!(
+        theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["title"] == "卫健稿件")
+    );
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["title"] != "卫健稿件")
+    );
+
     // The inbox is the office's.
     let (status, err) = o.get(&edu, "/inbox").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -433,6 +457,18 @@ async fn the_openapi_document_describes_every_route() {
         assert!(paths.contains_key(p), "missing {p}");
     }
     assert!(doc["components"]["schemas"]["SubmitItemRequest"].is_object());
+    // Malformed paths and queries answer in the same error format.
+    let token = o.sign_in("bjb.editor").await;
+    let (status, err) = o.get(&token, "/items/not-a-number").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let (status, err) = o.get(&token, "/changes?since=abc").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
     // Unknown routes answer in the same error format.
     let r = o.http.get(format!("{}/nope", o.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);

@@ -1,7 +1,7 @@
 //! Every failure a handler can answer with: a status and a JSON body with a stable `code`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liaison_domain::wire::{ApiError, ErrorCode};
@@ -103,5 +103,17 @@ impl From<JsonRejection> for ApiFailure {
             ErrorCode::BadRequest
         };
         ApiFailure::new(status, code, r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiFailure {
+    fn from(r: PathRejection) -> Self {
+        ApiFailure::new(r.status(), ErrorCode::BadRequest, r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiFailure {
+    fn from(r: QueryRejection) -> Self {
+        ApiFailure::new(r.status(), ErrorCode::BadRequest, r.body_text())
     }
 }

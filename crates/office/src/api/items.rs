@@ -3,19 +3,17 @@
 use std::time::Duration as StdDuration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use liaison_domain::wire::{
     AcceptRequest, ApiError, ChangesResponse, ErrorCode, IDEMPOTENCY_KEY_HEADER, InboxItem,
     ItemDetail, ReturnRequest, SubmitItemRequest, SubmitItemResponse,
 };
-use liaison_domain::{ColumnView, ItemState, Role};
+use liaison_domain::{ColumnView, ItemState, Role, content};
 use serde::Deserialize;
 
-use super::{ApiFailure, ApiJson, ApiResult, AppState, Caller, bad_request};
+use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
 use crate::store::{InboxFilter, NewItem, Review, SubmitOutcome, payload_digest};
-
-const MAX_TITLE_CHARS: usize = 200;
 
 /// The caller's department's columns with their duty rules.
 #[utoipa::path(get, path = "/api/v1/columns",
@@ -100,22 +98,8 @@ pub async fn submit(
 }
 
 fn validate_submission(req: &SubmitItemRequest) -> Result<(), ApiFailure> {
-    let title = req.title.trim();
-    if title.is_empty() {
-        return Err(ApiFailure::validation("the title is empty"));
-    }
-    if title.chars().count() > MAX_TITLE_CHARS {
-        return Err(ApiFailure::validation(format!(
-            "the title is longer than {MAX_TITLE_CHARS} characters"
-        )));
-    }
-    if req.version == 0 {
-        return Err(ApiFailure::validation("versions start at 1"));
-    }
-    if req.draft_key.trim().is_empty() || req.draft_key.len() > 128 {
-        return Err(ApiFailure::validation("draft_key must be 1-128 characters"));
-    }
-    Ok(())
+    content::check_submission(&req.draft_key, req.version, &req.title, &req.body_html)
+        .map_err(|p| ApiFailure::validation(p.to_string()))
 }
 
 /// The caller's department's items with their review state, newest first.
@@ -143,7 +127,7 @@ pub async fn my_items(State(state): State<AppState>, caller: Caller) -> ApiResul
 pub async fn item(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<ItemDetail> {
     let item = state
         .blocking(move |s| Ok(s.item(id)?))
@@ -170,7 +154,7 @@ pub struct InboxQuery {
 pub async fn inbox(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<InboxQuery>,
+    ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Vec<InboxItem>> {
     caller.require_office()?;
     let item_state = match q.state.as_deref() {
@@ -208,7 +192,7 @@ async fn review(state: AppState, caller: Caller, id: i64, review: Review) -> Api
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<AcceptRequest>,
 ) -> ApiResult<ItemDetail> {
     let url = req.published_url.trim();
@@ -235,7 +219,7 @@ pub async fn accept(
 pub async fn return_item(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ReturnRequest>,
 ) -> ApiResult<ItemDetail> {
     let comment = req.comment.trim();
@@ -272,7 +256,7 @@ const CHANGES_PAGE: u32 = 200;
 pub async fn changes(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ChangesQuery>,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> ApiResult<ChangesResponse> {
     let since = q.since.unwrap_or(0).max(0);
     let wait = StdDuration::from_secs(q.wait.unwrap_or(0).min(30));

@@ -23,8 +23,8 @@ use crate::auth;
 use crate::clock::Clock;
 use crate::store::Store;
 
-/// Largest item body accepted, inline images included.
-pub const MAX_ITEM_BYTES: usize = 32 * 1024 * 1024;
+/// Largest send request: the largest body the rules allow, plus room for the rest of the JSON.
+pub const MAX_ITEM_BYTES: usize = liaison_domain::content::MAX_BODY_BYTES + 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -141,6 +141,16 @@ impl FromRequestParts<AppState> for Caller {
         seat.map(Caller).ok_or_else(ApiFailure::unauthenticated)
     }
 }
+
+/// `Path` whose rejections are answered in the API's error format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiFailure))]
+pub struct ApiPath<T>(pub T);
+
+/// `Query` whose rejections are answered in the API's error format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiFailure))]
+pub struct ApiQuery<T>(pub T);
 
 /// `Json` whose rejections are answered in the API's error format.
 #[derive(FromRequest)]

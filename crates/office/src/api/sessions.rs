@@ -25,7 +25,7 @@ pub async fn sign_in(
         .blocking(move |s| {
             let Some(creds) = s.seat_credentials(&req.login)? else {
                 // Spend the time a real check would, so a wrong login looks like a wrong password.
-                auth::verify_password(&req.password, DUMMY_HASH);
+                auth::verify_password(&req.password, dummy_hash());
                 return Ok(None);
             };
             if !auth::verify_password(&req.password, &creds.password_hash) {
@@ -53,8 +53,11 @@ pub async fn sign_in(
     ))
 }
 
-/// A valid argon2id hash of a password nobody has, for constant-effort failures.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9LqDrtAe8Rg2ZK9t8y7LQbC8qTjBn+YzqHtT0mmUWkQ";
+/// An argon2id hash of a random password nobody knows, for constant-effort failures.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password(&auth::new_token()).unwrap_or_default())
+}
 
 /// The signed-in seat.
 #[utoipa::path(get, path = "/api/v1/sessions/current",
