@@ -26,9 +26,10 @@ pub fn run() {
         .setup(|app| {
             let desk = Arc::new(open_desk(app.handle())?);
             app.manage(desk.clone());
+            // Before the page asks who is signed in, so `make run` opens signed in.
+            tauri::async_runtime::block_on(demo::sign_in_if_asked(&desk));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                demo::sign_in_if_asked(&desk).await;
                 let notify = handle.clone();
                 desk.run_worker(move |_| {
                     if let Err(e) = notify.emit(CHANGED_EVENT, ()) {
