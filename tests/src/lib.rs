@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 /// The workspace's root folder.
 pub fn workspace_root() -> PathBuf {
@@ -112,5 +113,72 @@ impl Drop for OfficeProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// An editor signed in at the office, using its API as the console does.
+pub struct Editor {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl OfficeProcess {
+    pub async fn editor(&self) -> Editor {
+        let seat = self.seat("editor", None);
+        let http = reqwest::Client::new();
+        let base = format!("{}/api/v1", self.url);
+        let signed: Value = http
+            .post(format!("{base}/sessions"))
+            .json(&json!({"login": seat.login, "password": seat.password}))
+            .send()
+            .await
+            .expect("sign in as the editor")
+            .json()
+            .await
+            .expect("sign-in answer");
+        let token = signed["token"].as_str().expect("a token").to_owned();
+        Editor { http, base, token }
+    }
+}
+
+impl Editor {
+    /// GET a JSON document under `/api/v1`.
+    pub async fn get(&self, path: &str) -> Value {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        r.expect("office answers")
+            .json()
+            .await
+            .expect("JSON answer")
+    }
+
+    /// POST JSON under `/api/v1`; the status and the answer.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("office answers");
+        (r.status().as_u16(), r.json().await.expect("JSON answer"))
+    }
+
+    /// The inbox items with this title.
+    pub async fn inbox_titled(&self, title: &str) -> Vec<Value> {
+        let inbox = self.get("/inbox").await;
+        inbox
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|i| i["title"] == title)
+            .cloned()
+            .collect()
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use liaison_desk::{Desk, DeskConfig, DeskError};
 use liaison_domain::ItemState;
 use liaison_tests::OfficeProcess;
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn desk_at(dir: &Path, service: &str) -> Desk {
     Desk::open(&DeskConfig {
@@ -20,35 +20,9 @@ fn service() -> String {
     format!("liaison-test-{}", uuid::Uuid::new_v4())
 }
 
-async fn editor_token(office: &OfficeProcess, http: &reqwest::Client) -> String {
-    let editor = office.seat("editor", None);
-    let r: Value = http
-        .post(format!("{}/api/v1/sessions", office.url))
-        .json(&json!({"login": editor.login, "password": editor.password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"].as_str().unwrap().to_owned()
-}
-
-async fn inbox(office: &OfficeProcess, http: &reqwest::Client, token: &str) -> Vec<Value> {
-    http.get(format!("{}/api/v1/inbox", office.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resent() {
     let office = OfficeProcess::start_demo();
-    let http = reqwest::Client::new();
     let dir = tempfile::tempdir().unwrap();
     let service = service();
     let officer = office.seat("officer", Some("市交通运输局"));
@@ -100,26 +74,21 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
 
     // A second round sends nothing again.
     assert_eq!(desk.sync_once(0).await.unwrap().sent, 0);
-    let editor = editor_token(&office, &http).await;
-    let ours: Vec<Value> = inbox(&office, &http, &editor)
-        .await
-        .into_iter()
-        .filter(|i| i["title"] == "关于元旦期间交通管制的通告")
-        .collect();
+    let editor = office.editor().await;
+    let ours = editor.inbox_titled("关于元旦期间交通管制的通告").await;
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0]["receipt"], receipt.as_str());
     assert_eq!(ours[0]["holder_name"], "刘洋");
 
     // The editor returns it; the desk learns it on its next sync.
     let id = ours[0]["id"].as_i64().unwrap();
-    let r = http
-        .post(format!("{}/api/v1/items/{id}/return", office.url))
-        .bearer_auth(&editor)
-        .json(&json!({"comment": "请注明管制路段和起止时间"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    let (status, _) = editor
+        .post(
+            &format!("/items/{id}/return"),
+            json!({"comment": "请注明管制路段和起止时间"}),
+        )
+        .await;
+    assert_eq!(status, 200);
     let report = desk.sync_once(0).await.unwrap();
     assert_eq!(report.pulled, 1);
     let returned = desk.draft(&draft.id).unwrap();
@@ -151,15 +120,7 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
         desk.sent_version(&draft.id, 1).unwrap().0,
         "关于元旦期间交通管制的通告"
     );
-    let v1: Value = http
-        .get(format!("{}/api/v1/items/{id}", office.url))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v1 = editor.get(&format!("/items/{id}")).await;
     assert_eq!(v1["title"], "关于元旦期间交通管制的通告");
     assert_eq!(v1["state"], "returned");
 

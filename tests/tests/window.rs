@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use liaison_tests::{OfficeProcess, built_binary, workspace_root};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -69,8 +69,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // `--` is essential: without it procps' kill reads the negative group id as an option and
+        // signals every process (kill(-1)).
+        let group = format!("-{}", self.child.id());
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
+            .args(["-s", "KILL", "--", &group])
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -273,43 +276,13 @@ async fn drafts_restarts_sends() {
     c.close().await.unwrap();
 
     // The office's inbox holds exactly one item with that title, with the receipt the window showed.
-    let http = reqwest::Client::new();
-    let editor = office.seat("editor", None);
-    let signed: Value = http
-        .post(format!("{}/api/v1/sessions", office.url))
-        .json(&json!({"login": editor.login, "password": editor.password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let inbox: Vec<Value> = http
-        .get(format!("{}/api/v1/inbox", office.url))
-        .bearer_auth(signed["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ours: Vec<&Value> = inbox
-        .iter()
-        .filter(|i| i["title"] == title.as_str())
-        .collect();
-    assert_eq!(ours.len(), 1, "inbox: {inbox:?}");
+    let editor = office.editor().await;
+    let ours = editor.inbox_titled(&title).await;
+    assert_eq!(ours.len(), 1, "inbox: {ours:?}");
     assert!(receipt.contains(ours[0]["receipt"].as_str().unwrap()));
 
     // The structure written in the editor arrived as HTML.
-    let item: Value = http
-        .get(format!("{}/api/v1/items/{}", office.url, ours[0]["id"]))
-        .bearer_auth(signed["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let item = editor.get(&format!("/items/{}", ours[0]["id"])).await;
     let body = item["body_html"].as_str().unwrap();
     assert!(body.contains("<h2>一、总体要求</h2>"), "{body}");
     assert!(

@@ -77,6 +77,20 @@ fn draft_in(conn: &Connection, id: &str) -> Result<DraftView, DeskError> {
     Ok(view)
 }
 
+/// The draft and the state `event` moves it to; an illegal move is the user's `InvalidState`.
+fn step(
+    conn: &Connection,
+    id: &str,
+    event: ItemEvent,
+) -> Result<(DraftView, ItemState), DeskError> {
+    let draft = draft_in(conn, id)?;
+    let next = draft
+        .state
+        .apply(event)
+        .map_err(|e| DeskError::InvalidState(e.to_string()))?;
+    Ok((draft, next))
+}
+
 fn set_state(tx: &Transaction<'_>, id: &str, state: ItemState) -> Result<(), DeskError> {
     tx.execute(
         "UPDATE drafts SET state = ?1, updated_at = ?2 WHERE id = ?3",
@@ -255,11 +269,7 @@ impl LocalStore {
     pub fn queue_send(&self, id: &str, idempotency_key: &str) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let draft = draft_in(&tx, id)?;
-        let next = draft
-            .state
-            .apply(ItemEvent::Send)
-            .map_err(|e| DeskError::InvalidState(e.to_string()))?;
+        let (draft, next) = step(&tx, id, ItemEvent::Send)?;
         let column_id = draft
             .column_id
             .ok_or_else(|| DeskError::InvalidState("choose a column before sending".into()))?;
@@ -445,11 +455,7 @@ impl LocalStore {
     pub fn revise(&self, id: &str) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let draft = draft_in(&tx, id)?;
-        let next = draft
-            .state
-            .apply(ItemEvent::Revise)
-            .map_err(|e| DeskError::InvalidState(e.to_string()))?;
+        let (_, next) = step(&tx, id, ItemEvent::Revise)?;
         tx.execute(
             "UPDATE drafts SET version = version + 1, receipt = NULL, office_item_id = NULL, delivered_at = NULL,
                                published_url = NULL, last_error = NULL WHERE id = ?1",
