@@ -143,6 +143,13 @@ async fn send<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, DeskError> 
 async fn failure(r: reqwest::Response) -> DeskError {
     let status = r.status();
     let body: Option<ApiError> = r.json().await.ok();
+    classify(status, body)
+}
+
+/// What an office refusal means for the desk. Server errors, gateways (a proxy with no office
+/// behind it answers 502/504 without our JSON), throttling and timeouts are transient: try again
+/// later. Anything else the office will answer the same way again.
+fn classify(status: StatusCode, body: Option<ApiError>) -> DeskError {
     if status.is_server_error()
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
@@ -168,4 +175,74 @@ fn code_name(code: ErrorCode) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DeskErrorCode;
+
+    fn api(code: ErrorCode) -> Option<ApiError> {
+        Some(ApiError {
+            code,
+            message: "…".into(),
+        })
+    }
+
+    /// Every answer the office gives (see crates/office/src/api), and what the desk makes of it
+    /// on an authenticated call: the code the window shows, and whether the worker retries.
+    #[test]
+    fn every_office_error_is_classified() {
+        use DeskErrorCode as D;
+        use ErrorCode as E;
+        let cases: &[(u16, Option<ErrorCode>, D, bool)] = &[
+            (400, Some(E::BadRequest), D::RejectedByOffice, false),
+            (
+                400,
+                Some(E::IdempotencyKeyMissing),
+                D::RejectedByOffice,
+                false,
+            ),
+            (401, Some(E::Unauthenticated), D::SessionExpired, false),
+            (401, Some(E::WrongCredentials), D::SessionExpired, false),
+            (403, Some(E::Forbidden), D::RejectedByOffice, false),
+            (404, Some(E::NotFound), D::RejectedByOffice, false),
+            (409, Some(E::InvalidTransition), D::RejectedByOffice, false),
+            (409, Some(E::Conflict), D::RejectedByOffice, false),
+            (413, Some(E::PayloadTooLarge), D::RejectedByOffice, false),
+            (413, None, D::RejectedByOffice, false),
+            (422, Some(E::Validation), D::RejectedByOffice, false),
+            (
+                422,
+                Some(E::IdempotencyKeyReused),
+                D::RejectedByOffice,
+                false,
+            ),
+            (408, None, D::OfficeUnreachable, true),
+            (429, None, D::OfficeUnreachable, true),
+            (500, Some(E::Internal), D::OfficeUnreachable, true),
+            (502, None, D::OfficeUnreachable, true),
+            (503, None, D::OfficeUnreachable, true),
+            (504, None, D::OfficeUnreachable, true),
+        ];
+        for &(status, code, want, transient) in cases {
+            let status = StatusCode::from_u16(status).unwrap();
+            let got = authed::<()>(Err(classify(status, code.and_then(api)))).unwrap_err();
+            assert_eq!(got.code(), want, "{status} {code:?}");
+            assert_eq!(got.is_transient(), transient, "{status} {code:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_office_code_for_the_officer() {
+        match classify(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api(ErrorCode::IdempotencyKeyReused),
+        ) {
+            DeskError::RejectedByOffice {
+                status: 422, code, ..
+            } => assert_eq!(code, "idempotency_key_reused"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use liaison_domain::ColumnView;
 use tokio::sync::Notify;
 
 use crate::DeskError;
 use crate::client::{LONG_POLL_SECS, OfficeClient};
+use crate::retry::retry_delays;
 use crate::secrets::Keyring;
 use crate::store::LocalStore;
 use crate::view::{DraftSummary, DraftView, SessionView, SyncReport};
@@ -30,11 +30,6 @@ pub struct Desk {
     sending: tokio::sync::Mutex<()>,
     /// The HTTP client of the current office, kept so connections are reused between rounds.
     client: std::sync::Mutex<Option<OfficeClient>>,
-}
-
-/// Backoff after a failed round: doubling from 2 s, at most 60 s.
-fn backoff(failures: u32) -> Duration {
-    Duration::from_secs((2u64 << failures.min(5)).min(60))
 }
 
 impl Desk {
@@ -184,6 +179,8 @@ impl Desk {
     pub async fn sync_once(&self, wait_secs: u64) -> Result<SyncReport, DeskError> {
         let delivered = self.deliver().await?;
         let pulled = self.refresh_and_pull(wait_secs).await?;
+        // The office answers again: a worker waiting out its backoff starts now.
+        self.wake.notify_one();
         Ok(SyncReport {
             sent: delivered.sent,
             pulled,
@@ -271,7 +268,7 @@ impl Desk {
     where
         F: Fn(Result<&SyncReport, &DeskError>) + Send + Sync + 'static,
     {
-        let mut failures = 0u32;
+        let mut delays = retry_delays();
         loop {
             let round = async {
                 let delivered = self.deliver().await?;
@@ -287,7 +284,7 @@ impl Desk {
             };
             match round.await {
                 Ok(pulled) => {
-                    failures = 0;
+                    delays = retry_delays();
                     if let Some(pulled @ 1..) = pulled {
                         on_change(Ok(&SyncReport {
                             sent: 0,
@@ -302,8 +299,7 @@ impl Desk {
                 Err(e) => {
                     tracing::warn!(error = %e, "sync round failed");
                     on_change(Err(&e));
-                    failures += 1;
-                    let pause = backoff(failures);
+                    let pause = delays.next().unwrap_or(crate::retry::LONGEST_RETRY);
                     tokio::select! {
                         _ = tokio::time::sleep(pause) => {}
                         _ = self.wake.notified() => {}
@@ -311,18 +307,5 @@ impl Desk {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(0), Duration::from_secs(2));
-        assert_eq!(backoff(1), Duration::from_secs(4));
-        assert_eq!(backoff(3), Duration::from_secs(16));
-        assert_eq!(backoff(9), Duration::from_secs(60));
     }
 }

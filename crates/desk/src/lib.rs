@@ -6,6 +6,7 @@
 mod client;
 mod engine;
 mod error;
+pub mod retry;
 pub mod secrets;
 mod store;
 pub mod view;
