@@ -1,0 +1,132 @@
+//! `liaison-desk-cli`: the desk engine without a window, for scripts and the fault tests.
+//! Every command prints one JSON document on stdout; errors go to stderr with a non-zero exit.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use liaison_desk::{Desk, DeskConfig, DeskErrorView, Keyring};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(
+    name = "liaison-desk-cli",
+    version,
+    about = "Liaison Desk without a window"
+)]
+struct Cli {
+    /// Folder of desk.db (created if missing).
+    #[arg(long)]
+    data: PathBuf,
+    /// Service name of the token in the OS keyring.
+    #[arg(long, default_value = Keyring::DEFAULT_SERVICE)]
+    keyring_service: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a seat in; the password is read from the first line of standard input.
+    SignIn {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        login: String,
+    },
+    /// Sign out and forget the token.
+    SignOut,
+    /// The seat, its columns, its drafts and what waits in the outbox.
+    State,
+    /// Create a draft and save title and body into it.
+    Draft {
+        #[arg(long)]
+        column: Option<i64>,
+        #[arg(long)]
+        title: String,
+        /// The body as HTML; `-` reads it from standard input.
+        #[arg(long, default_value = "")]
+        body: String,
+    },
+    /// Queue a draft for delivery.
+    Send { id: String },
+    /// Deliver the outbox and pull the office's changes once.
+    Sync {
+        /// Seconds to wait for the office's first change (long poll).
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+    },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("liaison-desk-cli: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let desk = Desk::open(&DeskConfig {
+        data_dir: cli.data.clone(),
+        keyring_service: cli.keyring_service,
+    })
+    .with_context(|| format!("opening the desk store in {}", cli.data.display()))?;
+    let out = match cli.command {
+        Command::SignIn { office, login } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.is_empty() {
+                bail!("no password on standard input");
+            }
+            json!(
+                desk.sign_in(&office, &login, password)
+                    .await
+                    .map_err(fail)?
+            )
+        }
+        Command::SignOut => json!(desk.sign_out().await.map_err(fail)?),
+        Command::State => {
+            let drafts = desk.drafts().map_err(fail)?;
+            let mut full = Vec::with_capacity(drafts.len());
+            for d in &drafts {
+                full.push(desk.draft(&d.id).map_err(fail)?);
+            }
+            json!({
+                "session": desk.session().map_err(fail)?,
+                "columns": desk.columns().map_err(fail)?,
+                "drafts": full,
+            })
+        }
+        Command::Draft {
+            column,
+            title,
+            body,
+        } => {
+            let body = if body == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading the body")?
+            } else {
+                body
+            };
+            let draft = desk.create_draft(column).map_err(fail)?;
+            desk.save_draft(&draft.id, column, &title, &body)
+                .map_err(fail)?;
+            json!(desk.draft(&draft.id).map_err(fail)?)
+        }
+        Command::Send { id } => json!(desk.send_draft(&id).map_err(fail)?),
+        Command::Sync { wait } => json!(desk.sync_once(wait).await.map_err(fail)?),
+    };
+    println!("{out}");
+    Ok(())
+}
+
+/// The engine's error as JSON on stderr (code and detail), as the window would receive it.
+fn fail(e: liaison_desk::DeskError) -> anyhow::Error {
+    let view = DeskErrorView::from(&e);
+    anyhow::anyhow!(serde_json::to_string(&view).unwrap_or_else(|_| e.to_string()))
+}

@@ -1,0 +1,97 @@
+//! The headless desk (`liaison-desk-cli`) as a script would drive it, against a real office.
+//! Run inside a session with a Secret Service (scripts/test-session.sh; `make test` does).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use liaison_tests::{OfficeProcess, built_binary};
+use serde_json::Value;
+
+/// Runs one CLI command; its JSON answer, or its stderr as the error.
+fn cli(data: &Path, service: &str, args: &[&str], stdin: &str) -> Result<Value, String> {
+    let mut child = Command::new(built_binary("liaison-desk-cli"))
+        .arg("--data")
+        .arg(data)
+        .args(["--keyring-service", service])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("liaison-desk-cli runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("liaison-desk-cli ends");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("one JSON document on stdout"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn a_script_signs_in_drafts_sends_syncs_and_reads_the_receipt() {
+    let office = OfficeProcess::start_demo();
+    let seat = office.seat("officer", Some("市住房和城乡建设局"));
+    let data = tempfile::tempdir().unwrap();
+    let service = format!("liaison-cli-test-{}", std::process::id());
+    let run = |args: &[&str], stdin: &str| cli(data.path(), &service, args, stdin);
+
+    // A wrong password is a clear error with the engine's code, and nothing is stored.
+    let err = run(
+        &["sign-in", "--office", &office.url, "--login", &seat.login],
+        "wrong\n",
+    )
+    .unwrap_err();
+    assert!(err.contains("\"code\":\"wrong_password\""), "{err}");
+    assert_eq!(run(&["state"], "").unwrap()["session"]["seat"], Value::Null);
+
+    let session = run(
+        &["sign-in", "--office", &office.url, "--login", &seat.login],
+        &format!("{}\n", seat.password),
+    )
+    .unwrap();
+    assert_eq!(session["seat"]["department"]["name"], "市住房和城乡建设局");
+
+    let state = run(&["state"], "").unwrap();
+    let column = state["columns"][0]["id"].as_i64().unwrap().to_string();
+    let body = "<h2>保障性住房申请指南</h2><ol><li>提交申请</li><li>资格审核</li></ol>";
+    let draft = run(
+        &[
+            "draft",
+            "--column",
+            &column,
+            "--title",
+            "2026年保障性住房申请指南",
+            "--body",
+            "-",
+        ],
+        body,
+    )
+    .unwrap();
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft["body_html"], body);
+    assert_eq!(draft["state"], "draft");
+
+    assert_eq!(run(&["send", &id], "").unwrap()["state"], "queued");
+    let report = run(&["sync"], "").unwrap();
+    assert_eq!(report["sent"], 1);
+
+    let state = run(&["state"], "").unwrap();
+    let ours = &state["drafts"][0];
+    assert_eq!(ours["state"], "delivered");
+    let receipt = ours["receipt"].as_str().unwrap();
+    assert!(receipt.starts_with("LS-"), "{receipt}");
+
+    // Sending a delivered item again is refused with the engine's code.
+    let err = run(&["send", &id], "").unwrap_err();
+    assert!(err.contains("\"code\":\"invalid_state\""), "{err}");
+
+    run(&["sign-out"], "").unwrap();
+    assert_eq!(run(&["state"], "").unwrap()["session"]["seat"], Value::Null);
+}
