@@ -1,5 +1,7 @@
 //! Helpers the cross-process tests share: a real office process on loopback.
 
+pub mod fault_proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
