@@ -16,11 +16,14 @@ fn office_addr(office: &OfficeProcess) -> SocketAddr {
         .expect("office address")
 }
 
-#[tokio::test]
-async fn an_answer_lost_after_the_office_stored_the_item_does_not_duplicate_it() {
-    let office = OfficeProcess::start_demo();
-    let proxy = FaultProxy::scripted(office_addr(&office), &[]).await;
-    let seat = office.seat("officer", Some("市生态环境局"));
+/// A desk signed in as `department`'s officer, talking to the office through a proxy that passes
+/// everything until told otherwise. Returns the proxy, the desk, a column and the desk's folder.
+async fn desk_behind_proxy(
+    office: &OfficeProcess,
+    department: &str,
+) -> (FaultProxy, Desk, i64, tempfile::TempDir) {
+    let proxy = FaultProxy::scripted(office_addr(office), &[]).await;
+    let seat = office.seat("officer", Some(department));
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::open(&DeskConfig {
         data_dir: dir.path().to_path_buf(),
@@ -31,6 +34,13 @@ async fn an_answer_lost_after_the_office_stored_the_item_does_not_duplicate_it()
         .await
         .unwrap();
     let column = desk.columns().unwrap()[0].id;
+    (proxy, desk, column, dir)
+}
+
+#[tokio::test]
+async fn an_answer_lost_after_the_office_stored_the_item_does_not_duplicate_it() {
+    let office = OfficeProcess::start_demo();
+    let (proxy, desk, column, _dir) = desk_behind_proxy(&office, "市生态环境局").await;
     let title = "关于发布重污染天气预警的通知";
     let draft = desk.create_draft(Some(column)).unwrap();
     desk.save_draft(&draft.id, Some(column), title, "<p>正文</p>")
@@ -79,18 +89,7 @@ async fn a_seeded_random_proxy_never_duplicates_or_loses_an_item() {
         .unwrap_or(20261127);
     println!("fault schedule seed={seed}");
     let office = OfficeProcess::start_demo();
-    let proxy = FaultProxy::scripted(office_addr(&office), &[]).await;
-    let seat = office.seat("officer", Some("市应急管理局"));
-    let dir = tempfile::tempdir().unwrap();
-    let desk = Desk::open(&DeskConfig {
-        data_dir: dir.path().to_path_buf(),
-        keyring_service: format!("liaison-chaos-{}", uuid::Uuid::new_v4()),
-    })
-    .unwrap();
-    desk.sign_in(&proxy.url(), &seat.login, &seat.password)
-        .await
-        .unwrap();
-    let column = desk.columns().unwrap()[0].id;
+    let (proxy, desk, column, _dir) = desk_behind_proxy(&office, "市应急管理局").await;
     let titles: Vec<String> = (1..=12)
         .map(|n| format!("应急值守简报第{n}期（{seed}）"))
         .collect();
