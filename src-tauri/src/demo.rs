@@ -2,14 +2,8 @@
 //! office's `demo-seats.json`, and the desk signs in as the first officer seat listed there.
 
 use liaison_desk::Desk;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct DemoSeat {
-    login: String,
-    password: String,
-    role: String,
-}
+use liaison_domain::Role;
+use liaison_domain::wire::DemoSeat;
 
 /// Signs in from `LIAISON_OFFICE_URL` and `LIAISON_DEMO_SEATS` when both are set and no seat is
 /// signed in yet. Failures are logged; the sign-in screen is still there.
@@ -31,7 +25,7 @@ pub async fn sign_in_if_asked(desk: &Desk) {
             return tracing::warn!(error = %e, file = %seats_file, "cannot read the demo seats file");
         }
     };
-    let Some(officer) = seats.iter().find(|s| s.role == "officer") else {
+    let Some(officer) = seats.iter().find(|s| s.role == Role::Officer) else {
         return tracing::warn!("no officer seat in the demo seats file");
     };
     match desk.sign_in(&url, &officer.login, &officer.password).await {

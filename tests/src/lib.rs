@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The workspace's root folder.
@@ -32,13 +31,7 @@ pub fn built_binary(name: &str) -> PathBuf {
     path
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct DemoSeat {
-    pub login: String,
-    pub password: String,
-    pub role: String,
-    pub department: String,
-}
+pub use liaison_domain::wire::DemoSeat;
 
 /// `liaison-office serve --demo` on a free loopback port, killed on drop.
 pub struct OfficeProcess {
@@ -106,7 +99,7 @@ impl OfficeProcess {
     pub fn seat(&self, role: &str, department: Option<&str>) -> &DemoSeat {
         self.seats
             .iter()
-            .find(|s| s.role == role && department.is_none_or(|d| s.department == d))
+            .find(|s| s.role.as_str() == role && department.is_none_or(|d| s.department == d))
             .expect("demo seat")
     }
 }

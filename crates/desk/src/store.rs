@@ -536,3 +536,47 @@ fn apply_review(
     set_state(tx, draft_key, next)?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn returned(draft_key: &str) -> ChangeKind {
+        ChangeKind::ItemReviewed {
+            item_id: 1,
+            draft_key: draft_key.to_owned(),
+            version: 1,
+            receipt: "LS-20261127-000001".into(),
+            state: ItemState::Returned,
+            published_url: None,
+            review_comment: Some("请补充".into()),
+        }
+    }
+
+    #[test]
+    fn a_change_is_applied_once_and_moves_the_cursor_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store.create_draft("d1", Some(1)).unwrap();
+        store
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .unwrap();
+        store.queue_send("d1", "key-1").unwrap();
+
+        // Applied although the desk never heard its own send back: delivered, then returned.
+        assert!(store.apply_change(7, &returned("d1")).unwrap());
+        assert_eq!(store.cursor().unwrap(), 7);
+        let draft = store.draft("d1").unwrap();
+        assert_eq!(draft.state, ItemState::Returned);
+        assert_eq!(draft.receipt.as_deref(), Some("LS-20261127-000001"));
+
+        // The same change again, or an older one, is skipped and the cursor stays.
+        assert!(!store.apply_change(7, &returned("d1")).unwrap());
+        assert!(!store.apply_change(3, &returned("d1")).unwrap());
+        assert_eq!(store.cursor().unwrap(), 7);
+
+        // A change about an item this desk does not hold still moves the cursor.
+        assert!(!store.apply_change(9, &returned("elsewhere")).unwrap());
+        assert_eq!(store.cursor().unwrap(), 9);
+    }
+}

@@ -136,6 +136,16 @@ pub struct ChangesResponse {
     pub next: i64,
 }
 
+/// One entry of `demo-seats.json`, which `liaison-office serve --demo` writes into its data folder
+/// and `make run` and the tests read to sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoSeat {
+    pub login: String,
+    pub password: String,
+    pub role: crate::Role,
+    pub department: String,
+}
+
 /// Stable error codes; clients branch on these, never on the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -7,19 +7,11 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use liaison_domain::wire::SubmitItemRequest;
 use liaison_domain::{DutyRule, FeedMethod, GapUnit, Period, Role, SeatView};
-use serde::{Deserialize, Serialize};
 
 use crate::auth;
 use crate::store::{NewItem, Review, Store, StoreError, SubmitOutcome, payload_digest};
 
-/// One line of `demo-seats.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DemoSeat {
-    pub login: String,
-    pub password: String,
-    pub role: Role,
-    pub department: String,
-}
+pub use liaison_domain::wire::DemoSeat;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
