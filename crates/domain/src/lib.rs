@@ -3,12 +3,14 @@
 //! This crate is pure: it does no I/O, runs no async code and never reads the clock; callers pass
 //! the time in. Everything both sides must agree on lives here, so it is computed once.
 
+pub mod attachment;
 pub mod column;
 pub mod content;
 pub mod item;
 pub mod org;
 pub mod wire;
 
+pub use attachment::{AttachmentRef, FileKind};
 pub use column::{ColumnView, DutyRule, FeedMethod, GapUnit, Period};
 pub use item::{IllegalTransition, ItemEvent, ItemState};
 pub use org::{DepartmentView, Role, SeatView};

@@ -6,10 +6,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{DepartmentView, ItemState, SeatView};
+use crate::{AttachmentRef, DepartmentView, ItemState, SeatView};
 
 /// Header carrying the client-generated idempotency key of a send.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
+/// Header of an upload piece: the byte of the file where the piece starts.
+pub const UPLOAD_OFFSET_HEADER: &str = "Upload-Offset";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -38,6 +40,9 @@ pub struct SubmitItemRequest {
     pub column_id: i64,
     pub title: String,
     pub body_html: String,
+    /// Files uploaded before the send (`/uploads`); linked to the item when it is stored.
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +90,64 @@ pub struct ItemDetail {
     pub published_url: Option<String>,
     pub review_comment: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// Starts (or looks up) the upload of one file, named by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadRequest {
+    pub sha256: String,
+    pub size: u64,
+    pub name: String,
+}
+
+/// How far the office has an upload: `offset` bytes are stored and confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadStatus {
+    pub sha256: String,
+    pub size: u64,
+    pub offset: u64,
+    /// All bytes arrived, the digest matched and the type is allowed.
+    pub complete: bool,
+    /// The type found in the bytes, once complete.
+    pub mime: Option<String>,
+}
+
+/// A draft as backed up at the office, visible only to its seat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftBackup {
+    pub draft_key: String,
+    /// The office's count of this backup's versions; a backup must name the one it replaces.
+    pub rev: i64,
+    pub version: u32,
+    pub column_id: Option<i64>,
+    pub title: String,
+    pub body_html: String,
+    pub attachments: Vec<AttachmentRef>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Backs up a draft over the office's copy `base_rev` (none for the first backup). A backup made
+/// from an older copy than the office holds is refused with 409 `stale_draft`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutDraftRequest {
+    pub base_rev: Option<i64>,
+    pub version: u32,
+    pub column_id: Option<i64>,
+    pub title: String,
+    pub body_html: String,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutDraftResponse {
+    pub rev: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -162,6 +225,14 @@ pub enum ErrorCode {
     Conflict,
     Validation,
     PayloadTooLarge,
+    /// A send names a file the office does not hold (complete) for this seat: upload it again.
+    AttachmentMissing,
+    /// A file's bytes are not of a type an item may carry.
+    UnsupportedFile,
+    /// The uploaded bytes do not have the SHA-256 they were announced with.
+    DigestMismatch,
+    /// The office holds a newer backup of this draft than the one this backup was made from.
+    StaleDraft,
     Internal,
 }
 

@@ -251,6 +251,7 @@ fn publish_history(
 ) -> Result<(), DemoError> {
     let title = HISTORY_TITLES[n % HISTORY_TITLES.len()];
     let request = SubmitItemRequest {
+        attachments: Vec::new(),
         draft_key: format!("demo-history-{}-{column_id}", officer.id),
         version: 1,
         column_id,

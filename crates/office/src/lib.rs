@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod demo;
+pub mod files;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use tokio::net::TcpListener;
 
 pub use api::{AppState, router};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use files::FileStore;
 pub use store::{SqliteStore, Store};
 
 /// Serves the API on `listener` until `shutdown` resolves.

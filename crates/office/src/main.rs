@@ -79,7 +79,9 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
     let addr = listener.local_addr()?;
     // A line scripts and tests wait for.
     println!("liaison-office listening on http://{addr}");
-    let state = AppState::new(store as Arc<dyn Store>, clock);
+    let files = liaison_office::FileStore::open(&data.join("files"))
+        .with_context(|| format!("opening the file store in {}", data.display()))?;
+    let state = AppState::new(store as Arc<dyn Store>, clock, files);
     liaison_office::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

@@ -31,7 +31,8 @@ async fn office() -> Office {
     let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let state = AppState::new(store as Arc<dyn Store>, clock.clone());
+    let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
+    let state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
     tokio::spawn(liaison_office::serve(
         listener,
         state,
@@ -453,6 +454,11 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/items/{id}/return",
         "/api/v1/inbox",
         "/api/v1/changes",
+        "/api/v1/uploads",
+        "/api/v1/uploads/{sha256}",
+        "/api/v1/items/{id}/files/{sha256}",
+        "/api/v1/drafts",
+        "/api/v1/drafts/{draft_key}",
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }
@@ -496,4 +502,246 @@ fn demo_city_is_big_enough_and_has_history() {
     let accepted = store.inbox(&filter).unwrap();
     assert!(accepted.len() >= 8, "history: {}", accepted.len());
     assert!(accepted.iter().all(|i| i.delivered_at < start()));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Bytes that read as a PNG image, different for each `seed`.
+fn png(len: usize, seed: u8) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    v.extend((0..len - v.len()).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    v
+}
+
+impl Office {
+    async fn announce(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {
+        self.post(
+            token,
+            "/uploads",
+            json!({"sha256": sha256_hex(bytes), "size": bytes.len(), "name": name}),
+        )
+        .await
+    }
+
+    async fn piece(
+        &self,
+        token: &str,
+        sha: &str,
+        offset: usize,
+        bytes: &[u8],
+    ) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .patch(format!("{}/uploads/{sha}", self.base))
+            .bearer_auth(token)
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn upload(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {
+        let (status, _) = self.announce(token, bytes, name).await;
+        assert_eq!(status, StatusCode::OK);
+        self.piece(token, &sha256_hex(bytes), 0, bytes).await
+    }
+}
+
+#[tokio::test]
+async fn files_arrive_in_pieces_resume_where_they_stopped_and_are_checked() {
+    let o = office().await;
+    let token = o.sign_in("jyj.officer").await;
+    let image = png(300 * 1024, 1);
+    let sha = sha256_hex(&image);
+
+    let (status, up) = o.announce(&token, &image, "校园开放日.png").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (up["offset"].as_u64(), up["complete"].as_bool()),
+        (Some(0), Some(false))
+    );
+    let (status, up) = o.piece(&token, &sha, 0, &image[..100 * 1024]).await;
+    assert_eq!(
+        (status, up["offset"].as_u64()),
+        (StatusCode::OK, Some(100 * 1024))
+    );
+    // A piece that does not start where the office's copy ends is refused; the status says where.
+    let (status, err) = o.piece(&token, &sha, 0, &image[..10]).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let (_, again) = o.announce(&token, &image, "校园开放日.png").await;
+    assert_eq!(again["offset"].as_u64(), Some(100 * 1024));
+    let (status, up) = o
+        .piece(&token, &sha, 100 * 1024, &image[100 * 1024..])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(up["complete"], true);
+    assert_eq!(up["mime"], "image/png");
+
+    // A send may name it; the item carries it and serves it back as a download.
+    let column = o.first_column(&token).await;
+    let mut body = item(column.id, "开放日图片");
+    body["attachments"] = json!([{"sha256": sha, "name": "校园开放日.png", "size": image.len(), "mime": "image/png"}]);
+    let (status, sent) = o.submit(&token, Some("k-files"), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let id = sent["id"].as_i64().unwrap();
+    let (_, detail) = o.get(&token, &format!("/items/{id}")).await;
+    assert_eq!(detail["attachments"][0]["sha256"], sha.as_str());
+    let r = o
+        .http
+        .get(format!("{}/items/{id}/files/{sha}", o.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "image/png");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), image.as_slice());
+    // Another department cannot read it.
+    let other = o.sign_in("wjw.officer").await;
+    let (status, _) = o.get(&other, &format!("/items/{id}/files/{sha}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A send naming a file that was never uploaded (completely) is told so, and nothing is stored.
+    let half = png(50 * 1024, 2);
+    o.announce(&token, &half, "半张.png").await;
+    o.piece(&token, &sha256_hex(&half), 0, &half[..1000]).await;
+    for missing in [sha256_hex(&half), sha256_hex(b"never uploaded")] {
+        let mut body = item(column.id, "缺附件");
+        body["attachments"] =
+            json!([{"sha256": missing, "name": "a.png", "size": half.len(), "mime": "image/png"}]);
+        let (status, err) = o.submit(&token, Some(&format!("k-{missing}")), &body).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::CONFLICT, Some("attachment_missing"))
+        );
+    }
+    let (_, inbox) = o.get(&o.sign_in("bjb.editor").await, "/inbox").await;
+    assert!(!inbox.to_string().contains("缺附件"));
+}
+
+#[tokio::test]
+async fn wrong_bytes_executables_and_huge_files_are_refused() {
+    let o = office().await;
+    let token = o.sign_in("jyj.officer").await;
+    // Bytes that are not the announced digest: refused and forgotten, so the upload can restart.
+    let image = png(4096, 3);
+    let sha = sha256_hex(&image);
+    o.announce(&token, &image, "a.png").await;
+    let mut wrong = image.clone();
+    wrong[4000] ^= 1;
+    let (status, err) = o.piece(&token, &sha, 0, &wrong).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("digest_mismatch"))
+    );
+    let (status, _) = o.get(&token, &format!("/uploads/{sha}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, up) = o.upload(&token, &image, "a.png").await;
+    assert_eq!(
+        (status, up["complete"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
+
+    // An executable named like an image: its bytes say what it is.
+    let mut exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff".to_vec();
+    exe.resize(2048, 0);
+    let (status, err) = o.upload(&token, &exe, "通知.png").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_file"))
+    );
+
+    // Too large is refused before a byte is sent; a piece past the announced size too.
+    let (status, err) = o
+        .post(
+            &token,
+            "/uploads",
+            json!({"sha256": "a".repeat(64), "size": 300u64 << 20, "name": "big.pdf"}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+    let small = png(1000, 4);
+    o.announce(&token, &small, "s.png").await;
+    let (status, _) = o.piece(&token, &sha256_hex(&small), 0, &png(2000, 4)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Names are names, not paths; digests are digests.
+    let (status, _) = o.announce(&token, &small, "../../etc/passwd").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = o.get(&token, "/uploads/..%2F..%2Foffice.db").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_stale_draft_backup_never_overwrites_a_newer_one() {
+    let o = office().await;
+    let token = o.sign_in("jyj.officer").await;
+    let put = |base: Option<i64>, title: &str| {
+        let body = json!({"base_rev": base, "version": 1, "column_id": null, "title": title,
+                          "body_html": "<p>正文</p>"});
+        let req = o
+            .http
+            .put(format!("{}/drafts/d-1", o.base))
+            .bearer_auth(&token)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, first) = put(None, "第一稿").await;
+    assert_eq!((status, first["rev"].as_i64()), (StatusCode::OK, Some(1)));
+    let (_, second) = put(Some(1), "第二稿（甲电脑）").await;
+    assert_eq!(second["rev"], 2);
+    // Another workstation still on rev 1: refused, and told what the office holds.
+    let (status, stale) = put(Some(1), "第二稿（乙电脑）").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(stale["code"], "stale_draft");
+    assert_eq!(stale["current"]["rev"], 2);
+    assert_eq!(stale["current"]["title"], "第二稿（甲电脑）");
+    let (status, _) = put(None, "又一个第一稿").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Only the seat sees its drafts.
+    let (_, mine) = o.get(&token, "/drafts").await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["title"], "第二稿（甲电脑）");
+    let (_, theirs) = o.get(&o.sign_in("wjw.officer").await, "/drafts").await;
+    assert_eq!(theirs, json!([]));
+    let (status, _) = o.get(&o.sign_in("bjb.editor").await, "/drafts").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Once that version is sent, its backup is no longer offered for restoring.
+    let column = o.first_column(&token).await;
+    let mut body = item(column.id, "第二稿");
+    body["draft_key"] = json!("d-1");
+    let (status, _) = o.submit(&token, Some("k-d1"), &body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, mine) = o.get(&token, "/drafts").await;
+    assert_eq!(mine, json!([]));
 }

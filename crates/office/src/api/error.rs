@@ -117,3 +117,21 @@ impl From<QueryRejection> for ApiFailure {
         ApiFailure::new(r.status(), ErrorCode::BadRequest, r.body_text())
     }
 }
+
+impl From<crate::files::FileError> for ApiFailure {
+    fn from(e: crate::files::FileError) -> Self {
+        use crate::files::FileError as F;
+        let (status, code) = match &e {
+            F::OffsetMismatch { .. } | F::Busy => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            F::PastEnd => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            F::DigestMismatch => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DigestMismatch),
+            F::Unsupported => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedFile,
+            ),
+            F::Interrupted(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            F::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        };
+        ApiFailure::new(status, code, e.to_string())
+    }
+}

@@ -94,12 +94,20 @@ pub async fn submit(
             ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was already used for a different item",
         )),
+        SubmitOutcome::FileMissing(sha256) => Err(ApiFailure::new(
+            StatusCode::CONFLICT,
+            ErrorCode::AttachmentMissing,
+            format!(
+                "the file {sha256} has not been uploaded completely; upload it, then send again"
+            ),
+        )),
     }
 }
 
 fn validate_submission(req: &SubmitItemRequest) -> Result<(), ApiFailure> {
     content::check_submission(&req.draft_key, req.version, &req.title, &req.body_html)
-        .map_err(|p| ApiFailure::validation(p.to_string()))
+        .map_err(|p| ApiFailure::validation(p.to_string()))?;
+    super::files::check_item_files(&req.attachments)
 }
 
 /// The caller's department's items with their review state, newest first.

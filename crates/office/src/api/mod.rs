@@ -1,6 +1,8 @@
 //! The HTTP API under `/api/v1`: routing, the caller's identity, and the OpenAPI document.
 
+mod drafts;
 mod error;
+mod files;
 mod items;
 mod openapi;
 mod sessions;
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::Duration;
 use liaison_domain::wire::ErrorCode;
@@ -21,6 +23,7 @@ pub use error::ApiFailure;
 
 use crate::auth;
 use crate::clock::Clock;
+use crate::files::FileStore;
 use crate::store::Store;
 
 /// Largest send request: the largest body the rules allow, plus room for the rest of the JSON.
@@ -33,15 +36,18 @@ pub struct AppState {
     pub session_ttl: Duration,
     /// Bumped after every write to the change log, to wake long polls.
     pub changes: Arc<watch::Sender<u64>>,
+    /// Uploaded and complete files.
+    pub files: FileStore,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, files: FileStore) -> Self {
         AppState {
             store,
             clock,
             session_ttl: Duration::hours(12),
             changes: Arc::new(watch::channel(0).0),
+            files,
         }
     }
 
@@ -73,6 +79,14 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_ITEM_BYTES)),
         )
         .route("/items/{id}", get(items::item))
+        .route("/items/{id}/files/{sha256}", get(files::download))
+        .route("/uploads", post(files::begin))
+        .route("/uploads/{sha256}", get(files::status).patch(files::append))
+        .route("/drafts", get(drafts::list))
+        .route(
+            "/drafts/{draft_key}",
+            put(drafts::put).layer(DefaultBodyLimit::max(MAX_ITEM_BYTES)),
+        )
         .route("/items/{id}/accept", post(items::accept))
         .route("/items/{id}/return", post(items::return_item))
         .route("/inbox", get(items::inbox))

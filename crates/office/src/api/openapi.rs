@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{items, sessions};
+use super::{drafts, files, items, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +13,8 @@ use super::{items, sessions};
         sessions::sign_in, sessions::who_am_i, sessions::sign_out,
         items::columns, items::submit, items::my_items, items::item, items::inbox,
         items::accept, items::return_item, items::changes,
+        files::begin, files::status, files::append, files::download,
+        drafts::put, drafts::list,
     ),
     modifiers(&BearerAuth)
 )]

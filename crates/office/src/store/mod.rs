@@ -8,7 +8,11 @@
 mod sqlite;
 
 use chrono::{DateTime, Utc};
-use liaison_domain::wire::{Change, InboxItem, ItemDetail, SubmitItemRequest, SubmitItemResponse};
+use liaison_domain::AttachmentRef;
+use liaison_domain::wire::{
+    Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, SubmitItemRequest,
+    SubmitItemResponse,
+};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
 
 pub use sqlite::SqliteStore;
@@ -56,6 +60,28 @@ pub enum SubmitOutcome {
     Replayed(SubmitItemResponse),
     /// The key was seen before with another payload.
     KeyReused,
+    /// A named file is not among the seat's complete uploads (its sha256).
+    FileMissing(String),
+}
+
+/// A seat's upload of one file as the store knows it; the bytes are in the office's file store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub sha256: String,
+    pub size: u64,
+    pub name: String,
+    /// Set when the bytes were complete, matched the digest and were of an allowed type.
+    pub mime: Option<String>,
+}
+
+/// The outcome of a draft backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftPut {
+    Stored {
+        rev: i64,
+    },
+    /// The office holds a newer copy than the one the backup was made from: this one.
+    Stale(Box<DraftBackup>),
 }
 
 /// An editor's decision on a delivered item.
@@ -130,6 +156,43 @@ pub trait Store: Send + Sync + 'static {
         reviewer_seat_id: i64,
         now: DateTime<Utc>,
     ) -> Result<ItemDetail, StoreError>;
+
+    // Files.
+    fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
+    /// Records the start of an upload, or returns the one already recorded.
+    fn begin_upload(
+        &self,
+        seat_id: i64,
+        upload: &Upload,
+        now: DateTime<Utc>,
+    ) -> Result<Upload, StoreError>;
+    fn complete_upload(
+        &self,
+        seat_id: i64,
+        sha256: &str,
+        mime: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Forgets an upload whose bytes turned out wrong, so it can start again.
+    fn discard_upload(&self, seat_id: i64, sha256: &str) -> Result<(), StoreError>;
+    /// A file of an item, if the item carries one with this digest.
+    fn item_file(&self, item_id: i64, sha256: &str) -> Result<Option<AttachmentRef>, StoreError>;
+
+    // Draft backups, each visible only to its seat.
+    fn put_draft_backup(
+        &self,
+        seat_id: i64,
+        draft_key: &str,
+        backup: &PutDraftRequest,
+        now: DateTime<Utc>,
+    ) -> Result<DraftPut, StoreError>;
+    fn draft_backup(
+        &self,
+        seat_id: i64,
+        draft_key: &str,
+    ) -> Result<Option<DraftBackup>, StoreError>;
+    /// The seat's backups of drafts whose version has not been sent.
+    fn draft_backups(&self, seat_id: i64) -> Result<Vec<DraftBackup>, StoreError>;
 
     // Change log.
     /// Changes after `since`, for one department or (None) for all.

@@ -5,15 +5,24 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use liaison_domain::wire::{Change, ChangeKind, InboxItem, ItemDetail, SubmitItemResponse};
+use liaison_domain::wire::{
+    Change, ChangeKind, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, SubmitItemResponse,
+};
 use liaison_domain::{
-    ColumnView, DepartmentView, DutyRule, FeedMethod, ItemEvent, ItemState, Role, SeatView,
+    AttachmentRef, ColumnView, DepartmentView, DutyRule, FeedMethod, ItemEvent, ItemState, Role,
+    SeatView,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{InboxFilter, NewItem, Review, SeatCredentials, Store, StoreError, SubmitOutcome};
+use super::{
+    DraftPut, InboxFilter, NewItem, Review, SeatCredentials, Store, StoreError, SubmitOutcome,
+    Upload,
+};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_files_and_draft_backups.sql"),
+];
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -133,13 +142,63 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemDetail> {
             .get::<_, Option<String>>(13)?
             .map(|s| parse_ts(&s))
             .transpose()?,
+        attachments: Vec::new(), // filled by `with_files`
     })
 }
 
+fn files_of(conn: &Connection, item_id: i64) -> Result<Vec<AttachmentRef>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sha256, name, size, mime FROM item_files WHERE item_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([item_id], |r| {
+        Ok(AttachmentRef {
+            sha256: r.get(0)?,
+            name: r.get(1)?,
+            size: r.get(2)?,
+            mime: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn with_files(conn: &Connection, mut item: ItemDetail) -> Result<ItemDetail, StoreError> {
+    item.attachments = files_of(conn, item.id)?;
+    Ok(item)
+}
+
 fn item_in(conn: &Connection, id: i64) -> Result<Option<ItemDetail>, StoreError> {
-    Ok(conn
-        .query_row(&format!("{ITEM_SELECT} WHERE id = ?1"), [id], item_from_row)
-        .optional()?)
+    conn.query_row(&format!("{ITEM_SELECT} WHERE id = ?1"), [id], item_from_row)
+        .optional()?
+        .map(|item| with_files(conn, item))
+        .transpose()
+}
+
+const UPLOAD_SELECT: &str = "SELECT sha256, size, name, mime FROM uploads";
+
+fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
+    Ok(Upload {
+        sha256: r.get(0)?,
+        size: r.get(1)?,
+        name: r.get(2)?,
+        mime: r.get(3)?,
+    })
+}
+
+const BACKUP_SELECT: &str = "SELECT draft_key, rev, version, column_id, title, body_html,
+        attachments_json, updated_at FROM draft_backups";
+
+fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
+    let files: String = r.get(6)?;
+    Ok(DraftBackup {
+        draft_key: r.get(0)?,
+        rev: r.get(1)?,
+        version: r.get(2)?,
+        column_id: r.get(3)?,
+        title: r.get(4)?,
+        body_html: r.get(5)?,
+        attachments: serde_json::from_str(&files).map_err(|_| bad_value("file list", &files))?,
+        updated_at: parse_ts(&r.get::<_, String>(7)?)?,
+    })
 }
 
 impl Store for SqliteStore {
@@ -306,6 +365,19 @@ impl Store for SqliteStore {
                 req.version
             )));
         }
+        for file in &req.attachments {
+            let held: Option<(u64, Option<String>)> = tx
+                .query_row(
+                    "SELECT size, mime FROM uploads WHERE seat_id = ?1 AND sha256 = ?2",
+                    params![item.seat.id, file.sha256],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match held {
+                Some((size, Some(mime))) if size == file.size && mime == file.mime => {}
+                _ => return Ok(SubmitOutcome::FileMissing(file.sha256.clone())),
+            }
+        }
         // The state machine: an item arrives queued at the desk and is delivered here.
         let state = ItemState::Queued.apply(ItemEvent::Deliver)?;
         let next_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM items", [], |r| {
@@ -333,6 +405,20 @@ impl Store for SqliteStore {
                 ts(item.now),
             ],
         )?;
+        for (position, file) in req.attachments.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO item_files (item_id, position, sha256, name, size, mime)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    next_id,
+                    position,
+                    file.sha256,
+                    file.name,
+                    file.size,
+                    file.mime
+                ],
+            )?;
+        }
         tx.commit()?;
         Ok(SubmitOutcome::Created(SubmitItemResponse {
             id: next_id,
@@ -351,7 +437,11 @@ impl Store for SqliteStore {
             "{ITEM_SELECT} WHERE department_id = ?1 ORDER BY id DESC"
         ))?;
         let rows = stmt.query_map([department_id], item_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let items: Vec<ItemDetail> = rows.collect::<Result<_, _>>()?;
+        items
+            .into_iter()
+            .map(|item| with_files(&conn, item))
+            .collect()
     }
 
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
@@ -437,6 +527,156 @@ impl Store for SqliteStore {
         let updated = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
         tx.commit()?;
         Ok(updated)
+    }
+
+    fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("{UPLOAD_SELECT} WHERE seat_id = ?1 AND sha256 = ?2"),
+                params![seat_id, sha256],
+                upload_from_row,
+            )
+            .optional()?)
+    }
+
+    fn begin_upload(
+        &self,
+        seat_id: i64,
+        upload: &Upload,
+        now: DateTime<Utc>,
+    ) -> Result<Upload, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO uploads (seat_id, sha256, size, name, started_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (seat_id, sha256) DO NOTHING",
+            params![seat_id, upload.sha256, upload.size, upload.name, ts(now)],
+        )?;
+        let held = tx.query_row(
+            &format!("{UPLOAD_SELECT} WHERE seat_id = ?1 AND sha256 = ?2"),
+            params![seat_id, upload.sha256],
+            upload_from_row,
+        )?;
+        tx.commit()?;
+        if held.size != upload.size {
+            return Err(StoreError::Conflict(format!(
+                "this file was announced with {} bytes",
+                held.size
+            )));
+        }
+        Ok(held)
+    }
+
+    fn complete_upload(
+        &self,
+        seat_id: i64,
+        sha256: &str,
+        mime: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let n = self.conn().execute(
+            "UPDATE uploads SET mime = ?1, completed_at = ?2 WHERE seat_id = ?3 AND sha256 = ?4",
+            params![mime, ts(now), seat_id, sha256],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    fn discard_upload(&self, seat_id: i64, sha256: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM uploads WHERE seat_id = ?1 AND sha256 = ?2",
+            params![seat_id, sha256],
+        )?;
+        Ok(())
+    }
+
+    fn item_file(&self, item_id: i64, sha256: &str) -> Result<Option<AttachmentRef>, StoreError> {
+        Ok(files_of(&self.conn(), item_id)?
+            .into_iter()
+            .find(|f| f.sha256 == sha256))
+    }
+
+    fn put_draft_backup(
+        &self,
+        seat_id: i64,
+        draft_key: &str,
+        backup: &PutDraftRequest,
+        now: DateTime<Utc>,
+    ) -> Result<DraftPut, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let held = tx
+            .query_row(
+                &format!("{BACKUP_SELECT} WHERE seat_id = ?1 AND draft_key = ?2"),
+                params![seat_id, draft_key],
+                backup_from_row,
+            )
+            .optional()?;
+        let rev = match held {
+            Some(h) if Some(h.rev) != backup.base_rev => {
+                return Ok(DraftPut::Stale(Box::new(h)));
+            }
+            Some(h) => h.rev + 1,
+            None if backup.base_rev.is_some() => {
+                return Err(StoreError::Conflict(
+                    "there is no backup of this draft to replace".into(),
+                ));
+            }
+            None => 1,
+        };
+        let files = serde_json::to_string(&backup.attachments)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO draft_backups (seat_id, draft_key, rev, version, column_id, title, body_html,
+                                        attachments_json, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (seat_id, draft_key) DO UPDATE SET rev = excluded.rev,
+                version = excluded.version, column_id = excluded.column_id, title = excluded.title,
+                body_html = excluded.body_html, attachments_json = excluded.attachments_json,
+                updated_at = excluded.updated_at",
+            params![
+                seat_id,
+                draft_key,
+                rev,
+                backup.version,
+                backup.column_id,
+                backup.title,
+                backup.body_html,
+                files,
+                ts(now)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(DraftPut::Stored { rev })
+    }
+
+    fn draft_backup(
+        &self,
+        seat_id: i64,
+        draft_key: &str,
+    ) -> Result<Option<DraftBackup>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("{BACKUP_SELECT} WHERE seat_id = ?1 AND draft_key = ?2"),
+                params![seat_id, draft_key],
+                backup_from_row,
+            )
+            .optional()?)
+    }
+
+    fn draft_backups(&self, seat_id: i64) -> Result<Vec<DraftBackup>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "{BACKUP_SELECT} b WHERE seat_id = ?1 AND NOT EXISTS (
+                 SELECT 1 FROM items i WHERE i.draft_key = b.draft_key AND i.version >= b.version)
+             ORDER BY updated_at DESC"
+        ))?;
+        let rows = stmt.query_map([seat_id], backup_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn changes_since(

@@ -1,0 +1,98 @@
+//! Draft backups: each seat's drafts, kept at the office so a dead workstation loses nothing and a
+//! new one gets them back. A backup names the office's copy it replaces (`base_rev`); one made
+//! from an older copy is refused with 409 and the office's copy, so the desk can keep both.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use liaison_domain::content;
+use liaison_domain::wire::{ApiError, DraftBackup, ErrorCode, PutDraftRequest, PutDraftResponse};
+use serde::Serialize;
+
+use super::files::check_item_files;
+use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller};
+use crate::store::DraftPut;
+
+/// The 409 answer to a stale backup: the error and the office's newer copy.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StaleDraftAnswer {
+    #[serde(flatten)]
+    pub error: ApiError,
+    pub current: DraftBackup,
+}
+
+fn department_seat(caller: &Caller) -> Result<i64, ApiFailure> {
+    if caller.0.role.is_office() {
+        return Err(ApiFailure::forbidden("only department seats keep drafts"));
+    }
+    Ok(caller.0.id)
+}
+
+fn draft_key(key: &str) -> Result<(), ApiFailure> {
+    if key.trim().is_empty() || key.len() > 128 {
+        return Err(ApiFailure::validation(
+            "the draft key must be 1-128 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Back up one draft.
+#[utoipa::path(put, path = "/api/v1/drafts/{draft_key}", request_body = PutDraftRequest,
+    responses((status = 200, body = PutDraftResponse), (status = 409, body = StaleDraftAnswer),
+              (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn put(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(key): ApiPath<String>,
+    ApiJson(req): ApiJson<PutDraftRequest>,
+) -> Result<Response, ApiFailure> {
+    let seat_id = department_seat(&caller)?;
+    draft_key(&key)?;
+    if req.title.chars().count() > content::MAX_TITLE_CHARS * 4
+        || req.body_html.len() > content::MAX_BODY_BYTES
+    {
+        return Err(ApiFailure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            "the draft is larger than an item may be",
+        ));
+    }
+    check_item_files(&req.attachments)?;
+    let now = state.clock.now();
+    let outcome = state
+        .blocking(move |s| Ok(s.put_draft_backup(seat_id, &key, &req, now)?))
+        .await?;
+    Ok(match outcome {
+        DraftPut::Stored { rev } => Json(PutDraftResponse { rev }).into_response(),
+        DraftPut::Stale(current) => (
+            StatusCode::CONFLICT,
+            Json(StaleDraftAnswer {
+                error: ApiError {
+                    code: ErrorCode::StaleDraft,
+                    message: format!(
+                        "the office holds a newer copy of this draft (rev {})",
+                        current.rev
+                    ),
+                },
+                current: *current,
+            }),
+        )
+            .into_response(),
+    })
+}
+
+/// The seat's backed-up drafts whose version has not been sent.
+#[utoipa::path(get, path = "/api/v1/drafts",
+    responses((status = 200, body = Vec<DraftBackup>)),
+    security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<DraftBackup>> {
+    let seat_id = department_seat(&caller)?;
+    Ok(Json(
+        state
+            .blocking(move |s| Ok(s.draft_backups(seat_id)?))
+            .await?,
+    ))
+}

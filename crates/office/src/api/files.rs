@@ -1,0 +1,229 @@
+//! Files of items: resumable uploads named by SHA-256, and serving a file of an item.
+//!
+//! `POST /uploads` announces a file (digest, size, name) and answers how many bytes the office
+//! already has; `PATCH /uploads/{sha256}` with `Upload-Offset` appends a piece; when the last
+//! byte arrives the office checks the digest and the type and the upload is complete. A send may
+//! name only the seat's complete uploads.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use liaison_domain::FileKind;
+use liaison_domain::attachment::{self, AttachmentProblem};
+use liaison_domain::wire::{
+    ApiError, ErrorCode, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
+};
+
+use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller, bad_request};
+use crate::store::Upload;
+
+fn department_seat(caller: &Caller) -> Result<i64, ApiFailure> {
+    if caller.0.role.is_office() {
+        return Err(ApiFailure::forbidden("only department seats upload files"));
+    }
+    Ok(caller.0.id)
+}
+
+fn digest(sha256: &str) -> Result<(), ApiFailure> {
+    if attachment::is_sha256_hex(sha256) {
+        Ok(())
+    } else {
+        Err(bad_request(
+            "a file is named by its SHA-256: 64 lowercase hex digits",
+        ))
+    }
+}
+
+fn problem(p: AttachmentProblem) -> ApiFailure {
+    match p {
+        AttachmentProblem::FileTooLarge { .. } | AttachmentProblem::ItemTooLarge => {
+            ApiFailure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                p.to_string(),
+            )
+        }
+        AttachmentProblem::TypeNotAllowed { .. } => ApiFailure::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedFile,
+            p.to_string(),
+        ),
+        _ => ApiFailure::validation(p.to_string()),
+    }
+}
+
+pub(super) fn check_item_files(files: &[liaison_domain::AttachmentRef]) -> Result<(), ApiFailure> {
+    attachment::check_attachments(files).map_err(problem)
+}
+
+async fn status_of(
+    state: &AppState,
+    seat_id: i64,
+    upload: Upload,
+) -> Result<UploadStatus, ApiFailure> {
+    let offset = match upload.mime {
+        Some(_) => upload.size,
+        None => state.files.offset(seat_id, &upload.sha256).await?,
+    };
+    Ok(UploadStatus {
+        complete: upload.mime.is_some(),
+        sha256: upload.sha256,
+        size: upload.size,
+        offset,
+        mime: upload.mime,
+    })
+}
+
+/// Announce a file; answers how much of it the office already holds.
+#[utoipa::path(post, path = "/api/v1/uploads", request_body = UploadRequest,
+    responses((status = 200, body = UploadStatus), (status = 413, body = ApiError),
+              (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn begin(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<UploadRequest>,
+) -> ApiResult<UploadStatus> {
+    let seat_id = department_seat(&caller)?;
+    digest(&req.sha256)?;
+    attachment::check_file(&req.name, req.size).map_err(problem)?;
+    let now = state.clock.now();
+    let upload = Upload {
+        sha256: req.sha256,
+        size: req.size,
+        name: req.name.trim().to_owned(),
+        mime: None,
+    };
+    let held = state
+        .blocking(move |s| Ok(s.begin_upload(seat_id, &upload, now)?))
+        .await?;
+    Ok(Json(status_of(&state, seat_id, held).await?))
+}
+
+/// How much of an announced file the office holds.
+#[utoipa::path(get, path = "/api/v1/uploads/{sha256}",
+    responses((status = 200, body = UploadStatus), (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> ApiResult<UploadStatus> {
+    let seat_id = department_seat(&caller)?;
+    digest(&sha256)?;
+    let held = state
+        .blocking(move |s| Ok(s.upload(seat_id, &sha256)?))
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("upload"))?;
+    Ok(Json(status_of(&state, seat_id, held).await?))
+}
+
+/// Append the piece of the file that starts at `Upload-Offset`. A piece that does not start where
+/// the office's copy ends is refused with 409; ask for the status and go on from there.
+#[utoipa::path(patch, path = "/api/v1/uploads/{sha256}",
+    params(("Upload-Offset" = u64, Header, description = "byte of the file where this piece starts")),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 200, body = UploadStatus), (status = 409, body = ApiError),
+              (status = 415, body = ApiError), (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn append(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<UploadStatus> {
+    let seat_id = department_seat(&caller)?;
+    digest(&sha256)?;
+    let offset: u64 = headers
+        .get(UPLOAD_OFFSET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| bad_request("an Upload-Offset header (a byte count) is required"))?;
+    let key = sha256.clone();
+    let held = state
+        .blocking(move |s| Ok(s.upload(seat_id, &key)?))
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("upload"))?;
+    if held.mime.is_some() {
+        return Ok(Json(status_of(&state, seat_id, held).await?));
+    }
+    let at = state
+        .files
+        .append(seat_id, &sha256, held.size, offset, body.into_data_stream())
+        .await?;
+    if at < held.size {
+        return Ok(Json(status_of(&state, seat_id, held).await?));
+    }
+    let kind = match state.files.finish(seat_id, &sha256).await {
+        Ok(kind) => kind,
+        Err(e) => {
+            // The bytes were deleted; forget the upload too, so it can begin again.
+            let key = sha256.clone();
+            state
+                .blocking(move |s| Ok(s.discard_upload(seat_id, &key)?))
+                .await?;
+            return Err(e.into());
+        }
+    };
+    let now = state.clock.now();
+    let key = sha256.clone();
+    state
+        .blocking(move |s| Ok(s.complete_upload(seat_id, &key, kind.mime(), now)?))
+        .await?;
+    tracing::info!(sha256 = %sha256, size = held.size, mime = kind.mime(), "upload complete");
+    Ok(Json(UploadStatus {
+        sha256,
+        size: held.size,
+        offset: held.size,
+        complete: true,
+        mime: Some(kind.mime().to_owned()),
+    }))
+}
+
+/// A file of an item, always as a download: its type is the one read from its bytes, the browser
+/// is told not to guess another, and nothing in it may run.
+#[utoipa::path(get, path = "/api/v1/items/{id}/files/{sha256}",
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, sha256)): ApiPath<(i64, String)>,
+) -> Result<Response, ApiFailure> {
+    digest(&sha256)?;
+    let key = sha256.clone();
+    let (item, file) = state
+        .blocking(move |s| {
+            let item = s.item(id)?.ok_or_else(|| ApiFailure::not_found("item"))?;
+            let file = s.item_file(id, &key)?;
+            Ok((item, file))
+        })
+        .await?;
+    caller.require_department(item.department_id)?;
+    let file = file.ok_or_else(|| ApiFailure::not_found("file"))?;
+    let handle = tokio::fs::File::open(state.files.blob(&file.sha256))
+        .await
+        .map_err(|e| ApiFailure::internal(format!("file {}: {e}", file.sha256)))?;
+    let mime = FileKind::from_mime(&file.mime).map_or("application/octet-stream", |k| k.mime());
+    let name =
+        percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC);
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(handle)).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{name}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
