@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use liaison_domain::ColumnView;
 use liaison_domain::wire::{
-    ApiError, ChangesResponse, ErrorCode, IDEMPOTENCY_KEY_HEADER, SignInRequest, SignInResponse,
-    SubmitItemRequest, SubmitItemResponse,
+    ApiError, ChangesResponse, DraftBackup, ErrorCode, IDEMPOTENCY_KEY_HEADER, PutDraftRequest,
+    PutDraftResponse, SignInRequest, SignInResponse, SubmitItemRequest, SubmitItemResponse,
+    UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -97,7 +98,113 @@ impl OfficeClient {
             .bearer_auth(token)
             .header(IDEMPOTENCY_KEY_HEADER, idempotency_key)
             .json(item);
+        match authed(send(req).await) {
+            Err(DeskError::RejectedByOffice { code, message, .. })
+                if code == code_name(ErrorCode::AttachmentMissing) =>
+            {
+                Err(DeskError::FilesOutOfStep(message))
+            }
+            other => other,
+        }
+    }
+
+    /// Announces a file; the answer says how much of it the office already has.
+    pub async fn begin_upload(
+        &self,
+        token: &str,
+        upload: &UploadRequest,
+    ) -> Result<UploadStatus, DeskError> {
+        let req = self
+            .http
+            .post(format!("{}/uploads", self.base))
+            .bearer_auth(token)
+            .json(upload);
         authed(send(req).await)
+    }
+
+    /// Sends the piece of a file that starts at `offset`. A 409 (the office's copy ends elsewhere,
+    /// or another piece is arriving) is `FilesOutOfStep`: ask again where it stands.
+    pub async fn upload_piece(
+        &self,
+        token: &str,
+        sha256: &str,
+        offset: u64,
+        piece: Vec<u8>,
+    ) -> Result<UploadStatus, DeskError> {
+        let req = self
+            .http
+            .patch(format!("{}/uploads/{sha256}", self.base))
+            .bearer_auth(token)
+            .header(UPLOAD_OFFSET_HEADER, offset)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/offset+octet-stream",
+            )
+            .body(piece);
+        match authed(send(req).await) {
+            Err(DeskError::RejectedByOffice {
+                status: 409,
+                message,
+                ..
+            }) => Err(DeskError::FilesOutOfStep(message)),
+            other => other,
+        }
+    }
+
+    /// The bytes of one of the seat's complete uploads.
+    pub async fn upload_content(&self, token: &str, sha256: &str) -> Result<Vec<u8>, DeskError> {
+        let r = self
+            .http
+            .get(format!("{}/uploads/{sha256}/content", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if !r.status().is_success() {
+            return authed(Err(failure(r).await));
+        }
+        Ok(r.bytes().await.map_err(unreachable)?.to_vec())
+    }
+
+    /// Backs up a draft; `Err(stale)` carries the office's newer copy.
+    pub async fn put_draft(
+        &self,
+        token: &str,
+        draft_key: &str,
+        draft: &PutDraftRequest,
+    ) -> Result<Result<PutDraftResponse, DraftBackup>, DeskError> {
+        let r = self
+            .http
+            .put(format!("{}/drafts/{draft_key}", self.base))
+            .bearer_auth(token)
+            .json(draft)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if r.status() == StatusCode::CONFLICT {
+            #[derive(serde::Deserialize)]
+            struct Stale {
+                current: DraftBackup,
+            }
+            let stale: Stale = r.json().await.map_err(unreachable)?;
+            return Ok(Err(stale.current));
+        }
+        if !r.status().is_success() {
+            return authed(Err(failure(r).await));
+        }
+        Ok(Ok(r.json().await.map_err(unreachable)?))
+    }
+
+    /// The seat's backed-up drafts.
+    pub async fn drafts(&self, token: &str) -> Result<Vec<DraftBackup>, DeskError> {
+        authed(
+            send(
+                self.http
+                    .get(format!("{}/drafts", self.base))
+                    .bearer_auth(token),
+            )
+            .await,
+        )
     }
 
     pub async fn changes(
@@ -218,6 +325,11 @@ mod tests {
                 D::RejectedByOffice,
                 false,
             ),
+            (409, Some(E::AttachmentMissing), D::RejectedByOffice, false),
+            (409, Some(E::StaleDraft), D::RejectedByOffice, false),
+            (413, Some(E::PayloadTooLarge), D::RejectedByOffice, false),
+            (415, Some(E::UnsupportedFile), D::RejectedByOffice, false),
+            (422, Some(E::DigestMismatch), D::RejectedByOffice, false),
             (408, None, D::OfficeUnreachable, true),
             (429, None, D::OfficeUnreachable, true),
             (500, Some(E::Internal), D::OfficeUnreachable, true),

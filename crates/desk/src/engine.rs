@@ -1,17 +1,26 @@
 //! [`Desk`]: the engine the window and the headless tools drive.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use liaison_domain::ColumnView;
-use tokio::sync::Notify;
+use liaison_domain::attachment::UPLOAD_CHUNK_BYTES;
+use liaison_domain::wire::UploadRequest;
+use liaison_domain::{AttachmentRef, ColumnView};
+use tokio::sync::{Notify, watch};
 
 use crate::DeskError;
 use crate::client::{LONG_POLL_SECS, OfficeClient};
+use crate::files::FileStore;
 use crate::retry::retry_delays;
 use crate::secrets::Keyring;
-use crate::store::LocalStore;
+use crate::store::{LocalStore, OutboxEntry, Restored};
 use crate::view::{DraftSummary, DraftView, SessionView, SyncReport};
+
+/// How long after an edit its draft is backed up to the office (edits in between join it).
+pub const BACKUP_DELAY: Duration = Duration::from_secs(3);
+/// While the office is unreachable, how often the worker checks whether it is back.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// Where a desk keeps its data and which keyring service holds its token.
 #[derive(Debug, Clone)]
@@ -23,7 +32,16 @@ pub struct DeskConfig {
 
 pub struct Desk {
     store: LocalStore,
+    files: FileStore,
     keyring: Keyring,
+    /// This installation's identifier, named in its draft backups.
+    desk_id: String,
+    /// Wakes the backup of edited drafts.
+    edited: Notify,
+    /// One backup or restore at a time.
+    backing_up: tokio::sync::Mutex<()>,
+    /// Counts confirmed upload pieces, so a window can show progress as it happens.
+    progress: watch::Sender<u64>,
     /// Wakes the background worker: something was queued, or the seat signed in.
     wake: Notify,
     /// One delivery round at a time.
@@ -35,9 +53,23 @@ pub struct Desk {
 impl Desk {
     pub fn open(config: &DeskConfig) -> Result<Self, DeskError> {
         let store = LocalStore::open(&config.data_dir.join("desk.db"))?;
+        let files = FileStore::open(&config.data_dir.join("files"))?;
+        let desk_id = match store.meta("desk_id")? {
+            Some(id) => id,
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                store.set_meta("desk_id", &id)?;
+                id
+            }
+        };
         Ok(Desk {
             store,
+            files,
             keyring: Keyring::new(config.keyring_service.clone()),
+            desk_id,
+            edited: Notify::new(),
+            backing_up: tokio::sync::Mutex::new(()),
+            progress: watch::channel(0).0,
             wake: Notify::new(),
             sending: tokio::sync::Mutex::new(()),
             client: std::sync::Mutex::new(None),
@@ -46,6 +78,11 @@ impl Desk {
 
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    /// Changes with every upload piece the office confirms.
+    pub fn progress(&self) -> watch::Receiver<u64> {
+        self.progress.subscribe()
     }
 
     // --- session --------------------------------------------------------------------------------
@@ -151,7 +188,55 @@ impl Desk {
         title: &str,
         body_html: &str,
     ) -> Result<DraftSummary, DeskError> {
-        self.store.save_draft(id, column_id, title, body_html)
+        let saved = self.store.save_draft(id, column_id, title, body_html)?;
+        self.edited.notify_one();
+        Ok(saved)
+    }
+
+    /// Copies a file into the desk's file store and attaches it to a draft.
+    pub async fn attach_file(&self, id: &str, path: &Path) -> Result<DraftView, DeskError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let files = self.files.clone();
+        let source = path.to_path_buf();
+        let file_name = name.clone();
+        let stored = tokio::task::spawn_blocking(move || files.add_file(&source, &file_name))
+            .await
+            .map_err(|e| DeskError::Internal(e.to_string()))??;
+        self.attached(self.store.attach(id, &name, &stored))
+    }
+
+    /// Attaches bytes handed over by the window (a picked or pasted file).
+    pub async fn attach_bytes(
+        &self,
+        id: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<DraftView, DeskError> {
+        let files = self.files.clone();
+        let file_name = name.to_owned();
+        let stored = tokio::task::spawn_blocking(move || files.add_bytes(&bytes, &file_name))
+            .await
+            .map_err(|e| DeskError::Internal(e.to_string()))??;
+        self.attached(self.store.attach(id, name, &stored))
+    }
+
+    pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
+        self.attached(self.store.detach(id, sha256))
+    }
+
+    fn attached(&self, r: Result<DraftView, DeskError>) -> Result<DraftView, DeskError> {
+        if r.is_ok() {
+            self.edited.notify_one();
+        }
+        r
+    }
+
+    /// Where the bytes of a stored file are.
+    pub fn file_path(&self, sha256: &str) -> PathBuf {
+        self.files.path(sha256)
     }
 
     /// Queues the draft for delivery; the worker sends it.
@@ -178,12 +263,14 @@ impl Desk {
     /// for the first one).
     pub async fn sync_once(&self, wait_secs: u64) -> Result<SyncReport, DeskError> {
         let delivered = self.deliver().await?;
+        let kept = self.back_up_drafts().await?;
+        let restored = self.restore_drafts().await?;
         let pulled = self.refresh_and_pull(wait_secs).await?;
         // The office answers again: a worker waiting out its backoff starts now.
         self.wake.notify_one();
         Ok(SyncReport {
             sent: delivered.sent,
-            pulled,
+            pulled: pulled + kept + restored,
             online: true,
         })
     }
@@ -213,16 +300,27 @@ impl Desk {
             ..SyncReport::default()
         };
         for entry in self.store.outbox()? {
-            match client
-                .submit(&token, &entry.idempotency_key, &entry.request)
-                .await
-            {
+            let sent = async {
+                self.upload_send_files(&client, &token, &entry).await?;
+                match client
+                    .submit(&token, &entry.idempotency_key, &entry.request)
+                    .await
+                {
+                    Err(e @ DeskError::FilesOutOfStep(_)) => {
+                        // The office lost (or never finished) a file: upload them all again.
+                        self.store.reset_uploads(entry.id)?;
+                        Err(e)
+                    }
+                    other => other,
+                }
+            };
+            match sent.await {
                 Ok(answer) => {
                     self.store.mark_delivered(&entry, &answer)?;
                     tracing::info!(receipt = %answer.receipt, "delivered");
                     report.sent += 1;
                 }
-                Err(e @ DeskError::RejectedByOffice { .. }) => {
+                Err(e @ (DeskError::RejectedByOffice { .. } | DeskError::FileNotAllowed(_))) => {
                     // Retrying cannot help: the version goes back to being a draft, reason shown.
                     tracing::warn!(error = %e, "the office refused a send");
                     self.store.mark_refused(&entry, &e.to_string())?;
@@ -236,6 +334,180 @@ impl Desk {
             }
         }
         Ok(report)
+    }
+
+    /// Uploads what the office does not have yet of a send's files, recording each confirmed
+    /// piece so a restart goes on from there.
+    async fn upload_send_files(
+        &self,
+        client: &OfficeClient,
+        token: &str,
+        entry: &OutboxEntry,
+    ) -> Result<(), DeskError> {
+        for file in entry.files.iter().filter(|f| f.confirmed < f.size) {
+            let name = entry
+                .request
+                .attachments
+                .iter()
+                .find(|a| a.sha256 == file.sha256)
+                .map_or("file", |a| a.name.as_str());
+            self.upload_file(client, token, &file.sha256, file.size, name, |confirmed| {
+                self.store.confirm_upload(entry.id, &file.sha256, confirmed)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Brings the office's copy of one file up to complete, from wherever it stands.
+    async fn upload_file(
+        &self,
+        client: &OfficeClient,
+        token: &str,
+        sha256: &str,
+        size: u64,
+        name: &str,
+        on_confirmed: impl Fn(u64) -> Result<(), DeskError>,
+    ) -> Result<(), DeskError> {
+        let announce = UploadRequest {
+            sha256: sha256.to_owned(),
+            size,
+            name: name.to_owned(),
+        };
+        let mut status = client.begin_upload(token, &announce).await?;
+        let mut out_of_step = 0;
+        while !status.complete {
+            on_confirmed(status.offset)?;
+            let files = self.files.clone();
+            let (sha, offset) = (sha256.to_owned(), status.offset);
+            let piece = tokio::task::spawn_blocking(move || {
+                files.read_at(&sha, offset, UPLOAD_CHUNK_BYTES)
+            })
+            .await
+            .map_err(|e| DeskError::Internal(e.to_string()))??;
+            match client.upload_piece(token, sha256, offset, piece).await {
+                Ok(next) => {
+                    status = next;
+                    self.progress.send_modify(|n| *n += 1);
+                }
+                Err(DeskError::FilesOutOfStep(why)) if out_of_step < 3 => {
+                    // A piece whose answer was lost, or one still arriving: ask where it stands.
+                    tracing::debug!(sha256, why, "upload out of step");
+                    out_of_step += 1;
+                    tokio::time::sleep(Duration::from_millis(300 * out_of_step)).await;
+                    status = client.begin_upload(token, &announce).await?;
+                }
+                Err(DeskError::RejectedByOffice { code, .. }) if code == "digest_mismatch" => {
+                    let files = self.files.clone();
+                    let sha = sha256.to_owned();
+                    let intact = tokio::task::spawn_blocking(move || files.verify(&sha))
+                        .await
+                        .map_err(|e| DeskError::Internal(e.to_string()))??;
+                    return Err(if intact {
+                        DeskError::FilesOutOfStep("the office received damaged bytes".into())
+                    } else {
+                        DeskError::Storage(format!(
+                            "the desk's copy of {name} is damaged; attach the file again"
+                        ))
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        on_confirmed(size)
+    }
+
+    /// Files named by a draft from the office that this desk does not hold.
+    async fn fetch_files(
+        &self,
+        client: &OfficeClient,
+        token: &str,
+        files: &[AttachmentRef],
+    ) -> Result<(), DeskError> {
+        for f in files {
+            if self.store.has_file(&f.sha256)? && self.files.path(&f.sha256).exists() {
+                continue;
+            }
+            let bytes = client.upload_content(token, &f.sha256).await?;
+            let store = self.files.clone();
+            let name = f.name.clone();
+            let stored = tokio::task::spawn_blocking(move || store.add_bytes(&bytes, &name))
+                .await
+                .map_err(|e| DeskError::Internal(e.to_string()))??;
+            if stored.sha256 != f.sha256 {
+                return Err(DeskError::OfficeUnreachable(format!(
+                    "the office sent other bytes for {}",
+                    f.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Backs up every draft edited since its last backup. Returns how many other-workstation
+    /// versions were kept beside this desk's (the office held a newer copy than ours).
+    pub async fn back_up_drafts(&self) -> Result<u32, DeskError> {
+        let _one_at_a_time = self.backing_up.lock().await;
+        let (client, token) = self.credentials()?;
+        let mut kept = 0;
+        for mut due in self.store.backups_due()? {
+            for f in &due.request.attachments {
+                self.upload_file(&client, &token, &f.sha256, f.size, &f.name, |_| Ok(()))
+                    .await?;
+            }
+            due.request.origin = Some(self.desk_id.clone());
+            let mut answer = client
+                .put_draft(&token, &due.draft_id, &due.request)
+                .await?;
+            if let Err(current) = &answer
+                && current.origin.as_deref() == Some(self.desk_id.as_str())
+            {
+                // Our own earlier backup, whose answer was lost: go on from it.
+                due.request.base_rev = Some(current.rev);
+                answer = client
+                    .put_draft(&token, &due.draft_id, &due.request)
+                    .await?;
+            }
+            match answer {
+                Ok(stored) => self
+                    .store
+                    .mark_backed_up(&due.draft_id, due.rev, stored.rev)?,
+                Err(current) => {
+                    tracing::info!(draft = %due.draft_id, "another workstation changed this draft; keeping both");
+                    self.fetch_files(&client, &token, &current.attachments)
+                        .await?;
+                    self.store.keep_both(
+                        &due.draft_id,
+                        &current,
+                        &uuid::Uuid::new_v4().to_string(),
+                    )?;
+                    kept += 1;
+                }
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Brings the seat's drafts backed up at the office into this desk: new ones, newer text of
+    /// unchanged ones, and both versions where both changed. Returns how many drafts changed.
+    pub async fn restore_drafts(&self) -> Result<u32, DeskError> {
+        let _one_at_a_time = self.backing_up.lock().await;
+        let (client, token) = self.credentials()?;
+        let mut changed = 0;
+        for backup in client.drafts(&token).await? {
+            if backup.origin.as_deref() == Some(self.desk_id.as_str()) {
+                // Our own copy; only its number may be news (an answer we did not hear).
+                self.store.adopt_office_rev(&backup.draft_key, backup.rev)?;
+                continue;
+            }
+            self.fetch_files(&client, &token, &backup.attachments)
+                .await?;
+            let copy_id = uuid::Uuid::new_v4().to_string();
+            if self.store.restore(&backup, &copy_id)? != Restored::Nothing {
+                changed += 1;
+            }
+        }
+        Ok(changed)
     }
 
     async fn pull(
@@ -268,12 +540,40 @@ impl Desk {
     where
         F: Fn(Result<&SyncReport, &DeskError>) + Send + Sync + 'static,
     {
+        let backups = async {
+            loop {
+                self.edited.notified().await;
+                tokio::time::sleep(BACKUP_DELAY).await;
+                match self.back_up_drafts().await {
+                    Ok(kept @ 1..) => on_change(Ok(&SyncReport {
+                        sent: 0,
+                        pulled: kept,
+                        online: true,
+                    })),
+                    Ok(0) => {}
+                    // The main loop retries it with its next round.
+                    Err(e) => tracing::debug!(error = %e, "draft backup failed"),
+                }
+            }
+        };
+        tokio::select! {
+            _ = backups => {}
+            _ = self.sync_rounds(&on_change) => {}
+        }
+    }
+
+    async fn sync_rounds<F>(&self, on_change: &F)
+    where
+        F: Fn(Result<&SyncReport, &DeskError>) + Send + Sync + 'static,
+    {
         let mut delays = retry_delays();
         loop {
             let round = async {
-                let delivered = self.deliver().await?;
+                let mut delivered = self.deliver().await?;
+                delivered.pulled += self.back_up_drafts().await?;
+                delivered.pulled += self.restore_drafts().await?;
                 // Tell the window at once; the long poll below may take a while.
-                if delivered.sent > 0 {
+                if delivered.sent > 0 || delivered.pulled > 0 {
                     on_change(Ok(&delivered));
                 }
                 tokio::select! {
@@ -303,9 +603,38 @@ impl Desk {
                     tokio::select! {
                         _ = tokio::time::sleep(pause) => {}
                         _ = self.wake.notified() => {}
+                        _ = self.office_comes_back() => {}
                     }
                 }
             }
+        }
+    }
+
+    /// Resolves when the office, having been unreachable, accepts connections again: the
+    /// network is back, so the worker need not wait out its backoff. An office that is up but
+    /// failing never resolves this (the backoff applies).
+    async fn office_comes_back(&self) {
+        let Some(addr) = self
+            .store
+            .meta("office_url")
+            .ok()
+            .flatten()
+            .and_then(|u| reqwest::Url::parse(&u).ok())
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        else {
+            return std::future::pending().await;
+        };
+        let mut was_down = false;
+        loop {
+            tokio::time::sleep(PROBE_EVERY).await;
+            let up = tokio::time::timeout(PROBE_EVERY, tokio::net::TcpStream::connect(&addr))
+                .await
+                .is_ok_and(|c| c.is_ok());
+            if up && was_down {
+                tracing::info!("the office is reachable again");
+                return;
+            }
+            was_down |= !up;
         }
     }
 }

@@ -16,6 +16,7 @@ pub enum DeskErrorCode {
     NotFound,
     InvalidState,
     RejectedByOffice,
+    FileNotAllowed,
     Storage,
     Internal,
 }
@@ -44,6 +45,13 @@ pub enum DeskError {
         code: String,
         message: String,
     },
+    /// A file cannot be attached: its type, its size or its name.
+    #[error("{0}")]
+    FileNotAllowed(String),
+    /// The office does not hold (all of) a send's files, or holds a different part of one than
+    /// the desk thought: upload again from where the office is.
+    #[error("the office needs the files again: {0}")]
+    FilesOutOfStep(String),
     #[error("local storage failed: {0}")]
     Storage(String),
     #[error("{0}")]
@@ -61,6 +69,8 @@ impl DeskError {
             DeskError::NotFound(_) => DeskErrorCode::NotFound,
             DeskError::InvalidState(_) => DeskErrorCode::InvalidState,
             DeskError::RejectedByOffice { .. } => DeskErrorCode::RejectedByOffice,
+            DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
+            DeskError::FilesOutOfStep(_) => DeskErrorCode::OfficeUnreachable,
             DeskError::Storage(_) => DeskErrorCode::Storage,
             DeskError::Internal(_) => DeskErrorCode::Internal,
         }
@@ -68,7 +78,10 @@ impl DeskError {
 
     /// Whether trying again later may succeed without anyone changing anything.
     pub fn is_transient(&self) -> bool {
-        matches!(self, DeskError::OfficeUnreachable(_))
+        matches!(
+            self,
+            DeskError::OfficeUnreachable(_) | DeskError::FilesOutOfStep(_)
+        )
     }
 }
 

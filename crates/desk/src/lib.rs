@@ -6,6 +6,7 @@
 mod client;
 mod engine;
 mod error;
+mod files;
 pub mod retry;
 pub mod secrets;
 mod store;

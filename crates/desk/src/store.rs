@@ -6,14 +6,20 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use liaison_domain::wire::{ChangeKind, SubmitItemRequest, SubmitItemResponse};
-use liaison_domain::{ColumnView, ItemEvent, ItemState, SeatView};
+use liaison_domain::wire::{
+    ChangeKind, DraftBackup, PutDraftRequest, SubmitItemRequest, SubmitItemResponse,
+};
+use liaison_domain::{AttachmentRef, ColumnView, ItemEvent, ItemState, SeatView, attachment};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::DeskError;
-use crate::view::{DraftSummary, DraftView};
+use crate::files::StoredFile;
+use crate::view::{DraftNotice, DraftSummary, DraftView, SendProgress};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_files_and_backups.sql"),
+];
 
 pub struct LocalStore {
     conn: Mutex<Connection>,
@@ -26,6 +32,35 @@ pub struct OutboxEntry {
     pub draft_id: String,
     pub idempotency_key: String,
     pub request: SubmitItemRequest,
+    /// The send's files and how much of each the office has confirmed.
+    pub files: Vec<PendingFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFile {
+    pub sha256: String,
+    pub size: u64,
+    pub confirmed: u64,
+}
+
+/// A draft whose latest edits the office does not hold yet.
+#[derive(Debug, Clone)]
+pub struct BackupDue {
+    pub draft_id: String,
+    pub rev: i64,
+    pub request: PutDraftRequest,
+}
+
+/// What restoring one office backup did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restored {
+    Nothing,
+    /// A draft this desk did not hold.
+    New,
+    /// This desk's unchanged copy took the newer text.
+    Updated,
+    /// Both had changed: the office's version was kept as a separate draft.
+    KeptBoth,
 }
 
 fn now() -> String {
@@ -42,7 +77,7 @@ fn state_of(s: &str) -> Result<ItemState, DeskError> {
 
 const DRAFT_SELECT: &str =
     "SELECT id, column_id, title, body_html, state, version, updated_at, receipt,
-        delivered_at, published_url, review_comment, last_error FROM drafts";
+        delivered_at, published_url, review_comment, last_error, notice FROM drafts";
 
 fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
     Ok((
@@ -59,9 +94,50 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
             published_url: r.get(9)?,
             review_comment: r.get(10)?,
             last_error: r.get(11)?,
+            attachments: Vec::new(), // filled by draft_in
+            sending: None,
+            notice: r
+                .get::<_, Option<String>>(12)?
+                .as_deref()
+                .and_then(DraftNotice::parse),
         },
         r.get(4)?,
     ))
+}
+
+fn files_of(conn: &Connection, draft_id: &str) -> Result<Vec<AttachmentRef>, DeskError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.sha256, d.name, f.size, f.mime FROM draft_files d JOIN files f USING (sha256)
+         WHERE d.draft_id = ?1 ORDER BY d.position",
+    )?;
+    let rows = stmt.query_map([draft_id], |r| {
+        Ok(AttachmentRef {
+            sha256: r.get(0)?,
+            name: r.get(1)?,
+            size: r.get(2)?,
+            mime: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The progress of the draft's queued send, if one is queued.
+fn progress_of(conn: &Connection, draft_id: &str) -> Result<Option<SendProgress>, DeskError> {
+    Ok(conn
+        .query_row(
+            "SELECT coalesce(sum(f.confirmed), 0), coalesce(sum(f.size), 0), o.attempts
+             FROM outbox o LEFT JOIN outbox_files f ON f.outbox_id = o.id
+             WHERE o.draft_id = ?1 GROUP BY o.id ORDER BY o.id LIMIT 1",
+            [draft_id],
+            |r| {
+                Ok(SendProgress {
+                    uploaded_bytes: r.get(0)?,
+                    total_bytes: r.get(1)?,
+                    attempts: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
 }
 
 fn draft_in(conn: &Connection, id: &str) -> Result<DraftView, DeskError> {
@@ -74,6 +150,8 @@ fn draft_in(conn: &Connection, id: &str) -> Result<DraftView, DeskError> {
         .optional()?
         .ok_or(DeskError::NotFound("draft"))?;
     view.state = state_of(&state)?;
+    view.attachments = files_of(conn, id)?;
+    view.sending = progress_of(conn, id)?;
     Ok(view)
 }
 
@@ -89,6 +167,79 @@ fn step(
         .apply(event)
         .map_err(|e| DeskError::InvalidState(e.to_string()))?;
     Ok((draft, next))
+}
+
+fn summary_of(d: DraftView) -> DraftSummary {
+    DraftSummary {
+        upload_percent: d.sending.as_ref().and_then(SendProgress::percent),
+        id: d.id,
+        column_id: d.column_id,
+        title: d.title,
+        state: d.state,
+        version: d.version,
+        updated_at: d.updated_at,
+        receipt: d.receipt,
+        last_error: d.last_error,
+        notice: d.notice,
+    }
+}
+
+/// The draft, if its content may change.
+fn editable(conn: &Connection, id: &str) -> Result<DraftView, DeskError> {
+    let draft = draft_in(conn, id)?;
+    if !draft.state.is_editable() {
+        return Err(DeskError::InvalidState(format!(
+            "an item that is {} cannot be edited",
+            draft.state.as_str()
+        )));
+    }
+    Ok(draft)
+}
+
+/// A local edit: the draft's backup at the office is now behind.
+fn touch(tx: &Transaction<'_>, id: &str) -> Result<(), DeskError> {
+    tx.execute(
+        "UPDATE drafts SET rev = rev + 1, updated_at = ?1 WHERE id = ?2",
+        params![now(), id],
+    )?;
+    Ok(())
+}
+
+/// Replaces a draft's files with `files` (which must be in the `files` table).
+fn set_files(tx: &Transaction<'_>, id: &str, files: &[AttachmentRef]) -> Result<(), DeskError> {
+    tx.execute("DELETE FROM draft_files WHERE draft_id = ?1", [id])?;
+    for (position, f) in files.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO files (sha256, size, mime, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![f.sha256, f.size, f.mime, now()],
+        )?;
+        tx.execute(
+            "INSERT INTO draft_files (draft_id, position, sha256, name) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+            params![id, position + 1, f.sha256, f.name],
+        )?;
+    }
+    Ok(())
+}
+
+/// A new draft holding another workstation's version, beside this desk's own.
+fn insert_copy(tx: &Transaction<'_>, copy_id: &str, from: &DraftBackup) -> Result<(), DeskError> {
+    let t = now();
+    tx.execute(
+        "INSERT INTO drafts (id, column_id, title, body_html, state, created_at, updated_at, notice)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+        params![
+            copy_id,
+            from.column_id,
+            from.title,
+            from.body_html,
+            ItemState::Draft.as_str(),
+            t,
+            DraftNotice::IsOtherCopy.as_str()
+        ],
+    )?;
+    set_files(tx, copy_id, &from.attachments)
 }
 
 fn set_state(tx: &Transaction<'_>, id: &str, state: ItemState) -> Result<(), DeskError> {
@@ -205,8 +356,8 @@ impl LocalStore {
     pub fn drafts(&self) -> Result<Vec<DraftSummary>, DeskError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT id, column_id, title, state, version, updated_at, receipt FROM drafts
-             ORDER BY updated_at DESC, id",
+            "SELECT id, column_id, title, state, version, updated_at, receipt, last_error, notice
+             FROM drafts ORDER BY updated_at DESC, id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -218,16 +369,28 @@ impl LocalStore {
                     version: r.get(4)?,
                     updated_at: r.get(5)?,
                     receipt: r.get(6)?,
+                    upload_percent: None,
+                    last_error: r.get(7)?,
+                    notice: r
+                        .get::<_, Option<String>>(8)?
+                        .as_deref()
+                        .and_then(DraftNotice::parse),
                 },
                 r.get::<_, String>(3)?,
             ))
         })?;
-        rows.map(|row| {
-            let (mut summary, state) = row?;
-            summary.state = state_of(&state)?;
-            Ok(summary)
-        })
-        .collect()
+        let summaries: Vec<(DraftSummary, String)> = rows.collect::<Result<_, _>>()?;
+        summaries
+            .into_iter()
+            .map(|(mut summary, state)| {
+                summary.state = state_of(&state)?;
+                if summary.state == ItemState::Queued {
+                    summary.upload_percent =
+                        progress_of(&conn, &summary.id)?.and_then(|p| p.percent());
+                }
+                Ok(summary)
+            })
+            .collect()
     }
 
     /// Autosave. Only a draft's content may change (submitted versions are immutable).
@@ -240,28 +403,64 @@ impl LocalStore {
     ) -> Result<DraftSummary, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let current = draft_in(&tx, id)?;
-        if !current.state.is_editable() {
-            return Err(DeskError::InvalidState(format!(
-                "an item that is {} cannot be edited",
-                current.state.as_str()
-            )));
-        }
+        editable(&tx, id)?;
         tx.execute(
-            "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, updated_at = ?4 WHERE id = ?5",
+            "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, updated_at = ?4,
+                               rev = rev + 1 WHERE id = ?5",
             params![column_id, title, body_html, now(), id],
         )?;
         let saved = draft_in(&tx, id)?;
         tx.commit()?;
-        Ok(DraftSummary {
-            id: saved.id,
-            column_id: saved.column_id,
-            title: saved.title,
-            state: saved.state,
-            version: saved.version,
-            updated_at: saved.updated_at,
-            receipt: saved.receipt,
-        })
+        Ok(summary_of(saved))
+    }
+
+    /// Adds a file already in the file store to a draft (once; adding the same bytes again is a
+    /// no-op).
+    pub fn attach(&self, id: &str, name: &str, file: &StoredFile) -> Result<DraftView, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let draft = editable(&tx, id)?;
+        if draft.attachments.iter().any(|a| a.sha256 == file.sha256) {
+            return Ok(draft);
+        }
+        let added = AttachmentRef {
+            sha256: file.sha256.clone(),
+            name: name.trim().to_owned(),
+            size: file.size,
+            mime: file.kind.mime().to_owned(),
+        };
+        let mut all = draft.attachments.clone();
+        all.push(added.clone());
+        attachment::check_attachments(&all)
+            .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
+        tx.execute(
+            "INSERT INTO files (sha256, size, mime, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![added.sha256, added.size, added.mime, now()],
+        )?;
+        tx.execute(
+            "INSERT INTO draft_files (draft_id, position, sha256, name)
+             VALUES (?1, (SELECT coalesce(max(position), 0) + 1 FROM draft_files WHERE draft_id = ?1), ?2, ?3)",
+            params![id, added.sha256, added.name],
+        )?;
+        touch(&tx, id)?;
+        let view = draft_in(&tx, id)?;
+        tx.commit()?;
+        Ok(view)
+    }
+
+    pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        editable(&tx, id)?;
+        tx.execute(
+            "DELETE FROM draft_files WHERE draft_id = ?1 AND sha256 = ?2",
+            params![id, sha256],
+        )?;
+        touch(&tx, id)?;
+        let view = draft_in(&tx, id)?;
+        tx.commit()?;
+        Ok(view)
     }
 
     /// Moves a draft to queued and writes its send into the outbox, in one transaction: either
@@ -280,12 +479,15 @@ impl LocalStore {
             &draft.body_html,
         )
         .map_err(|p| DeskError::InvalidState(p.to_string()))?;
+        attachment::check_attachments(&draft.attachments)
+            .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),
             version: draft.version,
             column_id,
             title: draft.title.trim().to_owned(),
             body_html: draft.body_html.clone(),
+            attachments: draft.attachments.clone(),
         };
         let payload =
             serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
@@ -307,6 +509,14 @@ impl LocalStore {
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, draft.version, idempotency_key, payload, t],
         )?;
+        let outbox_id = tx.last_insert_rowid();
+        for file in &draft.attachments {
+            tx.execute(
+                "INSERT INTO outbox_files (outbox_id, sha256, size) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![outbox_id, file.sha256, file.size],
+            )?;
+        }
         tx.execute("UPDATE drafts SET last_error = NULL WHERE id = ?1", [id])?;
         set_state(&tx, id, next)?;
         let view = draft_in(&tx, id)?;
@@ -327,18 +537,55 @@ impl LocalStore {
                 r.get::<_, String>(3)?,
             ))
         })?;
-        rows.map(|row| {
-            let (id, draft_id, idempotency_key, payload) = row?;
-            let request =
-                serde_json::from_str(&payload).map_err(|e| DeskError::Storage(e.to_string()))?;
-            Ok(OutboxEntry {
-                id,
-                draft_id,
-                idempotency_key,
-                request,
+        let rows: Vec<(i64, String, String, String)> = rows.collect::<Result<_, _>>()?;
+        let mut files = conn.prepare(
+            "SELECT sha256, size, confirmed FROM outbox_files WHERE outbox_id = ?1 ORDER BY rowid",
+        )?;
+        rows.into_iter()
+            .map(|(id, draft_id, idempotency_key, payload)| {
+                let request = serde_json::from_str(&payload)
+                    .map_err(|e| DeskError::Storage(e.to_string()))?;
+                let files = files
+                    .query_map([id], |r| {
+                        Ok(PendingFile {
+                            sha256: r.get(0)?,
+                            size: r.get(1)?,
+                            confirmed: r.get(2)?,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                Ok(OutboxEntry {
+                    id,
+                    draft_id,
+                    idempotency_key,
+                    request,
+                    files,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
+
+    /// The office has confirmed `confirmed` bytes of a send's file.
+    pub fn confirm_upload(
+        &self,
+        outbox_id: i64,
+        sha256: &str,
+        confirmed: u64,
+    ) -> Result<(), DeskError> {
+        self.conn().execute(
+            "UPDATE outbox_files SET confirmed = ?1 WHERE outbox_id = ?2 AND sha256 = ?3",
+            params![confirmed, outbox_id, sha256],
+        )?;
+        Ok(())
+    }
+
+    /// The office does not hold the send's files after all: upload them again.
+    pub fn reset_uploads(&self, outbox_id: i64) -> Result<(), DeskError> {
+        self.conn().execute(
+            "UPDATE outbox_files SET confirmed = 0 WHERE outbox_id = ?1",
+            [outbox_id],
+        )?;
+        Ok(())
     }
 
     /// The office has the item: record the receipt and clear the outbox entry, together.
@@ -457,7 +704,7 @@ impl LocalStore {
         let tx = conn.transaction()?;
         let (_, next) = step(&tx, id, ItemEvent::Revise)?;
         tx.execute(
-            "UPDATE drafts SET version = version + 1, receipt = NULL, office_item_id = NULL, delivered_at = NULL,
+            "UPDATE drafts SET version = version + 1, rev = rev + 1, receipt = NULL, office_item_id = NULL, delivered_at = NULL,
                                published_url = NULL, last_error = NULL WHERE id = ?1",
             [id],
         )?;
@@ -465,6 +712,161 @@ impl LocalStore {
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
+    }
+
+    // --- backups --------------------------------------------------------------------------------
+
+    /// Drafts edited since the office last took a copy.
+    pub fn backups_due(&self) -> Result<Vec<BackupDue>, DeskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, rev, office_rev, version, column_id, title, body_html FROM drafts
+             WHERE state = ?1 AND rev > backed_up_rev ORDER BY updated_at",
+        )?;
+        let rows = stmt.query_map([ItemState::Draft.as_str()], |r| {
+            Ok(BackupDue {
+                draft_id: r.get(0)?,
+                rev: r.get(1)?,
+                request: PutDraftRequest {
+                    base_rev: r.get(2)?,
+                    version: r.get(3)?,
+                    column_id: r.get(4)?,
+                    title: r.get(5)?,
+                    body_html: r.get(6)?,
+                    attachments: Vec::new(),
+                    origin: None,
+                },
+            })
+        })?;
+        let mut due: Vec<BackupDue> = rows.collect::<Result<_, _>>()?;
+        for d in &mut due {
+            d.request.attachments = files_of(&conn, &d.draft_id)?;
+        }
+        Ok(due)
+    }
+
+    /// The office holds local edit `rev` of the draft as its copy `office_rev`.
+    pub fn mark_backed_up(&self, id: &str, rev: i64, office_rev: i64) -> Result<(), DeskError> {
+        self.conn().execute(
+            "UPDATE drafts SET backed_up_rev = max(backed_up_rev, ?1), office_rev = ?2 WHERE id = ?3",
+            params![rev, office_rev, id],
+        )?;
+        Ok(())
+    }
+
+    /// The office holds our own copy of a draft as `office_rev` (an answer this desk missed).
+    pub fn adopt_office_rev(&self, id: &str, office_rev: i64) -> Result<(), DeskError> {
+        self.conn().execute(
+            "UPDATE drafts SET office_rev = ?1 WHERE id = ?2 AND (office_rev IS NULL OR office_rev < ?1)",
+            params![office_rev, id],
+        )?;
+        Ok(())
+    }
+
+    /// The office refused a backup: it holds `current`, a version made on another workstation.
+    /// Both are kept: `current` as a new draft `copy_id`, and this desk's draft goes on over it.
+    pub fn keep_both(
+        &self,
+        id: &str,
+        current: &DraftBackup,
+        copy_id: &str,
+    ) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        insert_copy(&tx, copy_id, current)?;
+        tx.execute(
+            "UPDATE drafts SET office_rev = ?1, notice = ?2 WHERE id = ?3",
+            params![current.rev, DraftNotice::OtherCopyKept.as_str(), id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Brings one backup from the office into this desk. Its files must be in the file store.
+    pub fn restore(&self, backup: &DraftBackup, copy_id: &str) -> Result<Restored, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let held: Option<(String, i64, i64, Option<i64>, u32)> = tx
+            .query_row(
+                "SELECT state, rev, backed_up_rev, office_rev, version FROM drafts WHERE id = ?1",
+                [&backup.draft_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let outcome = match held {
+            None => {
+                let t = now();
+                tx.execute(
+                    "INSERT INTO drafts (id, column_id, title, body_html, version, state, created_at,
+                                         updated_at, rev, backed_up_rev, office_rev, notice)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1, 1, ?8, ?9)",
+                    params![
+                        backup.draft_key,
+                        backup.column_id,
+                        backup.title,
+                        backup.body_html,
+                        backup.version,
+                        ItemState::Draft.as_str(),
+                        t,
+                        backup.rev,
+                        DraftNotice::Restored.as_str()
+                    ],
+                )?;
+                set_files(&tx, &backup.draft_key, &backup.attachments)?;
+                Restored::New
+            }
+            Some((_, _, _, Some(office_rev), _)) if office_rev >= backup.rev => Restored::Nothing,
+            Some((state, _, _, _, version))
+                if state != ItemState::Draft.as_str() || version != backup.version =>
+            {
+                Restored::Nothing
+            }
+            Some((_, rev, backed_up_rev, _, _)) if rev <= backed_up_rev => {
+                // Unchanged here since its last backup: take the other workstation's text.
+                tx.execute(
+                    "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, updated_at = ?4,
+                                       rev = rev + 1, backed_up_rev = rev + 1, office_rev = ?5
+                     WHERE id = ?6",
+                    params![
+                        backup.column_id,
+                        backup.title,
+                        backup.body_html,
+                        now(),
+                        backup.rev,
+                        backup.draft_key
+                    ],
+                )?;
+                set_files(&tx, &backup.draft_key, &backup.attachments)?;
+                Restored::Updated
+            }
+            Some(_) => {
+                insert_copy(&tx, copy_id, backup)?;
+                tx.execute(
+                    "UPDATE drafts SET office_rev = ?1, notice = ?2 WHERE id = ?3",
+                    params![
+                        backup.rev,
+                        DraftNotice::OtherCopyKept.as_str(),
+                        backup.draft_key
+                    ],
+                )?;
+                Restored::KeptBoth
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Whether the file store's bytes of `sha256` are known to this desk.
+    pub fn has_file(&self, sha256: &str) -> Result<bool, DeskError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM files WHERE sha256 = ?1",
+                [sha256],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     /// Title and body of a version as it was sent.
@@ -578,5 +980,92 @@ mod tests {
         // A change about an item this desk does not hold still moves the cursor.
         assert!(!store.apply_change(9, &returned("elsewhere")).unwrap());
         assert_eq!(store.cursor().unwrap(), 9);
+    }
+
+    fn backup(key: &str, rev: i64, title: &str) -> DraftBackup {
+        DraftBackup {
+            draft_key: key.into(),
+            rev,
+            version: 1,
+            column_id: Some(1),
+            title: title.into(),
+            body_html: "<p>另一台电脑</p>".into(),
+            attachments: vec![],
+            updated_at: Utc::now(),
+            origin: Some("other-desk".into()),
+        }
+    }
+
+    #[test]
+    fn restoring_backups_adds_updates_or_keeps_both_and_never_overwrites_local_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+
+        // A draft this desk never had arrives whole.
+        assert_eq!(
+            store.restore(&backup("new", 4, "新稿"), "c0").unwrap(),
+            Restored::New
+        );
+        let new = store.draft("new").unwrap();
+        assert_eq!(
+            (new.title.as_str(), new.notice),
+            ("新稿", Some(DraftNotice::Restored))
+        );
+        assert!(
+            store.backups_due().unwrap().is_empty(),
+            "it is what the office holds"
+        );
+        // The same backup again changes nothing.
+        assert_eq!(
+            store.restore(&backup("new", 4, "新稿"), "c1").unwrap(),
+            Restored::Nothing
+        );
+
+        // Unchanged here: a newer office copy replaces it.
+        assert_eq!(
+            store
+                .restore(&backup("new", 5, "新稿（改）"), "c2")
+                .unwrap(),
+            Restored::Updated
+        );
+        assert_eq!(store.draft("new").unwrap().title, "新稿（改）");
+
+        // Edited here and there: both are kept, nothing is overwritten.
+        store
+            .save_draft("new", Some(1), "本机的改动", "<p>本机</p>")
+            .unwrap();
+        assert_eq!(
+            store
+                .restore(&backup("new", 6, "那台的改动"), "c3")
+                .unwrap(),
+            Restored::KeptBoth
+        );
+        let mine = store.draft("new").unwrap();
+        assert_eq!(
+            (mine.title.as_str(), mine.notice),
+            ("本机的改动", Some(DraftNotice::OtherCopyKept))
+        );
+        let theirs = store.draft("c3").unwrap();
+        assert_eq!(
+            (theirs.title.as_str(), theirs.notice),
+            ("那台的改动", Some(DraftNotice::IsOtherCopy))
+        );
+        // Our draft goes on over the office's copy 6; the kept copy is backed up as its own draft.
+        let due = store.backups_due().unwrap();
+        let mine_due = due.iter().find(|d| d.draft_id == "new").unwrap();
+        assert_eq!(mine_due.request.base_rev, Some(6));
+        assert!(
+            due.iter()
+                .any(|d| d.draft_id == "c3" && d.request.base_rev.is_none())
+        );
+
+        // A backup refused as stale keeps the office's version beside ours too.
+        store.mark_backed_up("new", mine_due.rev, 7).unwrap();
+        store.save_draft("new", Some(1), "再改", "").unwrap();
+        store
+            .keep_both("new", &backup("new", 9, "第三台"), "c4")
+            .unwrap();
+        assert_eq!(store.draft("c4").unwrap().title, "第三台");
+        assert_eq!(store.draft("new").unwrap().title, "再改");
     }
 }

@@ -1,6 +1,6 @@
 //! What the desk shows: the types its front ends receive (exported to TypeScript).
 
-use liaison_domain::{ItemState, SeatView};
+use liaison_domain::{AttachmentRef, ItemState, SeatView};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -23,6 +23,64 @@ pub struct DraftSummary {
     pub version: u32,
     pub updated_at: String,
     pub receipt: Option<String>,
+    /// While queued with files still uploading: how much of them the office has, in percent.
+    pub upload_percent: Option<u8>,
+    /// Why the last attempt to send failed (or the office refused it).
+    pub last_error: Option<String>,
+    pub notice: Option<DraftNotice>,
+}
+
+/// Something the officer must be told about a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DraftNotice {
+    /// Another workstation of the seat changed this draft too; its version was kept beside this
+    /// one as a separate draft.
+    OtherCopyKept,
+    /// This is another workstation's version of a draft, kept beside this desk's.
+    IsOtherCopy,
+    /// Brought back from the office's backup of the seat's drafts.
+    Restored,
+}
+
+impl DraftNotice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DraftNotice::OtherCopyKept => "other_copy_kept",
+            DraftNotice::IsOtherCopy => "is_other_copy",
+            DraftNotice::Restored => "restored",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DraftNotice::OtherCopyKept,
+            DraftNotice::IsOtherCopy,
+            DraftNotice::Restored,
+        ]
+        .into_iter()
+        .find(|n| n.as_str() == s)
+    }
+}
+
+/// How far a queued send is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SendProgress {
+    /// Bytes of the send's files the office has confirmed.
+    #[ts(type = "number")]
+    pub uploaded_bytes: u64,
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+    pub attempts: u32,
+}
+
+impl SendProgress {
+    pub fn percent(&self) -> Option<u8> {
+        (self.total_bytes > 0 && self.uploaded_bytes < self.total_bytes)
+            .then(|| (self.uploaded_bytes * 100 / self.total_bytes) as u8)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -41,6 +99,11 @@ pub struct DraftView {
     pub review_comment: Option<String>,
     /// Why the last attempt to send failed, while it is still queued.
     pub last_error: Option<String>,
+    /// Files and inline images, in the order they were added.
+    pub attachments: Vec<AttachmentRef>,
+    /// While queued: the send's progress.
+    pub sending: Option<SendProgress>,
+    pub notice: Option<DraftNotice>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -128,6 +128,9 @@ pub struct DraftBackup {
     pub body_html: String,
     pub attachments: Vec<AttachmentRef>,
     pub updated_at: DateTime<Utc>,
+    /// Which workstation made this copy (the desk's own identifier), so a desk that did not hear
+    /// the answer to its own backup does not take it for another workstation's.
+    pub origin: Option<String>,
 }
 
 /// Backs up a draft over the office's copy `base_rev` (none for the first backup). A backup made
@@ -142,6 +145,9 @@ pub struct PutDraftRequest {
     pub body_html: String,
     #[serde(default)]
     pub attachments: Vec<AttachmentRef>,
+    /// The workstation making the backup (see [`DraftBackup::origin`]).
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

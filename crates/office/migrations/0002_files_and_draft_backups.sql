@@ -36,6 +36,7 @@ CREATE TABLE draft_backups (
     title            TEXT NOT NULL,
     body_html        TEXT NOT NULL,
     attachments_json TEXT NOT NULL,
+    origin           TEXT,
     updated_at       TEXT NOT NULL,
     PRIMARY KEY (seat_id, draft_key)
 );

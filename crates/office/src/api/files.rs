@@ -204,6 +204,41 @@ pub async fn download(
         .await?;
     caller.require_department(item.department_id)?;
     let file = file.ok_or_else(|| ApiFailure::not_found("file"))?;
+    file_response(&state, &file).await
+}
+
+/// The bytes of one of the caller's own complete uploads (a new workstation restoring a draft).
+#[utoipa::path(get, path = "/api/v1/uploads/{sha256}/content",
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn content(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> Result<Response, ApiFailure> {
+    let seat_id = department_seat(&caller)?;
+    digest(&sha256)?;
+    let held = state
+        .blocking(move |s| Ok(s.upload(seat_id, &sha256)?))
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("upload"))?;
+    let mime = held
+        .mime
+        .ok_or_else(|| ApiFailure::not_found("complete upload"))?;
+    let file = liaison_domain::AttachmentRef {
+        sha256: held.sha256,
+        name: held.name,
+        size: held.size,
+        mime,
+    };
+    file_response(&state, &file).await
+}
+
+/// A stored file as a download that nothing in a browser will run.
+async fn file_response(
+    state: &AppState,
+    file: &liaison_domain::AttachmentRef,
+) -> Result<Response, ApiFailure> {
     let handle = tokio::fs::File::open(state.files.blob(&file.sha256))
         .await
         .map_err(|e| ApiFailure::internal(format!("file {}: {e}", file.sha256)))?;

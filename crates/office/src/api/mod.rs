@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/items/{id}/files/{sha256}", get(files::download))
         .route("/uploads", post(files::begin))
         .route("/uploads/{sha256}", get(files::status).patch(files::append))
+        .route("/uploads/{sha256}/content", get(files::content))
         .route("/drafts", get(drafts::list))
         .route(
             "/drafts/{draft_key}",

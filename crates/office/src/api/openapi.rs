@@ -13,7 +13,7 @@ use super::{drafts, files, items, sessions};
         sessions::sign_in, sessions::who_am_i, sessions::sign_out,
         items::columns, items::submit, items::my_items, items::item, items::inbox,
         items::accept, items::return_item, items::changes,
-        files::begin, files::status, files::append, files::download,
+        files::begin, files::status, files::append, files::download, files::content,
         drafts::put, drafts::list,
     ),
     modifiers(&BearerAuth)

@@ -185,7 +185,7 @@ fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
 }
 
 const BACKUP_SELECT: &str = "SELECT draft_key, rev, version, column_id, title, body_html,
-        attachments_json, updated_at FROM draft_backups";
+        attachments_json, updated_at, origin FROM draft_backups";
 
 fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
     let files: String = r.get(6)?;
@@ -198,6 +198,7 @@ fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
         body_html: r.get(5)?,
         attachments: serde_json::from_str(&files).map_err(|_| bad_value("file list", &files))?,
         updated_at: parse_ts(&r.get::<_, String>(7)?)?,
+        origin: r.get(8)?,
     })
 }
 
@@ -631,12 +632,12 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         tx.execute(
             "INSERT INTO draft_backups (seat_id, draft_key, rev, version, column_id, title, body_html,
-                                        attachments_json, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                        attachments_json, updated_at, origin)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (seat_id, draft_key) DO UPDATE SET rev = excluded.rev,
                 version = excluded.version, column_id = excluded.column_id, title = excluded.title,
                 body_html = excluded.body_html, attachments_json = excluded.attachments_json,
-                updated_at = excluded.updated_at",
+                updated_at = excluded.updated_at, origin = excluded.origin",
             params![
                 seat_id,
                 draft_key,
@@ -646,7 +647,8 @@ impl Store for SqliteStore {
                 backup.title,
                 backup.body_html,
                 files,
-                ts(now)
+                ts(now),
+                backup.origin
             ],
         )?;
         tx.commit()?;
