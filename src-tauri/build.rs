@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "send_draft",
     "revise_draft",
     "sync_now",
+    "attach_file",
+    "detach_file",
 ];
 
 fn main() {

@@ -81,3 +81,41 @@ pub fn revise_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView>
 pub async fn sync_now(desk: State<'_, Arc<Desk>>) -> Answer<SyncReport> {
     view(desk.sync_once(0).await)
 }
+
+/// Attaches a file the page read (picked or pasted). The bytes come as the raw request body;
+/// the draft and the file name (URI-encoded) as the headers `draft-id` and `file-name`.
+#[tauri::command]
+pub async fn attach_file(
+    desk: State<'_, Arc<Desk>>,
+    request: tauri::ipc::Request<'_>,
+) -> Answer<DraftView> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| percent_decode(v))
+    };
+    let (Some(id), Some(name)) = (header("draft-id"), header("file-name")) else {
+        return view(Err(DeskError::Internal(
+            "attach_file needs the draft-id and file-name headers".into(),
+        )));
+    };
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return view(Err(DeskError::Internal(
+            "attach_file needs the file's bytes as the body".into(),
+        )));
+    };
+    view(desk.attach_bytes(&id, &name, bytes.clone()).await)
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[tauri::command]
+pub fn detach_file(desk: State<'_, Arc<Desk>>, id: String, sha256: String) -> Answer<DraftView> {
+    view(desk.detach(&id, &sha256))
+}

@@ -29,6 +29,17 @@ pub fn run() {
             // Before the page asks who is signed in, so `make run` opens signed in.
             tauri::async_runtime::block_on(demo::sign_in_if_asked(&desk));
             let handle = app.handle().clone();
+            // Upload progress as it happens, at most four times a second.
+            let mut progress = desk.progress();
+            let progress_handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                while progress.changed().await.is_ok() {
+                    if let Err(e) = progress_handle.emit(CHANGED_EVENT, ()) {
+                        tracing::warn!(error = %e, "could not tell the window");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+            });
             tauri::async_runtime::spawn(async move {
                 let notify = handle.clone();
                 desk.run_worker(move |_| {
@@ -52,6 +63,8 @@ pub fn run() {
             commands::send_draft,
             commands::revise_draft,
             commands::sync_now,
+            commands::attach_file,
+            commands::detach_file,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -48,7 +48,15 @@ enum Command {
         /// The body as HTML; `-` reads it from standard input.
         #[arg(long, default_value = "")]
         body: String,
+        /// A file to attach (repeatable); its type is read from its bytes.
+        #[arg(long)]
+        attach: Vec<PathBuf>,
+        /// Queue it for delivery at once.
+        #[arg(long)]
+        send: bool,
     },
+    /// Attach a file to a draft.
+    Attach { id: String, file: PathBuf },
     /// Queue a draft for delivery.
     Send { id: String },
     /// Deliver the outbox and pull the office's changes once.
@@ -56,6 +64,18 @@ enum Command {
         /// Seconds to wait for the office's first change (long poll).
         #[arg(long, default_value_t = 0)]
         wait: u64,
+    },
+    /// Run the background worker (deliver, back up drafts, follow the office) until killed;
+    /// prints one JSON line per round that did something or failed.
+    Run,
+    /// Type into a draft as an officer would: append `text` one character at a time every
+    /// `every_ms` milliseconds, saving after each; prints the saved length after each save.
+    Type {
+        id: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long, default_value_t = 100)]
+        every_ms: u64,
     },
 }
 
@@ -107,6 +127,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             column,
             title,
             body,
+            attach,
+            send,
         } => {
             let body = if body == "-" {
                 std::io::read_to_string(std::io::stdin()).context("reading the body")?
@@ -116,7 +138,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let draft = desk.create_draft(column).map_err(fail)?;
             desk.save_draft(&draft.id, column, &title, &body)
                 .map_err(fail)?;
+            for file in &attach {
+                desk.attach_file(&draft.id, file).await.map_err(fail)?;
+            }
+            if send {
+                desk.send_draft(&draft.id).map_err(fail)?;
+            }
             json!(desk.draft(&draft.id).map_err(fail)?)
+        }
+        Command::Attach { id, file } => json!(desk.attach_file(&id, &file).await.map_err(fail)?),
+        Command::Run => {
+            let desk = std::sync::Arc::new(desk);
+            desk.run_worker(|round| {
+                let line = match round {
+                    Ok(report) => json!({ "round": report }),
+                    Err(e) => json!({ "error": DeskErrorView::from(e) }),
+                };
+                println!("{line}");
+            })
+            .await;
+            return Ok(());
+        }
+        Command::Type { id, text, every_ms } => {
+            let draft = desk.draft(&id).map_err(fail)?;
+            let mut body = draft.body_html;
+            for c in text.chars() {
+                body.push(c);
+                desk.save_draft(&id, draft.column_id, &draft.title, &body)
+                    .map_err(fail)?;
+                // Written and synced: a kill from here on cannot lose it.
+                println!("{}", json!({ "saved": body.chars().count() }));
+                tokio::time::sleep(std::time::Duration::from_millis(every_ms)).await;
+            }
+            json!(desk.draft(&id).map_err(fail)?)
         }
         Command::Send { id } => json!(desk.send_draft(&id).map_err(fail)?),
         Command::Sync { wait } => json!(desk.sync_once(wait).await.map_err(fail)?),
