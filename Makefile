@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test deps ui build lint test-rust test-ui clean
+.PHONY: run test chaos deps ui build lint test-rust test-ui clean
 
 run: build
 	scripts/run.sh
@@ -17,6 +17,14 @@ test: deps ui
 	scripts/test-session.sh --display -- $(CARGO) test --workspace --features liaison-tests/window
 	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
+
+# The chaos run on its own: make chaos SEED=<n> ROUNDS=<n> [LONG=<seconds>] [OFFICERS=<n>].
+# Its last line is `chaos: seed=… items=… delivered_once=… lost=0 duplicated=0 corrupt=0`.
+ROUNDS ?= 3
+OFFICERS ?= 3
+chaos: build
+	scripts/test-session.sh -- target/debug/liaison-chaos --rounds $(ROUNDS) --officers $(OFFICERS) \
+		$(if $(SEED),--seed $(SEED)) $(if $(LONG),--long $(LONG))
 
 deps:
 	scripts/deps.sh

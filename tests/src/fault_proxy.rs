@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,7 +46,12 @@ impl Plan {
             // resets idle or long connections.
             Plan::Random(rng) => match rng.random_range(0..10) {
                 0 => Fault::Refuse,
-                1 => Fault::CutRequest(rng.random_range(0..2048)),
+                // Cut in the headers, or somewhere inside a large upload.
+                1 => Fault::CutRequest(if rng.random_bool(0.5) {
+                    rng.random_range(0..2048)
+                } else {
+                    rng.random_range(0..6 << 20)
+                }),
                 2 => Fault::CutResponse(rng.random_range(0..512)),
                 3 => Fault::Slow {
                     delay: Duration::from_millis(rng.random_range(10..400)),
@@ -62,6 +68,8 @@ pub struct FaultProxy {
     plan: Arc<Mutex<Plan>>,
     /// What each connection got, in order.
     log: Arc<Mutex<Vec<Fault>>>,
+    /// Request bytes passed on to the office, all connections together.
+    up: Arc<AtomicU64>,
     /// Closes every open connection, so a new schedule applies to what comes next.
     reset: Arc<tokio::sync::Notify>,
     task: tokio::task::JoinHandle<()>,
@@ -81,15 +89,16 @@ impl FaultProxy {
         let plan = Arc::new(Mutex::new(plan));
         let log = Arc::new(Mutex::new(Vec::new()));
         let reset = Arc::new(tokio::sync::Notify::new());
-        let (p, l, r) = (plan.clone(), log.clone(), reset.clone());
+        let up = Arc::new(AtomicU64::new(0));
+        let (p, l, r, u) = (plan.clone(), log.clone(), reset.clone(), up.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let fault = p.lock().unwrap_or_else(|e| e.into_inner()).next();
                 l.lock().unwrap_or_else(|e| e.into_inner()).push(fault);
-                let r = r.clone();
+                let (r, u) = (r.clone(), u.clone());
                 tokio::spawn(async move {
                     tokio::select! {
-                        _ = serve(client, upstream, fault) => {}
+                        _ = serve(client, upstream, fault, &u) => {}
                         _ = r.notified() => {}
                     }
                 });
@@ -99,6 +108,7 @@ impl FaultProxy {
             addr,
             plan,
             log,
+            up,
             reset,
             task,
         }
@@ -111,6 +121,11 @@ impl FaultProxy {
     /// The faults applied so far, one per connection.
     pub fn applied(&self) -> Vec<Fault> {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Request bytes passed on to the office so far.
+    pub fn bytes_up(&self) -> u64 {
+        self.up.load(Ordering::SeqCst)
     }
 
     /// From now on every connection passes.
@@ -139,7 +154,7 @@ impl Drop for FaultProxy {
     }
 }
 
-async fn serve(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
+async fn serve(mut client: TcpStream, upstream: SocketAddr, fault: Fault, up: &AtomicU64) {
     if fault == Fault::Refuse {
         return; // dropping the socket closes it
     }
@@ -156,8 +171,8 @@ async fn serve(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
     };
     let (mut cr, mut cw) = client.split();
     let (mut sr, mut sw) = server.split();
-    let up = copy_at_most(&mut cr, &mut sw, request_limit);
-    let down = copy_at_most(&mut sr, &mut cw, response_limit);
+    let down = copy_at_most(&mut sr, &mut cw, response_limit, None);
+    let up = copy_at_most(&mut cr, &mut sw, request_limit, Some(up));
     tokio::pin!(up, down);
     let (mut up_open, mut down_open) = (true, true);
     // A cut or an error ends the connection at once; an orderly end of one direction waits for
@@ -184,7 +199,12 @@ enum Ended {
 }
 
 /// Copies until EOF (then shuts the other side's writing down), an error, or `limit` bytes.
-async fn copy_at_most<R, W>(from: &mut R, to: &mut W, limit: Option<usize>) -> Ended
+async fn copy_at_most<R, W>(
+    from: &mut R,
+    to: &mut W,
+    limit: Option<usize>,
+    counter: Option<&AtomicU64>,
+) -> Ended
 where
     R: AsyncReadExt + Unpin,
     W: AsyncWriteExt + Unpin,
@@ -204,6 +224,9 @@ where
             return Ended::Failed;
         }
         sent += take;
+        if let Some(c) = counter {
+            c.fetch_add(take as u64, Ordering::SeqCst);
+        }
         if limit.is_some_and(|l| sent >= l) {
             return Ended::Cut;
         }

@@ -1,5 +1,6 @@
 //! Helpers the cross-process tests share: a real office process on loopback.
 
+pub mod chaos;
 pub mod fault_proxy;
 
 use std::io::{BufRead, BufReader};
@@ -111,16 +112,20 @@ impl Drop for OfficeProcess {
     }
 }
 
-/// An editor signed in at the office, using its API as the console does.
-pub struct Editor {
+/// A seat signed in at the office, using its API as the console (or a desk) does.
+pub struct SeatSession {
     http: reqwest::Client,
     base: String,
     token: String,
 }
 
 impl OfficeProcess {
-    pub async fn editor(&self) -> Editor {
-        let seat = self.seat("editor", None);
+    pub async fn editor(&self) -> SeatSession {
+        self.signed_in(self.seat("editor", None)).await
+    }
+
+    /// Any demo seat signed in straight at the office (not through a proxy).
+    pub async fn signed_in(&self, seat: &DemoSeat) -> SeatSession {
         let http = reqwest::Client::new();
         let base = format!("{}/api/v1", self.url);
         let signed: Value = http
@@ -133,11 +138,11 @@ impl OfficeProcess {
             .await
             .expect("sign-in answer");
         let token = signed["token"].as_str().expect("a token").to_owned();
-        Editor { http, base, token }
+        SeatSession { http, base, token }
     }
 }
 
-impl Editor {
+impl SeatSession {
     /// GET a JSON document under `/api/v1`.
     pub async fn get(&self, path: &str) -> Value {
         let r = self
@@ -150,6 +155,21 @@ impl Editor {
             .json()
             .await
             .expect("JSON answer")
+    }
+
+    /// The bytes under `/api/v1` (a file), or the status when it is not 200.
+    pub async fn bytes(&self, path: &str) -> Result<Vec<u8>, u16> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|_| 0u16)?;
+        if r.status().as_u16() != 200 {
+            return Err(r.status().as_u16());
+        }
+        r.bytes().await.map(|b| b.to_vec()).map_err(|_| 0)
     }
 
     /// POST JSON under `/api/v1`; the status and the answer.

@@ -206,3 +206,176 @@ async fn a_send_the_office_refuses_comes_back_as_a_draft_with_the_reason() {
     assert_eq!(desk.sync_once(0).await.unwrap().sent, 0);
     desk.sign_out().await.unwrap();
 }
+
+/// A PNG-looking file of `len` bytes in `dir`, different for each `seed`.
+fn png_file(dir: &Path, name: &str, len: usize, seed: u8) -> (std::path::PathBuf, Vec<u8>) {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend((bytes.len()..len).map(|i| (i as u8).wrapping_mul(17).wrapping_add(seed)));
+    let path = dir.join(name);
+    std::fs::write(&path, &bytes).unwrap();
+    (path, bytes)
+}
+
+#[tokio::test]
+async fn attachments_arrive_byte_identical_and_executables_are_refused_at_the_desk() {
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let officer = office.seat("officer", Some("市卫生健康委"));
+    let desk = desk_at(dir.path(), &service());
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    let column = desk
+        .columns()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.feed.accepts_items())
+        .unwrap()
+        .id;
+    let draft = desk.create_draft(Some(column)).unwrap();
+    desk.save_draft(
+        &draft.id,
+        Some(column),
+        "流感疫苗接种点名单",
+        "<p>见附件</p>",
+    )
+    .unwrap();
+    // 9 MB: more than one upload piece.
+    let (big, big_bytes) = png_file(files.path(), "接种点分布图.png", 9 << 20, 1);
+    let (small, _) = png_file(files.path(), "说明.png", 40_000, 2);
+    desk.attach_file(&draft.id, &big).await.unwrap();
+    let view = desk.attach_file(&draft.id, &small).await.unwrap();
+    assert_eq!(view.attachments.len(), 2);
+    // The same bytes again are not a second file.
+    assert_eq!(
+        desk.attach_file(&draft.id, &big)
+            .await
+            .unwrap()
+            .attachments
+            .len(),
+        2
+    );
+    // An executable named like a picture is refused, and the draft is unchanged.
+    let exe = files.path().join("名单.png");
+    std::fs::write(
+        &exe,
+        b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0 not a picture",
+    )
+    .unwrap();
+    let err = desk.attach_file(&draft.id, &exe).await.unwrap_err();
+    assert!(matches!(err, DeskError::FileNotAllowed(_)), "{err}");
+    assert_eq!(desk.draft(&draft.id).unwrap().attachments.len(), 2);
+
+    let queued = desk.send_draft(&draft.id).unwrap();
+    let progress = queued.sending.expect("a queued send shows its progress");
+    assert_eq!(progress.total_bytes, (9 << 20) + 40_000);
+    assert_eq!(progress.uploaded_bytes, 0);
+    desk.sync_once(0).await.unwrap();
+    let delivered = desk.draft(&draft.id).unwrap();
+    assert_eq!(delivered.state, ItemState::Delivered);
+    assert!(delivered.sending.is_none());
+
+    let editor = office.editor().await;
+    let item = &editor.inbox_titled("流感疫苗接种点名单").await[0];
+    let detail = editor.get(&format!("/items/{}", item["id"])).await;
+    let attached = detail["attachments"].as_array().unwrap();
+    assert_eq!(attached.len(), 2);
+    assert_eq!(attached[0]["name"], "接种点分布图.png");
+    assert_eq!(attached[0]["mime"], "image/png");
+    let got = editor
+        .bytes(&format!(
+            "/items/{}/files/{}",
+            item["id"],
+            attached[0]["sha256"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    assert!(got == big_bytes, "byte-identical");
+    desk.sign_out().await.unwrap();
+}
+
+#[tokio::test]
+async fn drafts_are_backed_up_restored_on_a_new_workstation_and_both_versions_kept_on_a_clash() {
+    let office = OfficeProcess::start_demo();
+    let files = tempfile::tempdir().unwrap();
+    let officer = office.seat("officer", Some("市人力资源和社会保障局"));
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = desk_at(dir_a.path(), &service());
+    a.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    let draft = a.create_draft(None).unwrap();
+    a.save_draft(&draft.id, None, "2026年下半年公开招聘公告", "<p>第一稿</p>")
+        .unwrap();
+    let (photo, photo_bytes) = png_file(files.path(), "考场示意.png", 300_000, 3);
+    a.attach_file(&draft.id, &photo).await.unwrap();
+    assert_eq!(a.back_up_drafts().await.unwrap(), 0);
+
+    // Workstation A dies; B signs into the seat and gets the draft back, file and all.
+    drop(a);
+    let b = desk_at(dir_b.path(), &service());
+    b.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    b.sync_once(0).await.unwrap();
+    let restored = b.draft(&draft.id).unwrap();
+    assert_eq!(restored.title, "2026年下半年公开招聘公告");
+    assert_eq!(restored.body_html, "<p>第一稿</p>");
+    assert_eq!(
+        restored.notice,
+        Some(liaison_desk::view::DraftNotice::Restored)
+    );
+    assert_eq!(restored.attachments.len(), 1);
+    let held = std::fs::read(b.file_path(&restored.attachments[0].sha256)).unwrap();
+    assert!(held == photo_bytes, "the file came back byte-identical");
+
+    // A comes back (its disk was fine) and both edit the same draft; B backs up first.
+    let a = desk_at(dir_a.path(), &service());
+    a.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    b.save_draft(
+        &draft.id,
+        None,
+        "2026年下半年公开招聘公告",
+        "<p>乙电脑改的</p>",
+    )
+    .unwrap();
+    b.back_up_drafts().await.unwrap();
+    a.save_draft(
+        &draft.id,
+        None,
+        "2026年下半年公开招聘公告",
+        "<p>甲电脑改的</p>",
+    )
+    .unwrap();
+    // A's backup was made from an older copy: refused, and A keeps both.
+    assert_eq!(a.back_up_drafts().await.unwrap(), 1);
+    let mine = a.draft(&draft.id).unwrap();
+    assert_eq!(mine.body_html, "<p>甲电脑改的</p>");
+    assert_eq!(
+        mine.notice,
+        Some(liaison_desk::view::DraftNotice::OtherCopyKept)
+    );
+    let kept = a
+        .drafts()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.notice == Some(liaison_desk::view::DraftNotice::IsOtherCopy))
+        .expect("the other workstation's version is kept as its own draft");
+    assert_eq!(a.draft(&kept.id).unwrap().body_html, "<p>乙电脑改的</p>");
+    // A's own text now goes to the office over B's copy, which lives on in the kept draft.
+    a.sync_once(0).await.unwrap();
+    let seat = office.signed_in(officer).await;
+    let backups = seat.get("/drafts").await;
+    let bodies: Vec<&str> = backups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["body_html"].as_str().unwrap())
+        .collect();
+    assert!(bodies.contains(&"<p>甲电脑改的</p>"), "{bodies:?}");
+    assert!(bodies.contains(&"<p>乙电脑改的</p>"), "{bodies:?}");
+    a.sign_out().await.unwrap();
+}
