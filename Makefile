@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test chaos deps ui build lint test-rust test-ui clean
+.PHONY: run test chaos bench deps ui build lint test-rust test-ui clean
 
 run: build
 	scripts/run.sh
@@ -25,6 +25,11 @@ OFFICERS ?= 3
 chaos: build
 	scripts/test-session.sh -- target/debug/liaison-chaos --rounds $(ROUNDS) --officers $(OFFICERS) \
 		$(if $(SEED),--seed $(SEED)) $(if $(LONG),--long $(LONG))
+
+# Benchmarks against floors measured in the same run, in release builds; figures in BENCHMARKS.md.
+bench: deps
+	$(CARGO) build --release -p liaison-office -p liaison-tests --bin liaison-office --bin liaison-bench-send
+	scripts/test-session.sh -- target/release/liaison-bench-send
 
 deps:
 	scripts/deps.sh

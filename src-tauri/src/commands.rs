@@ -94,7 +94,7 @@ pub async fn attach_file(
             .headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| percent_decode(v))
+            .map(percent_decode)
     };
     let (Some(id), Some(name)) = (header("draft-id"), header("file-name")) else {
         return view(Err(DeskError::Internal(

@@ -37,14 +37,15 @@ pub use liaison_domain::wire::DemoSeat;
 /// `liaison-office serve --demo` on a free loopback port, killed on drop.
 pub struct OfficeProcess {
     child: Child,
+    binary: PathBuf,
     pub url: String,
     pub seats: Vec<DemoSeat>,
     pub data: tempfile::TempDir,
 }
 
 /// Starts the office on `listen` over `data`; returns the process and its base URL.
-fn spawn_office(data: &Path, listen: &str) -> (Child, String) {
-    let mut child = Command::new(built_binary("liaison-office"))
+fn spawn_office(binary: &Path, data: &Path, listen: &str) -> (Child, String) {
+    let mut child = Command::new(binary)
         .args(["serve", "--demo", "--listen", listen, "--data"])
         .arg(data)
         .env("RUST_LOG", "warn")
@@ -69,13 +70,19 @@ fn spawn_office(data: &Path, listen: &str) -> (Child, String) {
 
 impl OfficeProcess {
     pub fn start_demo() -> OfficeProcess {
+        Self::start_demo_of(&built_binary("liaison-office"))
+    }
+
+    /// The demo office from a given build of `liaison-office` (the benchmarks use the release one).
+    pub fn start_demo_of(binary: &Path) -> OfficeProcess {
         let data = tempfile::tempdir().expect("temp dir");
-        let (child, url) = spawn_office(data.path(), "127.0.0.1:0");
+        let (child, url) = spawn_office(binary, data.path(), "127.0.0.1:0");
         let seats_json =
             std::fs::read(data.path().join("demo-seats.json")).expect("demo-seats.json");
         let seats = serde_json::from_slice(&seats_json).expect("demo seats parse");
         OfficeProcess {
             child,
+            binary: binary.to_path_buf(),
             url,
             seats,
             data,
@@ -92,7 +99,7 @@ impl OfficeProcess {
     pub fn restart(&mut self) {
         self.stop();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn_office(self.data.path(), &listen);
+        let (child, url) = spawn_office(&self.binary, self.data.path(), &listen);
         assert_eq!(url, self.url);
         self.child = child;
     }
