@@ -406,7 +406,9 @@ impl LocalStore {
         editable(&tx, id)?;
         tx.execute(
             "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, updated_at = ?4,
-                               rev = rev + 1 WHERE id = ?5",
+                               rev = rev + 1,
+                               notice = CASE WHEN notice = 'restored' THEN NULL ELSE notice END
+             WHERE id = ?5",
             params![column_id, title, body_html, now(), id],
         )?;
         let saved = draft_in(&tx, id)?;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import * as desk from "../api/desk";
+import deskErrorCodeSource from "../bindings/DeskErrorCode.ts?raw";
 
 describe("desk API without the Tauri runtime", () => {
   it("rejects every call with an internal DeskError naming the missing runtime", async () => {
@@ -10,6 +11,8 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.drafts(),
       () => desk.saveDraft({ id: "x", columnId: null, title: "", bodyHtml: "" }),
       () => desk.syncNow(),
+      () => desk.attachFile("x", "a.pdf", new Uint8Array([1, 2, 3])),
+      () => desk.detachFile("x", "0".repeat(64)),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {
@@ -27,5 +30,14 @@ describe("desk API without the Tauri runtime", () => {
       detail: "command save_draft not found",
     });
     expect(desk.toDeskError({ code: "bogus", detail: "?" }).code).toBe("internal");
+  });
+});
+
+describe("DESK_ERROR_CODES", () => {
+  it("lists the generated DeskErrorCode union, in its order", () => {
+    const union = deskErrorCodeSource.match(/export type DeskErrorCode = ([^;]+);/)?.[1] ?? "";
+    const codes = [...union.matchAll(/"(\w+)"/g)].map((m) => m[1]);
+    expect(codes).toContain("file_not_allowed");
+    expect([...desk.DESK_ERROR_CODES]).toEqual(codes);
   });
 });

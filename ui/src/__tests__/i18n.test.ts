@@ -49,6 +49,13 @@ describe("i18n message files", () => {
     }
   });
 
+  it("has a banner and a list marker for every draft notice", () => {
+    for (const n of ["other_copy_kept", "is_other_copy", "restored"]) {
+      expect(zh.has(`notice.${n}`), n).toBe(true);
+      expect(zh.has(`notice.marker.${n}`), n).toBe(true);
+    }
+  });
+
   it("has labels for every state and feed method", () => {
     for (const s of ["draft", "queued", "delivered", "accepted", "returned", "rejected"]) {
       expect(zh.has(`state.${s}`), s).toBe(true);

@@ -1,6 +1,6 @@
 // The only module that talks to the Tauri runtime. Components call these
 // functions; every rejection is a DeskError ({ code, detail }).
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
 import type { ColumnView } from "../bindings/ColumnView";
@@ -20,6 +20,7 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "not_found",
   "invalid_state",
   "rejected_by_office",
+  "file_not_allowed",
   "storage",
   "internal",
 ];
@@ -58,12 +59,16 @@ export function hasDeskRuntime(): boolean {
   return typeof window !== "undefined" && window.__TAURI_INTERNALS__ != null;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(
+  command: string,
+  args?: InvokeArgs,
+  options?: InvokeOptions,
+): Promise<T> {
   if (!hasDeskRuntime()) {
     throw { code: "internal", detail: RUNTIME_MISSING_DETAIL } satisfies DeskError;
   }
   try {
-    return await invoke<T>(command, args);
+    return await invoke<T>(command, args, options);
   } catch (e) {
     throw toDeskError(e);
   }
@@ -119,6 +124,17 @@ export function sendDraft(id: string): Promise<DraftView> {
 
 export function reviseDraft(id: string): Promise<DraftView> {
   return call("revise_draft", { id });
+}
+
+/** Attaches a file's bytes to a draft; the name travels URI-encoded in a header. */
+export function attachFile(id: string, name: string, bytes: Uint8Array): Promise<DraftView> {
+  return call("attach_file", bytes, {
+    headers: { "draft-id": id, "file-name": encodeURIComponent(name) },
+  });
+}
+
+export function detachFile(id: string, sha256: string): Promise<DraftView> {
+  return call("detach_file", { id, sha256 });
 }
 
 export function syncNow(): Promise<SyncReport> {
