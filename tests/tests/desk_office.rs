@@ -152,6 +152,15 @@ async fn an_office_that_is_down_keeps_the_item_queued_and_a_later_round_delivers
     .unwrap();
     desk.send_draft(&draft.id).unwrap();
 
+    // Another seat cannot take this desk over while the item waits.
+    let other = office.seat("officer", Some("市教育局")).clone();
+    let err = desk
+        .sign_in(&office.url, &other.login, &other.password)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeskError::InvalidState(_)), "{err}");
+    assert_eq!(desk.session().unwrap().seat.unwrap().login, officer.login);
+
     office.stop();
     let err = desk.sync_once(0).await.unwrap_err();
     assert!(err.is_transient(), "{err}");
@@ -167,6 +176,13 @@ async fn an_office_that_is_down_keeps_the_item_queued_and_a_later_round_delivers
     let delivered = desk.draft(&draft.id).unwrap();
     assert_eq!(delivered.state, ItemState::Delivered);
     assert_eq!(delivered.last_error, None);
+    // Nothing waits now: the other seat may sign in.
+    desk.sign_out().await.unwrap();
+    let session = desk
+        .sign_in(&office.url, &other.login, &other.password)
+        .await
+        .unwrap();
+    assert_eq!(session.seat.unwrap().login, other.login);
     desk.sign_out().await.unwrap();
 }
 

@@ -195,12 +195,12 @@ impl OfficeClient {
         Ok(Ok(r.json().await.map_err(unreachable)?))
     }
 
-    /// The seat's backed-up drafts.
-    pub async fn drafts(&self, token: &str) -> Result<Vec<DraftBackup>, DeskError> {
+    /// The seat's backed-up drafts written after `since`.
+    pub async fn drafts(&self, token: &str, since: i64) -> Result<Vec<DraftBackup>, DeskError> {
         authed(
             send(
                 self.http
-                    .get(format!("{}/drafts", self.base))
+                    .get(format!("{}/drafts?since={since}", self.base))
                     .bearer_auth(token),
             )
             .await,

@@ -122,6 +122,8 @@ pub struct DraftBackup {
     pub draft_key: String,
     /// The office's count of this backup's versions; a backup must name the one it replaces.
     pub rev: i64,
+    /// Position among all the seat's backups as written; `GET /drafts?since=` follows it.
+    pub seq: i64,
     pub version: u32,
     pub column_id: Option<i64>,
     pub title: String,

@@ -26,11 +26,13 @@ CREATE TABLE item_files (
 CREATE INDEX item_files_sha ON item_files(item_id, sha256);
 
 -- The latest backup of each draft of a seat. `rev` counts its versions: a backup names the rev it
--- replaces, and one made from an older rev is refused.
+-- replaces, and one made from an older rev is refused. `seq` orders all backups as they were
+-- written, so a desk asks only for what changed since it last looked.
 CREATE TABLE draft_backups (
     seat_id          INTEGER NOT NULL REFERENCES seats(id),
     draft_key        TEXT NOT NULL,
     rev              INTEGER NOT NULL,
+    seq              INTEGER NOT NULL,
     version          INTEGER NOT NULL,
     column_id        INTEGER,
     title            TEXT NOT NULL,
@@ -40,3 +42,4 @@ CREATE TABLE draft_backups (
     updated_at       TEXT NOT NULL,
     PRIMARY KEY (seat_id, draft_key)
 );
+CREATE INDEX draft_backups_seq ON draft_backups(seat_id, seq);

@@ -731,6 +731,12 @@ async fn a_stale_draft_backup_never_overwrites_a_newer_one() {
     let (_, mine) = o.get(&token, "/drafts").await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
     assert_eq!(mine[0]["title"], "第二稿（甲电脑）");
+    // A desk asks only for what was written since it last looked.
+    let seq = mine[0]["seq"].as_i64().unwrap();
+    let (_, newer) = o.get(&token, &format!("/drafts?since={seq}")).await;
+    assert_eq!(newer, json!([]));
+    let (_, all) = o.get(&token, &format!("/drafts?since={}", seq - 1)).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
     let (_, theirs) = o.get(&o.sign_in("wjw.officer").await, "/drafts").await;
     assert_eq!(theirs, json!([]));
     let (status, _) = o.get(&o.sign_in("bjb.editor").await, "/drafts").await;

@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use liaison_domain::content;
 use liaison_domain::wire::{ApiError, DraftBackup, ErrorCode, PutDraftRequest, PutDraftResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::files::check_item_files;
-use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller};
+use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller};
 use crate::store::DraftPut;
 
 /// The 409 answer to a stale backup: the error and the office's newer copy.
@@ -20,13 +20,6 @@ pub struct StaleDraftAnswer {
     #[serde(flatten)]
     pub error: ApiError,
     pub current: DraftBackup,
-}
-
-fn department_seat(caller: &Caller) -> Result<i64, ApiFailure> {
-    if caller.0.role.is_office() {
-        return Err(ApiFailure::forbidden("only department seats keep drafts"));
-    }
-    Ok(caller.0.id)
 }
 
 fn draft_key(key: &str) -> Result<(), ApiFailure> {
@@ -49,7 +42,7 @@ pub async fn put(
     ApiPath(key): ApiPath<String>,
     ApiJson(req): ApiJson<PutDraftRequest>,
 ) -> Result<Response, ApiFailure> {
-    let seat_id = department_seat(&caller)?;
+    let seat_id = caller.department_seat()?;
     draft_key(&key)?;
     if req.title.chars().count() > content::MAX_TITLE_CHARS * 4
         || req.body_html.len() > content::MAX_BODY_BYTES
@@ -84,15 +77,26 @@ pub async fn put(
     })
 }
 
-/// The seat's backed-up drafts whose version has not been sent.
-#[utoipa::path(get, path = "/api/v1/drafts",
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DraftsQuery {
+    /// Only backups written after this `seq` (default 0: all).
+    pub since: Option<i64>,
+}
+
+/// The seat's backed-up drafts whose version has not been sent, in the order they were written.
+#[utoipa::path(get, path = "/api/v1/drafts", params(DraftsQuery),
     responses((status = 200, body = Vec<DraftBackup>)),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<DraftBackup>> {
-    let seat_id = department_seat(&caller)?;
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<DraftsQuery>,
+) -> ApiResult<Vec<DraftBackup>> {
+    let seat_id = caller.department_seat()?;
+    let since = q.since.unwrap_or(0);
     Ok(Json(
         state
-            .blocking(move |s| Ok(s.draft_backups(seat_id)?))
+            .blocking(move |s| Ok(s.draft_backups(seat_id, since)?))
             .await?,
     ))
 }

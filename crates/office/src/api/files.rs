@@ -19,11 +19,14 @@ use liaison_domain::wire::{
 use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller, bad_request};
 use crate::store::Upload;
 
-fn department_seat(caller: &Caller) -> Result<i64, ApiFailure> {
-    if caller.0.role.is_office() {
-        return Err(ApiFailure::forbidden("only department seats upload files"));
-    }
-    Ok(caller.0.id)
+/// The caller's upload of `sha256` (checked to be a digest), or 404.
+async fn held_upload(state: &AppState, seat_id: i64, sha256: &str) -> Result<Upload, ApiFailure> {
+    digest(sha256)?;
+    let key = sha256.to_owned();
+    state
+        .blocking(move |s| Ok(s.upload(seat_id, &key)?))
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("upload"))
 }
 
 fn digest(sha256: &str) -> Result<(), ApiFailure> {
@@ -86,7 +89,7 @@ pub async fn begin(
     caller: Caller,
     ApiJson(req): ApiJson<UploadRequest>,
 ) -> ApiResult<UploadStatus> {
-    let seat_id = department_seat(&caller)?;
+    let seat_id = caller.department_seat()?;
     digest(&req.sha256)?;
     attachment::check_file(&req.name, req.size).map_err(problem)?;
     let now = state.clock.now();
@@ -111,12 +114,8 @@ pub async fn status(
     caller: Caller,
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<UploadStatus> {
-    let seat_id = department_seat(&caller)?;
-    digest(&sha256)?;
-    let held = state
-        .blocking(move |s| Ok(s.upload(seat_id, &sha256)?))
-        .await?
-        .ok_or_else(|| ApiFailure::not_found("upload"))?;
+    let seat_id = caller.department_seat()?;
+    let held = held_upload(&state, seat_id, &sha256).await?;
     Ok(Json(status_of(&state, seat_id, held).await?))
 }
 
@@ -135,18 +134,13 @@ pub async fn append(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<UploadStatus> {
-    let seat_id = department_seat(&caller)?;
-    digest(&sha256)?;
+    let seat_id = caller.department_seat()?;
     let offset: u64 = headers
         .get(UPLOAD_OFFSET_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| bad_request("an Upload-Offset header (a byte count) is required"))?;
-    let key = sha256.clone();
-    let held = state
-        .blocking(move |s| Ok(s.upload(seat_id, &key)?))
-        .await?
-        .ok_or_else(|| ApiFailure::not_found("upload"))?;
+    let held = held_upload(&state, seat_id, &sha256).await?;
     if held.mime.is_some() {
         return Ok(Json(status_of(&state, seat_id, held).await?));
     }
@@ -216,12 +210,8 @@ pub async fn content(
     caller: Caller,
     ApiPath(sha256): ApiPath<String>,
 ) -> Result<Response, ApiFailure> {
-    let seat_id = department_seat(&caller)?;
-    digest(&sha256)?;
-    let held = state
-        .blocking(move |s| Ok(s.upload(seat_id, &sha256)?))
-        .await?
-        .ok_or_else(|| ApiFailure::not_found("upload"))?;
+    let seat_id = caller.department_seat()?;
+    let held = held_upload(&state, seat_id, &sha256).await?;
     let mime = held
         .mime
         .ok_or_else(|| ApiFailure::not_found("complete upload"))?;

@@ -122,6 +122,16 @@ impl Caller {
         }
     }
 
+    /// The caller's seat id, if it is a department's seat (files and drafts are theirs).
+    pub fn department_seat(&self) -> Result<i64, ApiFailure> {
+        if self.0.role.is_office() {
+            return Err(ApiFailure::forbidden(
+                "only a department's seats keep drafts and upload files",
+            ));
+        }
+        Ok(self.0.id)
+    }
+
     /// Department seats reach only their own department; office seats reach all.
     pub fn require_department(&self, department_id: i64) -> Result<(), ApiFailure> {
         if self.0.role.is_office() || self.0.department.id == department_id {

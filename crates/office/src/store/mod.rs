@@ -191,8 +191,9 @@ pub trait Store: Send + Sync + 'static {
         seat_id: i64,
         draft_key: &str,
     ) -> Result<Option<DraftBackup>, StoreError>;
-    /// The seat's backups of drafts whose version has not been sent.
-    fn draft_backups(&self, seat_id: i64) -> Result<Vec<DraftBackup>, StoreError>;
+    /// The seat's backups written after `since` (in `seq` order) of drafts whose version has not
+    /// been sent.
+    fn draft_backups(&self, seat_id: i64, since: i64) -> Result<Vec<DraftBackup>, StoreError>;
 
     // Change log.
     /// Changes after `since`, for one department or (None) for all.

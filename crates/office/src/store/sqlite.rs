@@ -185,7 +185,7 @@ fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
 }
 
 const BACKUP_SELECT: &str = "SELECT draft_key, rev, version, column_id, title, body_html,
-        attachments_json, updated_at, origin FROM draft_backups";
+        attachments_json, updated_at, origin, seq FROM draft_backups";
 
 fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
     let files: String = r.get(6)?;
@@ -199,6 +199,7 @@ fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
         attachments: serde_json::from_str(&files).map_err(|_| bad_value("file list", &files))?,
         updated_at: parse_ts(&r.get::<_, String>(7)?)?,
         origin: r.get(8)?,
+        seq: r.get(9)?,
     })
 }
 
@@ -632,9 +633,10 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         tx.execute(
             "INSERT INTO draft_backups (seat_id, draft_key, rev, version, column_id, title, body_html,
-                                        attachments_json, updated_at, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT (seat_id, draft_key) DO UPDATE SET rev = excluded.rev,
+                                        attachments_json, updated_at, origin, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                     (SELECT coalesce(max(seq), 0) + 1 FROM draft_backups))
+             ON CONFLICT (seat_id, draft_key) DO UPDATE SET rev = excluded.rev, seq = excluded.seq,
                 version = excluded.version, column_id = excluded.column_id, title = excluded.title,
                 body_html = excluded.body_html, attachments_json = excluded.attachments_json,
                 updated_at = excluded.updated_at, origin = excluded.origin",
@@ -670,14 +672,14 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn draft_backups(&self, seat_id: i64) -> Result<Vec<DraftBackup>, StoreError> {
+    fn draft_backups(&self, seat_id: i64, since: i64) -> Result<Vec<DraftBackup>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "{BACKUP_SELECT} b WHERE seat_id = ?1 AND NOT EXISTS (
+            "{BACKUP_SELECT} b WHERE seat_id = ?1 AND seq > ?2 AND NOT EXISTS (
                  SELECT 1 FROM items i WHERE i.draft_key = b.draft_key AND i.version >= b.version)
-             ORDER BY updated_at DESC"
+             ORDER BY seq"
         ))?;
-        let rows = stmt.query_map([seat_id], backup_from_row)?;
+        let rows = stmt.query_map(params![seat_id, since], backup_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
