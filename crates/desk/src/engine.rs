@@ -108,6 +108,24 @@ impl Desk {
         }
         let client = OfficeClient::new(&office_url)?;
         let answer = client.sign_in(login.trim(), password).await?;
+        // One store holds one seat's work at one office: another seat may take it over only
+        // when nothing of the previous one waits to be sent, and starts following from zero.
+        let owner = format!("{office_url} {}", answer.seat.login);
+        if let Some(previous) = self.store.meta("owner")?
+            && previous != owner
+        {
+            if !self.store.outbox()?.is_empty() {
+                if let Err(e) = client.sign_out(&answer.token).await {
+                    tracing::warn!(error = %e, "the office did not hear the sign-out");
+                }
+                return Err(DeskError::InvalidState(format!(
+                    "items of {previous} still wait to be sent on this desk; sign in as that seat and let them go first"
+                )));
+            }
+            self.store.delete_meta("cursor")?;
+            self.store.delete_meta("backup_cursor")?;
+        }
+        self.store.set_meta("owner", &owner)?;
         self.keyring
             .store_token(&office_url, &answer.seat.login, &answer.token)?;
         self.store.set_meta("office_url", &office_url)?;
@@ -376,8 +394,12 @@ impl Desk {
         };
         let mut status = client.begin_upload(token, &announce).await?;
         let mut out_of_step = 0;
+        let mut recorded = None;
         while !status.complete {
-            on_confirmed(status.offset)?;
+            if recorded != Some(status.offset) && status.offset > 0 {
+                on_confirmed(status.offset)?;
+                recorded = Some(status.offset);
+            }
             let files = self.files.clone();
             let (sha, offset) = (sha256.to_owned(), status.offset);
             let piece = tokio::task::spawn_blocking(move || {
@@ -494,7 +516,10 @@ impl Desk {
         let _one_at_a_time = self.backing_up.lock().await;
         let (client, token) = self.credentials()?;
         let mut changed = 0;
-        for backup in client.drafts(&token).await? {
+        let since = self.store.backup_cursor()?;
+        let backups = client.drafts(&token, since).await?;
+        let seen = backups.iter().map(|b| b.seq).max();
+        for backup in backups {
             if backup.origin.as_deref() == Some(self.desk_id.as_str()) {
                 // Our own copy; only its number may be news (an answer we did not hear).
                 self.store.adopt_office_rev(&backup.draft_key, backup.rev)?;
@@ -506,6 +531,9 @@ impl Desk {
             if self.store.restore(&backup, &copy_id)? != Restored::Nothing {
                 changed += 1;
             }
+        }
+        if let Some(seq) = seen {
+            self.store.set_meta("backup_cursor", &seq.to_string())?;
         }
         Ok(changed)
     }

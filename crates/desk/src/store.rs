@@ -268,6 +268,20 @@ impl LocalStore {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Runs `f` with `synchronous=NORMAL`: its writes survive a crash of the process but maybe
+    /// not a power cut. Only for bookkeeping the office can tell us again (upload progress, a
+    /// receipt a replayed send gets back), never for what the officer typed.
+    fn relaxed<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, DeskError>,
+    ) -> Result<T, DeskError> {
+        let mut conn = self.conn();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = f(&mut conn);
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        result
+    }
+
     // --- meta -----------------------------------------------------------------------------------
 
     pub fn meta(&self, key: &str) -> Result<Option<String>, DeskError> {
@@ -308,6 +322,14 @@ impl LocalStore {
     pub fn cursor(&self) -> Result<i64, DeskError> {
         Ok(self
             .meta("cursor")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The `seq` of the last office draft backup this desk has taken in.
+    pub fn backup_cursor(&self) -> Result<i64, DeskError> {
+        Ok(self
+            .meta("backup_cursor")?
             .and_then(|c| c.parse().ok())
             .unwrap_or(0))
     }
@@ -574,11 +596,13 @@ impl LocalStore {
         sha256: &str,
         confirmed: u64,
     ) -> Result<(), DeskError> {
-        self.conn().execute(
-            "UPDATE outbox_files SET confirmed = ?1 WHERE outbox_id = ?2 AND sha256 = ?3",
-            params![confirmed, outbox_id, sha256],
-        )?;
-        Ok(())
+        self.relaxed(|conn| {
+            conn.execute(
+                "UPDATE outbox_files SET confirmed = ?1 WHERE outbox_id = ?2 AND sha256 = ?3",
+                params![confirmed, outbox_id, sha256],
+            )?;
+            Ok(())
+        })
     }
 
     /// The office does not hold the send's files after all: upload them again.
@@ -596,7 +620,16 @@ impl LocalStore {
         entry: &OutboxEntry,
         answer: &SubmitItemResponse,
     ) -> Result<(), DeskError> {
-        let mut conn = self.conn();
+        // Relaxed: if a power cut loses this, the entry is sent again under its key and the
+        // office answers with the same receipt.
+        self.relaxed(|conn| Self::record_delivery(conn, entry, answer))
+    }
+
+    fn record_delivery(
+        conn: &mut Connection,
+        entry: &OutboxEntry,
+        answer: &SubmitItemResponse,
+    ) -> Result<(), DeskError> {
         let tx = conn.transaction()?;
         let draft = draft_in(&tx, &entry.draft_id)?;
         if draft.state == ItemState::Queued {
@@ -995,6 +1028,7 @@ mod tests {
             attachments: vec![],
             updated_at: Utc::now(),
             origin: Some("other-desk".into()),
+            seq: rev,
         }
     }
 
