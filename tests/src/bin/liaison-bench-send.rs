@@ -33,6 +33,14 @@ struct Args {
     /// Size of the large upload, in MB.
     #[arg(long, default_value_t = 200)]
     upload_mb: usize,
+    /// Turns of each comparison; the best of each side counts.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+}
+
+/// Writes what the page cache holds to disk, so one side's writes do not land in the other's time.
+fn settle() {
+    let _ = std::process::Command::new("sync").status();
 }
 
 /// A PNG-looking image of `len` bytes, different for every `n`.
@@ -66,7 +74,12 @@ fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-async fn signed_in_desk(dir: &Path, office_url: &str, login: &str, password: &str) -> anyhow::Result<Desk> {
+async fn signed_in_desk(
+    dir: &Path,
+    office_url: &str,
+    login: &str,
+    password: &str,
+) -> anyhow::Result<Desk> {
     let desk = Desk::open(&DeskConfig {
         data_dir: dir.to_path_buf(),
         keyring_service: format!("liaison-bench-{}", uuid::Uuid::new_v4()),
@@ -138,7 +151,11 @@ impl Bare {
             .send()
             .await?;
         if r.status().as_u16() != 201 {
-            bail!("submit: {} {}", r.status(), r.text().await.unwrap_or_default());
+            bail!(
+                "submit: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
         }
         Ok(())
     }
@@ -151,30 +168,13 @@ async fn main() -> anyhow::Result<()> {
     let engine_seat = office.seat("officer", Some("市教育局")).clone();
     let bare_seat = office.seat("officer", Some("市财政局")).clone();
     let mut rng = StdRng::seed_from_u64(2026);
-    println!("# liaison-bench-send: {} items, {} MB upload", args.items, args.upload_mb);
+    println!(
+        "# liaison-bench-send: {} items, {} MB upload",
+        args.items, args.upload_mb
+    );
 
-    // 1. Drain.
-    let dir = tempfile::tempdir()?;
-    let desk = signed_in_desk(dir.path(), &office.url, &engine_seat.login, &engine_seat.password).await?;
-    let column = desk
-        .columns()?
-        .into_iter()
-        .find(|c| c.feed.accepts_items())
-        .context("a column")?
-        .id;
-    for n in 0..args.items {
-        let d = desk.create_draft(Some(column))?;
-        desk.save_draft(&d.id, Some(column), &format!("基准简报 {n}"), &body_2kb(n))?;
-        desk.attach_bytes(&d.id, "图.png", image(&mut rng, 100 * 1024)).await?;
-        desk.send_draft(&d.id)?;
-    }
-    let t = Instant::now();
-    let report = desk.sync_once(0).await?;
-    let engine_secs = t.elapsed().as_secs_f64();
-    if report.sent as usize != args.items {
-        bail!("the engine delivered {} of {}", report.sent, args.items);
-    }
-
+    // 1. Drain: engine and bare loop take turns, `repeat` times each; the best of each counts
+    // (this machine's disk and CPU are shared, so the slowest runs measure the neighbours).
     let bare = Bare::new(&office.url, &bare_seat.login, &bare_seat.password).await?;
     let bare_column = {
         let cols: Vec<liaison_domain::ColumnView> = bare
@@ -185,59 +185,126 @@ async fn main() -> anyhow::Result<()> {
             .await?
             .json()
             .await?;
-        cols.into_iter().find(|c| c.feed.accepts_items()).context("a column")?.id
+        cols.into_iter()
+            .find(|c| c.feed.accepts_items())
+            .context("a column")?
+            .id
     };
-    let images: Vec<Vec<u8>> = (0..args.items).map(|_| image(&mut rng, 100 * 1024)).collect();
-    let t = Instant::now();
-    for (n, img) in images.iter().enumerate() {
-        bare.upload_whole(img.clone(), "图.png").await?;
-        bare.submit(n, bare_column, img).await?;
+    let (mut engine_best, mut bare_best) = (f64::MAX, f64::MAX);
+    let mut column = 0;
+    let mut desks = Vec::new();
+    for turn in 0..args.repeat {
+        let dir = tempfile::tempdir()?;
+        let desk = signed_in_desk(
+            dir.path(),
+            &office.url,
+            &engine_seat.login,
+            &engine_seat.password,
+        )
+        .await?;
+        column = desk
+            .columns()?
+            .into_iter()
+            .find(|c| c.feed.accepts_items())
+            .context("a column")?
+            .id;
+        for n in 0..args.items {
+            let d = desk.create_draft(Some(column))?;
+            desk.save_draft(&d.id, Some(column), &format!("基准简报 {n}"), &body_2kb(n))?;
+            desk.attach_bytes(&d.id, "图.png", image(&mut rng, 100 * 1024))
+                .await?;
+            desk.send_draft(&d.id)?;
+        }
+        settle();
+        let t = Instant::now();
+        let report = desk.sync_once(0).await?;
+        let secs = t.elapsed().as_secs_f64();
+        if report.sent as usize != args.items {
+            bail!("the engine delivered {} of {}", report.sent, args.items);
+        }
+        let images: Vec<Vec<u8>> = (0..args.items)
+            .map(|_| image(&mut rng, 100 * 1024))
+            .collect();
+        settle();
+        let t = Instant::now();
+        for (n, img) in images.iter().enumerate() {
+            bare.upload_whole(img.clone(), "图.png").await?;
+            bare.submit(n, bare_column, img).await?;
+        }
+        let bare_secs = t.elapsed().as_secs_f64();
+        println!(
+            "drain turn {turn}: engine {:.1} items/s, bare loop {:.1} items/s",
+            args.items as f64 / secs,
+            args.items as f64 / bare_secs
+        );
+        engine_best = engine_best.min(secs);
+        bare_best = bare_best.min(bare_secs);
+        desks.push((desk, dir));
     }
-    let bare_secs = t.elapsed().as_secs_f64();
-    let (engine_rate, bare_rate) = (args.items as f64 / engine_secs, args.items as f64 / bare_secs);
+    let (engine_rate, bare_rate) = (
+        args.items as f64 / engine_best,
+        args.items as f64 / bare_best,
+    );
     println!(
-        "drain: engine {engine_rate:.1} items/s ({engine_secs:.2} s), bare reqwest loop {bare_rate:.1} items/s ({bare_secs:.2} s), ratio {:.2} (target >= 0.70)",
+        "drain: engine {engine_rate:.1} items/s, bare reqwest loop {bare_rate:.1} items/s, ratio {:.2} (target >= 0.70)",
         engine_rate / bare_rate
     );
 
-    // 2. One large file: resumable pieces through the engine, and one plain request.
+    // 2. One large file: resumable pieces through the engine, and one plain request; in turns.
     let size = args.upload_mb << 20;
     let files = tempfile::tempdir()?;
-    let big = files.path().join("视频.pdf");
-    let mut bytes = image(&mut rng, size);
-    bytes[..9].copy_from_slice(b"%PDF-1.7\n");
-    std::fs::write(&big, &bytes)?;
-    let d = desk.create_draft(Some(column))?;
-    desk.save_draft(&d.id, Some(column), "大附件", "<p>附件</p>")?;
-    desk.attach_file(&d.id, &big).await?;
-    desk.send_draft(&d.id)?;
-    let t = Instant::now();
-    desk.sync_once(0).await?;
-    let pieces_secs = t.elapsed().as_secs_f64();
-    if desk.draft(&d.id)?.state != ItemState::Delivered {
-        bail!("the large item was not delivered");
+    let (desk, _) = desks.first().context("a desk")?;
+    let (mut pieces_best, mut plain_best) = (f64::MAX, f64::MAX);
+    for turn in 0..args.repeat {
+        let big = files.path().join(format!("视频-{turn}.pdf"));
+        let mut bytes = image(&mut rng, size);
+        bytes[..9].copy_from_slice(b"%PDF-1.7\n");
+        std::fs::write(&big, &bytes)?;
+        drop(bytes);
+        let d = desk.create_draft(Some(column))?;
+        desk.save_draft(&d.id, Some(column), "大附件", "<p>附件</p>")?;
+        desk.attach_file(&d.id, &big).await?;
+        desk.send_draft(&d.id)?;
+        settle();
+        let t = Instant::now();
+        desk.sync_once(0).await?;
+        let pieces_secs = t.elapsed().as_secs_f64();
+        if desk.draft(&d.id)?.state != ItemState::Delivered {
+            bail!("the large item was not delivered");
+        }
+        let mut plain = image(&mut rng, size);
+        plain[..9].copy_from_slice(b"%PDF-1.7\n");
+        settle();
+        let t = Instant::now();
+        bare.upload_whole(plain, "视频.pdf").await?;
+        let plain_secs = t.elapsed().as_secs_f64();
+        let mb = args.upload_mb as f64;
+        println!(
+            "upload turn {turn}: resumable {:.1} MB/s, plain {:.1} MB/s",
+            mb / pieces_secs,
+            mb / plain_secs
+        );
+        pieces_best = pieces_best.min(pieces_secs);
+        plain_best = plain_best.min(plain_secs);
     }
-    let mut plain = image(&mut rng, size);
-    plain[..9].copy_from_slice(b"%PDF-1.7\n");
-    let t = Instant::now();
-    bare.upload_whole(plain, "视频.pdf").await?;
-    let plain_secs = t.elapsed().as_secs_f64();
     let mb = args.upload_mb as f64;
     println!(
-        "upload {mb} MB: resumable {:.1} MB/s ({pieces_secs:.2} s), one plain request {:.1} MB/s ({plain_secs:.2} s), ratio {:.2} (target >= 0.80)",
-        mb / pieces_secs,
-        mb / plain_secs,
-        plain_secs / pieces_secs
+        "upload {mb} MB: resumable {:.1} MB/s, one plain request {:.1} MB/s, ratio {:.2} (target >= 0.80)",
+        mb / pieces_best,
+        mb / plain_best,
+        plain_best / pieces_best
     );
 
     // 3. The same size cut at 50 %, then resumed.
-    let proxy = FaultProxy::scripted(
-        office.url.trim_start_matches("http://").parse()?,
-        &[],
-    )
-    .await;
+    let proxy = FaultProxy::scripted(office.url.trim_start_matches("http://").parse()?, &[]).await;
     let dir2 = tempfile::tempdir()?;
-    let cut_desk = signed_in_desk(dir2.path(), &proxy.url(), &engine_seat.login, &engine_seat.password).await?;
+    let cut_desk = signed_in_desk(
+        dir2.path(),
+        &proxy.url(),
+        &engine_seat.login,
+        &engine_seat.password,
+    )
+    .await?;
     let mut cut_bytes = image(&mut rng, size);
     cut_bytes[..9].copy_from_slice(b"%PDF-1.7\n");
     let cut_file = files.path().join("另一个.pdf");
