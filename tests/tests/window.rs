@@ -251,6 +251,25 @@ async fn drafts_restarts_sends() {
         "body after restart: {body}"
     );
 
+    // A file picked in the window is attached: its bytes cross into the engine as they are.
+    let picture_dir = tempfile::tempdir().unwrap();
+    let picture = picture_dir.path().join("安全教育海报.png");
+    let mut picture_bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    picture_bytes.extend((0..150_000u32).map(|i| (i % 253) as u8));
+    std::fs::write(&picture, &picture_bytes).unwrap();
+    find(&c, "[data-testid=attach-input]")
+        .await
+        .send_keys(&picture.display().to_string())
+        .await
+        .unwrap();
+    let attached = find(&c, "[data-testid=attachments] [data-testid=attachment]")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(attached.contains("安全教育海报.png"), "{attached:?}");
+
     // Send; the window shows delivery and the office's receipt.
     find(&c, "[data-testid=send-draft]")
         .await
@@ -289,4 +308,16 @@ async fn drafts_restarts_sends() {
         body.contains("<li>") && body.contains("排查校舍安全隐患"),
         "{body}"
     );
+    // And the picture, byte for byte.
+    let file = &item["attachments"][0];
+    assert_eq!(file["name"], "安全教育海报.png");
+    let got = editor
+        .bytes(&format!(
+            "/items/{}/files/{}",
+            ours[0]["id"],
+            file["sha256"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    assert!(got == picture_bytes, "the attached picture arrived intact");
 }
