@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "attach_file",
     "detach_file",
+    "read_file",
 ];
 
 fn main() {

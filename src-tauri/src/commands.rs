@@ -119,3 +119,12 @@ fn percent_decode(s: &str) -> String {
 pub fn detach_file(desk: State<'_, Arc<Desk>>, id: String, sha256: String) -> Answer<DraftView> {
     view(desk.detach(&id, &sha256))
 }
+
+/// The bytes of a file in the desk's store (an inline image the editor shows).
+#[tauri::command]
+pub async fn read_file(
+    desk: State<'_, Arc<Desk>>,
+    sha256: String,
+) -> Result<tauri::ipc::Response, DeskErrorView> {
+    view(desk.read_file(&sha256).await).map(tauri::ipc::Response::new)
+}

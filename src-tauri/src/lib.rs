@@ -65,6 +65,7 @@ pub fn run() {
             commands::sync_now,
             commands::attach_file,
             commands::detach_file,
+            commands::read_file,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

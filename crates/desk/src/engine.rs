@@ -252,6 +252,19 @@ impl Desk {
         r
     }
 
+    /// The bytes of a file in the store (for the window to show an inline image).
+    pub async fn read_file(&self, sha256: &str) -> Result<Vec<u8>, DeskError> {
+        if !liaison_domain::attachment::is_sha256_hex(sha256) || !self.store.has_file(sha256)? {
+            return Err(DeskError::NotFound("file"));
+        }
+        let path = self.files.path(sha256);
+        tokio::task::spawn_blocking(move || {
+            std::fs::read(&path).map_err(|e| DeskError::Storage(format!("{}: {e}", path.display())))
+        })
+        .await
+        .map_err(|e| DeskError::Internal(e.to_string()))?
+    }
+
     /// Where the bytes of a stored file are.
     pub fn file_path(&self, sha256: &str) -> PathBuf {
         self.files.path(sha256)

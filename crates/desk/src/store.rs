@@ -504,6 +504,7 @@ impl LocalStore {
         )
         .map_err(|p| DeskError::InvalidState(p.to_string()))?;
         attachment::check_attachments(&draft.attachments)
+            .and_then(|()| attachment::check_inline_files(&draft.body_html, &draft.attachments))
             .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),

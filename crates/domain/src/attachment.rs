@@ -17,6 +17,25 @@ pub const SNIFF_BYTES: usize = 8192;
 /// Largest piece of an upload the desk sends in one request (the office accepts up to twice this).
 pub const UPLOAD_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 
+/// How an item's body refers to one of its files shown inline (an image): `src="liaison-file:<sha256>"`.
+/// The office lists such files among the item's attachments; a console shows them from there.
+pub const INLINE_FILE_SCHEME: &str = "liaison-file:";
+
+/// The files a body shows inline, in order of first appearance, each once.
+pub fn inline_files(body_html: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    let mut rest = body_html;
+    while let Some(at) = rest.find(INLINE_FILE_SCHEME) {
+        rest = &rest[at + INLINE_FILE_SCHEME.len()..];
+        if let Some(digest) = rest.get(..64).filter(|d| is_sha256_hex(d))
+            && !found.contains(&digest)
+        {
+            found.push(digest);
+        }
+    }
+    found
+}
+
 /// A file attached to an item, named by its content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -122,6 +141,10 @@ pub enum AttachmentProblem {
     BadName,
     #[error("not a SHA-256 digest")]
     BadDigest,
+    #[error(
+        "the body shows an image that is not among the item's files ({sha256:.12}…); insert it again"
+    )]
+    InlineFileMissing { sha256: String },
 }
 
 /// True for 64 lowercase hexadecimal digits.
@@ -179,6 +202,20 @@ pub fn check_attachments(files: &[AttachmentRef]) -> Result<(), AttachmentProble
     Ok(())
 }
 
+/// Every image the body shows inline must travel with the item.
+pub fn check_inline_files(
+    body_html: &str,
+    files: &[AttachmentRef],
+) -> Result<(), AttachmentProblem> {
+    match inline_files(body_html)
+        .into_iter()
+        .find(|sha| !files.iter().any(|f| f.sha256 == *sha))
+    {
+        Some(sha) => Err(AttachmentProblem::InlineFileMissing { sha256: sha.into() }),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +246,32 @@ mod tests {
         for (head, want) in cases {
             assert_eq!(FileKind::sniff(&padded(head)), *want, "{head:?}");
         }
+    }
+
+    #[test]
+    fn inline_images_are_found_once_and_must_be_attached() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let body = format!(
+            r#"<p><img src="liaison-file:{a}" alt="x"><img src="liaison-file:{b}"><img src="liaison-file:{a}"></p><p>liaison-file:short</p>"#
+        );
+        assert_eq!(inline_files(&body), vec![a.as_str(), b.as_str()]);
+        assert_eq!(inline_files("<p>no images</p>"), Vec::<&str>::new());
+        let only_a = vec![AttachmentRef {
+            sha256: a.clone(),
+            name: "a.png".into(),
+            size: 1,
+            mime: "image/png".into(),
+        }];
+        assert_eq!(
+            check_inline_files(&body, &only_a),
+            Err(AttachmentProblem::InlineFileMissing { sha256: b.clone() })
+        );
+        let mut both = only_a.clone();
+        both.push(AttachmentRef {
+            sha256: b,
+            ..only_a[0].clone()
+        });
+        assert_eq!(check_inline_files(&body, &both), Ok(()));
     }
 
     #[test]

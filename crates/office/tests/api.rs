@@ -624,6 +624,22 @@ async fn files_arrive_in_pieces_resume_where_they_stopped_and_are_checked() {
     let (status, _) = o.get(&other, &format!("/items/{id}/files/{sha}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
+    // A body may show inline only files the item carries.
+    let mut inline = item(column.id, "图文");
+    inline["body_html"] = json!(format!(
+        r#"<p><img src="liaison-file:{}"></p>"#,
+        "c".repeat(64)
+    ));
+    let (status, err) = o.submit(&token, Some("k-inline"), &inline).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation"))
+    );
+    inline["body_html"] = json!(format!(r#"<p><img src="liaison-file:{sha}"></p>"#));
+    inline["attachments"] = body["attachments"].clone();
+    let (status, _) = o.submit(&token, Some("k-inline-2"), &inline).await;
+    assert_eq!(status, StatusCode::CREATED);
+
     // A send naming a file that was never uploaded (completely) is told so, and nothing is stored.
     let half = png(50 * 1024, 2);
     o.announce(&token, &half, "半张.png").await;

@@ -107,7 +107,9 @@ pub async fn submit(
 fn validate_submission(req: &SubmitItemRequest) -> Result<(), ApiFailure> {
     content::check_submission(&req.draft_key, req.version, &req.title, &req.body_html)
         .map_err(|p| ApiFailure::validation(p.to_string()))?;
-    super::files::check_item_files(&req.attachments)
+    super::files::check_item_files(&req.attachments)?;
+    liaison_domain::attachment::check_inline_files(&req.body_html, &req.attachments)
+        .map_err(|p| ApiFailure::validation(p.to_string()))
 }
 
 /// The caller's department's items with their review state, newest first.
