@@ -101,6 +101,34 @@ fn css(selector: &str) -> Locator<'_> {
 }
 
 /// Waits up to 20 s for an element.
+/// A real 1×1 PNG, so the window can decode and show it.
+const ONE_PIXEL_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\xf8\xcf\x50\x0f\x00\x03\x86\x01\x80\x5a\x34\x7d\x6b\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+/// Waits until the editor shows a stored inline image, decoded (its natural width is known).
+async fn wait_image_shown(c: &Client) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let shown = c
+            .execute(
+                "const img = document.querySelector('[data-testid=editor] img[data-sha256]');
+                 return img ? [img.getAttribute('src') || '', img.naturalWidth] : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some([src, width]) = shown.as_array().map(Vec::as_slice) {
+            if src.as_str().is_some_and(|s| s.starts_with("blob:")) && width.as_u64() == Some(1) {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the inline image was not shown: {shown}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 async fn find(c: &Client, selector: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(20))
@@ -207,6 +235,22 @@ async fn drafts_restarts_sends() {
         .unwrap();
     editor.send_keys("排查校舍安全隐患").await.unwrap();
 
+    // An image inserted into the text becomes a file of the draft, shown from the desk's store.
+    let image_dir = tempfile::tempdir().unwrap();
+    let image = image_dir.path().join("校门示意图.png");
+    std::fs::write(&image, ONE_PIXEL_PNG).unwrap();
+    find(&c, "[data-testid=insert-image]")
+        .await
+        .send_keys(&image.display().to_string())
+        .await
+        .unwrap();
+    find(&c, "[data-testid=image-alt-confirm]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_image_shown(&c).await;
+
     // Autosave: within a second of the last keystroke the indicator says saved; then close.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     wait_attr(
@@ -250,6 +294,8 @@ async fn drafts_restarts_sends() {
         body.contains("寒假期间的安全教育"),
         "body after restart: {body}"
     );
+    // After the restart the inline image is read back from the store.
+    wait_image_shown(&c).await;
 
     // A file picked in the window is attached: its bytes cross into the engine as they are.
     let picture_dir = tempfile::tempdir().unwrap();
@@ -262,13 +308,24 @@ async fn drafts_restarts_sends() {
         .send_keys(&picture.display().to_string())
         .await
         .unwrap();
-    let attached = find(&c, "[data-testid=attachments] [data-testid=attachment]")
-        .await
-        .prop("textContent")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    assert!(attached.contains("安全教育海报.png"), "{attached:?}");
+    // The list holds the inline image and the picked file.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let attached = loop {
+        let list = find(&c, "[data-testid=attachments]")
+            .await
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if list.contains("安全教育海报.png") || std::time::Instant::now() > deadline {
+            break list;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        attached.contains("安全教育海报.png") && attached.contains("校门示意图.png"),
+        "{attached:?}"
+    );
 
     // Send; the window shows delivery and the office's receipt.
     find(&c, "[data-testid=send-draft]")
@@ -308,8 +365,27 @@ async fn drafts_restarts_sends() {
         body.contains("<li>") && body.contains("排查校舍安全隐患"),
         "{body}"
     );
-    // And the picture, byte for byte.
-    let file = &item["attachments"][0];
+    // The inline image travels as a file of the item, and the body refers to it.
+    let files = item["attachments"].as_array().unwrap();
+    let inline = files
+        .iter()
+        .find(|f| f["name"] == "校门示意图.png")
+        .expect("the inline image is among the item's files");
+    let inline_sha = inline["sha256"].as_str().unwrap();
+    assert!(
+        body.contains(&format!("liaison-file:{inline_sha}")),
+        "{body}"
+    );
+    let got = editor
+        .bytes(&format!("/items/{}/files/{inline_sha}", ours[0]["id"]))
+        .await
+        .unwrap();
+    assert_eq!(got, ONE_PIXEL_PNG);
+    // And the picked file, byte for byte.
+    let file = files
+        .iter()
+        .find(|f| f["name"] == "安全教育海报.png")
+        .unwrap();
     assert_eq!(file["name"], "安全教育海报.png");
     let got = editor
         .bytes(&format!(

@@ -7,6 +7,16 @@ export interface UiError {
   detail?: string;
 }
 
+export function isUiError(value: unknown): value is UiError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.key === "string" &&
+    (v.params === undefined || (typeof v.params === "object" && v.params !== null)) &&
+    (v.detail === undefined || typeof v.detail === "string")
+  );
+}
+
 /** A rejected desk command as an error banner: `errors.<code>` plus detail. */
 export function fromDeskError(value: unknown): UiError {
   const e = toDeskError(value);

@@ -13,6 +13,7 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.syncNow(),
       () => desk.attachFile("x", "a.pdf", new Uint8Array([1, 2, 3])),
       () => desk.detachFile("x", "0".repeat(64)),
+      () => desk.readFile("0".repeat(64)),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {

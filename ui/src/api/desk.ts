@@ -137,6 +137,20 @@ export function detachFile(id: string, sha256: string): Promise<DraftView> {
   return call("detach_file", { id, sha256 });
 }
 
+/**
+ * The bytes of a file in the desk's store (an inline image to show). The command answers raw
+ * bytes (an ArrayBuffer); the IPC fallback may hand them over as an array of numbers.
+ */
+export async function readFile(sha256: string): Promise<ArrayBuffer> {
+  const data = await call<ArrayBuffer | ArrayBufferView | number[]>("read_file", { sha256 });
+  if (data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+  }
+  if (Array.isArray(data)) return Uint8Array.from(data).buffer;
+  throw toDeskError(`read_file answered ${typeof data}, not bytes`);
+}
+
 export function syncNow(): Promise<SyncReport> {
   return call("sync_now");
 }
