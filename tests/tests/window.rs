@@ -116,10 +116,11 @@ async fn wait_image_shown(c: &Client) {
             )
             .await
             .unwrap();
-        if let Some([src, width]) = shown.as_array().map(Vec::as_slice) {
-            if src.as_str().is_some_and(|s| s.starts_with("blob:")) && width.as_u64() == Some(1) {
-                return;
-            }
+        if let Some([src, width]) = shown.as_array().map(Vec::as_slice)
+            && src.as_str().is_some_and(|s| s.starts_with("blob:"))
+            && width.as_u64() == Some(1)
+        {
+            return;
         }
         assert!(
             std::time::Instant::now() < deadline,
