@@ -4,13 +4,17 @@
 //! the time in. Everything both sides must agree on lives here, so it is computed once.
 
 pub mod attachment;
+pub mod calendar;
 pub mod column;
 pub mod content;
+pub mod duty;
 pub mod item;
 pub mod org;
 pub mod wire;
 
 pub use attachment::{AttachmentRef, FileKind};
+pub use calendar::WorkCalendar;
 pub use column::{ColumnView, DutyRule, FeedMethod, GapUnit, Period};
+pub use duty::{DayKind, DutyState, DutyStatus, duty_status};
 pub use item::{IllegalTransition, ItemEvent, ItemState};
 pub use org::{DepartmentView, Role, SeatView};
