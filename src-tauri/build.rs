@@ -15,6 +15,12 @@ const COMMANDS: &[&str] = &[
     "attach_file",
     "detach_file",
     "read_file",
+    "board",
+    "notices",
+    "mark_notices_read",
+    "notify_hours",
+    "set_notify_hours",
+    "set_language",
 ];
 
 fn main() {

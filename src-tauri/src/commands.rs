@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::view::{DraftSummary, DraftView, SessionView, SyncReport};
 use liaison_desk::{Desk, DeskError, DeskErrorView};
 use liaison_domain::ColumnView;
@@ -127,4 +128,39 @@ pub async fn read_file(
     sha256: String,
 ) -> Result<tauri::ipc::Response, DeskErrorView> {
     view(desk.read_file(&sha256).await).map(tauri::ipc::Response::new)
+}
+
+#[tauri::command]
+pub fn board(desk: State<'_, Arc<Desk>>) -> Answer<BoardView> {
+    view(desk.board())
+}
+
+#[tauri::command]
+pub fn notices(desk: State<'_, Arc<Desk>>) -> Answer<Vec<NoticeView>> {
+    view(desk.notices())
+}
+
+/// Marks one notice read, or all of them (`id` absent).
+#[tauri::command]
+pub fn mark_notices_read(desk: State<'_, Arc<Desk>>, id: Option<i64>) -> Answer<()> {
+    view(desk.mark_notices_read(id))
+}
+
+#[tauri::command]
+pub fn notify_hours(desk: State<'_, Arc<Desk>>) -> Answer<NotifyHours> {
+    view(desk.notify_hours())
+}
+
+#[tauri::command]
+pub fn set_notify_hours(desk: State<'_, Arc<Desk>>, hours: NotifyHours) -> Answer<NotifyHours> {
+    view(
+        desk.set_notify_hours(&hours)
+            .and_then(|()| desk.notify_hours()),
+    )
+}
+
+/// The window's language, for the notifications it cannot word itself.
+#[tauri::command]
+pub fn set_language(desk: State<'_, Arc<Desk>>, language: String) -> Answer<()> {
+    view(desk.set_language(&language))
 }

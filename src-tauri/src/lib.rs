@@ -3,12 +3,14 @@
 
 mod commands;
 mod demo;
+mod notify;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use liaison_desk::{Desk, DeskConfig, Keyring};
+use liaison_desk::{Desk, DeskConfig, Keyring, WorkerEvent};
 use tauri::{Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 
 /// Event the page listens to: reload drafts and the open draft.
 pub const CHANGED_EVENT: &str = "desk://changed";
@@ -23,6 +25,7 @@ pub fn run() {
         .init();
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let desk = Arc::new(open_desk(app.handle())?);
             app.manage(desk.clone());
@@ -42,7 +45,22 @@ pub fn run() {
             });
             tauri::async_runtime::spawn(async move {
                 let notify = handle.clone();
-                desk.run_worker(move |_| {
+                let worker_desk = desk.clone();
+                desk.run_worker(move |event| {
+                    if let WorkerEvent::Notice(notice) = event {
+                        let language = worker_desk.language().unwrap_or_default();
+                        let (title, body) = notify::text(notice, &language);
+                        // Shown or not, the notice stays in the window's notice centre.
+                        if let Err(e) = notify
+                            .notification()
+                            .builder()
+                            .title(title)
+                            .body(body)
+                            .show()
+                        {
+                            tracing::warn!(error = %e, "could not raise a notification");
+                        }
+                    }
                     if let Err(e) = notify.emit(CHANGED_EVENT, ()) {
                         tracing::warn!(error = %e, "could not tell the window");
                     }
@@ -66,6 +84,12 @@ pub fn run() {
             commands::attach_file,
             commands::detach_file,
             commands::read_file,
+            commands::board,
+            commands::notices,
+            commands::mark_notices_read,
+            commands::notify_hours,
+            commands::set_notify_hours,
+            commands::set_language,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

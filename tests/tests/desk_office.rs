@@ -395,3 +395,76 @@ async fn drafts_are_backed_up_restored_on_a_new_workstation_and_both_versions_ke
     assert!(bodies.contains(&"<p>乙电脑改的</p>"), "{bodies:?}");
     a.sign_out().await.unwrap();
 }
+
+#[tokio::test]
+async fn overdue_columns_urges_and_reviews_become_notices_raised_once_across_restarts() {
+    use liaison_desk::duties::{NoticeKind, NotifyHours};
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let service = service();
+    let officer = office.seat("officer", Some("市教育局"));
+    let desk = desk_at(dir.path(), &service);
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    // Notifications at any hour, so the test does not depend on when it runs.
+    desk.set_notify_hours(&NotifyHours {
+        start: "00:00".into(),
+        end: "24:00".into(),
+        working_days_only: false,
+    })
+    .unwrap();
+    desk.sync_once(0).await.unwrap();
+
+    // The board came with the sync and is computed here; the demo has an overdue column.
+    let board = desk.board().unwrap();
+    assert!(board.fetched_at.is_some());
+    let overdue: Vec<_> = board
+        .columns
+        .iter()
+        .filter(|c| c.status.state == liaison_domain::DutyState::Overdue)
+        .collect();
+    assert!(!overdue.is_empty(), "{board:?}");
+    let raised = desk.check_duties().unwrap();
+    assert_eq!(
+        raised
+            .iter()
+            .filter(|n| n.kind == NoticeKind::Overdue)
+            .count(),
+        overdue.len()
+    );
+    assert!(desk.check_duties().unwrap().is_empty(), "raised once");
+
+    // The office urges; the next sync brings it, and it is raised once.
+    let editor = office.editor().await;
+    let column = board.columns[0].column.id;
+    let (status, _) = editor
+        .post(
+            &format!("/columns/{column}/urge"),
+            json!({"message": "请于今日下班前报送"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    desk.sync_once(0).await.unwrap();
+    let raised = desk.check_duties().unwrap();
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(raised[0].kind, NoticeKind::Urged);
+    assert_eq!(
+        raised[0].facts.message.as_deref(),
+        Some("请于今日下班前报送")
+    );
+    assert_eq!(raised[0].column_id, Some(column));
+
+    // A restart raises nothing again; every notice is still there, unread.
+    let before = desk.notices().unwrap();
+    drop(desk);
+    let desk = desk_at(dir.path(), &service);
+    desk.sync_once(0).await.unwrap();
+    assert!(desk.check_duties().unwrap().is_empty());
+    let after = desk.notices().unwrap();
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|n| !n.read));
+    desk.mark_notices_read(None).unwrap();
+    assert!(desk.notices().unwrap().iter().all(|n| n.read));
+    desk.sign_out().await.unwrap();
+}

@@ -155,12 +155,214 @@ async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: 
     }
 }
 
+/// One window at a time on the shared X screen (the screenshot shows the whole screen).
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn an_officer_drafts_restarts_sends_and_the_office_holds_exactly_one_item() {
+    let _screen = ONE_WINDOW.lock().await;
     // A stuck WebDriver call must fail the run, not hang it.
     tokio::time::timeout(Duration::from_secs(240), drafts_restarts_sends())
         .await
         .expect("the window test finished within 4 minutes");
+}
+
+#[tokio::test]
+async fn the_board_puts_overdue_first_raises_a_desktop_notification_and_shows_urges() {
+    let _screen = ONE_WINDOW.lock().await;
+    tokio::time::timeout(Duration::from_secs(240), board_notification_urge())
+        .await
+        .expect("the window test finished within 4 minutes");
+}
+
+/// `dbus-monitor` on the session bus, collecting every `Notify` call's text.
+struct NotifyWatch {
+    child: Child,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl NotifyWatch {
+    fn start() -> NotifyWatch {
+        let mut child = Command::new("dbus-monitor")
+            .arg("interface='org.freedesktop.Notifications',member='Notify'")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-monitor (make deps installs dbus)");
+        let out = child.stdout.take().unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        NotifyWatch { child, lines }
+    }
+
+    async fn wait_for(&self, text: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(line) = self.lines.lock().unwrap().iter().find(|l| l.contains(text)) {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no notification saying {text:?}; the bus saw: {:?}",
+                self.lines.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for NotifyWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the headless desk on the app's folder and keyring entry.
+fn desk_cli(data: &Path, keyring_service: &str, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(built_binary("liaison-desk-cli"))
+        .arg("--data")
+        .arg(data)
+        .args(["--keyring-service", keyring_service])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "liaison-desk-cli {args:?}");
+}
+
+async fn board_notification_urge() {
+    let office = OfficeProcess::start_demo();
+    let officer = office.seat("officer", Some("市教育局")).clone();
+    let data = tempfile::tempdir().unwrap();
+    let keyring_service = format!("liaison-window-board-{}", std::process::id());
+    // Signed in and told to notify at any hour (the test runs whenever CI does).
+    desk_cli(
+        data.path(),
+        &keyring_service,
+        &[
+            "sign-in",
+            "--office",
+            &office.url,
+            "--login",
+            &officer.login,
+        ],
+        &format!("{}\n", officer.password),
+    );
+    desk_cli(
+        data.path(),
+        &keyring_service,
+        &[
+            "notify-hours",
+            "--start",
+            "00:00",
+            "--end",
+            "24:00",
+            "--every-day",
+        ],
+        "",
+    );
+    let watch = NotifyWatch::start();
+    let driver = Driver::start(data.path(), &keyring_service);
+    let c = driver.open_app().await;
+
+    // The board: the department's columns, overdue first.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let states = loop {
+        let rows = c
+            .find_all(css(
+                "[data-testid=columns-list] [data-testid=column-item][data-state]",
+            ))
+            .await
+            .unwrap();
+        let mut states = Vec::new();
+        for row in &rows {
+            states.push(row.attr("data-state").await.unwrap().unwrap_or_default());
+        }
+        // Until the first sync, the columns show without a standing ("unknown").
+        let known = states.len() >= 5 && states.iter().all(|s| s != "unknown");
+        if known || Instant::now() > deadline {
+            break states;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(states.len() >= 5, "{states:?}");
+    let rank = |s: &str| match s {
+        "overdue" => 0,
+        "due_soon" => 1,
+        _ => 2,
+    };
+    assert_eq!(states[0], "overdue", "{states:?}");
+    assert!(
+        states.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "{states:?}"
+    );
+
+    // The overdue column raised a real desktop notification on the session bus.
+    watch.wait_for("栏目已超期", Duration::from_secs(30)).await;
+
+    // An urge sent over the office's API arrives in the notice centre.
+    let editor = office.editor().await;
+    let first = c
+        .find(css("[data-testid=column-item]"))
+        .await
+        .unwrap()
+        .attr("data-column-id")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, _) = editor
+        .post(
+            &format!("/columns/{first}/urge"),
+            json!({"message": "本栏目已超期，请今天下班前报送"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    watch
+        .wait_for("本栏目已超期，请今天下班前报送", Duration::from_secs(40))
+        .await;
+    find(&c, "[data-testid=notices-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let urged = c
+            .find_all(css(
+                "[data-testid=notices-panel] [data-testid=notice][data-kind=urged]",
+            ))
+            .await
+            .unwrap();
+        let mut text = String::new();
+        for n in &urged {
+            text.push_str(&n.prop("textContent").await.unwrap().unwrap_or_default());
+        }
+        if text.contains("本栏目已超期，请今天下班前报送") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the urge is not in the notice centre: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-board.png"));
+    c.close().await.unwrap();
 }
 
 async fn drafts_restarts_sends() {

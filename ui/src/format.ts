@@ -41,3 +41,53 @@ export function formatSize(bytes: number): string {
   }
   return `${shown} ${SIZE_UNITS[unit]}`;
 }
+
+/** China Standard Time: UTC+8 all year (no daylight saving). */
+const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+export interface BeijingParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+/** Calendar date and time of day in Beijing of an instant (epoch milliseconds). */
+export function beijingParts(ms: number): BeijingParts {
+  const d = new Date(ms + BEIJING_OFFSET_MS);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+  };
+}
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+function isChinese(locale: string): boolean {
+  return locale.toLowerCase().startsWith("zh");
+}
+
+/**
+ * A Beijing calendar day for people: "11月30日" in Chinese ("2027年1月4日" when `now` is given
+ * and the year differs from now's), "2026-11-30" in English (the desktop notifications' forms).
+ */
+export function formatBeijingDay(p: BeijingParts, locale: string, now?: Date): string {
+  if (!isChinese(locale)) return `${p.year}-${pad2(p.month)}-${pad2(p.day)}`;
+  const otherYear = now !== undefined && beijingParts(now.getTime()).year !== p.year;
+  return `${otherYear ? `${p.year}年` : ""}${p.month}月${p.day}日`;
+}
+
+/**
+ * Beijing date and time of an RFC 3339 instant: "11月27日 14:05" (the year added when it is not
+ * `now`'s) or "2026-11-27 14:05". Unparseable input is returned as it is.
+ */
+export function formatBeijingDateTime(rfc3339: string, locale: string, now?: Date): string {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return rfc3339;
+  const p = beijingParts(ms);
+  return `${formatBeijingDay(p, locale, now)} ${pad2(p.hour)}:${pad2(p.minute)}`;
+}

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use liaison_domain::ColumnView;
 use liaison_domain::wire::{
-    ApiError, ChangesResponse, DraftBackup, ErrorCode, IDEMPOTENCY_KEY_HEADER, PutDraftRequest,
-    PutDraftResponse, SignInRequest, SignInResponse, SubmitItemRequest, SubmitItemResponse,
-    UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
+    ApiError, BoardColumn, ChangesResponse, DraftBackup, ErrorCode, IDEMPOTENCY_KEY_HEADER,
+    PutDraftRequest, PutDraftResponse, SignInRequest, SignInResponse, SubmitItemRequest,
+    SubmitItemResponse, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -193,6 +193,30 @@ impl OfficeClient {
             return authed(Err(failure(r).await));
         }
         Ok(Ok(r.json().await.map_err(unreachable)?))
+    }
+
+    /// The seat's department's duty board.
+    pub async fn board(&self, token: &str) -> Result<Vec<BoardColumn>, DeskError> {
+        authed(
+            send(
+                self.http
+                    .get(format!("{}/board", self.base))
+                    .bearer_auth(token),
+            )
+            .await,
+        )
+    }
+
+    /// The working-day calendar the office publishes.
+    pub async fn calendar(&self, token: &str) -> Result<liaison_domain::WorkCalendar, DeskError> {
+        authed(
+            send(
+                self.http
+                    .get(format!("{}/calendar", self.base))
+                    .bearer_auth(token),
+            )
+            .await,
+        )
     }
 
     /// The seat's backed-up drafts written after `since`.

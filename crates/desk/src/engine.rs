@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use liaison_domain::attachment::UPLOAD_CHUNK_BYTES;
 use liaison_domain::wire::UploadRequest;
 use liaison_domain::{AttachmentRef, ColumnView};
@@ -11,6 +12,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::DeskError;
 use crate::client::{LONG_POLL_SECS, OfficeClient};
+use crate::duties::{BoardView, NoticeView, NotifyHours};
 use crate::files::FileStore;
 use crate::retry::retry_delays;
 use crate::secrets::Keyring;
@@ -30,7 +32,24 @@ pub struct DeskConfig {
     pub keyring_service: String,
 }
 
+/// Where the desk reads the time; tests pass their own.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What the background worker reports.
+pub enum WorkerEvent<'a> {
+    /// A round sent or pulled something.
+    Synced(&'a SyncReport),
+    /// A round failed (it will be retried).
+    Failed(&'a DeskError),
+    /// A notice to raise as a desktop notification now.
+    Notice(&'a NoticeView),
+}
+
+/// How often the worker looks at the duty board.
+const DUTY_CHECK_EVERY: Duration = Duration::from_secs(60);
+
 pub struct Desk {
+    clock: Clock,
     store: LocalStore,
     files: FileStore,
     keyring: Keyring,
@@ -38,6 +57,8 @@ pub struct Desk {
     desk_id: String,
     /// Wakes the backup of edited drafts.
     edited: Notify,
+    /// Wakes the duty check: the board or the log brought something.
+    duties_changed: Notify,
     /// One backup or restore at a time.
     backing_up: tokio::sync::Mutex<()>,
     /// Counts confirmed upload pieces, so a window can show progress as it happens.
@@ -52,6 +73,10 @@ pub struct Desk {
 
 impl Desk {
     pub fn open(config: &DeskConfig) -> Result<Self, DeskError> {
+        Self::open_with_clock(config, Arc::new(Utc::now))
+    }
+
+    pub fn open_with_clock(config: &DeskConfig, clock: Clock) -> Result<Self, DeskError> {
         let store = LocalStore::open(&config.data_dir.join("desk.db"))?;
         let files = FileStore::open(&config.data_dir.join("files"))?;
         let desk_id = match store.meta("desk_id")? {
@@ -63,11 +88,13 @@ impl Desk {
             }
         };
         Ok(Desk {
+            clock,
             store,
             files,
             keyring: Keyring::new(config.keyring_service.clone()),
             desk_id,
             edited: Notify::new(),
+            duties_changed: Notify::new(),
             backing_up: tokio::sync::Mutex::new(()),
             progress: watch::channel(0).0,
             wake: Notify::new(),
@@ -78,6 +105,54 @@ impl Desk {
 
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    // --- duties and notices ---------------------------------------------------------------------
+
+    /// The duty board from the last fetched data, computed now.
+    pub fn board(&self) -> Result<BoardView, DeskError> {
+        self.store.board(self.now())
+    }
+
+    /// Creates the notices the board calls for now; returns those to raise as notifications.
+    pub fn check_duties(&self) -> Result<Vec<NoticeView>, DeskError> {
+        self.store.check_duties(self.now())
+    }
+
+    pub fn notices(&self) -> Result<Vec<NoticeView>, DeskError> {
+        self.store.notices()
+    }
+
+    /// Marks one notice read, or all of them.
+    pub fn mark_notices_read(&self, id: Option<i64>) -> Result<(), DeskError> {
+        self.store.mark_read(id, self.now())
+    }
+
+    /// The window's language ("zh-CN" or "en"; zh-CN until told otherwise).
+    pub fn language(&self) -> Result<String, DeskError> {
+        Ok(self
+            .store
+            .meta("language")?
+            .unwrap_or_else(|| "zh-CN".into()))
+    }
+
+    pub fn set_language(&self, language: &str) -> Result<(), DeskError> {
+        if !matches!(language, "zh-CN" | "en") {
+            return Err(DeskError::InvalidState(format!("no language {language:?}")));
+        }
+        self.store.set_meta("language", language)
+    }
+
+    pub fn notify_hours(&self) -> Result<NotifyHours, DeskError> {
+        self.store.notify_hours()
+    }
+
+    pub fn set_notify_hours(&self, hours: &NotifyHours) -> Result<(), DeskError> {
+        self.store.set_notify_hours(hours)
     }
 
     /// Changes with every upload piece the office confirms.
@@ -311,6 +386,10 @@ impl Desk {
         let (client, token) = self.credentials()?;
         let columns = self.expired_guard(client.columns(&token).await)?;
         self.store.replace_columns(&columns)?;
+        let board = self.expired_guard(client.board(&token).await)?;
+        let calendar = self.expired_guard(client.calendar(&token).await)?;
+        self.store.replace_board(&board, &calendar, self.now())?;
+        self.duties_changed.notify_one();
         self.pull(&client, &token, wait_secs).await
     }
 
@@ -563,8 +642,13 @@ impl Desk {
             let since = self.store.cursor()?;
             let page = self.expired_guard(client.changes(token, since, wait).await)?;
             for change in &page.changes {
-                if self.store.apply_change(change.seq, &change.kind)? {
+                if self
+                    .store
+                    .apply_change(change.seq, &change.kind, self.now())?
+                {
                     applied += 1;
+                    // A review or an urge is a notice to raise.
+                    self.duties_changed.notify_one();
                 }
             }
             if page.changes.is_empty() || page.next <= since {
@@ -577,10 +661,34 @@ impl Desk {
     /// Runs until the process ends: delivers as soon as something is queued, long-polls the
     /// office for changes, backs off while it is unreachable. `on_change` hears of every round
     /// that sent or pulled something, and of every failure.
-    pub async fn run_worker<F>(self: Arc<Self>, on_change: F)
+    pub async fn run_worker<F>(self: Arc<Self>, on_event: F)
     where
-        F: Fn(Result<&SyncReport, &DeskError>) + Send + Sync + 'static,
+        F: Fn(WorkerEvent<'_>) + Send + Sync + 'static,
     {
+        let on_change = |r: Result<&SyncReport, &DeskError>| match r {
+            Ok(report) => on_event(WorkerEvent::Synced(report)),
+            Err(e) => on_event(WorkerEvent::Failed(e)),
+        };
+        // Duties are checked every minute and after every round, offline as well.
+        let duties = async {
+            loop {
+                match self.check_duties() {
+                    Ok(raised) => {
+                        for notice in &raised {
+                            on_event(WorkerEvent::Notice(notice));
+                        }
+                        if !raised.is_empty() {
+                            on_change(Ok(&SyncReport::default()));
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "checking duties failed"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(DUTY_CHECK_EVERY) => {}
+                    _ = self.duties_changed.notified() => {}
+                }
+            }
+        };
         let backups = async {
             loop {
                 self.edited.notified().await;
@@ -599,13 +707,14 @@ impl Desk {
         };
         tokio::select! {
             _ = backups => {}
+            _ = duties => {}
             _ = self.sync_rounds(&on_change) => {}
         }
     }
 
     async fn sync_rounds<F>(&self, on_change: &F)
     where
-        F: Fn(Result<&SyncReport, &DeskError>) + Send + Sync + 'static,
+        F: Fn(Result<&SyncReport, &DeskError>),
     {
         let mut delays = retry_delays();
         loop {

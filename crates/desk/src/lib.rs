@@ -4,6 +4,7 @@
 //! in the OS keyring. The Tauri shell and the headless tools are thin layers over it.
 
 mod client;
+pub mod duties;
 mod engine;
 mod error;
 mod files;
@@ -12,6 +13,6 @@ pub mod secrets;
 mod store;
 pub mod view;
 
-pub use engine::{Desk, DeskConfig};
+pub use engine::{Clock, Desk, DeskConfig, WorkerEvent};
 pub use error::{DeskError, DeskErrorCode, DeskErrorView};
 pub use secrets::Keyring;

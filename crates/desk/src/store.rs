@@ -13,12 +13,14 @@ use liaison_domain::{AttachmentRef, ColumnView, ItemEvent, ItemState, SeatView, 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::DeskError;
+use crate::duties::{NoticeFacts, NoticeKind, create_notice};
 use crate::files::StoredFile;
 use crate::view::{DraftNotice, DraftSummary, DraftView, SendProgress};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_files_and_backups.sql"),
+    include_str!("../migrations/0003_duties.sql"),
 ];
 
 pub struct LocalStore {
@@ -263,7 +265,7 @@ impl LocalStore {
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // SQLite rolls back whatever a panicking holder left open, so the connection stays sound.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -693,7 +695,12 @@ impl LocalStore {
 
     /// Applies one change from the office and moves the cursor past it, together, so a change is
     /// applied exactly once even if the answer that carried it is seen again.
-    pub fn apply_change(&self, seq: i64, change: &ChangeKind) -> Result<bool, DeskError> {
+    pub fn apply_change(
+        &self,
+        seq: i64,
+        change: &ChangeKind,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let cursor: i64 = tx
@@ -715,16 +722,63 @@ impl LocalStore {
                 state,
                 published_url,
                 review_comment,
-            } => apply_review(
-                &tx,
-                *item_id,
-                draft_key,
-                *version,
-                receipt,
-                *state,
-                published_url,
-                review_comment,
-            )?,
+            } => {
+                let applied = apply_review(
+                    &tx,
+                    *item_id,
+                    draft_key,
+                    *version,
+                    receipt,
+                    *state,
+                    published_url,
+                    review_comment,
+                )?;
+                if applied {
+                    let title: Option<String> = tx
+                        .query_row("SELECT title FROM drafts WHERE id = ?1", [draft_key], |r| {
+                            r.get(0)
+                        })
+                        .optional()?;
+                    let facts = NoticeFacts {
+                        title,
+                        review_state: Some(*state),
+                        review_comment: review_comment.clone(),
+                        ..NoticeFacts::default()
+                    };
+                    create_notice(
+                        &tx,
+                        &format!("reviewed:{seq}"),
+                        NoticeKind::Reviewed,
+                        None,
+                        Some(draft_key),
+                        &facts,
+                        now,
+                    )?;
+                }
+                applied
+            }
+            ChangeKind::ColumnUrged {
+                column_id,
+                column_name,
+                message,
+                urged_by,
+            } => {
+                let facts = NoticeFacts {
+                    column_name: Some(column_name.clone()),
+                    message: Some(message.clone()),
+                    urged_by: Some(urged_by.clone()),
+                    ..NoticeFacts::default()
+                };
+                create_notice(
+                    &tx,
+                    &format!("urged:{seq}"),
+                    NoticeKind::Urged,
+                    Some(*column_id),
+                    None,
+                    &facts,
+                    now,
+                )?
+            }
         };
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -1002,19 +1056,23 @@ mod tests {
         store.queue_send("d1", "key-1").unwrap();
 
         // Applied although the desk never heard its own send back: delivered, then returned.
-        assert!(store.apply_change(7, &returned("d1")).unwrap());
+        assert!(store.apply_change(7, &returned("d1"), Utc::now()).unwrap());
         assert_eq!(store.cursor().unwrap(), 7);
         let draft = store.draft("d1").unwrap();
         assert_eq!(draft.state, ItemState::Returned);
         assert_eq!(draft.receipt.as_deref(), Some("LS-20261127-000001"));
 
         // The same change again, or an older one, is skipped and the cursor stays.
-        assert!(!store.apply_change(7, &returned("d1")).unwrap());
-        assert!(!store.apply_change(3, &returned("d1")).unwrap());
+        assert!(!store.apply_change(7, &returned("d1"), Utc::now()).unwrap());
+        assert!(!store.apply_change(3, &returned("d1"), Utc::now()).unwrap());
         assert_eq!(store.cursor().unwrap(), 7);
 
         // A change about an item this desk does not hold still moves the cursor.
-        assert!(!store.apply_change(9, &returned("elsewhere")).unwrap());
+        assert!(
+            !store
+                .apply_change(9, &returned("elsewhere"), Utc::now())
+                .unwrap()
+        );
         assert_eq!(store.cursor().unwrap(), 9);
     }
 

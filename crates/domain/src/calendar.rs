@@ -100,7 +100,9 @@ impl WorkCalendar {
     /// The State Council's arrangements for 2025 (国办发明电〔2024〕12号) and 2026 (announced
     /// 2025-11-04), as the demo office publishes them.
     pub fn china_2025_2026() -> WorkCalendar {
-        fn days(ranges: &[((i32, u32, u32), (i32, u32, u32))]) -> BTreeSet<NaiveDate> {
+        /// Year, month, day.
+        type Ymd = (i32, u32, u32);
+        fn days(ranges: &[(Ymd, Ymd)]) -> BTreeSet<NaiveDate> {
             let mut set = BTreeSet::new();
             for &((y1, m1, d1), (y2, m2, d2)) in ranges {
                 let (Some(mut d), Some(last)) = (

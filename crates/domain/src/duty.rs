@@ -87,6 +87,19 @@ impl DutyRule {
     }
 }
 
+/// Board order: overdue before due soon before fine; the longest overdue first; then the
+/// earliest due.
+pub fn by_urgency(a: &DutyStatus, b: &DutyStatus) -> std::cmp::Ordering {
+    a.state
+        .urgency()
+        .cmp(&b.state.urgency())
+        .then(b.overdue_days.cmp(&a.overdue_days))
+        .then(a.due_at.cmp(&b.due_at))
+}
+
+/// How far back a board needs updates: the longest period a rule counts over, and one more.
+pub const UPDATES_LOOKBACK_DAYS: i64 = 400;
+
 /// The first day of the period containing `d`.
 fn period_start(period: Period, d: NaiveDate) -> NaiveDate {
     let first_of_month = |month: u32| NaiveDate::from_ymd_opt(d.year(), month, 1).unwrap_or(d);

@@ -15,6 +15,6 @@ pub mod wire;
 pub use attachment::{AttachmentRef, FileKind};
 pub use calendar::WorkCalendar;
 pub use column::{ColumnView, DutyRule, FeedMethod, GapUnit, Period};
-pub use duty::{DayKind, DutyState, DutyStatus, duty_status};
+pub use duty::{DayKind, DutyState, DutyStatus, by_urgency, duty_status};
 pub use item::{IllegalTransition, ItemEvent, ItemState};
 pub use org::{DepartmentView, Role, SeatView};

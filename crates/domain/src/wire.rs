@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AttachmentRef, DepartmentView, ItemState, SeatView};
+use crate::{AttachmentRef, ColumnView, DepartmentView, DutyStatus, ItemState, SeatView};
 
 /// Header carrying the client-generated idempotency key of a send.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
@@ -187,6 +187,14 @@ pub enum ChangeKind {
         published_url: Option<String>,
         review_comment: Option<String>,
     },
+    /// An editor urged the department to update a column (催报).
+    ColumnUrged {
+        column_id: i64,
+        column_name: String,
+        message: String,
+        /// The editor's name.
+        urged_by: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,6 +213,42 @@ pub struct ChangesResponse {
     pub changes: Vec<Change>,
     /// The cursor to ask with next time (`since=`).
     pub next: i64,
+}
+
+/// One column of a department's duty board: what the rule is computed from, and the office's
+/// result at the time of the answer (a desk recomputes with its own clock while offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
+pub struct BoardColumn {
+    pub column: ColumnView,
+    /// When the column's duty began.
+    pub since: DateTime<Utc>,
+    /// When updates were accepted (items accepted, or updates the office recorded for scraped and
+    /// linked columns): the latest one and every one of the last 13 months.
+    pub updates: Vec<DateTime<Utc>>,
+    pub status: DutyStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UrgeRequest {
+    /// What the department is asked to do, shown to its officer.
+    pub message: String,
+}
+
+/// One department's standing in a period, for the office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Timeliness {
+    pub department: DepartmentView,
+    pub columns: u32,
+    pub overdue: u32,
+    pub due_soon: u32,
+    /// Days overdue summed over the overdue columns.
+    pub overdue_days: u32,
+    /// Updates accepted in the period.
+    pub accepted_in_period: u32,
 }
 
 /// One entry of `demo-seats.json`, which `liaison-office serve --demo` writes into its data folder

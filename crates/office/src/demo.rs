@@ -172,6 +172,10 @@ const HISTORY_TITLES: &[&str] = &[
 
 /// Seeds an empty office. Returns every demo seat with its password.
 pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, DemoError> {
+    let calendar = liaison_domain::WorkCalendar::china_2025_2026();
+    for year in calendar.years() {
+        store.set_calendar_year(year, &calendar)?;
+    }
     let mut seats = Vec::new();
     let mut add_seat = |login: String,
                         role: Role,
@@ -222,7 +226,8 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
             holder_name: dept.officer.to_owned(),
         };
         for (c, (name, path, feed, duty)) in dept.columns.iter().enumerate() {
-            let column_id = store.create_column(dept_id, name, path, *feed, *duty)?;
+            let column_id =
+                store.create_column(dept_id, name, path, *feed, *duty, now - Duration::days(60))?;
             if feed.accepts_items() && (n + c) % 2 == 0 {
                 let days_ago = 1 + ((n * 7 + c * 5) % 40) as i64;
                 publish_history(

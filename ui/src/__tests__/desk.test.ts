@@ -14,6 +14,13 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.attachFile("x", "a.pdf", new Uint8Array([1, 2, 3])),
       () => desk.detachFile("x", "0".repeat(64)),
       () => desk.readFile("0".repeat(64)),
+      () => desk.board(),
+      () => desk.notices(),
+      () => desk.markNoticesRead(),
+      () => desk.markNoticesRead(3),
+      () => desk.notifyHours(),
+      () => desk.setNotifyHours({ start: "08:30", end: "17:30", working_days_only: true }),
+      () => desk.setLanguage("en"),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { formatSize } from "../format";
+import { beijingParts, formatBeijingDateTime, formatSize } from "../format";
 
 describe("formatSize", () => {
   it("shows bytes below 1 KB as whole bytes", () => {
@@ -29,5 +29,33 @@ describe("formatSize", () => {
   it("treats nonsense as zero", () => {
     expect(formatSize(-5)).toBe("0 B");
     expect(formatSize(Number.NaN)).toBe("0 B");
+  });
+});
+
+describe("Beijing time", () => {
+  it("is UTC+8 whatever the machine's time zone", () => {
+    expect(beijingParts(Date.parse("2026-11-27T16:30:00Z"))).toEqual({
+      year: 2026,
+      month: 11,
+      day: 28,
+      hour: 0,
+      minute: 30,
+    });
+  });
+
+  it("formats a date and time per language", () => {
+    expect(formatBeijingDateTime("2026-11-27T06:05:00Z", "zh-CN")).toBe("11月27日 14:05");
+    expect(formatBeijingDateTime("2026-11-27T06:05:00Z", "en")).toBe("2026-11-27 14:05");
+    expect(formatBeijingDateTime("2026-11-27T14:05:00+08:00", "zh-CN")).toBe("11月27日 14:05");
+  });
+
+  it("adds the year when it is not now's", () => {
+    const now = new Date("2027-01-02T00:00:00Z");
+    expect(formatBeijingDateTime("2026-11-27T06:05:00Z", "zh-CN", now)).toBe("2026年11月27日 14:05");
+    expect(formatBeijingDateTime("2027-01-01T06:05:00Z", "zh-CN", now)).toBe("1月1日 14:05");
+  });
+
+  it("shows an unparseable time as it is", () => {
+    expect(formatBeijingDateTime("yesterday", "zh-CN")).toBe("yesterday");
   });
 });

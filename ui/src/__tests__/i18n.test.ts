@@ -64,4 +64,23 @@ describe("i18n message files", () => {
       expect(zh.has(`feed.${f}`), f).toBe(true);
     }
   });
+
+  it("has a badge for every duty state and a sentence for every notice", () => {
+    for (const s of ["ok", "due_soon", "overdue"]) {
+      expect(zh.has(`board.state.${s}`), s).toBe(true);
+    }
+    const sentences = [
+      "due_soon",
+      "overdue",
+      "still_overdue",
+      "urged",
+      "reviewed_accepted",
+      "reviewed_returned",
+      "reviewed_rejected",
+    ];
+    for (const n of sentences) {
+      expect(zh.has(`notify.${n}.title`), n).toBe(true);
+      expect(zh.has(`notify.${n}.body`), n).toBe(true);
+    }
+  });
 });

@@ -3,11 +3,14 @@
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
+import type { BoardView } from "../bindings/BoardView";
 import type { ColumnView } from "../bindings/ColumnView";
 import type { DeskError } from "../bindings/DeskError";
 import type { DeskErrorCode } from "../bindings/DeskErrorCode";
 import type { DraftSummary } from "../bindings/DraftSummary";
 import type { DraftView } from "../bindings/DraftView";
+import type { NoticeView } from "../bindings/NoticeView";
+import type { NotifyHours } from "../bindings/NotifyHours";
 import type { SessionView } from "../bindings/SessionView";
 import type { SyncReport } from "../bindings/SyncReport";
 
@@ -28,7 +31,7 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
 export const RUNTIME_MISSING_DETAIL =
   "desk runtime missing: window.__TAURI_INTERNALS__ is absent; open Liaison Desk through the Tauri app, not a plain browser";
 
-/** Event emitted by the backend after a sync changed local data. */
+/** Event emitted by the backend after local data (drafts, board, notices) changed. */
 export const CHANGED_EVENT = "desk://changed";
 
 export function isDeskError(value: unknown): value is DeskError {
@@ -153,6 +156,36 @@ export async function readFile(sha256: string): Promise<ArrayBuffer> {
 
 export function syncNow(): Promise<SyncReport> {
   return call("sync_now");
+}
+
+/** The department's duty board, most urgent column first (works offline from the last fetch). */
+export function board(): Promise<BoardView> {
+  return call("board");
+}
+
+/** The notice centre's notices, newest first. */
+export function notices(): Promise<NoticeView[]> {
+  return call("notices");
+}
+
+/** Marks one notice read, or every notice when `id` is absent. */
+export function markNoticesRead(id?: number | null): Promise<void> {
+  return call("mark_notices_read", { id: id ?? null });
+}
+
+/** When desktop notifications may be raised (Beijing time). */
+export function notifyHours(): Promise<NotifyHours> {
+  return call("notify_hours");
+}
+
+/** Saves the notification hours; answers them as stored. Invalid hours reject with a DeskError. */
+export function setNotifyHours(hours: NotifyHours): Promise<NotifyHours> {
+  return call("set_notify_hours", { hours });
+}
+
+/** The window's language, in which the backend words desktop notifications. */
+export function setLanguage(language: "zh-CN" | "en"): Promise<void> {
+  return call("set_language", { language });
 }
 
 /** Subscribes to `desk://changed`; resolves to an unsubscribe function. */

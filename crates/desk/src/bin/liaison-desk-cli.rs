@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use liaison_desk::{Desk, DeskConfig, DeskErrorView, Keyring};
+use liaison_desk::duties::NotifyHours;
+use liaison_desk::{Desk, DeskConfig, DeskErrorView, Keyring, WorkerEvent};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -64,6 +65,23 @@ enum Command {
         /// Seconds to wait for the office's first change (long poll).
         #[arg(long, default_value_t = 0)]
         wait: u64,
+    },
+    /// The duty board, most urgent first, computed now from the last fetched data.
+    Board,
+    /// The notices, newest first; `--check` first creates those the board calls for.
+    Notices {
+        #[arg(long)]
+        check: bool,
+    },
+    /// When desktop notifications may be raised (Beijing time).
+    NotifyHours {
+        #[arg(long, default_value = "08:30")]
+        start: String,
+        #[arg(long, default_value = "17:30")]
+        end: String,
+        /// Also on weekends and holidays.
+        #[arg(long)]
+        every_day: bool,
     },
     /// Run the background worker (deliver, back up drafts, follow the office) until killed;
     /// prints one JSON line per round that did something or failed.
@@ -146,13 +164,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             json!(desk.draft(&draft.id).map_err(fail)?)
         }
+        Command::Board => json!(desk.board().map_err(fail)?),
+        Command::Notices { check } => {
+            if check {
+                desk.check_duties().map_err(fail)?;
+            }
+            json!(desk.notices().map_err(fail)?)
+        }
+        Command::NotifyHours {
+            start,
+            end,
+            every_day,
+        } => {
+            let hours = NotifyHours {
+                start,
+                end,
+                working_days_only: !every_day,
+            };
+            desk.set_notify_hours(&hours).map_err(fail)?;
+            json!(desk.notify_hours().map_err(fail)?)
+        }
         Command::Attach { id, file } => json!(desk.attach_file(&id, &file).await.map_err(fail)?),
         Command::Run => {
             let desk = std::sync::Arc::new(desk);
-            desk.run_worker(|round| {
-                let line = match round {
-                    Ok(report) => json!({ "round": report }),
-                    Err(e) => json!({ "error": DeskErrorView::from(e) }),
+            desk.run_worker(|event| {
+                let line = match event {
+                    WorkerEvent::Synced(report) => json!({ "round": report }),
+                    WorkerEvent::Failed(e) => json!({ "error": DeskErrorView::from(e) }),
+                    WorkerEvent::Notice(notice) => json!({ "notice": notice }),
                 };
                 println!("{line}");
             })

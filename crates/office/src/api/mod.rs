@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1`: routing, the caller's identity, and the OpenAPI document.
 
 mod drafts;
+mod duties;
 mod error;
 mod files;
 mod items;
@@ -83,6 +84,12 @@ pub fn router(state: AppState) -> Router {
         .route("/uploads", post(files::begin))
         .route("/uploads/{sha256}", get(files::status).patch(files::append))
         .route("/uploads/{sha256}/content", get(files::content))
+        .route("/calendar", get(duties::calendar))
+        .route("/calendar/{year}", put(duties::set_calendar_year))
+        .route("/board", get(duties::board))
+        .route("/columns/{id}/urge", post(duties::urge))
+        .route("/columns/{id}/updates", post(duties::record_update))
+        .route("/timeliness", get(duties::timeliness))
         .route("/drafts", get(drafts::list))
         .route(
             "/drafts/{draft_key}",

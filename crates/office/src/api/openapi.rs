@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{drafts, files, items, sessions};
+use super::{drafts, duties, files, items, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use super::{drafts, files, items, sessions};
         items::accept, items::return_item, items::changes,
         files::begin, files::status, files::append, files::download, files::content,
         drafts::put, drafts::list,
+        duties::calendar, duties::set_calendar_year, duties::board, duties::urge,
+        duties::record_update, duties::timeliness,
     ),
     modifiers(&BearerAuth)
 )]

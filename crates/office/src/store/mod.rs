@@ -8,11 +8,11 @@
 mod sqlite;
 
 use chrono::{DateTime, Utc};
-use liaison_domain::AttachmentRef;
 use liaison_domain::wire::{
     Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, SubmitItemRequest,
     SubmitItemResponse,
 };
+use liaison_domain::{AttachmentRef, WorkCalendar};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
 
 pub use sqlite::SqliteStore;
@@ -84,6 +84,14 @@ pub enum DraftPut {
     Stale(Box<DraftBackup>),
 }
 
+/// What a column's duty is computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyInput {
+    pub column: ColumnView,
+    pub since: DateTime<Utc>,
+    pub updates: Vec<DateTime<Utc>>,
+}
+
 /// An editor's decision on a delivered item.
 #[derive(Debug, Clone)]
 pub enum Review {
@@ -111,6 +119,7 @@ pub trait Store: Send + Sync + 'static {
         holder_name: &str,
         password_hash: &str,
     ) -> Result<i64, StoreError>;
+    #[allow(clippy::too_many_arguments)]
     fn create_column(
         &self,
         department_id: i64,
@@ -118,7 +127,9 @@ pub trait Store: Send + Sync + 'static {
         path: &str,
         feed: FeedMethod,
         duty: DutyRule,
+        duty_since: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
+    fn departments(&self) -> Result<Vec<liaison_domain::DepartmentView>, StoreError>;
     fn is_empty(&self) -> Result<bool, StoreError>;
 
     // Sessions.
@@ -194,6 +205,33 @@ pub trait Store: Send + Sync + 'static {
     /// The seat's backups written after `since` (in `seq` order) of drafts whose version has not
     /// been sent.
     fn draft_backups(&self, seat_id: i64, since: i64) -> Result<Vec<DraftBackup>, StoreError>;
+
+    // Duties.
+    fn calendar(&self) -> Result<WorkCalendar, StoreError>;
+    /// Replaces one year of the calendar with that year's days of `calendar`.
+    fn set_calendar_year(&self, year: i32, calendar: &WorkCalendar) -> Result<(), StoreError>;
+    /// A department's columns, when each duty began, and the update instants from `from` on
+    /// (plus the latest one before it).
+    fn duty_inputs(
+        &self,
+        department_id: i64,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<DutyInput>, StoreError>;
+    /// An update the office saw itself (a scraped or linked column changed).
+    fn record_column_update(
+        &self,
+        column_id: i64,
+        at: DateTime<Utc>,
+        by_seat_id: i64,
+    ) -> Result<(), StoreError>;
+    /// Appends an urge to the department's change log.
+    fn urge(
+        &self,
+        column: &ColumnView,
+        message: &str,
+        by: &SeatView,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError>;
 
     // Change log.
     /// Changes after `since`, for one department or (None) for all.

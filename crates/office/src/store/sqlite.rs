@@ -10,18 +10,19 @@ use liaison_domain::wire::{
 };
 use liaison_domain::{
     AttachmentRef, ColumnView, DepartmentView, DutyRule, FeedMethod, ItemEvent, ItemState, Role,
-    SeatView,
+    SeatView, WorkCalendar,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    DraftPut, InboxFilter, NewItem, Review, SeatCredentials, Store, StoreError, SubmitOutcome,
-    Upload,
+    DraftPut, DutyInput, InboxFilter, NewItem, Review, SeatCredentials, Store, StoreError,
+    SubmitOutcome, Upload,
 };
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_files_and_draft_backups.sql"),
+    include_str!("../../migrations/0003_duties.sql"),
 ];
 
 pub struct SqliteStore {
@@ -240,14 +241,35 @@ impl Store for SqliteStore {
         path: &str,
         feed: FeedMethod,
         duty: DutyRule,
+        duty_since: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let duty = serde_json::to_string(&duty).map_err(|e| StoreError::Backend(e.to_string()))?;
         let conn = self.conn();
         conn.execute(
-            "INSERT INTO columns (department_id, name, path, feed, duty_json) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![department_id, name, path, feed.as_str(), duty],
+            "INSERT INTO columns (department_id, name, path, feed, duty_json, duty_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                department_id,
+                name,
+                path,
+                feed.as_str(),
+                duty,
+                ts(duty_since)
+            ],
         )?;
         Ok(conn.last_insert_rowid())
+    }
+
+    fn departments(&self) -> Result<Vec<DepartmentView>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, name FROM departments ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DepartmentView {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn is_empty(&self) -> Result<bool, StoreError> {
@@ -681,6 +703,135 @@ impl Store for SqliteStore {
         ))?;
         let rows = stmt.query_map(params![seat_id, since], backup_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn calendar(&self) -> Result<WorkCalendar, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT day, kind FROM calendar_days ORDER BY day")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut calendar = WorkCalendar::default();
+        for row in rows {
+            let (day, kind) = row?;
+            let date = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .map_err(|_| bad_value("calendar day", &day))?;
+            match kind.as_str() {
+                "holiday" => calendar.holidays.insert(date),
+                _ => calendar.working_weekends.insert(date),
+            };
+        }
+        Ok(calendar)
+    }
+
+    fn set_calendar_year(&self, year: i32, calendar: &WorkCalendar) -> Result<(), StoreError> {
+        use chrono::Datelike;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "DELETE FROM calendar_days WHERE day LIKE ?1",
+            [format!("{year:04}-%")],
+        )?;
+        let days = calendar.holidays.iter().map(|d| (d, "holiday")).chain(
+            calendar
+                .working_weekends
+                .iter()
+                .map(|d| (d, "working_weekend")),
+        );
+        for (day, kind) in days.filter(|(d, _)| d.year() == year) {
+            tx.execute(
+                "INSERT INTO calendar_days (day, kind) VALUES (?1, ?2)
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind",
+                params![day.format("%Y-%m-%d").to_string(), kind],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn duty_inputs(
+        &self,
+        department_id: i64,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<DutyInput>, StoreError> {
+        let conn = self.conn();
+        let mut columns = conn.prepare(
+            "SELECT id, department_id, name, path, feed, duty_json, duty_since FROM columns
+             WHERE department_id = ?1 ORDER BY id",
+        )?;
+        let rows = columns.query_map([department_id], |r| {
+            Ok((column_from_row(r)?, parse_ts(&r.get::<_, String>(6)?)?))
+        })?;
+        let columns: Vec<(ColumnView, DateTime<Utc>)> = rows.collect::<Result<_, _>>()?;
+        // Accepted items and recorded updates, newest first: every one from `from` on, and the
+        // latest one before it.
+        let mut updates = conn.prepare(
+            "SELECT at FROM (
+                 SELECT reviewed_at AS at FROM items
+                 WHERE column_id = ?1 AND state = 'accepted' AND reviewed_at IS NOT NULL
+                 UNION ALL
+                 SELECT at FROM column_updates WHERE column_id = ?1)
+             ORDER BY at DESC",
+        )?;
+        let from = ts(from);
+        let mut inputs = Vec::with_capacity(columns.len());
+        for (column, since) in columns {
+            let mut kept = Vec::new();
+            let mut rows = updates.query([column.id])?;
+            while let Some(row) = rows.next()? {
+                let at: String = row.get(0)?;
+                let older = at < from;
+                kept.push(parse_ts(&at)?);
+                if older {
+                    break;
+                }
+            }
+            kept.reverse();
+            inputs.push(DutyInput {
+                column,
+                since,
+                updates: kept,
+            });
+        }
+        Ok(inputs)
+    }
+
+    fn record_column_update(
+        &self,
+        column_id: i64,
+        at: DateTime<Utc>,
+        by_seat_id: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO column_updates (column_id, at, recorded_by) VALUES (?1, ?2, ?3)",
+            params![column_id, ts(at), by_seat_id],
+        )?;
+        Ok(())
+    }
+
+    fn urge(
+        &self,
+        column: &ColumnView,
+        message: &str,
+        by: &SeatView,
+        now: DateTime<Utc>,
+    ) -> Result<Change, StoreError> {
+        let change = ChangeKind::ColumnUrged {
+            column_id: column.id,
+            column_name: column.name.clone(),
+            message: message.to_owned(),
+            urged_by: by.holder_name.clone(),
+        };
+        let payload =
+            serde_json::to_string(&change).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
+            params![column.department_id, ts(now), payload],
+        )?;
+        Ok(Change {
+            seq: conn.last_insert_rowid(),
+            at: now,
+            kind: change,
+        })
     }
 
     fn changes_since(

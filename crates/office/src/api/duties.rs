@@ -1,0 +1,214 @@
+//! Column duties: the working calendar, a department's duty board, urges (催报), updates the
+//! office records for scraped and linked columns, and the timeliness summary.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use liaison_domain::calendar::beijing_midnight;
+use liaison_domain::duty::UPDATES_LOOKBACK_DAYS;
+use liaison_domain::wire::{ApiError, BoardColumn, Change, Timeliness, UrgeRequest};
+use liaison_domain::{DutyState, Role, WorkCalendar, by_urgency, duty_status};
+use serde::Deserialize;
+
+use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
+use crate::store::Store;
+
+/// The working-day calendar the office publishes.
+#[utoipa::path(get, path = "/api/v1/calendar",
+    responses((status = 200, body = WorkCalendar)), security(("bearer" = [])))]
+pub async fn calendar(State(state): State<AppState>, _caller: Caller) -> ApiResult<WorkCalendar> {
+    Ok(Json(state.blocking(|s| Ok(s.calendar()?)).await?))
+}
+
+/// Publish one year of the calendar (admin): its holidays and the weekend days worked.
+#[utoipa::path(put, path = "/api/v1/calendar/{year}", request_body = WorkCalendar,
+    responses((status = 200, body = WorkCalendar), (status = 403, body = ApiError),
+              (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn set_calendar_year(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(year): ApiPath<i32>,
+    ApiJson(days): ApiJson<WorkCalendar>,
+) -> ApiResult<WorkCalendar> {
+    caller.require_role(Role::Admin)?;
+    if !(2000..=2100).contains(&year) || days.years().iter().any(|y| *y != year) {
+        return Err(ApiFailure::validation(format!(
+            "every day must lie in {year}"
+        )));
+    }
+    Ok(Json(
+        state
+            .blocking(move |s| {
+                s.set_calendar_year(year, &days)?;
+                Ok(s.calendar()?)
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BoardQuery {
+    /// The department (office seats only; a department's seats see their own).
+    pub department_id: Option<i64>,
+}
+
+/// A department's columns, most urgent first, with what their standing is computed from.
+pub fn board_of(
+    store: &dyn Store,
+    department_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<BoardColumn>, ApiFailure> {
+    let calendar = store.calendar()?;
+    let inputs = store.duty_inputs(department_id, now - Duration::days(UPDATES_LOOKBACK_DAYS))?;
+    let mut board: Vec<BoardColumn> = inputs
+        .into_iter()
+        .map(|i| BoardColumn {
+            status: duty_status(i.column.duty, &i.updates, i.since, now, &calendar),
+            column: i.column,
+            since: i.since,
+            updates: i.updates,
+        })
+        .collect();
+    board.sort_by(|a, b| by_urgency(&a.status, &b.status));
+    Ok(board)
+}
+
+/// The duty board.
+#[utoipa::path(get, path = "/api/v1/board", params(BoardQuery),
+    responses((status = 200, body = Vec<BoardColumn>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn board(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<BoardQuery>,
+) -> ApiResult<Vec<BoardColumn>> {
+    let department_id = match (caller.0.role.is_office(), q.department_id) {
+        (false, _) => caller.0.department.id,
+        (true, Some(id)) => id,
+        (true, None) => return Err(bad_request("office seats name a department_id")),
+    };
+    caller.require_department(department_id)?;
+    let now = state.clock.now();
+    Ok(Json(
+        state
+            .blocking(move |s| board_of(s, department_id, now))
+            .await?,
+    ))
+}
+
+/// Urge the department to update a column; its desks hear of it through the change cursor.
+#[utoipa::path(post, path = "/api/v1/columns/{id}/urge", request_body = UrgeRequest,
+    responses((status = 201, body = Change), (status = 403, body = ApiError),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn urge(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UrgeRequest>,
+) -> Result<(StatusCode, Json<Change>), ApiFailure> {
+    caller.require_office()?;
+    let message = req.message.trim().to_owned();
+    if message.is_empty() || message.chars().count() > 500 {
+        return Err(ApiFailure::validation(
+            "an urge says something, in at most 500 characters",
+        ));
+    }
+    let now = state.clock.now();
+    let by = caller.0;
+    let change = state
+        .blocking(move |s| {
+            let column = s
+                .column(id)?
+                .ok_or_else(|| ApiFailure::not_found("column"))?;
+            Ok(s.urge(&column, &message, &by, now)?)
+        })
+        .await?;
+    state.changes.send_modify(|n| *n += 1);
+    Ok((StatusCode::CREATED, Json(change)))
+}
+
+/// Record that a scraped or linked column was updated (now); answers the column's new standing.
+#[utoipa::path(post, path = "/api/v1/columns/{id}/updates",
+    responses((status = 201, body = BoardColumn), (status = 403, body = ApiError),
+              (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn record_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<(StatusCode, Json<BoardColumn>), ApiFailure> {
+    caller.require_office()?;
+    let now = state.clock.now();
+    let by = caller.0.id;
+    let updated = state
+        .blocking(move |s| {
+            let column = s
+                .column(id)?
+                .ok_or_else(|| ApiFailure::not_found("column"))?;
+            s.record_column_update(id, now, by)?;
+            board_of(s, column.department_id, now)?
+                .into_iter()
+                .find(|c| c.column.id == id)
+                .ok_or_else(|| ApiFailure::not_found("column"))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(updated)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TimelinessQuery {
+    /// The month, `YYYY-MM` (default: the current one, Beijing time).
+    pub month: Option<String>,
+}
+
+/// Every department's standing now and its accepted updates in a month.
+#[utoipa::path(get, path = "/api/v1/timeliness", params(TimelinessQuery),
+    responses((status = 200, body = Vec<Timeliness>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn timeliness(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<TimelinessQuery>,
+) -> ApiResult<Vec<Timeliness>> {
+    caller.require_office()?;
+    let now = state.clock.now();
+    let first = match q.month.as_deref() {
+        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+            .map_err(|_| bad_request("month is YYYY-MM"))?,
+        None => {
+            let today = liaison_domain::calendar::beijing_date(now);
+            today.with_day(1).unwrap_or(today)
+        }
+    };
+    let next = first + chrono::Months::new(1);
+    let (from, to) = (beijing_midnight(first), beijing_midnight(next));
+    Ok(Json(
+        state
+            .blocking(move |s| {
+                let mut summary = Vec::new();
+                for department in s.departments()? {
+                    let board = board_of(s, department.id, now)?;
+                    let count = |st: DutyState| {
+                        board.iter().filter(|c| c.status.state == st).count() as u32
+                    };
+                    summary.push(Timeliness {
+                        columns: board.len() as u32,
+                        overdue: count(DutyState::Overdue),
+                        due_soon: count(DutyState::DueSoon),
+                        overdue_days: board.iter().map(|c| c.status.overdue_days).sum(),
+                        accepted_in_period: board
+                            .iter()
+                            .flat_map(|c| &c.updates)
+                            .filter(|t| **t >= from && **t < to)
+                            .count() as u32,
+                        department,
+                    });
+                }
+                Ok(summary)
+            })
+            .await?,
+    ))
+}
