@@ -468,3 +468,106 @@ async fn overdue_columns_urges_and_reviews_become_notices_raised_once_across_res
     assert!(desk.notices().unwrap().iter().all(|n| n.read));
     desk.sign_out().await.unwrap();
 }
+
+/// The desk engine on a clock the test moves: a column crosses due soon and overdue, each notice
+/// is raised once, a restart raises nothing again, and outside working hours a notice waits for
+/// the morning.
+#[tokio::test]
+async fn on_an_injected_clock_a_column_crosses_due_soon_and_overdue_once_each() {
+    use chrono::{DateTime, Duration, Utc};
+    use liaison_desk::duties::{NoticeKind, NotifyHours};
+    use liaison_domain::calendar::{beijing_date, beijing_midnight};
+    use std::sync::{Arc, Mutex};
+
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let service = service();
+    let officer = office.seat("officer", Some("市教育局"));
+    let now = Arc::new(Mutex::new(Utc::now()));
+    let open = || {
+        let clock = now.clone();
+        Desk::open_with_clock(
+            &DeskConfig {
+                data_dir: dir.path().to_path_buf(),
+                keyring_service: service.clone(),
+            },
+            Arc::new(move || *clock.lock().unwrap()),
+        )
+        .unwrap()
+    };
+    let set = |t: DateTime<Utc>| *now.lock().unwrap() = t;
+    let desk = open();
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    desk.sync_once(0).await.unwrap();
+    desk.sign_out().await.unwrap(); // from here on the desk works offline from what it fetched
+
+    // A column that must be updated every working day, and when it was last updated.
+    let board = desk.board().unwrap();
+    let news = board
+        .columns
+        .iter()
+        .find(|c| c.column.duty == liaison_domain::DutyRule::NEWS && c.status.last_update.is_some())
+        .expect("the demo's news column has an accepted update");
+    let (column, last) = (news.column.id, news.status.last_update.unwrap());
+    let calendar = desk.calendar().unwrap();
+    let due_day = calendar.add_working_days(beijing_date(last), 1);
+    let at = |day: chrono::NaiveDate, hh: i64, mm: i64| {
+        beijing_midnight(day) + Duration::hours(hh) + Duration::minutes(mm)
+    };
+    let of_column = |raised: &[liaison_desk::duties::NoticeView]| -> Vec<NoticeKind> {
+        raised
+            .iter()
+            .filter(|n| n.column_id == Some(column))
+            .map(|n| n.kind)
+            .collect()
+    };
+    desk.set_notify_hours(&NotifyHours {
+        start: "08:30".into(),
+        end: "17:30".into(),
+        working_days_only: true,
+    })
+    .unwrap();
+
+    // The morning after the update, before the due day: nothing about this column.
+    set(last + Duration::minutes(1));
+    assert!(of_column(&desk.check_duties().unwrap()).is_empty());
+    // On the due day at 09:00: due soon, once.
+    set(at(due_day, 9, 0));
+    assert_eq!(
+        of_column(&desk.check_duties().unwrap()),
+        [NoticeKind::DueSoon]
+    );
+    set(at(due_day, 9, 30));
+    assert!(of_column(&desk.check_duties().unwrap()).is_empty());
+
+    // The next working day at 20:00: overdue, but after hours it waits.
+    let next = calendar.add_working_days(due_day, 1);
+    set(at(next, 20, 0));
+    assert!(of_column(&desk.check_duties().unwrap()).is_empty());
+    assert!(
+        desk.notices()
+            .unwrap()
+            .iter()
+            .any(|n| n.column_id == Some(column) && n.kind == NoticeKind::Overdue)
+    );
+
+    // The engine restarts overnight; in the morning the overdue notice is raised, once.
+    drop(desk);
+    let desk = open();
+    let morning = calendar.add_working_days(next, 1);
+    set(at(morning, 8, 31));
+    assert_eq!(
+        of_column(&desk.check_duties().unwrap()),
+        [NoticeKind::Overdue]
+    );
+    set(at(morning, 10, 0));
+    assert!(of_column(&desk.check_duties().unwrap()).is_empty());
+    drop(desk);
+    let desk = open();
+    assert!(
+        of_column(&desk.check_duties().unwrap()).is_empty(),
+        "no repeat after a restart"
+    );
+}

@@ -118,6 +118,11 @@ impl Desk {
         self.store.board(self.now())
     }
 
+    /// The working-day calendar as last fetched from the office.
+    pub fn calendar(&self) -> Result<liaison_domain::WorkCalendar, DeskError> {
+        self.store.calendar()
+    }
+
     /// Creates the notices the board calls for now; returns those to raise as notifications.
     pub fn check_duties(&self) -> Result<Vec<NoticeView>, DeskError> {
         self.store.check_duties(self.now())
