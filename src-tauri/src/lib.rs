@@ -4,6 +4,7 @@
 mod commands;
 mod demo;
 mod notify;
+mod tray;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +30,12 @@ pub fn run() {
         .setup(|app| {
             let desk = Arc::new(open_desk(app.handle())?);
             app.manage(desk.clone());
+            let language = desk.language().unwrap_or_default();
+            tray::install(
+                app.handle(),
+                &notify::say_in(&language, "tray.open"),
+                &notify::say_in(&language, "tray.quit"),
+            );
             // Before the page asks who is signed in, so `make run` opens signed in.
             tauri::async_runtime::block_on(demo::sign_in_if_asked(&desk));
             let handle = app.handle().clone();
@@ -69,6 +76,7 @@ pub fn run() {
             });
             Ok(())
         })
+        .on_window_event(tray::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::session,
             commands::sign_in,

@@ -21,10 +21,19 @@ fn say(messages: &Value, path: &str, params: &[(&str, String)]) -> String {
     })
 }
 
+fn messages(language: &str) -> Value {
+    let source = if language == "en" { EN } else { ZH_CN };
+    serde_json::from_str(source).unwrap_or(Value::Null)
+}
+
+/// One message of the window's, in `language`.
+pub fn say_in(language: &str, path: &str) -> String {
+    say(&messages(language), path, &[])
+}
+
 /// Title and body of a notice's notification in `language` ("zh-CN" or "en").
 pub fn text(notice: &NoticeView, language: &str) -> (String, String) {
-    let source = if language == "en" { EN } else { ZH_CN };
-    let messages: Value = serde_json::from_str(source).unwrap_or(Value::Null);
+    let messages = messages(language);
     let f = &notice.facts;
     let days = f.overdue_days.map(|n| {
         let key = if f.working_days == Some(true) {

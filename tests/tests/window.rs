@@ -362,6 +362,7 @@ async fn board_notification_urge() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     screenshot_of_the_screen(&workspace_root().join("docs").join("desk-board.png"));
+
     c.close().await.unwrap();
 }
 
