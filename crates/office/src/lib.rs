@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod files;
+pub mod sanitize;
 pub mod store;
 
 use std::net::SocketAddr;

