@@ -152,8 +152,15 @@ impl OfficeClient {
     }
 
     /// The bytes of one of the seat's complete uploads.
-    pub async fn upload_content(&self, token: &str, sha256: &str) -> Result<Vec<u8>, DeskError> {
-        let r = self
+    /// Writes the bytes of one of the seat's complete uploads into `sink` as they arrive (files
+    /// may be hundreds of MB: never all in memory).
+    pub async fn upload_content(
+        &self,
+        token: &str,
+        sha256: &str,
+        sink: &mut impl std::io::Write,
+    ) -> Result<u64, DeskError> {
+        let mut r = self
             .http
             .get(format!("{}/uploads/{sha256}/content", self.base))
             .bearer_auth(token)
@@ -163,7 +170,13 @@ impl OfficeClient {
         if !r.status().is_success() {
             return authed(Err(failure(r).await));
         }
-        Ok(r.bytes().await.map_err(unreachable)?.to_vec())
+        let mut written = 0;
+        while let Some(chunk) = r.chunk().await.map_err(unreachable)? {
+            sink.write_all(&chunk)
+                .map_err(|e| DeskError::Storage(format!("writing a downloaded file: {e}")))?;
+            written += chunk.len() as u64;
+        }
+        Ok(written)
     }
 
     /// Backs up a draft; `Err(stale)` carries the office's newer copy.

@@ -547,12 +547,17 @@ impl Desk {
             if self.store.has_file(&f.sha256)? && self.files.path(&f.sha256).exists() {
                 continue;
             }
-            let bytes = client.upload_content(token, &f.sha256).await?;
+            // Into a temporary file beside the store, then in through the usual checks.
+            let mut download = self.files.temp()?;
+            client
+                .upload_content(token, &f.sha256, download.as_file_mut())
+                .await?;
             let store = self.files.clone();
             let name = f.name.clone();
-            let stored = tokio::task::spawn_blocking(move || store.add_bytes(&bytes, &name))
-                .await
-                .map_err(|e| DeskError::Internal(e.to_string()))??;
+            let stored =
+                tokio::task::spawn_blocking(move || store.add_file(download.path(), &name))
+                    .await
+                    .map_err(|e| DeskError::Internal(e.to_string()))??;
             if stored.sha256 != f.sha256 {
                 return Err(DeskError::OfficeUnreachable(format!(
                     "the office sent other bytes for {}",

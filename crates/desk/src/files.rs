@@ -40,6 +40,11 @@ impl FileStore {
         })
     }
 
+    /// A temporary file in the store's folder (removed when dropped).
+    pub fn temp(&self) -> Result<tempfile::NamedTempFile, DeskError> {
+        tempfile::NamedTempFile::new_in(&self.dir).map_err(|e| io(&self.dir, e))
+    }
+
     pub fn path(&self, sha256: &str) -> PathBuf {
         self.dir.join(sha256)
     }

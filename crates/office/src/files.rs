@@ -67,6 +67,28 @@ impl FileStore {
         })
     }
 
+    /// Deletes uploads that stopped arriving more than `older_than` ago (their seats start them
+    /// again from zero). Returns how many.
+    pub fn sweep_partials(&self, older_than: std::time::Duration) -> std::io::Result<usize> {
+        let mut removed = 0;
+        let now = std::time::SystemTime::now();
+        for seat in std::fs::read_dir(self.root.join("partial"))? {
+            let seat = seat?;
+            if !seat.file_type()?.is_dir() {
+                continue;
+            }
+            for upload in std::fs::read_dir(seat.path())? {
+                let upload = upload?;
+                let modified = upload.metadata()?.modified()?;
+                if now.duration_since(modified).unwrap_or_default() > older_than {
+                    std::fs::remove_file(upload.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// `sha256` must have been checked to be 64 hex digits: it becomes a file name.
     fn partial(&self, seat_id: i64, sha256: &str) -> PathBuf {
         self.root
@@ -214,4 +236,34 @@ fn digest_and_head(path: &Path) -> std::io::Result<(String, Vec<u8>)> {
         hasher.update(&buf[..n]);
     }
     Ok((hex::encode(hasher.finalize()), head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn uploads_that_stopped_long_ago_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let seat = dir.path().join("partial").join("7");
+        std::fs::create_dir_all(&seat).unwrap();
+        let (old, fresh) = (seat.join("a".repeat(64)), seat.join("b".repeat(64)));
+        std::fs::write(&old, b"half").unwrap();
+        std::fs::write(&fresh, b"half").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(10 * 24 * 3600))
+            .unwrap();
+        assert_eq!(
+            store
+                .sweep_partials(Duration::from_secs(7 * 24 * 3600))
+                .unwrap(),
+            1
+        );
+        assert!(!old.exists() && fresh.exists());
+    }
 }

@@ -81,6 +81,12 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
     println!("liaison-office listening on http://{addr}");
     let files = liaison_office::FileStore::open(&data.join("files"))
         .with_context(|| format!("opening the file store in {}", data.display()))?;
+    // An upload nobody has added to for a week is abandoned; its seat starts it again from zero.
+    match files.sweep_partials(std::time::Duration::from_secs(7 * 24 * 3600)) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
+    }
     let state = AppState::new(store as Arc<dyn Store>, clock, files);
     liaison_office::serve(listener, state, shutdown_signal()).await?;
     Ok(())
