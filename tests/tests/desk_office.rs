@@ -571,3 +571,56 @@ async fn on_an_injected_clock_a_column_crosses_due_soon_and_overdue_once_each() 
         "no repeat after a restart"
     );
 }
+
+#[tokio::test]
+async fn a_rejection_reaches_the_desk_as_final_with_its_reason_and_a_notice() {
+    use liaison_desk::duties::NoticeKind;
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let officer = office.seat("officer", Some("市住房和城乡建设局"));
+    let desk = desk_at(dir.path(), &service());
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    let column = desk
+        .columns()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.feed.accepts_items())
+        .unwrap()
+        .id;
+    let draft = desk.create_draft(Some(column)).unwrap();
+    desk.save_draft(&draft.id, Some(column), "内部会议纪要", "<p>不宜公开</p>")
+        .unwrap();
+    desk.send_draft(&draft.id).unwrap();
+    desk.sync_once(0).await.unwrap();
+    let editor = office.editor().await;
+    let id = editor.inbox_titled("内部会议纪要").await[0]["id"].clone();
+    let (status, _) = editor
+        .post(
+            &format!("/items/{id}/reject"),
+            json!({"reason": "属于内部事务，不予公开"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    desk.sync_once(0).await.unwrap();
+    let rejected = desk.draft(&draft.id).unwrap();
+    assert_eq!(rejected.state, ItemState::Rejected);
+    assert_eq!(
+        rejected.review_comment.as_deref(),
+        Some("属于内部事务，不予公开")
+    );
+    assert!(matches!(
+        desk.revise_draft(&draft.id),
+        Err(DeskError::InvalidState(_))
+    ));
+    let notice = desk
+        .notices()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.kind == NoticeKind::Reviewed)
+        .expect("a notice of the review");
+    assert_eq!(notice.draft_id.as_deref(), Some(draft.id.as_str()));
+    assert_eq!(notice.facts.review_state, Some(ItemState::Rejected));
+    desk.sign_out().await.unwrap();
+}

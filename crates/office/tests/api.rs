@@ -453,6 +453,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/v1/items/{id}",
         "/api/v1/items/{id}/accept",
         "/api/v1/items/{id}/return",
+        "/api/v1/items/{id}/reject",
         "/api/v1/inbox",
         "/api/v1/changes",
         "/api/v1/uploads",
@@ -958,4 +959,76 @@ async fn a_body_is_stored_without_scripts_handlers_or_script_addresses() {
     // The same send again is a replay of the first answer, not a key reused.
     let (status, again) = o.submit(&token, Some("k-xss"), &body).await;
     assert_eq!((status, &again["id"]), (StatusCode::CREATED, &sent["id"]));
+}
+
+#[tokio::test]
+async fn a_rejected_item_stays_rejected_whatever_is_replayed() {
+    let o = office().await;
+    let officer = o.sign_in("jyj.officer").await;
+    let column = o.first_column(&officer).await;
+    let body = item(column.id, "不宜公开的稿件");
+    let (status, sent) = o.submit(&officer, Some("k-reject"), &body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = sent["id"].as_i64().unwrap();
+    let editor = o.sign_in("bjb.editor").await;
+    let (status, err) = o
+        .post(
+            &editor,
+            &format!("/items/{id}/reject"),
+            json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation"))
+    );
+    let (status, rejected) = o
+        .post(
+            &editor,
+            &format!("/items/{id}/reject"),
+            json!({"reason": "涉及未公开信息，不予采用"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(rejected["review_comment"], "涉及未公开信息，不予采用");
+
+    // Officers cannot reject; nothing moves a rejected item again.
+    let (status, _) = o
+        .post(
+            &officer,
+            &format!("/items/{id}/reject"),
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (path, body) in [
+        (
+            "accept",
+            json!({"published_url": "https://portal.example/1.html"}),
+        ),
+        ("return", json!({"comment": "请修改"})),
+        ("reject", json!({"reason": "再拒一次"})),
+    ] {
+        let (status, err) = o.post(&editor, &format!("/items/{id}/{path}"), body).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::CONFLICT, Some("invalid_transition")),
+            "{path}"
+        );
+    }
+    // Replaying the original send gets the first answer; the item is still rejected.
+    let (status, again) = o.submit(&officer, Some("k-reject"), &body).await;
+    assert_eq!((status, &again["id"]), (StatusCode::CREATED, &sent["id"]));
+    let (_, detail) = o.get(&editor, &format!("/items/{id}")).await;
+    assert_eq!(detail["state"], "rejected");
+    // The department learns of it through its changes.
+    let (_, changes) = o.get(&officer, "/changes?since=0").await;
+    assert!(
+        changes["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["item_id"] == id && c["state"] == "rejected")
+    );
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use liaison_domain::wire::{
     AcceptRequest, ApiError, ChangesResponse, ErrorCode, IDEMPOTENCY_KEY_HEADER, InboxItem,
-    ItemDetail, ReturnRequest, SubmitItemRequest, SubmitItemResponse,
+    ItemDetail, RejectRequest, ReturnRequest, SubmitItemRequest, SubmitItemResponse,
 };
 use liaison_domain::{ColumnView, ItemState, Role, content};
 use serde::Deserialize;
@@ -247,6 +247,31 @@ pub async fn return_item(
         id,
         Review::Return {
             comment: comment.to_owned(),
+        },
+    )
+    .await
+}
+
+/// Reject a delivered item for good, with the reason; it cannot be revised or revived.
+#[utoipa::path(post, path = "/api/v1/items/{id}/reject", request_body = RejectRequest,
+    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<RejectRequest>,
+) -> ApiResult<ItemDetail> {
+    let reason = req.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiFailure::validation("a rejection needs a reason"));
+    }
+    review(
+        state,
+        caller,
+        id,
+        Review::Reject {
+            reason: reason.to_owned(),
         },
     )
     .await

@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/items/{id}/accept", post(items::accept))
         .route("/items/{id}/return", post(items::return_item))
+        .route("/items/{id}/reject", post(items::reject))
         .route("/inbox", get(items::inbox))
         .route("/changes", get(items::changes))
         .route("/openapi.json", get(openapi::document))

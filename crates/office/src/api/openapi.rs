@@ -12,7 +12,7 @@ use super::{drafts, duties, files, items, sessions};
     paths(
         sessions::sign_in, sessions::who_am_i, sessions::sign_out,
         items::columns, items::submit, items::my_items, items::item, items::inbox,
-        items::accept, items::return_item, items::changes,
+        items::accept, items::return_item, items::reject, items::changes,
         files::begin, files::status, files::append, files::download, files::content,
         drafts::put, drafts::list,
         duties::calendar, duties::set_calendar_year, duties::board, duties::urge,

@@ -97,6 +97,7 @@ pub struct DutyInput {
 pub enum Review {
     Accept { published_url: String },
     Return { comment: String },
+    Reject { reason: String },
 }
 
 /// Which items an inbox lists.

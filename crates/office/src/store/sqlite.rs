@@ -525,6 +525,7 @@ impl Store for SqliteStore {
                 (ItemEvent::Accept, Some(published_url.as_str()), None)
             }
             Review::Return { comment } => (ItemEvent::Return, None, Some(comment.as_str())),
+            Review::Reject { reason } => (ItemEvent::Reject, None, Some(reason.as_str())),
         };
         let state = item.state.apply(event)?;
         tx.execute(
