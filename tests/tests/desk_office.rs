@@ -104,13 +104,31 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
     // Revise as version 2 and send again; version 1 stays as it was, at the desk and the office.
     let revised = desk.revise_draft(&draft.id).unwrap();
     assert_eq!((revised.state, revised.version), (ItemState::Draft, 2));
+    let revised_body = body.replace(
+        "<ul>",
+        "<p>管制路段：人民路（解放路至中山路），1月1日8时至18时。</p><ul>",
+    );
     desk.save_draft(
         &draft.id,
         Some(column),
         "关于元旦期间交通管制的通告（修订）",
-        body,
+        &revised_body,
     )
     .unwrap();
+    // The revision's diff names what changed since the returned version.
+    let diff = desk.revision_diff(&draft.id).unwrap();
+    let added: Vec<&str> = diff
+        .iter()
+        .filter(|l| l.kind == liaison_desk::diff::DiffKind::Added)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "关于元旦期间交通管制的通告（修订）",
+            "管制路段：人民路（解放路至中山路），1月1日8时至18时。"
+        ]
+    );
     desk.send_draft(&draft.id).unwrap();
     assert_eq!(desk.sync_once(0).await.unwrap().sent, 1);
     let v2 = desk.draft(&draft.id).unwrap();
@@ -123,6 +141,10 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
     let v1 = editor.get(&format!("/items/{id}")).await;
     assert_eq!(v1["title"], "关于元旦期间交通管制的通告");
     assert_eq!(v1["state"], "returned");
+    assert!(
+        !v1["body_html"].as_str().unwrap().contains("管制路段"),
+        "version 1 unchanged"
+    );
 
     desk.sign_out().await.unwrap();
     assert!(desk.session().unwrap().seat.is_none());

@@ -363,6 +363,23 @@ impl Desk {
         self.store.revise(id)
     }
 
+    /// What the current version changed in the one before it (the returned one), line by line.
+    pub fn revision_diff(&self, id: &str) -> Result<Vec<crate::diff::DiffLine>, DeskError> {
+        let draft = self.store.draft(id)?;
+        if draft.version < 2 {
+            return Err(DeskError::InvalidState(
+                "only a revision has a version before it".into(),
+            ));
+        }
+        let (before_title, before_body) = self.store.sent_version(id, draft.version - 1)?;
+        Ok(crate::diff::revision_diff(
+            &before_title,
+            &before_body,
+            &draft.title,
+            &draft.body_html,
+        ))
+    }
+
     /// Title and body of a version as it was sent (unchanged by later revisions).
     pub fn sent_version(&self, id: &str, version: u32) -> Result<(String, String), DeskError> {
         self.store.sent_version(id, version)
