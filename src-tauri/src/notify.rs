@@ -45,7 +45,7 @@ pub fn text(notice: &NoticeView, language: &str) -> (String, String) {
     });
     let due = f.due_at.map(|t| {
         // The last day to update on: the day before the due instant, in Beijing.
-        let day = liaison_domain::calendar::beijing_date(t - chrono::Duration::seconds(1));
+        let day = liaison_domain::calendar::last_day(t);
         if language == "en" {
             day.format("%Y-%m-%d").to_string()
         } else {

@@ -16,6 +16,23 @@ fn desk_at(dir: &Path, service: &str) -> Desk {
     .unwrap()
 }
 
+/// A desk in `dir` signed in as `department`'s officer, and a column it may send items to.
+async fn officer_desk(office: &OfficeProcess, department: &str, dir: &Path) -> (Desk, i64) {
+    let officer = office.seat("officer", Some(department));
+    let desk = desk_at(dir, &service());
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    let column = desk
+        .columns()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.feed.accepts_items())
+        .unwrap()
+        .id;
+    (desk, column)
+}
+
 fn service() -> String {
     format!("liaison-test-{}", uuid::Uuid::new_v4())
 }
@@ -259,18 +276,7 @@ async fn attachments_arrive_byte_identical_and_executables_are_refused_at_the_de
     let office = OfficeProcess::start_demo();
     let dir = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
-    let officer = office.seat("officer", Some("市卫生健康委"));
-    let desk = desk_at(dir.path(), &service());
-    desk.sign_in(&office.url, &officer.login, &officer.password)
-        .await
-        .unwrap();
-    let column = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.feed.accepts_items())
-        .unwrap()
-        .id;
+    let (desk, column) = officer_desk(&office, "市卫生健康委", dir.path()).await;
     let draft = desk.create_draft(Some(column)).unwrap();
     desk.save_draft(
         &draft.id,
@@ -599,18 +605,7 @@ async fn a_rejection_reaches_the_desk_as_final_with_its_reason_and_a_notice() {
     use liaison_desk::duties::NoticeKind;
     let office = OfficeProcess::start_demo();
     let dir = tempfile::tempdir().unwrap();
-    let officer = office.seat("officer", Some("市住房和城乡建设局"));
-    let desk = desk_at(dir.path(), &service());
-    desk.sign_in(&office.url, &officer.login, &officer.password)
-        .await
-        .unwrap();
-    let column = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.feed.accepts_items())
-        .unwrap()
-        .id;
+    let (desk, column) = officer_desk(&office, "市住房和城乡建设局", dir.path()).await;
     let draft = desk.create_draft(Some(column)).unwrap();
     desk.save_draft(&draft.id, Some(column), "内部会议纪要", "<p>不宜公开</p>")
         .unwrap();

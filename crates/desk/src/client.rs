@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use liaison_domain::ColumnView;
 use liaison_domain::wire::{
     ApiError, BoardColumn, ChangesResponse, DraftBackup, ErrorCode, IDEMPOTENCY_KEY_HEADER,
     PutDraftRequest, PutDraftResponse, SignInRequest, SignInResponse, SubmitItemRequest,
@@ -73,17 +72,6 @@ impl OfficeClient {
         } else {
             Err(failure(r).await)
         }
-    }
-
-    pub async fn columns(&self, token: &str) -> Result<Vec<ColumnView>, DeskError> {
-        authed(
-            send(
-                self.http
-                    .get(format!("{}/columns", self.base))
-                    .bearer_auth(token),
-            )
-            .await,
-        )
     }
 
     pub async fn submit(

@@ -6,7 +6,7 @@
 //! looks or restarts. A notice is raised as a desktop notification once, inside working hours.
 
 use chrono::{DateTime, NaiveTime, Utc};
-use liaison_domain::calendar::beijing_date;
+use liaison_domain::calendar::{beijing_date, last_day};
 use liaison_domain::wire::BoardColumn;
 use liaison_domain::{DutyState, WorkCalendar, by_urgency, duty_status};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -216,6 +216,7 @@ fn notices_where(conn: &Connection, filter: &str) -> Result<Vec<NoticeView>, Des
 }
 
 impl LocalStore {
+    /// The board as fetched, and the columns it names (the desk's column list comes from it).
     pub fn replace_board(
         &self,
         board: &[BoardColumn],
@@ -225,10 +226,15 @@ impl LocalStore {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM board", [])?;
+        tx.execute("DELETE FROM columns", [])?;
         for c in board {
             tx.execute(
                 "INSERT INTO board (column_id, json) VALUES (?1, ?2)",
                 params![c.column.id, json(c)?],
+            )?;
+            tx.execute(
+                "INSERT INTO columns (id, json) VALUES (?1, ?2)",
+                params![c.column.id, json(&c.column)?],
             )?;
         }
         for (key, value) in [
@@ -302,7 +308,7 @@ impl LocalStore {
         let tx = conn.transaction()?;
         for c in &board.columns {
             let s = &c.status;
-            let due_day = beijing_date(s.due_at - chrono::Duration::seconds(1));
+            let due_day = last_day(s.due_at);
             let facts = NoticeFacts {
                 column_name: Some(c.column.name.clone()),
                 due_at: Some(s.due_at),

@@ -210,8 +210,7 @@ impl Desk {
             .store_token(&office_url, &answer.seat.login, &answer.token)?;
         self.store.set_meta("office_url", &office_url)?;
         self.store.set_seat(&answer.seat)?;
-        let columns = client.columns(&answer.token).await?;
-        self.store.replace_columns(&columns)?;
+        self.refresh_board(&client, &answer.token).await?;
         tracing::info!(seat = %answer.seat.login, "signed in");
         self.wake.notify_one();
         self.session()
@@ -403,16 +402,20 @@ impl Desk {
         })
     }
 
-    /// Refreshes the cached columns and applies the office's changes.
+    /// Refreshes the cached board (and with it the columns) and applies the office's changes.
     async fn refresh_and_pull(&self, wait_secs: u64) -> Result<u32, DeskError> {
         let (client, token) = self.credentials()?;
-        let columns = self.expired_guard(client.columns(&token).await)?;
-        self.store.replace_columns(&columns)?;
-        let board = self.expired_guard(client.board(&token).await)?;
-        let calendar = self.expired_guard(client.calendar(&token).await)?;
+        self.expired_guard(self.refresh_board(&client, &token).await)?;
+        self.pull(&client, &token, wait_secs).await
+    }
+
+    /// The department's board and the calendar; the board carries the columns too.
+    async fn refresh_board(&self, client: &OfficeClient, token: &str) -> Result<(), DeskError> {
+        let board = client.board(token).await?;
+        let calendar = client.calendar(token).await?;
         self.store.replace_board(&board, &calendar, self.now())?;
         self.duties_changed.notify_one();
-        self.pull(&client, &token, wait_secs).await
+        Ok(())
     }
 
     fn expired_guard<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {

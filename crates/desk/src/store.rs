@@ -338,21 +338,6 @@ impl LocalStore {
 
     // --- columns --------------------------------------------------------------------------------
 
-    pub fn replace_columns(&self, columns: &[ColumnView]) -> Result<(), DeskError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute("DELETE FROM columns", [])?;
-        for c in columns {
-            let json = serde_json::to_string(c).map_err(|e| DeskError::Internal(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO columns (id, json) VALUES (?1, ?2)",
-                params![c.id, json],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     pub fn columns(&self) -> Result<Vec<ColumnView>, DeskError> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT json FROM columns ORDER BY id")?;

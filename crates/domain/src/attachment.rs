@@ -93,13 +93,6 @@ impl FileKind {
         FileKind::ALL.into_iter().find(|k| k.mime() == mime)
     }
 
-    pub fn is_image(self) -> bool {
-        matches!(
-            self,
-            FileKind::Png | FileKind::Jpeg | FileKind::Gif | FileKind::Webp
-        )
-    }
-
     /// The kind of a file from its first bytes (up to [`SNIFF_BYTES`]), or `None` when the type
     /// is not one an item may carry (executables, scripts, HTML, unknown data).
     pub fn sniff(head: &[u8]) -> Option<FileKind> {

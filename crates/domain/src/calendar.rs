@@ -33,6 +33,11 @@ pub fn end_of(d: NaiveDate) -> DateTime<Utc> {
     beijing_midnight(d.succ_opt().unwrap_or(d))
 }
 
+/// The Beijing date a deadline falls on: `due_at` is the end of that day (the next midnight).
+pub fn last_day(due_at: DateTime<Utc>) -> NaiveDate {
+    beijing_date(due_at - chrono::Duration::seconds(1))
+}
+
 /// The longest run of days off the calendar allows when looking for the next working day; a
 /// calendar with more is malformed, and the search stops there rather than loop.
 const LONGEST_BREAK_DAYS: u32 = 60;
@@ -223,5 +228,6 @@ mod tests {
             "2026-11-26T16:00:00+00:00"
         );
         assert_eq!(end_of(d(2026, 11, 27)), beijing_midnight(d(2026, 11, 28)));
+        assert_eq!(last_day(end_of(d(2026, 11, 27))), d(2026, 11, 27));
     }
 }

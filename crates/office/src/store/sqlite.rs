@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
     Change, ChangeKind, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, SubmitItemResponse,
 };
@@ -72,8 +72,8 @@ fn parse_state(s: &str) -> rusqlite::Result<ItemState> {
 
 /// Receipt numbers read in Beijing time, which is when the office works.
 fn receipt_for(id: i64, at: DateTime<Utc>) -> String {
-    let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    format!("LS-{}-{id:06}", at.with_timezone(&beijing).format("%Y%m%d"))
+    let day = liaison_domain::calendar::beijing_date(at);
+    format!("LS-{}-{id:06}", day.format("%Y%m%d"))
 }
 
 const SEAT_SELECT: &str =
