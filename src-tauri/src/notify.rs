@@ -57,7 +57,7 @@ pub fn text(notice: &NoticeView, language: &str) -> (String, String) {
         ("days", days),
         ("due", due),
         ("message", f.message.clone()),
-        ("by", f.urged_by.clone()),
+        ("by", f.urged_by.clone().or_else(|| f.by.clone())),
         ("title", f.title.clone()),
         ("comment", f.review_comment.clone()),
     ]
@@ -72,8 +72,11 @@ pub fn text(notice: &NoticeView, language: &str) -> (String, String) {
         NoticeKind::Reviewed => match f.review_state {
             Some(ItemState::Accepted) => "reviewed_accepted",
             Some(ItemState::Rejected) => "reviewed_rejected",
+            Some(ItemState::Delivered) => "signed_off",
             _ => "reviewed_returned",
         },
+        NoticeKind::SignoffRequested => "signoff_requested",
+        NoticeKind::Commented => "commented",
     };
     (
         say(&messages, &format!("notify.{key}.title"), &params),

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use liaison_domain::wire::{
-    ApiError, BoardColumn, ChangesResponse, DraftBackup, ErrorCode, IDEMPOTENCY_KEY_HEADER,
-    PutDraftRequest, PutDraftResponse, SignInRequest, SignInResponse, SubmitItemRequest,
-    SubmitItemResponse, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
+    ApiError, BoardColumn, ChangesResponse, CommentRequest, DraftBackup, ErrorCode,
+    IDEMPOTENCY_KEY_HEADER, InboxItem, ItemDetail, PutDraftRequest, PutDraftResponse,
+    ReturnRequest, SignInRequest, SignInResponse, SubmitItemRequest, SubmitItemResponse,
+    TimelineEntry, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -230,6 +231,73 @@ impl OfficeClient {
             )
             .await,
         )
+    }
+
+    /// The signed-in seat as the office has it now (its department's sign-off policy may have
+    /// changed).
+    pub async fn current_seat(&self, token: &str) -> Result<liaison_domain::SeatView, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/sessions/current", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    /// One item with its timeline, as the office has it.
+    pub async fn item(&self, token: &str, id: i64) -> Result<ItemDetail, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/items/{id}", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    /// Writes in an item's thread.
+    pub async fn comment(
+        &self,
+        token: &str,
+        id: i64,
+        comment: &CommentRequest,
+    ) -> Result<TimelineEntry, DeskError> {
+        let req = self
+            .http
+            .post(format!("{}/items/{id}/comments", self.base))
+            .bearer_auth(token)
+            .json(comment);
+        authed(send(req).await)
+    }
+
+    /// The department's items waiting for the responsible person's sign-off.
+    pub async fn signoffs(&self, token: &str) -> Result<Vec<InboxItem>, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/signoffs", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    /// The responsible person signs an item off.
+    pub async fn approve(&self, token: &str, id: i64) -> Result<ItemDetail, DeskError> {
+        let req = self
+            .http
+            .post(format!("{}/items/{id}/approve", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    /// The responsible person returns an item to its officer.
+    pub async fn return_item(
+        &self,
+        token: &str,
+        id: i64,
+        request: &ReturnRequest,
+    ) -> Result<ItemDetail, DeskError> {
+        let req = self
+            .http
+            .post(format!("{}/items/{id}/return", self.base))
+            .bearer_auth(token)
+            .json(request);
+        authed(send(req).await)
     }
 
     pub async fn changes(

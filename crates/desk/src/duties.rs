@@ -27,8 +27,12 @@ pub enum NoticeKind {
     StillOverdue,
     /// The office urged an update (催报).
     Urged,
-    /// A review result arrived.
+    /// A review result arrived (or the department's sign-off).
     Reviewed,
+    /// An item of the department waits for this seat's sign-off (responsible person).
+    SignoffRequested,
+    /// Someone else wrote in an item's thread.
+    Commented,
 }
 
 impl NoticeKind {
@@ -39,6 +43,8 @@ impl NoticeKind {
             NoticeKind::StillOverdue => "still_overdue",
             NoticeKind::Urged => "urged",
             NoticeKind::Reviewed => "reviewed",
+            NoticeKind::SignoffRequested => "signoff_requested",
+            NoticeKind::Commented => "commented",
         }
     }
 
@@ -49,6 +55,8 @@ impl NoticeKind {
             NoticeKind::StillOverdue,
             NoticeKind::Urged,
             NoticeKind::Reviewed,
+            NoticeKind::SignoffRequested,
+            NoticeKind::Commented,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -68,6 +76,12 @@ pub struct NoticeFacts {
     pub title: Option<String>,
     pub review_state: Option<liaison_domain::ItemState>,
     pub review_comment: Option<String>,
+    /// Who decided, signed off or wrote.
+    #[serde(default)]
+    pub by: Option<String>,
+    /// The office's id of the item (a sign-off request opens it).
+    #[serde(default)]
+    pub item_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use liaison_domain::attachment::UPLOAD_CHUNK_BYTES;
-use liaison_domain::wire::UploadRequest;
+use liaison_domain::wire::{ChangeKind, InboxItem, ItemDetail, UploadRequest};
 use liaison_domain::{AttachmentRef, ColumnView};
 use tokio::sync::{Notify, watch};
 
@@ -17,7 +17,7 @@ use crate::files::FileStore;
 use crate::retry::retry_delays;
 use crate::secrets::Keyring;
 use crate::store::{LocalStore, OutboxEntry, Restored};
-use crate::view::{DraftSummary, DraftView, SessionView, SyncReport};
+use crate::view::{DraftSummary, DraftView, ItemTimeline, SessionView, SyncReport};
 
 /// How long after an edit its draft is backed up to the office (edits in between join it).
 pub const BACKUP_DELAY: Duration = Duration::from_secs(3);
@@ -350,12 +350,118 @@ impl Desk {
     }
 
     /// Queues the draft for delivery; the worker sends it.
+    /// Queues a draft for the office, once its department's sign-off rule is met.
     pub fn send_draft(&self, id: &str) -> Result<DraftView, DeskError> {
-        let view = self
-            .store
-            .queue_send(id, &uuid::Uuid::new_v4().to_string())?;
+        let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
+        let view = self.store.queue_send(
+            id,
+            &uuid::Uuid::new_v4().to_string(),
+            seat.department.signoff,
+            liaison_domain::calendar::beijing_date(self.now()),
+        )?;
         self.wake.notify_one();
         Ok(view)
+    }
+
+    /// Records who signed the draft's current version off on paper, when, and which of its
+    /// files is the signed form (`None` removes the record).
+    pub fn attest(
+        &self,
+        id: &str,
+        attestation: Option<&liaison_domain::Attestation>,
+    ) -> Result<DraftView, DeskError> {
+        self.store.set_attestation(id, attestation)
+    }
+
+    // --- review round-trip ----------------------------------------------------------------------
+
+    /// The item's history as this desk last heard it (works offline).
+    pub fn timeline(&self, id: &str) -> Result<ItemTimeline, DeskError> {
+        self.store.timeline(id)
+    }
+
+    /// Fetches the timelines of the item's sent versions from the office, then shows them.
+    pub async fn refresh_timeline(
+        &self,
+        id: &str,
+    ) -> Result<ItemTimeline, DeskError> {
+        let (client, token) = self.credentials()?;
+        let known = self.store.timeline(id)?;
+        for v in &known.versions {
+            if let Some(item_id) = self.store.office_item_of(id, v.version)? {
+                let detail = self.expired_guard(client.item(&token, item_id).await)?;
+                self.store
+                    .save_timeline(id, v.version, item_id, &detail.timeline)?;
+            }
+        }
+        self.store.timeline(id)
+    }
+
+    /// Writes in the thread of the item's latest sent version (an answer to the editors).
+    pub async fn comment(
+        &self,
+        id: &str,
+        text: &str,
+        quote: Option<&str>,
+    ) -> Result<ItemTimeline, DeskError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DeskError::InvalidState("a comment needs a text".into()));
+        }
+        let known = self.store.timeline(id)?;
+        let item_id = match known.versions.last() {
+            Some(v) => self.store.office_item_of(id, v.version)?,
+            None => None,
+        }
+        .ok_or_else(|| DeskError::InvalidState("the office has no version of this item yet".into()))?;
+        let (client, token) = self.credentials()?;
+        let request = liaison_domain::wire::CommentRequest {
+            text: text.to_owned(),
+            quote: quote.map(str::to_owned).filter(|q| !q.trim().is_empty()),
+        };
+        self.expired_guard(client.comment(&token, item_id, &request).await)?;
+        self.refresh_timeline(id).await
+    }
+
+    /// The department's items waiting for this seat's sign-off (a responsible person's desk;
+    /// needs the office).
+    pub async fn signoff_queue(&self) -> Result<Vec<InboxItem>, DeskError> {
+        let (client, token) = self.credentials()?;
+        self.expired_guard(client.signoffs(&token).await)
+    }
+
+    /// An item of the department as the office has it, to read before signing it off.
+    pub async fn office_item(&self, item_id: i64) -> Result<ItemDetail, DeskError> {
+        let (client, token) = self.credentials()?;
+        self.expired_guard(client.item(&token, item_id).await)
+    }
+
+    /// Signs an item off: it goes on to the editors.
+    pub async fn approve(&self, item_id: i64) -> Result<ItemDetail, DeskError> {
+        let (client, token) = self.credentials()?;
+        let item = self.expired_guard(client.approve(&token, item_id).await)?;
+        tracing::info!(receipt = %item.receipt, "signed off");
+        Ok(item)
+    }
+
+    /// Returns an item to its officer with a comment, optionally quoting a passage.
+    pub async fn return_for_revision(
+        &self,
+        item_id: i64,
+        comment: &str,
+        quote: Option<&str>,
+    ) -> Result<ItemDetail, DeskError> {
+        if comment.trim().is_empty() {
+            return Err(DeskError::InvalidState(
+                "a return needs a comment saying what to change".into(),
+            ));
+        }
+        let (client, token) = self.credentials()?;
+        let request = liaison_domain::wire::ReturnRequest {
+            comment: comment.trim().to_owned(),
+            quote: quote.map(str::to_owned).filter(|q| !q.trim().is_empty()),
+        };
+        self.expired_guard(client.return_item(&token, item_id, &request).await)
     }
 
     pub fn revise_draft(&self, id: &str) -> Result<DraftView, DeskError> {
@@ -411,6 +517,9 @@ impl Desk {
 
     /// The department's board and the calendar; the board carries the columns too.
     async fn refresh_board(&self, client: &OfficeClient, token: &str) -> Result<(), DeskError> {
+        // The seat too: the administrator may have changed how the department signs off.
+        let seat = client.current_seat(token).await?;
+        self.store.set_seat(&seat)?;
         let board = client.board(token).await?;
         let calendar = client.calendar(token).await?;
         self.store.replace_board(&board, &calendar, self.now())?;
@@ -680,11 +789,52 @@ impl Desk {
                     // A review or an urge is a notice to raise.
                     self.duties_changed.notify_one();
                 }
+                self.follow_timeline(client, token, &change.kind).await;
             }
             if page.changes.is_empty() || page.next <= since {
                 return Ok(applied);
             }
             wait = 0;
+        }
+    }
+
+    /// After a change to one of this desk's items, fetches its timeline so the history shows
+    /// it offline too. Best effort: the timeline is fetched again when the item is opened.
+    async fn follow_timeline(&self, client: &OfficeClient, token: &str, change: &ChangeKind) {
+        let (item_id, draft_key, version) = match change {
+            ChangeKind::ItemReviewed {
+                item_id,
+                draft_key,
+                version,
+                ..
+            }
+            | ChangeKind::SignoffRequested {
+                item_id,
+                draft_key,
+                version,
+                ..
+            }
+            | ChangeKind::ItemCommented {
+                item_id,
+                draft_key,
+                version,
+                ..
+            } => (*item_id, draft_key, *version),
+            ChangeKind::ColumnUrged { .. } => return,
+        };
+        if !self.store.holds_version(draft_key, version).unwrap_or(false) {
+            return;
+        }
+        match client.item(token, item_id).await {
+            Ok(detail) => {
+                if let Err(e) =
+                    self.store
+                        .save_timeline(draft_key, version, item_id, &detail.timeline)
+                {
+                    tracing::warn!(error = %e, "could not keep an item's timeline");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "timeline not fetched"),
         }
     }
 

@@ -17,6 +17,8 @@ pub enum DeskErrorCode {
     InvalidState,
     RejectedByOffice,
     FileNotAllowed,
+    /// The department's sign-off is missing or incomplete (attested departments).
+    SignoffRequired,
     Storage,
     Internal,
 }
@@ -48,6 +50,9 @@ pub enum DeskError {
     /// A file cannot be attached: its type, its size or its name.
     #[error("{0}")]
     FileNotAllowed(String),
+    /// The department's sign-off policy is not met: the attestation is missing or incomplete.
+    #[error("{0}")]
+    SignoffRequired(String),
     /// The office does not hold (all of) a send's files, or holds a different part of one than
     /// the desk thought: upload again from where the office is.
     #[error("the office needs the files again: {0}")]
@@ -70,6 +75,7 @@ impl DeskError {
             DeskError::InvalidState(_) => DeskErrorCode::InvalidState,
             DeskError::RejectedByOffice { .. } => DeskErrorCode::RejectedByOffice,
             DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
+            DeskError::SignoffRequired(_) => DeskErrorCode::SignoffRequired,
             DeskError::FilesOutOfStep(_) => DeskErrorCode::OfficeUnreachable,
             DeskError::Storage(_) => DeskErrorCode::Storage,
             DeskError::Internal(_) => DeskErrorCode::Internal,

@@ -8,19 +8,26 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, SecondsFormat, Utc};
 use liaison_domain::wire::{
     ChangeKind, DraftBackup, PutDraftRequest, SubmitItemRequest, SubmitItemResponse,
+    TimelineEntry,
 };
-use liaison_domain::{AttachmentRef, ColumnView, ItemEvent, ItemState, SeatView, attachment};
+use liaison_domain::{
+    AttachmentRef, Attestation, ColumnView, ItemEvent, ItemState, Role, SeatView, SignoffPolicy,
+    attachment, signoff,
+};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use crate::DeskError;
 use crate::duties::{NoticeFacts, NoticeKind, create_notice};
 use crate::files::StoredFile;
-use crate::view::{DraftNotice, DraftSummary, DraftView, SendProgress};
+use crate::view::{
+    DraftNotice, DraftSummary, DraftView, ItemTimeline, SendProgress, VersionTimeline,
+};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_files_and_backups.sql"),
     include_str!("../migrations/0003_duties.sql"),
+    include_str!("../migrations/0004_signoff_and_timeline.sql"),
 ];
 
 pub struct LocalStore {
@@ -79,7 +86,8 @@ fn state_of(s: &str) -> Result<ItemState, DeskError> {
 
 const DRAFT_SELECT: &str =
     "SELECT id, column_id, title, body_html, state, version, updated_at, receipt,
-        delivered_at, published_url, review_comment, last_error, notice FROM drafts";
+        delivered_at, published_url, review_comment, last_error, notice, attestation_json,
+        created_at FROM drafts";
 
 fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
     Ok((
@@ -102,6 +110,11 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
                 .get::<_, Option<String>>(12)?
                 .as_deref()
                 .and_then(DraftNotice::parse),
+            // Unreadable JSON (written by no version of the desk) shows as no attestation.
+            attestation: r
+                .get::<_, Option<String>>(13)?
+                .and_then(|j| serde_json::from_str(&j).ok()),
+            created_at: r.get(14)?,
         },
         r.get(4)?,
     ))
@@ -242,6 +255,15 @@ fn insert_copy(tx: &Transaction<'_>, copy_id: &str, from: &DraftBackup) -> Resul
         ],
     )?;
     set_files(tx, copy_id, &from.attachments)
+}
+
+/// The signed-in seat, read inside a transaction.
+fn seat_in(conn: &Connection) -> Result<Option<SeatView>, DeskError> {
+    let json: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'seat'", [], |r| r.get(0))
+        .optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(|e| DeskError::Storage(e.to_string())))
+        .transpose()
 }
 
 fn set_state(tx: &Transaction<'_>, id: &str, state: ItemState) -> Result<(), DeskError> {
@@ -468,6 +490,46 @@ impl LocalStore {
             "DELETE FROM draft_files WHERE draft_id = ?1 AND sha256 = ?2",
             params![id, sha256],
         )?;
+        // The signed form went with it: the attestation no longer stands.
+        tx.execute(
+            "UPDATE drafts SET attestation_json = NULL
+             WHERE id = ?1 AND json_extract(attestation_json, '$.form_sha256') = ?2",
+            params![id, sha256],
+        )?;
+        touch(&tx, id)?;
+        let view = draft_in(&tx, id)?;
+        tx.commit()?;
+        Ok(view)
+    }
+
+    /// Records (or, with `None`, removes) the paper sign-off of a draft's current version. The
+    /// form must be one of the draft's files; the date is checked when it is sent.
+    pub fn set_attestation(
+        &self,
+        id: &str,
+        attestation: Option<&Attestation>,
+    ) -> Result<DraftView, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let draft = editable(&tx, id)?;
+        let json = match attestation {
+            Some(a) => {
+                // Any date passes here: the day of sending is what counts.
+                let far = chrono::NaiveDate::MAX;
+                signoff::check_signoff(SignoffPolicy::Attested, Some(a), &draft.attachments, far)
+                    .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
+                let a = Attestation {
+                    approver: a.approver.trim().to_owned(),
+                    ..a.clone()
+                };
+                Some(serde_json::to_string(&a).map_err(|e| DeskError::Internal(e.to_string()))?)
+            }
+            None => None,
+        };
+        tx.execute(
+            "UPDATE drafts SET attestation_json = ?1 WHERE id = ?2",
+            params![json, id],
+        )?;
         touch(&tx, id)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
@@ -475,8 +537,15 @@ impl LocalStore {
     }
 
     /// Moves a draft to queued and writes its send into the outbox, in one transaction: either
-    /// both happen or neither does.
-    pub fn queue_send(&self, id: &str, idempotency_key: &str) -> Result<DraftView, DeskError> {
+    /// both happen or neither does. The department's sign-off `policy` must be met on the
+    /// Beijing date `today` (DESIGN.md invariant 3).
+    pub fn queue_send(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+        policy: SignoffPolicy,
+        today: chrono::NaiveDate,
+    ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let (draft, next) = step(&tx, id, ItemEvent::Send)?;
@@ -493,6 +562,8 @@ impl LocalStore {
         attachment::check_attachments(&draft.attachments)
             .and_then(|()| attachment::check_inline_files(&draft.body_html, &draft.attachments))
             .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
+        signoff::check_signoff(policy, draft.attestation.as_ref(), &draft.attachments, today)
+            .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),
             version: draft.version,
@@ -500,6 +571,11 @@ impl LocalStore {
             title: draft.title.trim().to_owned(),
             body_html: draft.body_html.clone(),
             attachments: draft.attachments.clone(),
+            // Only an attested department's send carries it.
+            attestation: draft
+                .attestation
+                .clone()
+                .filter(|_| policy == SignoffPolicy::Attested),
         };
         let payload =
             serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
@@ -621,9 +697,15 @@ impl LocalStore {
         let tx = conn.transaction()?;
         let draft = draft_in(&tx, &entry.draft_id)?;
         if draft.state == ItemState::Queued {
+            // Into the editors' inbox, or held for the department's sign-off.
+            let event = if answer.state == ItemState::AwaitingSignoff {
+                ItemEvent::Hold
+            } else {
+                ItemEvent::Deliver
+            };
             let next = draft
                 .state
-                .apply(ItemEvent::Deliver)
+                .apply(event)
                 .map_err(|e| DeskError::Internal(e.to_string()))?;
             set_state(&tx, &entry.draft_id, next)?;
         }
@@ -632,8 +714,8 @@ impl LocalStore {
             params![answer.id, answer.receipt, ts(answer.delivered_at), entry.draft_id],
         )?;
         tx.execute(
-            "UPDATE revisions SET receipt = ?1 WHERE draft_id = ?2 AND version = ?3",
-            params![answer.receipt, entry.draft_id, entry.request.version],
+            "UPDATE revisions SET receipt = ?1, office_item_id = ?2 WHERE draft_id = ?3 AND version = ?4",
+            params![answer.receipt, answer.id, entry.draft_id, entry.request.version],
         )?;
         tx.execute("DELETE FROM outbox WHERE id = ?1", [entry.id])?;
         tx.commit()?;
@@ -707,6 +789,7 @@ impl LocalStore {
                 state,
                 published_url,
                 review_comment,
+                by,
             } => {
                 let applied = apply_review(
                     &tx,
@@ -728,6 +811,8 @@ impl LocalStore {
                         title,
                         review_state: Some(*state),
                         review_comment: review_comment.clone(),
+                        by: by.clone(),
+                        item_id: Some(*item_id),
                         ..NoticeFacts::default()
                     };
                     create_notice(
@@ -741,6 +826,84 @@ impl LocalStore {
                     )?;
                 }
                 applied
+            }
+            ChangeKind::SignoffRequested {
+                item_id,
+                draft_key,
+                version,
+                receipt,
+                title,
+                holder_name,
+            } => {
+                // The officer's own desk: the office has it, held for sign-off (a send whose
+                // answer was lost learns it here).
+                let moved = apply_review(
+                    &tx,
+                    *item_id,
+                    draft_key,
+                    *version,
+                    receipt,
+                    ItemState::AwaitingSignoff,
+                    &None,
+                    &None,
+                )?;
+                // The responsible person's desk: something to sign off.
+                let responsible = seat_in(&tx)?.is_some_and(|s| s.role == Role::Responsible);
+                let noticed = responsible && {
+                    let facts = NoticeFacts {
+                        title: Some(title.clone()),
+                        by: Some(holder_name.clone()),
+                        item_id: Some(*item_id),
+                        ..NoticeFacts::default()
+                    };
+                    create_notice(
+                        &tx,
+                        &format!("signoff:{item_id}"),
+                        NoticeKind::SignoffRequested,
+                        None,
+                        None,
+                        &facts,
+                        now,
+                    )?
+                };
+                moved || noticed
+            }
+            ChangeKind::ItemCommented {
+                item_id,
+                draft_key,
+                author,
+                author_role,
+                text,
+                ..
+            } => {
+                // Told of what others write; one's own remarks are no news.
+                let own_role = seat_in(&tx)?.map(|s| s.role);
+                let held: Option<String> = tx
+                    .query_row("SELECT title FROM drafts WHERE id = ?1", [draft_key], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                match held {
+                    Some(title) if own_role != Some(*author_role) => {
+                        let facts = NoticeFacts {
+                            title: Some(title),
+                            message: Some(text.clone()),
+                            by: Some(author.clone()),
+                            item_id: Some(*item_id),
+                            ..NoticeFacts::default()
+                        };
+                        create_notice(
+                            &tx,
+                            &format!("commented:{seq}"),
+                            NoticeKind::Commented,
+                            None,
+                            Some(draft_key),
+                            &facts,
+                            now,
+                        )?
+                    }
+                    _ => false,
+                }
             }
             ChangeKind::ColumnUrged {
                 column_id,
@@ -773,20 +936,105 @@ impl LocalStore {
         Ok(applied)
     }
 
-    /// Returned -> a new draft version; the sent version stays in `revisions` as it was.
+    /// Returned -> a new draft version; the sent version stays in `revisions` as it was. The
+    /// new version needs its own sign-off.
     pub fn revise(&self, id: &str) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let (_, next) = step(&tx, id, ItemEvent::Revise)?;
         tx.execute(
             "UPDATE drafts SET version = version + 1, rev = rev + 1, receipt = NULL, office_item_id = NULL, delivered_at = NULL,
-                               published_url = NULL, last_error = NULL WHERE id = ?1",
+                               published_url = NULL, last_error = NULL, attestation_json = NULL WHERE id = ?1",
             [id],
         )?;
         set_state(&tx, id, next)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
+    }
+
+    // --- timelines ------------------------------------------------------------------------------
+
+    /// Whether this desk sent (and so keeps) this version of the item.
+    pub fn holds_version(&self, draft_key: &str, version: u32) -> Result<bool, DeskError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM revisions WHERE draft_id = ?1 AND version = ?2",
+                params![draft_key, version],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// The office's id of a sent version this desk holds, if it has one.
+    pub fn office_item_of(&self, draft_key: &str, version: u32) -> Result<Option<i64>, DeskError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT office_item_id FROM revisions WHERE draft_id = ?1 AND version = ?2",
+                params![draft_key, version],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// Keeps the office's timeline of a sent version (and its id there, if the send's own
+    /// answer was lost).
+    pub fn save_timeline(
+        &self,
+        draft_key: &str,
+        version: u32,
+        item_id: i64,
+        entries: &[TimelineEntry],
+    ) -> Result<(), DeskError> {
+        let json = serde_json::to_string(entries).map_err(|e| DeskError::Internal(e.to_string()))?;
+        self.conn().execute(
+            "UPDATE revisions SET timeline_json = ?1, office_item_id = ?2 WHERE draft_id = ?3 AND version = ?4",
+            params![json, item_id, draft_key, version],
+        )?;
+        Ok(())
+    }
+
+    /// The item's history as last fetched: every sent version with its timeline.
+    pub fn timeline(&self, id: &str) -> Result<ItemTimeline, DeskError> {
+        let conn = self.conn();
+        let drafted_at: String = conn
+            .query_row("SELECT created_at FROM drafts WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or(DeskError::NotFound("draft"))?;
+        let mut stmt = conn.prepare(
+            "SELECT version, sent_at, receipt, timeline_json FROM revisions
+             WHERE draft_id = ?1 ORDER BY version",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let mut versions = Vec::new();
+        for row in rows {
+            let (version, sent_at, receipt, json) = row?;
+            let entries = match json {
+                Some(j) => serde_json::from_str(&j).map_err(|e| DeskError::Storage(e.to_string()))?,
+                None => Vec::new(),
+            };
+            versions.push(VersionTimeline {
+                version,
+                sent_at,
+                receipt,
+                entries,
+            });
+        }
+        Ok(ItemTimeline {
+            drafted_at,
+            versions,
+        })
     }
 
     // --- backups --------------------------------------------------------------------------------
@@ -985,25 +1233,21 @@ fn apply_review(
     }
     let mut current = state_of(&current)?;
     if current == ItemState::Queued {
-        // The office has it although our send did not hear back: it was delivered.
-        current = current
-            .apply(ItemEvent::Deliver)
-            .map_err(|e| DeskError::Internal(e.to_string()))?;
+        // The office has it although our send did not hear back.
         tx.execute(
             "UPDATE drafts SET receipt = ?1, office_item_id = ?2 WHERE id = ?3",
             params![receipt, item_id, draft_key],
         )?;
-    }
-    let event = match state {
-        ItemState::Accepted => ItemEvent::Accept,
-        ItemState::Returned => ItemEvent::Return,
-        ItemState::Rejected => ItemEvent::Reject,
-        other => {
-            tracing::warn!(state = other.as_str(), "unexpected review state");
-            return Ok(false);
+        if current.event_to(state).is_none() {
+            // Reviewed already: it was delivered first.
+            current = current
+                .apply(ItemEvent::Deliver)
+                .map_err(|e| DeskError::Internal(e.to_string()))?;
         }
-    };
-    let Ok(next) = current.apply(event) else {
+    }
+    // The one move from where the desk is to where the office says the item is; none if the
+    // desk is there already or the report is older than what the desk knows.
+    let Some(next) = current.event_to(state).and_then(|e| current.apply(e).ok()) else {
         return Ok(false);
     };
     tx.execute(
@@ -1027,7 +1271,12 @@ mod tests {
             state: ItemState::Returned,
             published_url: None,
             review_comment: Some("请补充".into()),
+            by: Some("钱晓东".into()),
         }
+    }
+
+    fn today() -> chrono::NaiveDate {
+        "2026-11-27".parse().unwrap()
     }
 
     #[test]
@@ -1038,7 +1287,9 @@ mod tests {
         store
             .save_draft("d1", Some(1), "标题", "<p>正文</p>")
             .unwrap();
-        store.queue_send("d1", "key-1").unwrap();
+        store
+            .queue_send("d1", "key-1", SignoffPolicy::InApp, today())
+            .unwrap();
 
         // Applied although the desk never heard its own send back: delivered, then returned.
         assert!(store.apply_change(7, &returned("d1"), Utc::now()).unwrap());
@@ -1059,6 +1310,97 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(store.cursor().unwrap(), 9);
+    }
+
+    #[test]
+    fn an_attested_department_sends_only_with_a_complete_attestation_of_this_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store.create_draft("d1", Some(1)).unwrap();
+        store.save_draft("d1", Some(1), "标题", "<p>正文</p>").unwrap();
+        let refused = store.queue_send("d1", "k", SignoffPolicy::Attested, today());
+        assert!(matches!(refused, Err(DeskError::SignoffRequired(_))), "{refused:?}");
+        assert_eq!(store.draft("d1").unwrap().state, ItemState::Draft);
+        assert!(store.outbox().unwrap().is_empty());
+
+        // The form must be one of the draft's files.
+        let form = AttachmentRef {
+            sha256: "f".repeat(64),
+            name: "签发单.pdf".into(),
+            size: 9,
+            mime: "application/pdf".into(),
+        };
+        let a = Attestation {
+            approver: " 李建国 ".into(),
+            approved_on: today(),
+            form_sha256: form.sha256.clone(),
+        };
+        assert!(matches!(
+            store.set_attestation("d1", Some(&a)),
+            Err(DeskError::SignoffRequired(_))
+        ));
+        let stored = StoredFile {
+            sha256: form.sha256.clone(),
+            size: form.size,
+            kind: liaison_domain::FileKind::Pdf,
+        };
+        store.attach("d1", &form.name, &stored).unwrap();
+        let view = store.set_attestation("d1", Some(&a)).unwrap();
+        assert_eq!(view.attestation.unwrap().approver, "李建国");
+        // A form dated after the day of sending does not count.
+        let yesterday = today().pred_opt().unwrap();
+        assert!(matches!(
+            store.queue_send("d1", "k", SignoffPolicy::Attested, yesterday),
+            Err(DeskError::SignoffRequired(_))
+        ));
+        store
+            .queue_send("d1", "k", SignoffPolicy::Attested, today())
+            .unwrap();
+        let sent = &store.outbox().unwrap()[0].request;
+        assert_eq!(sent.attestation.as_ref().unwrap().form_sha256, form.sha256);
+
+        // Returned, the revision needs a sign-off of its own.
+        assert!(store.apply_change(1, &returned("d1"), Utc::now()).unwrap());
+        let revised = store.revise("d1").unwrap();
+        assert_eq!((revised.version, revised.attestation), (2, None));
+    }
+
+    #[test]
+    fn a_held_item_follows_its_sign_off_then_its_review() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store.create_draft("d1", Some(1)).unwrap();
+        store.save_draft("d1", Some(1), "标题", "<p>正文</p>").unwrap();
+        store
+            .queue_send("d1", "k", SignoffPolicy::InApp, today())
+            .unwrap();
+        let entry = store.outbox().unwrap().remove(0);
+        let answer = SubmitItemResponse {
+            id: 5,
+            receipt: "LS-20261127-000005".into(),
+            delivered_at: Utc::now(),
+            state: ItemState::AwaitingSignoff,
+        };
+        store.mark_delivered(&entry, &answer).unwrap();
+        assert_eq!(store.draft("d1").unwrap().state, ItemState::AwaitingSignoff);
+        let approved = ChangeKind::ItemReviewed {
+            item_id: 5,
+            draft_key: "d1".into(),
+            version: 1,
+            receipt: answer.receipt.clone(),
+            state: ItemState::Delivered,
+            published_url: None,
+            review_comment: None,
+            by: Some("李建国".into()),
+        };
+        assert!(store.apply_change(2, &approved, Utc::now()).unwrap());
+        assert_eq!(store.draft("d1").unwrap().state, ItemState::Delivered);
+        // The same report again (a replay, a second desk) changes nothing.
+        assert!(!store.apply_change(3, &approved, Utc::now()).unwrap());
+        assert!(store.apply_change(4, &returned("d1"), Utc::now()).unwrap());
+        assert_eq!(store.draft("d1").unwrap().state, ItemState::Returned);
+        // The office's id of the version is kept for its timeline and thread.
+        assert_eq!(store.office_item_of("d1", 1).unwrap(), Some(5));
     }
 
     fn backup(key: &str, rev: i64, title: &str) -> DraftBackup {

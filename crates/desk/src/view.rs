@@ -1,6 +1,7 @@
 //! What the desk shows: the types its front ends receive (exported to TypeScript).
 
-use liaison_domain::{AttachmentRef, ItemState, SeatView};
+use liaison_domain::wire::TimelineEntry;
+use liaison_domain::{AttachmentRef, Attestation, ItemState, SeatView};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -104,6 +105,28 @@ pub struct DraftView {
     /// While queued: the send's progress.
     pub sending: Option<SendProgress>,
     pub notice: Option<DraftNotice>,
+    /// The paper sign-off of this version (departments whose policy is `attested`).
+    pub attestation: Option<Attestation>,
+    pub created_at: String,
+}
+
+/// What happened to one sent version at the office, as last fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct VersionTimeline {
+    pub version: u32,
+    pub sent_at: String,
+    pub receipt: Option<String>,
+    pub entries: Vec<TimelineEntry>,
+}
+
+/// An item's whole history on this desk: when it was drafted and each version sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ItemTimeline {
+    pub drafted_at: String,
+    /// Oldest first.
+    pub versions: Vec<VersionTimeline>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -2,11 +2,16 @@
 //!
 //! ```text
 //! draft --send--> queued --deliver--> delivered --accept--> accepted
-//!   ^  ^             |                    |------return--> returned --revise--> draft (next version)
-//!   |  '--refuse-----'                    '------reject--> rejected
+//!   ^  ^             |  |                 |------return--> returned --revise--> draft (next version)
+//!   |  '--refuse-----'  |                 '------reject--> rejected
+//!   |                   '--hold--> awaiting_signoff --approve--> delivered
+//!   |                                     '---------return--> returned
 //! ```
 //! `refuse`: the office turned the send down (403, 413, 422, ...) before storing anything; the
 //! same version goes back to being a draft, with the reason shown.
+//! `hold`: the department signs off in the app (DESIGN.md invariant 3), so the office keeps the
+//! item for the department's responsible person, who approves it (it then reaches the editors) or
+//! returns it; the editors never see it before.
 //! Accepted and rejected are final. A returned item is revised as a new version; the version that
 //! was submitted never changes.
 
@@ -22,6 +27,9 @@ pub enum ItemState {
     Draft,
     /// In the desk's outbox, waiting to be delivered.
     Queued,
+    /// At the office, waiting for the department's responsible person to sign it off; only the
+    /// department sees it.
+    AwaitingSignoff,
     /// The office has it and gave a receipt; under review.
     Delivered,
     /// Accepted and published by the office.
@@ -38,6 +46,10 @@ pub enum ItemState {
 pub enum ItemEvent {
     Send,
     Deliver,
+    /// Delivered into the department's sign-off queue instead of the editors' inbox.
+    Hold,
+    /// The responsible person signed it off; it goes on to the editors.
+    Approve,
     Accept,
     Return,
     Reject,
@@ -53,9 +65,10 @@ pub struct IllegalTransition {
 }
 
 impl ItemState {
-    pub const ALL: [ItemState; 6] = [
+    pub const ALL: [ItemState; 7] = [
         ItemState::Draft,
         ItemState::Queued,
+        ItemState::AwaitingSignoff,
         ItemState::Delivered,
         ItemState::Accepted,
         ItemState::Returned,
@@ -69,6 +82,9 @@ impl ItemState {
         match (self, event) {
             (S::Draft, E::Send) => Ok(S::Queued),
             (S::Queued, E::Deliver) => Ok(S::Delivered),
+            (S::Queued, E::Hold) => Ok(S::AwaitingSignoff),
+            (S::AwaitingSignoff, E::Approve) => Ok(S::Delivered),
+            (S::AwaitingSignoff, E::Return) => Ok(S::Returned),
             (S::Delivered, E::Accept) => Ok(S::Accepted),
             (S::Delivered, E::Return) => Ok(S::Returned),
             (S::Delivered, E::Reject) => Ok(S::Rejected),
@@ -83,6 +99,14 @@ impl ItemState {
         matches!(self, ItemState::Accepted | ItemState::Rejected)
     }
 
+    /// The one event that moves an item from `self` to `target`, if there is one. A desk uses it
+    /// to follow what the office reports.
+    pub fn event_to(self, target: ItemState) -> Option<ItemEvent> {
+        ItemEvent::ALL
+            .into_iter()
+            .find(|&event| self.apply(event) == Ok(target))
+    }
+
     /// Content may change only while the item is a draft (DESIGN.md invariant 4).
     pub fn is_editable(self) -> bool {
         self == ItemState::Draft
@@ -92,6 +116,7 @@ impl ItemState {
         match self {
             ItemState::Draft => "draft",
             ItemState::Queued => "queued",
+            ItemState::AwaitingSignoff => "awaiting_signoff",
             ItemState::Delivered => "delivered",
             ItemState::Accepted => "accepted",
             ItemState::Returned => "returned",
@@ -105,9 +130,11 @@ impl ItemState {
 }
 
 impl ItemEvent {
-    pub const ALL: [ItemEvent; 7] = [
+    pub const ALL: [ItemEvent; 9] = [
         ItemEvent::Send,
         ItemEvent::Deliver,
+        ItemEvent::Hold,
+        ItemEvent::Approve,
         ItemEvent::Accept,
         ItemEvent::Return,
         ItemEvent::Reject,
@@ -124,9 +151,12 @@ mod tests {
     use proptest::prelude::*;
 
     /// Every legal transition, written out once more as data for the table test.
-    const LEGAL: [(S, E, S); 7] = [
+    const LEGAL: [(S, E, S); 10] = [
         (S::Draft, E::Send, S::Queued),
         (S::Queued, E::Deliver, S::Delivered),
+        (S::Queued, E::Hold, S::AwaitingSignoff),
+        (S::AwaitingSignoff, E::Approve, S::Delivered),
+        (S::AwaitingSignoff, E::Return, S::Returned),
         (S::Delivered, E::Accept, S::Accepted),
         (S::Delivered, E::Return, S::Returned),
         (S::Delivered, E::Reject, S::Rejected),
@@ -176,6 +206,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn event_to_names_the_listed_transition_and_nothing_else() {
+        for from in S::ALL {
+            for to in S::ALL {
+                let listed = LEGAL.iter().find(|(f, _, t)| *f == from && *t == to);
+                assert_eq!(from.event_to(to), listed.map(|l| l.1), "{from:?} -> {to:?}");
+            }
+        }
+    }
+
     fn any_event() -> impl Strategy<Value = ItemEvent> {
         proptest::sample::select(E::ALL.to_vec())
     }
@@ -188,11 +228,22 @@ mod tests {
         fn random_event_sequences_respect_the_machine(events in proptest::collection::vec(any_event(), 0..60)) {
             let mut state = S::Draft;
             let (mut sends, mut revisions) = (0u32, 0u32);
+            // Whether the version being followed was held for sign-off and not yet approved.
+            let mut held = false;
             for ev in events {
                 let before = state;
                 match state.apply(ev) {
                     Ok(next) => {
                         prop_assert!(!before.is_final());
+                        // A held version reaches the editors only through an approval.
+                        if next == S::Delivered {
+                            prop_assert!(!held || ev == E::Approve);
+                        }
+                        held = match ev {
+                            E::Hold => true,
+                            E::Approve | E::Return | E::Revise => false,
+                            _ => held,
+                        };
                         match ev {
                             E::Send => sends += 1,
                             // The office never stored it: that send does not count.

@@ -10,6 +10,7 @@ pub mod content;
 pub mod duty;
 pub mod item;
 pub mod org;
+pub mod signoff;
 pub mod wire;
 
 pub use attachment::{AttachmentRef, FileKind};
@@ -18,3 +19,4 @@ pub use column::{ColumnView, DutyRule, FeedMethod, GapUnit, Period};
 pub use duty::{DayKind, DutyState, DutyStatus, by_urgency, duty_status};
 pub use item::{IllegalTransition, ItemEvent, ItemState};
 pub use org::{DepartmentView, Role, SeatView};
+pub use signoff::{Attestation, SignoffPolicy};

@@ -54,6 +54,9 @@ impl Role {
 pub struct DepartmentView {
     pub id: i64,
     pub name: String,
+    /// How the department signs off what it sends.
+    #[serde(default)]
+    pub signoff: crate::SignoffPolicy,
 }
 
 /// A seat as its holder sees it after signing in.

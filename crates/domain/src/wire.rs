@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{AttachmentRef, ColumnView, DepartmentView, DutyStatus, ItemState, SeatView};
+use crate::{
+    AttachmentRef, Attestation, ColumnView, DepartmentView, DutyStatus, ItemState, Role, SeatView,
+};
 
 /// Header carrying the client-generated idempotency key of a send.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
@@ -43,6 +45,13 @@ pub struct SubmitItemRequest {
     /// Files uploaded before the send (`/uploads`); linked to the item when it is stored.
     #[serde(default)]
     pub attachments: Vec<AttachmentRef>,
+    /// The sign-off made on paper, for a department whose policy is `attested`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Attestation>,
+}
+
+fn delivered() -> ItemState {
+    ItemState::Delivered
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +61,10 @@ pub struct SubmitItemResponse {
     /// The office's receipt number (收件号), e.g. `LS-20261127-000042`.
     pub receipt: String,
     pub delivered_at: DateTime<Utc>,
+    /// `delivered` (in the editors' inbox) or `awaiting_signoff` (held for the department's
+    /// responsible person).
+    #[serde(default = "delivered")]
+    pub state: ItemState,
 }
 
 /// An item as listed in the editors' inbox.
@@ -70,6 +83,84 @@ pub struct InboxItem {
     pub version: u32,
     pub state: ItemState,
     pub delivered_at: DateTime<Utc>,
+    /// Since when the editors have had it (its sign-off, or its delivery if attested).
+    pub waiting_since: DateTime<Utc>,
+}
+
+/// How many items of each state match an inbox's filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StateCount {
+    pub state: ItemState,
+    pub count: u64,
+}
+
+/// What happened to one submitted version, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TimelineKind {
+    /// The office received it and gave a receipt.
+    Delivered,
+    /// The officer attested a sign-off made on paper.
+    Attested,
+    /// Held for the department's responsible person.
+    AwaitingSignoff,
+    /// The responsible person signed it off; it went on to the editors.
+    SignedOff,
+    Accepted,
+    /// Returned for revision, by the responsible person or an editor.
+    Returned,
+    Rejected,
+    /// A remark in the item's thread, from either side.
+    Comment,
+}
+
+impl TimelineKind {
+    pub const ALL: [TimelineKind; 8] = [
+        TimelineKind::Delivered,
+        TimelineKind::Attested,
+        TimelineKind::AwaitingSignoff,
+        TimelineKind::SignedOff,
+        TimelineKind::Accepted,
+        TimelineKind::Returned,
+        TimelineKind::Rejected,
+        TimelineKind::Comment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimelineKind::Delivered => "delivered",
+            TimelineKind::Attested => "attested",
+            TimelineKind::AwaitingSignoff => "awaiting_signoff",
+            TimelineKind::SignedOff => "signed_off",
+            TimelineKind::Accepted => "accepted",
+            TimelineKind::Returned => "returned",
+            TimelineKind::Rejected => "rejected",
+            TimelineKind::Comment => "comment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TimelineKind> {
+        TimelineKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One entry of an item's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub kind: TimelineKind,
+    /// The person who did it (the holder of the seat at the time).
+    pub actor: String,
+    pub actor_role: Role,
+    /// The receipt, the comment, the reason, the published address, or the attested approver.
+    pub text: Option<String>,
+    /// The passage of the body a comment is about.
+    pub quote: Option<String>,
 }
 
 /// An item with its content and review outcome.
@@ -90,7 +181,16 @@ pub struct ItemDetail {
     pub published_url: Option<String>,
     pub review_comment: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// When it appeared on the portal, as the editor recorded it.
+    pub published_at: Option<DateTime<Utc>>,
     pub attachments: Vec<AttachmentRef>,
+    pub attestation: Option<Attestation>,
+    /// The responsible person who signed it off in the app.
+    pub signed_off_by: Option<String>,
+    /// Since when the editors have had it; none while it awaits its department's sign-off, or
+    /// if the department returned it.
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub timeline: Vec<TimelineEntry>,
 }
 
 /// Starts (or looks up) the upload of one file, named by its SHA-256.
@@ -163,6 +263,9 @@ pub struct PutDraftResponse {
 pub struct AcceptRequest {
     /// Where the item was published on the portal.
     pub published_url: String,
+    /// When it was published; the time of the request if not given.
+    #[serde(default)]
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,6 +280,28 @@ pub struct RejectRequest {
 pub struct ReturnRequest {
     /// What the officer must change.
     pub comment: String,
+    /// The passage of the body the comment is about, quoted.
+    #[serde(default)]
+    pub quote: Option<String>,
+}
+
+/// A remark in an item's thread: an editor's question, the officer's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommentRequest {
+    pub text: String,
+    #[serde(default)]
+    pub quote: Option<String>,
+}
+
+/// Longest comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// The administrator sets how a department signs off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignoffPolicyRequest {
+    pub signoff: crate::SignoffPolicy,
 }
 
 /// Something that happened at the office that a desk must learn.
@@ -184,7 +309,8 @@ pub struct ReturnRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChangeKind {
-    /// An editor accepted, returned or rejected an item.
+    /// An item moved: the responsible person signed it off or returned it, or an editor
+    /// accepted, returned or rejected it.
     ItemReviewed {
         item_id: i64,
         draft_key: String,
@@ -193,6 +319,28 @@ pub enum ChangeKind {
         state: ItemState,
         published_url: Option<String>,
         review_comment: Option<String>,
+        /// Who decided.
+        #[serde(default)]
+        by: Option<String>,
+    },
+    /// An item of the department waits for its responsible person's sign-off.
+    SignoffRequested {
+        item_id: i64,
+        draft_key: String,
+        version: u32,
+        receipt: String,
+        title: String,
+        holder_name: String,
+    },
+    /// Someone wrote in an item's thread.
+    ItemCommented {
+        item_id: i64,
+        draft_key: String,
+        version: u32,
+        author: String,
+        author_role: Role,
+        text: String,
+        quote: Option<String>,
     },
     /// An editor urged the department to update a column (催报).
     ColumnUrged {
@@ -292,6 +440,8 @@ pub enum ErrorCode {
     DigestMismatch,
     /// The office holds a newer backup of this draft than the one this backup was made from.
     StaleDraft,
+    /// The department's sign-off policy is not met (no or an incomplete attestation).
+    SignoffRequired,
     Internal,
 }
 
@@ -308,6 +458,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn timeline_kind_names_round_trip_and_match_serde() {
+        for k in TimelineKind::ALL {
+            assert_eq!(TimelineKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.as_str()));
+        }
+    }
+
+    #[test]
     fn change_is_flat_and_tagged() {
         let change = Change {
             seq: 7,
@@ -320,6 +478,7 @@ mod tests {
                 state: ItemState::Returned,
                 published_url: None,
                 review_comment: Some("请补充发布机关".into()),
+                by: Some("周编辑".into()),
             },
         };
         let v = serde_json::to_value(&change).unwrap();

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use liaison_domain::wire::SubmitItemRequest;
-use liaison_domain::{DutyRule, FeedMethod, GapUnit, Period, Role, SeatView};
+use liaison_domain::{DutyRule, FeedMethod, GapUnit, Period, Role, SeatView, SignoffPolicy};
 
 use crate::auth;
 use crate::store::{NewItem, Review, Store, StoreError, SubmitOutcome, payload_digest};
@@ -31,6 +31,7 @@ struct Dept {
     name: &'static str,
     officer: &'static str,
     responsible: &'static str,
+    signoff: SignoffPolicy,
     columns: &'static [(&'static str, &'static str, FeedMethod, DutyRule)],
 }
 
@@ -48,6 +49,7 @@ const TWO_WEEKS: DutyRule = DutyRule::MaxGap {
     unit: GapUnit::Weeks,
 };
 use FeedMethod::{CoEditing, Link, Scraping, Submission};
+use SignoffPolicy::{Attested, InApp};
 
 const CITY: &[Dept] = &[
     Dept {
@@ -55,6 +57,7 @@ const CITY: &[Dept] = &[
         name: "市教育局",
         officer: "王晓燕",
         responsible: "李建国",
+        signoff: InApp,
         columns: &[
             ("教育动态", "部门动态/教育动态", Submission, NEWS),
             ("通知公告", "政务公开/通知公告", Submission, NOTICES),
@@ -68,6 +71,7 @@ const CITY: &[Dept] = &[
         name: "市卫生健康委",
         officer: "陈静",
         responsible: "张卫东",
+        signoff: InApp,
         columns: &[
             ("卫健要闻", "部门动态/卫健要闻", Submission, NEWS),
             ("通知公告", "政务公开/通知公告", Submission, NOTICES),
@@ -80,6 +84,7 @@ const CITY: &[Dept] = &[
         name: "市交通运输局",
         officer: "刘洋",
         responsible: "赵志刚",
+        signoff: InApp,
         columns: &[
             ("交通动态", "部门动态/交通动态", Submission, NEWS),
             ("出行提示", "首页/出行提示", Submission, WEEKLY),
@@ -92,6 +97,7 @@ const CITY: &[Dept] = &[
         name: "市人力资源和社会保障局",
         officer: "周敏",
         responsible: "吴海涛",
+        signoff: Attested,
         columns: &[
             ("人社动态", "部门动态/人社动态", Submission, NEWS),
             ("招聘信息", "公共服务/招聘信息", Submission, FOUR_A_MONTH),
@@ -104,6 +110,7 @@ const CITY: &[Dept] = &[
         name: "市生态环境局",
         officer: "孙丽",
         responsible: "郑国强",
+        signoff: InApp,
         columns: &[
             ("环保动态", "部门动态/环保动态", Submission, NEWS),
             ("环境质量", "首页/环境质量", Scraping, WEEKLY),
@@ -115,6 +122,7 @@ const CITY: &[Dept] = &[
         name: "市住房和城乡建设局",
         officer: "黄磊",
         responsible: "何文斌",
+        signoff: Attested,
         columns: &[
             ("住建动态", "部门动态/住建动态", Submission, NEWS),
             ("通知公告", "政务公开/通知公告", Submission, NOTICES),
@@ -129,6 +137,7 @@ const CITY: &[Dept] = &[
         name: "市市场监督管理局",
         officer: "林芳",
         responsible: "马骏",
+        signoff: InApp,
         columns: &[
             ("市场监管动态", "部门动态/市场监管动态", Submission, NEWS),
             ("抽查结果公示", "政务公开/双随机抽查", Submission, MONTHLY),
@@ -141,6 +150,7 @@ const CITY: &[Dept] = &[
         name: "市应急管理局",
         officer: "高峰",
         responsible: "罗小红",
+        signoff: Attested,
         columns: &[
             ("应急动态", "部门动态/应急动态", Submission, NEWS),
             ("预警信息", "首页/预警信息", Submission, WEEKLY),
@@ -152,6 +162,7 @@ const CITY: &[Dept] = &[
         name: "市财政局",
         officer: "徐娜",
         responsible: "梁振华",
+        signoff: InApp,
         columns: &[
             ("财政动态", "部门动态/财政动态", Submission, NEWS),
             ("预决算公开", "政务公开/预决算", Submission, YEARLY),
@@ -198,18 +209,35 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         });
         Ok(id)
     };
-    let editor = add_seat("bjb.editor".into(), Role::Editor, None, "钱晓东")?;
+    let office = liaison_domain::DepartmentView {
+        id: 0,
+        name: "门户网站编辑部".into(),
+        signoff: SignoffPolicy::default(),
+    };
+    let editor = SeatView {
+        id: add_seat("bjb.editor".into(), Role::Editor, None, "钱晓东")?,
+        login: "bjb.editor".into(),
+        role: Role::Editor,
+        department: office,
+        holder_name: "钱晓东".into(),
+    };
     add_seat("bjb.admin".into(), Role::Admin, None, "冯雪梅")?;
 
     for (n, dept) in CITY.iter().enumerate() {
         let dept_id = store.create_department(dept.name)?;
+        store.set_signoff_policy(dept_id, dept.signoff)?;
+        let department = liaison_domain::DepartmentView {
+            id: dept_id,
+            name: dept.name.to_owned(),
+            signoff: dept.signoff,
+        };
         let officer_id = add_seat(
             format!("{}.officer", dept.code),
             Role::Officer,
             Some((dept_id, dept.name)),
             dept.officer,
         )?;
-        add_seat(
+        let responsible_id = add_seat(
             format!("{}.responsible", dept.code),
             Role::Responsible,
             Some((dept_id, dept.name)),
@@ -219,11 +247,15 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
             id: officer_id,
             login: format!("{}.officer", dept.code),
             role: Role::Officer,
-            department: liaison_domain::DepartmentView {
-                id: dept_id,
-                name: dept.name.to_owned(),
-            },
+            department: department.clone(),
             holder_name: dept.officer.to_owned(),
+        };
+        let responsible = SeatView {
+            id: responsible_id,
+            login: format!("{}.responsible", dept.code),
+            role: Role::Responsible,
+            department,
+            holder_name: dept.responsible.to_owned(),
         };
         for (c, (name, path, feed, duty)) in dept.columns.iter().enumerate() {
             let column_id =
@@ -232,8 +264,7 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
                 let days_ago = 1 + ((n * 7 + c * 5) % 40) as i64;
                 publish_history(
                     store,
-                    &officer,
-                    editor,
+                    [&officer, &responsible, &editor],
                     column_id,
                     name,
                     n + c,
@@ -245,10 +276,10 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
     Ok(seats)
 }
 
+/// One item sent, signed off (in the app, or attested on paper) and accepted.
 fn publish_history(
     store: &dyn Store,
-    officer: &SeatView,
-    editor: i64,
+    [officer, responsible, editor]: [&SeatView; 3],
     column_id: i64,
     column_name: &str,
     n: usize,
@@ -257,6 +288,7 @@ fn publish_history(
     let title = HISTORY_TITLES[n % HISTORY_TITLES.len()];
     let request = SubmitItemRequest {
         attachments: Vec::new(),
+        attestation: None,
         draft_key: format!("demo-history-{}-{column_id}", officer.id),
         version: 1,
         column_id,
@@ -278,9 +310,15 @@ fn publish_history(
             "https://portal.demo-city.example/{}/{}.html",
             officer.department.id, r.id
         );
+        if r.state == liaison_domain::ItemState::AwaitingSignoff {
+            store.review_item(r.id, &Review::Approve, responsible, at + Duration::hours(1))?;
+        }
         store.review_item(
             r.id,
-            &Review::Accept { published_url: url },
+            &Review::Accept {
+                published_url: url,
+                published_at: at + Duration::hours(3),
+            },
             editor,
             at + Duration::hours(3),
         )?;

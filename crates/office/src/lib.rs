@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod clock;
+pub mod console;
 pub mod demo;
 pub mod files;
 pub mod sanitize;

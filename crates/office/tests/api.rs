@@ -102,6 +102,17 @@ impl Office {
         (r.status(), r.json().await.unwrap())
     }
 
+    /// The department's responsible person signs the item off (both demo departments used here
+    /// sign off in the app), so it reaches the editors.
+    async fn approve(&self, responsible: &str, id: &Value) {
+        let token = self.sign_in(responsible).await;
+        let (status, body) = self
+            .post(&token, &format!("/items/{id}/approve"), Value::Null)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["state"], "delivered");
+    }
+
     async fn first_column(&self, token: &str) -> ColumnView {
         let (status, cols) = self.get(token, "/columns").await;
         assert_eq!(status, StatusCode::OK);
@@ -206,7 +217,7 @@ async fn departments_see_and_send_only_their_own() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
     let (status, _) = o.get(&edu, &format!("/items/{}", sent["id"])).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         o.get(&health, &format!("/items/{}", sent["id"])).await.0,
         StatusCode::OK
@@ -272,7 +283,9 @@ async fn a_send_is_stored_once_per_idempotency_key() {
 
     let (s1, first) = o.submit(&edu, Some("key-1"), &body).await;
     assert_eq!(s1, StatusCode::CREATED);
+    o.approve("jyj.responsible", &first["id"]).await;
     let first: SubmitItemResponse = serde_json::from_value(first).unwrap();
+    assert_eq!(first.state, liaison_domain::ItemState::AwaitingSignoff);
     assert!(
         first.receipt.starts_with("LS-20261127-"),
         "{}",
@@ -317,11 +330,13 @@ async fn editors_accept_and_return_and_the_department_learns_it_through_changes(
     let editor = o.sign_in("bjb.editor").await;
     let column = o.first_column(&edu).await;
 
-    let (_, start) = o.get(&edu, "/changes?since=0").await;
-    let start: ChangesResponse = serde_json::from_value(start).unwrap();
     let (_, health_start) = o.get(&health, "/changes?since=0").await;
     let (_, a) = o.submit(&edu, Some("a"), &item(column.id, "稿件甲")).await;
     let (_, b) = o.submit(&edu, Some("b"), &item(column.id, "稿件乙")).await;
+    o.approve("jyj.responsible", &a["id"]).await;
+    o.approve("jyj.responsible", &b["id"]).await;
+    let (_, start) = o.get(&edu, "/changes?since=0").await;
+    let start: ChangesResponse = serde_json::from_value(start).unwrap();
 
     // Officers cannot review.
     let (status, _) = o
@@ -375,8 +390,11 @@ async fn editors_accept_and_return_and_the_department_learns_it_through_changes(
 
     let (_, ch) = o.get(&edu, &format!("/changes?since={}", start.next)).await;
     let ch: ChangesResponse = serde_json::from_value(ch).unwrap();
-    assert_eq!(ch.changes.len(), 2);
+    // The two reviews, and the third item waiting for its sign-off.
+    assert_eq!(ch.changes.len(), 3);
     let v = serde_json::to_value(&ch.changes).unwrap();
+    assert_eq!(v[2]["kind"], "signoff_requested");
+    assert_eq!(v[2]["title"], "稿件丙");
     assert_eq!(v[0]["state"], "accepted");
     assert_eq!(v[0]["published_url"], "https://portal.example/a.html");
     assert_eq!(v[1]["state"], "returned");
@@ -398,6 +416,7 @@ async fn a_long_poll_wakes_when_a_review_lands() {
     let editor = o.sign_in("bjb.editor").await;
     let column = o.first_column(&edu).await;
     let (_, sent) = o.submit(&edu, Some("lp"), &item(column.id, "长轮询")).await;
+    o.approve("jyj.responsible", &sent["id"]).await;
     let (_, now) = o.get(&edu, "/changes?since=0").await;
     let cursor = now["next"].as_i64().unwrap();
 
@@ -624,7 +643,7 @@ async fn files_arrive_in_pieces_resume_where_they_stopped_and_are_checked() {
     // Another department cannot read it.
     let other = o.sign_in("wjw.officer").await;
     let (status, _) = o.get(&other, &format!("/items/{id}/files/{sha}")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A body may show inline only files the item carries.
     let mut inline = item(column.id, "图文");
@@ -946,6 +965,7 @@ async fn a_body_is_stored_without_scripts_handlers_or_script_addresses() {
     );
     let (status, sent) = o.submit(&token, Some("k-xss"), &body).await;
     assert_eq!(status, StatusCode::CREATED);
+    o.approve("jyj.responsible", &sent["id"]).await;
     let editor = o.sign_in("bjb.editor").await;
     let (_, stored) = o.get(&editor, &format!("/items/{}", sent["id"])).await;
     let html = stored["body_html"].as_str().unwrap();
@@ -969,6 +989,7 @@ async fn a_rejected_item_stays_rejected_whatever_is_replayed() {
     let body = item(column.id, "不宜公开的稿件");
     let (status, sent) = o.submit(&officer, Some("k-reject"), &body).await;
     assert_eq!(status, StatusCode::CREATED);
+    o.approve("jyj.responsible", &sent["id"]).await;
     let id = sent["id"].as_i64().unwrap();
     let editor = o.sign_in("bjb.editor").await;
     let (status, err) = o
@@ -1031,4 +1052,313 @@ async fn a_rejected_item_stays_rejected_whatever_is_replayed() {
             .iter()
             .any(|c| c["item_id"] == id && c["state"] == "rejected")
     );
+}
+
+/// Items of departments that sign off in the app reach the editors only through their own
+/// responsible person.
+#[tokio::test]
+async fn an_in_app_item_reaches_the_editors_only_after_its_own_responsible_person_approves() {
+    let o = office().await;
+    let officer = o.sign_in("jyj.officer").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let column = o.first_column(&officer).await;
+    let (status, sent) = o
+        .submit(&officer, Some("k-held"), &item(column.id, "待签发的通知"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(sent["state"], "awaiting_signoff");
+    let id = sent["id"].as_i64().unwrap();
+
+    // The editors neither list, read, count nor decide it.
+    let (_, all) = o.get(&editor, "/inbox?state=all&limit=500").await;
+    assert!(!all.to_string().contains("待签发的通知"), "{all}");
+    assert_eq!(
+        o.get(&editor, "/inbox?state=awaiting_signoff").await.0,
+        StatusCode::OK
+    );
+    let (_, held) = o.get(&editor, "/inbox?state=awaiting_signoff").await;
+    assert_eq!(held, json!([]));
+    let (_, counts) = o.get(&editor, "/inbox/counts").await;
+    assert!(!counts.to_string().contains("awaiting_signoff"), "{counts}");
+    assert_eq!(
+        o.get(&editor, &format!("/items/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let accept = json!({"published_url": "https://portal.example/x.html"});
+    let (status, _) = o
+        .post(&editor, &format!("/items/{id}/accept"), accept.clone())
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = o.post(&editor, &format!("/items/{id}/approve"), Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Another department's responsible person cannot see or approve it; the officer cannot
+    // approve their own item.
+    let other = o.sign_in("wjw.responsible").await;
+    let (status, _) = o.post(&other, &format!("/items/{id}/approve"), Value::Null).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, their_queue) = o.get(&other, "/signoffs").await;
+    assert_eq!(their_queue, json!([]));
+    let (status, err) = o.post(&officer, &format!("/items/{id}/approve"), Value::Null).await;
+    assert_eq!((status, err["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    assert_eq!(o.get(&officer, "/signoffs").await.0, StatusCode::FORBIDDEN);
+
+    // Its own responsible person finds it in the queue and signs it off.
+    let responsible = o.sign_in("jyj.responsible").await;
+    let (_, queue) = o.get(&responsible, "/signoffs").await;
+    let queue: Vec<InboxItem> = serde_json::from_value(queue).unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!((queue[0].id, queue[0].holder_name.as_str()), (id, "王晓燕"));
+    o.clock.advance(Duration::hours(2));
+    let (status, approved) = o
+        .post(&responsible, &format!("/items/{id}/approve"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["signed_off_by"], "李建国");
+    let kinds: Vec<&str> = approved["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["delivered", "awaiting_signoff", "signed_off"]);
+    // Approving twice is refused; the queue is empty; the editors now have it, waiting since
+    // the sign-off rather than the delivery.
+    let (status, err) = o
+        .post(&responsible, &format!("/items/{id}/approve"), Value::Null)
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::CONFLICT, Some("invalid_transition"))
+    );
+    assert_eq!(o.get(&responsible, "/signoffs").await.1, json!([]));
+    let (_, inbox) = o.get(&editor, "/inbox").await;
+    let inbox: Vec<InboxItem> = serde_json::from_value(inbox).unwrap();
+    let ours = inbox.iter().find(|i| i.id == id).unwrap();
+    assert_eq!(ours.waiting_since, start() + Duration::hours(2));
+    assert_eq!(ours.delivered_at, start());
+
+    // A second item is returned by the responsible person, with a quoted passage; the editors
+    // never saw it and the department learns it through its changes.
+    let (_, second) = o
+        .submit(&officer, Some("k-held-2"), &item(column.id, "措辞待改的稿件"))
+        .await;
+    let second_id = second["id"].as_i64().unwrap();
+    let (status, returned) = o
+        .post(
+            &responsible,
+            &format!("/items/{second_id}/return"),
+            json!({"comment": "第二段请改为正式表述", "quote": "要点"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{returned}");
+    assert_eq!(returned["state"], "returned");
+    let (_, changes) = o.get(&officer, "/changes?since=0").await;
+    let last = changes["changes"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["state"].as_str(), last["by"].as_str(), last["review_comment"].as_str()),
+        (Some("returned"), Some("李建国"), Some("第二段请改为正式表述"))
+    );
+    let (_, all) = o.get(&editor, "/inbox?state=all&limit=500").await;
+    assert!(!all.to_string().contains("措辞待改的稿件"));
+}
+
+/// A department that attests its sign-off sends the approver, the date and the signed form;
+/// without them nothing is stored.
+#[tokio::test]
+async fn an_attested_item_carries_its_approver_date_and_signed_form() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let officer = o.sign_in("jyj.officer").await;
+    let column = o.first_column(&officer).await;
+    let dept = column.department_id;
+    // Only the administrator sets the policy.
+    let attested = json!({"signoff": "attested"});
+    let put = |token: String| {
+        o.http
+            .put(format!("{}/departments/{dept}/signoff", o.base))
+            .bearer_auth(token)
+            .json(&attested)
+            .send()
+    };
+    assert_eq!(put(editor.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let r = put(admin.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["signoff"], "attested");
+    // The officer's seat says so at once.
+    let (_, me) = o.get(&officer, "/sessions/current").await;
+    assert_eq!(me["department"]["signoff"], "attested");
+
+    let form = png(40 * 1024, 9);
+    let form_sha = sha256_hex(&form);
+    assert_eq!(o.upload(&officer, &form, "审核签发单.png").await.0, StatusCode::OK);
+    let file = json!({"sha256": form_sha, "name": "审核签发单.png", "size": form.len(), "mime": "image/png"});
+    let mut body = item(column.id, "纸质签发的稿件");
+    for (key, attestation, files, problem) in [
+        ("k-a1", Value::Null, json!([file]), "attest"),
+        (
+            "k-a2",
+            json!({"approver": "李建国", "approved_on": "2026-11-26", "form_sha256": form_sha}),
+            json!([]),
+            "form",
+        ),
+        (
+            "k-a3",
+            json!({"approver": "李建国", "approved_on": "2026-11-28", "form_sha256": form_sha}),
+            json!([file]),
+            "later than today",
+        ),
+    ] {
+        body["attestation"] = attestation;
+        body["attachments"] = files;
+        let (status, err) = o.submit(&officer, Some(key), &body).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("signoff_required")),
+            "{key}"
+        );
+        assert!(err["message"].as_str().unwrap().contains(problem), "{err}");
+    }
+    body["attestation"] =
+        json!({"approver": "李建国", "approved_on": "2026-11-26", "form_sha256": form_sha});
+    body["attachments"] = json!([file]);
+    let (status, sent) = o.submit(&officer, Some("k-a4"), &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent["state"], "delivered");
+    let (_, seen) = o.get(&editor, &format!("/items/{}", sent["id"])).await;
+    assert_eq!(seen["attestation"]["approver"], "李建国");
+    assert_eq!(seen["attestation"]["approved_on"], "2026-11-26");
+    assert_eq!(seen["timeline"][1]["kind"], "attested");
+    assert_eq!(seen["timeline"][1]["text"], "李建国 2026-11-26");
+}
+
+/// Editors review and talk about an item but never change what the department sent.
+#[tokio::test]
+async fn editors_comment_and_the_officer_answers_but_nobody_edits_a_sent_version() {
+    let o = office().await;
+    let officer = o.sign_in("jyj.officer").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let column = o.first_column(&officer).await;
+    let (_, sent) = o.submit(&officer, Some("k-c"), &item(column.id, "需要核实的稿件")).await;
+    o.approve("jyj.responsible", &sent["id"]).await;
+    let id = sent["id"].as_i64().unwrap();
+    let (_, before) = o.get(&editor, &format!("/items/{id}")).await;
+
+    // No route changes content; an editor cannot send a version either.
+    for method in [reqwest::Method::PUT, reqwest::Method::PATCH] {
+        let r = o
+            .http
+            .request(method.clone(), format!("{}/items/{id}", o.base))
+            .bearer_auth(&editor)
+            .json(&json!({"title": "编辑改过的标题", "body_html": "<p>改</p>"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
+    let mut overwrite = item(column.id, "编辑改过的标题");
+    overwrite["draft_key"] = before["draft_key"].clone();
+    assert_eq!(
+        o.submit(&editor, Some("k-e"), &overwrite).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let (status, remark) = o
+        .post(
+            &editor,
+            &format!("/items/{id}/comments"),
+            json!({"text": "文中数据的来源是？", "quote": "要点"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{remark}");
+    assert_eq!((remark["actor"].as_str(), remark["actor_role"].as_str()), (Some("钱晓东"), Some("editor")));
+    let (status, _) = o
+        .post(&officer, &format!("/items/{id}/comments"), json!({"text": "来自市统计局2026年公报。"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Empty, overlong and foreign comments are refused.
+    let long = "长".repeat(2001);
+    for (token, text, want) in [
+        (&officer, "  ", StatusCode::UNPROCESSABLE_ENTITY),
+        (&officer, long.as_str(), StatusCode::UNPROCESSABLE_ENTITY),
+        (&o.sign_in("wjw.officer").await, "路过", StatusCode::NOT_FOUND),
+    ] {
+        let (status, _) = o
+            .post(token, &format!("/items/{id}/comments"), json!({"text": text}))
+            .await;
+        assert_eq!(status, want, "{text:.10}");
+    }
+
+    let (_, after) = o.get(&officer, &format!("/items/{id}")).await;
+    assert_eq!((&after["title"], &after["body_html"]), (&before["title"], &before["body_html"]));
+    let thread: Vec<(&str, &str)> = after["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "comment")
+        .map(|e| (e["actor"].as_str().unwrap(), e["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        thread,
+        [("钱晓东", "文中数据的来源是？"), ("王晓燕", "来自市统计局2026年公报。")]
+    );
+    // The officer's desk learns of the editor's question through the changes.
+    let (_, changes) = o.get(&officer, "/changes?since=0").await;
+    assert!(changes["changes"].as_array().unwrap().iter().any(|c| {
+        c["kind"] == "item_commented" && c["author"] == "钱晓东" && c["quote"] == "要点"
+    }));
+}
+
+/// The inbox filters by state, department, column and delivery date, counts per state, pages,
+/// and puts the longest waiting first.
+#[tokio::test]
+async fn the_inbox_filters_counts_pages_and_sorts_by_waiting_time() {
+    let o = office().await;
+    let column = o.first_column(&o.sign_in("jyj.officer").await).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        // Sessions last 12 hours: sign in each day.
+        let officer = o.sign_in("jyj.officer").await;
+        let (_, sent) = o
+            .submit(&officer, Some(&format!("k-f{n}")), &item(column.id, &format!("筛选稿件{n}")))
+            .await;
+        ids.push(sent["id"].clone());
+        o.clock.advance(Duration::days(1));
+    }
+    // Signed off in reverse order: the last one sent has waited longest.
+    for id in ids.iter().rev() {
+        o.approve("jyj.responsible", id).await;
+        o.clock.advance(Duration::minutes(10));
+    }
+    let editor = o.sign_in("bjb.editor").await;
+    let q = format!("/inbox?column_id={}&limit=2", column.id);
+    let (_, page1) = o.get(&editor, &q).await;
+    let (_, page2) = o.get(&editor, &format!("{q}&offset=2")).await;
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(titles(&page1), ["筛选稿件4", "筛选稿件3"]);
+    assert_eq!(titles(&page2), ["筛选稿件2", "筛选稿件1"]);
+    // Delivered on 2026-11-28 and 29 (Beijing): items 1 and 2.
+    let (_, dated) = o
+        .get(&editor, &format!("/inbox?column_id={}&from=2026-11-28&to=2026-11-29", column.id))
+        .await;
+    assert_eq!(titles(&dated), ["筛选稿件2", "筛选稿件1"]);
+    o.post(&editor, &format!("/items/{}/reject", ids[0]), json!({"reason": "重复"})).await;
+    let (_, counts) = o
+        .get(&editor, &format!("/inbox/counts?column_id={}", column.id))
+        .await;
+    let counts: Vec<(String, u64)> = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["state"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap()))
+        .collect();
+    assert!(counts.contains(&("delivered".into(), 4)), "{counts:?}");
+    assert!(counts.contains(&("rejected".into(), 1)), "{counts:?}");
+    let (_, other_dept) = o.get(&editor, "/inbox?department_id=2&state=all").await;
+    assert!(!other_dept.to_string().contains("筛选稿件"));
+    let (status, _) = o.get(&editor, "/inbox?from=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

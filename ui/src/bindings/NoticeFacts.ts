@@ -4,4 +4,12 @@ import type { ItemState } from "./ItemState";
 /**
  * The facts a notice's sentence is made of (the window and the notification translate them).
  */
-export type NoticeFacts = { column_name: string | null, due_at: string | null, overdue_days: number | null, working_days: boolean | null, message: string | null, urged_by: string | null, title: string | null, review_state: ItemState | null, review_comment: string | null, };
+export type NoticeFacts = { column_name: string | null, due_at: string | null, overdue_days: number | null, working_days: boolean | null, message: string | null, urged_by: string | null, title: string | null, review_state: ItemState | null, review_comment: string | null, 
+/**
+ * Who decided, signed off or wrote.
+ */
+by: string | null, 
+/**
+ * The office's id of the item (a sign-off request opens it).
+ */
+item_id: number | null, };

@@ -86,6 +86,7 @@ impl From<StoreError> for ApiFailure {
                 ErrorCode::InvalidTransition,
                 t.to_string(),
             ),
+            StoreError::Forbidden(m) => ApiFailure::forbidden(m),
             StoreError::Conflict(m) => {
                 ApiFailure::new(StatusCode::CONFLICT, ErrorCode::Conflict, m)
             }

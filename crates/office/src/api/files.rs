@@ -196,7 +196,9 @@ pub async fn download(
             Ok((item, file))
         })
         .await?;
-    caller.require_department(item.department_id)?;
+    if !crate::store::may_see(&item, &caller.0) {
+        return Err(ApiFailure::not_found("item"));
+    }
     let file = file.ok_or_else(|| ApiFailure::not_found("file"))?;
     file_response(&state, &file).await
 }
@@ -225,7 +227,7 @@ pub async fn content(
 }
 
 /// A stored file as a download that nothing in a browser will run.
-async fn file_response(
+pub(crate) async fn file_response(
     state: &AppState,
     file: &liaison_domain::AttachmentRef,
 ) -> Result<Response, ApiFailure> {

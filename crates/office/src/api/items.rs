@@ -5,15 +5,20 @@ use std::time::Duration as StdDuration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, NaiveDate, Utc};
+use liaison_domain::calendar::{beijing_date, beijing_midnight};
 use liaison_domain::wire::{
-    AcceptRequest, ApiError, ChangesResponse, ErrorCode, IDEMPOTENCY_KEY_HEADER, InboxItem,
-    ItemDetail, RejectRequest, ReturnRequest, SubmitItemRequest, SubmitItemResponse,
+    AcceptRequest, ApiError, ChangesResponse, CommentRequest, ErrorCode, IDEMPOTENCY_KEY_HEADER,
+    InboxItem, ItemDetail, MAX_COMMENT_CHARS, RejectRequest, ReturnRequest, StateCount,
+    SubmitItemRequest, SubmitItemResponse, TimelineEntry,
 };
-use liaison_domain::{ColumnView, ItemState, Role, content};
+use liaison_domain::{ColumnView, ItemState, Role, content, signoff};
 use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
-use crate::store::{InboxFilter, NewItem, Review, SubmitOutcome, payload_digest};
+use crate::store::{
+    InboxFilter, NewComment, NewItem, Review, SubmitOutcome, may_see, payload_digest,
+};
 
 /// The caller's department's columns with their duty rules.
 #[utoipa::path(get, path = "/api/v1/columns",
@@ -56,11 +61,24 @@ pub async fn submit(
         .to_owned();
     caller.require_role(Role::Officer)?;
     validate_submission(&req)?;
+    let now = state.clock.now();
+    signoff::check_signoff(
+        caller.0.department.signoff,
+        req.attestation.as_ref(),
+        &req.attachments,
+        beijing_date(now),
+    )
+    .map_err(|p| {
+        ApiFailure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::SignoffRequired,
+            p.to_string(),
+        )
+    })?;
     // The key is bound to what the desk sent; what is stored is the cleaned body.
     let payload_sha256 = payload_digest(&req);
     let mut req = req;
     req.body_html = crate::sanitize::body_html(&req.body_html);
-    let now = state.clock.now();
     let seat = caller.0;
     let outcome = state
         .blocking(move |s| {
@@ -88,7 +106,10 @@ pub async fn submit(
         .await?;
     match outcome {
         SubmitOutcome::Created(r) => {
-            tracing::info!(receipt = %r.receipt, "item delivered");
+            if r.state == ItemState::AwaitingSignoff {
+                state.changes.send_modify(|n| *n += 1);
+            }
+            tracing::info!(receipt = %r.receipt, state = r.state.as_str(), "item delivered");
             Ok((StatusCode::CREATED, Json(r)))
         }
         SubmitOutcome::Replayed(r) => Ok((StatusCode::CREATED, Json(r))),
@@ -133,7 +154,8 @@ pub async fn my_items(State(state): State<AppState>, caller: Caller) -> ApiResul
     ))
 }
 
-/// One item with its content; its own department or the office only.
+/// One item with its content and timeline; its own department, or the office once the
+/// department signed it off.
 #[utoipa::path(get, path = "/api/v1/items/{id}",
     responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 404, body = ApiError)),
     security(("bearer" = [])))]
@@ -145,22 +167,49 @@ pub async fn item(
     let item = state
         .blocking(move |s| Ok(s.item(id)?))
         .await?
+        .filter(|item| may_see(item, &caller.0))
         .ok_or_else(|| ApiFailure::not_found("item"))?;
-    caller.require_department(item.department_id)?;
     Ok(Json(item))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct InboxQuery {
-    /// Only items in this state (default: delivered, i.e. waiting for review).
+    /// Only items in this state (default: delivered, i.e. waiting for review; `all` for any).
     pub state: Option<String>,
     pub department_id: Option<i64>,
+    pub column_id: Option<i64>,
+    /// Delivered on or after this Beijing date (YYYY-MM-DD).
+    pub from: Option<NaiveDate>,
+    /// Delivered on or before this Beijing date.
+    pub to: Option<NaiveDate>,
     /// 1-500, default 100.
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
 
-/// The editors' inbox: delivered items, longest waiting first.
+impl InboxQuery {
+    pub fn filter(&self) -> Result<InboxFilter, ApiFailure> {
+        let state = match self.state.as_deref() {
+            None | Some("") => Some(ItemState::Delivered),
+            Some("all") => None,
+            Some(s) => Some(
+                ItemState::parse(s).ok_or_else(|| bad_request(format!("unknown state {s:?}")))?,
+            ),
+        };
+        Ok(InboxFilter {
+            state,
+            department_id: self.department_id,
+            column_id: self.column_id,
+            from: self.from.map(beijing_midnight),
+            until: self.to.and_then(|d| d.succ_opt()).map(beijing_midnight),
+            limit: self.limit.unwrap_or(100).clamp(1, 500),
+            offset: self.offset.unwrap_or(0),
+        })
+    }
+}
+
+/// The editors' inbox: items that left their department, longest waiting first. Items awaiting
+/// their department's sign-off are never listed.
 #[utoipa::path(get, path = "/api/v1/inbox", params(InboxQuery),
     responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ApiError)),
     security(("bearer" = [])))]
@@ -170,35 +219,111 @@ pub async fn inbox(
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Vec<InboxItem>> {
     caller.require_office()?;
-    let item_state = match q.state.as_deref() {
-        None => Some(ItemState::Delivered),
-        Some("all") => None,
-        Some(s) => {
-            Some(ItemState::parse(s).ok_or_else(|| bad_request(format!("unknown state {s:?}")))?)
-        }
-    };
-    let filter = InboxFilter {
-        state: item_state,
-        department_id: q.department_id,
-        limit: q.limit.unwrap_or(100).clamp(1, 500),
-        offset: q.offset.unwrap_or(0),
-    };
+    let filter = q.filter()?;
     Ok(Json(state.blocking(move |s| Ok(s.inbox(&filter)?)).await?))
 }
 
-async fn review(state: AppState, caller: Caller, id: i64, review: Review) -> ApiResult<ItemDetail> {
+/// How many items of each state match the inbox's filters (the state filter aside).
+#[utoipa::path(get, path = "/api/v1/inbox/counts", params(InboxQuery),
+    responses((status = 200, body = Vec<StateCount>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn inbox_counts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<InboxQuery>,
+) -> ApiResult<Vec<StateCount>> {
     caller.require_office()?;
-    let now = state.clock.now();
-    let reviewer = caller.0.id;
-    let item = state
-        .blocking(move |s| Ok(s.review_item(id, &review, reviewer, now)?))
-        .await?;
-    state.changes.send_modify(|n| *n += 1);
-    tracing::info!(receipt = %item.receipt, state = item.state.as_str(), "item reviewed");
-    Ok(Json(item))
+    let filter = q.filter()?;
+    Ok(Json(
+        state.blocking(move |s| Ok(s.inbox_counts(&filter)?)).await?,
+    ))
 }
 
-/// Accept a delivered item and record where it was published.
+/// The caller's department's items waiting for sign-off; its responsible person only.
+#[utoipa::path(get, path = "/api/v1/signoffs",
+    responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn signoff_queue(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Vec<InboxItem>> {
+    caller.require_role(Role::Responsible)?;
+    let dept = caller.0.department.id;
+    Ok(Json(
+        state.blocking(move |s| Ok(s.signoff_queue(dept)?)).await?,
+    ))
+}
+
+/// Applies a decision; the store checks, with the item's state, that the caller may take it.
+pub async fn decide(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+    review: Review,
+) -> Result<ItemDetail, ApiFailure> {
+    let now = state.clock.now();
+    let item = state
+        .blocking(move |s| Ok(s.review_item(id, &review, &caller.0, now)?))
+        .await?;
+    state.changes.send_modify(|n| *n += 1);
+    tracing::info!(receipt = %item.receipt, state = item.state.as_str(), "item decided");
+    Ok(item)
+}
+
+/// The department's responsible person signs an item off: it goes on to the editors.
+#[utoipa::path(post, path = "/api/v1/items/{id}/approve",
+    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<ItemDetail> {
+    Ok(Json(decide(&state, caller, id, Review::Approve).await?))
+}
+
+/// Checks a published address and time as an editor gives them.
+pub fn acceptance(
+    url: &str,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Review, ApiFailure> {
+    let url = url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+        return Err(ApiFailure::validation(
+            "published_url must be an http(s) address",
+        ));
+    }
+    let published_at = published_at.unwrap_or(now);
+    if published_at > now + chrono::Duration::minutes(5) {
+        return Err(ApiFailure::validation(
+            "an item cannot have been published in the future",
+        ));
+    }
+    Ok(Review::Accept {
+        published_url: url.to_owned(),
+        published_at,
+    })
+}
+
+/// Checks a comment's text and quote.
+pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment, ApiFailure> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiFailure::validation(format!("{what} needs a text")));
+    }
+    if text.chars().count() > MAX_COMMENT_CHARS || quote.is_some_and(|q| q.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(ApiFailure::validation(format!(
+            "{what} is longer than {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    Ok(NewComment {
+        text: text.to_owned(),
+        quote: quote.map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned),
+    })
+}
+
+/// Accept a delivered item and record where and when it was published.
 #[utoipa::path(post, path = "/api/v1/items/{id}/accept", request_body = AcceptRequest,
     responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
     security(("bearer" = [])))]
@@ -208,24 +333,12 @@ pub async fn accept(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<AcceptRequest>,
 ) -> ApiResult<ItemDetail> {
-    let url = req.published_url.trim();
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(ApiFailure::validation(
-            "published_url must be an http(s) address",
-        ));
-    }
-    review(
-        state,
-        caller,
-        id,
-        Review::Accept {
-            published_url: url.to_owned(),
-        },
-    )
-    .await
+    let review = acceptance(&req.published_url, req.published_at, state.clock.now())?;
+    Ok(Json(decide(&state, caller, id, review).await?))
 }
 
-/// Return a delivered item to its department for revision, with a comment.
+/// Return an item for revision with a comment, optionally quoting the passage it concerns: by
+/// the editors once delivered, or by the department's responsible person before sign-off.
 #[utoipa::path(post, path = "/api/v1/items/{id}/return", request_body = ReturnRequest,
     responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
     security(("bearer" = [])))]
@@ -235,21 +348,12 @@ pub async fn return_item(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ReturnRequest>,
 ) -> ApiResult<ItemDetail> {
-    let comment = req.comment.trim();
-    if comment.is_empty() {
-        return Err(ApiFailure::validation(
-            "a return needs a comment saying what to change",
-        ));
-    }
-    review(
-        state,
-        caller,
-        id,
-        Review::Return {
-            comment: comment.to_owned(),
-        },
-    )
-    .await
+    let c = remark(&req.comment, req.quote.as_deref(), "a return")?;
+    let review = Review::Return {
+        comment: c.text,
+        quote: c.quote,
+    };
+    Ok(Json(decide(&state, caller, id, review).await?))
 }
 
 /// Reject a delivered item for good, with the reason; it cannot be revised or revived.
@@ -262,19 +366,37 @@ pub async fn reject(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<ItemDetail> {
-    let reason = req.reason.trim();
-    if reason.is_empty() {
-        return Err(ApiFailure::validation("a rejection needs a reason"));
-    }
-    review(
-        state,
-        caller,
-        id,
-        Review::Reject {
-            reason: reason.to_owned(),
-        },
-    )
-    .await
+    let reason = remark(&req.reason, None, "a rejection")?.text;
+    Ok(Json(decide(&state, caller, id, Review::Reject { reason }).await?))
+}
+
+/// Write in an item's thread: an editor's question, the officer's answer.
+#[utoipa::path(post, path = "/api/v1/items/{id}/comments", request_body = CommentRequest,
+    responses((status = 201, body = TimelineEntry), (status = 404, body = ApiError), (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn comment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<CommentRequest>,
+) -> Result<(StatusCode, Json<TimelineEntry>), ApiFailure> {
+    let c = remark(&req.text, req.quote.as_deref(), "a comment")?;
+    let entry = add_comment(&state, caller, id, c).await?;
+    Ok((StatusCode::CREATED, Json(entry)))
+}
+
+pub async fn add_comment(
+    state: &AppState,
+    caller: Caller,
+    id: i64,
+    comment: NewComment,
+) -> Result<TimelineEntry, ApiFailure> {
+    let now = state.clock.now();
+    let entry = state
+        .blocking(move |s| Ok(s.comment_item(id, &comment, &caller.0, now)?))
+        .await?;
+    state.changes.send_modify(|n| *n += 1);
+    Ok(entry)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

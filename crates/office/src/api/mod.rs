@@ -1,12 +1,13 @@
 //! The HTTP API under `/api/v1`: routing, the caller's identity, and the OpenAPI document.
 
+mod departments;
 mod drafts;
 mod duties;
 mod error;
-mod files;
-mod items;
+pub(crate) mod files;
+pub(crate) mod items;
 mod openapi;
-mod sessions;
+pub(crate) mod sessions;
 
 use std::sync::Arc;
 
@@ -95,6 +96,12 @@ pub fn router(state: AppState) -> Router {
             "/drafts/{draft_key}",
             put(drafts::put).layer(DefaultBodyLimit::max(MAX_ITEM_BYTES)),
         )
+        .route("/items/{id}/approve", post(items::approve))
+        .route("/items/{id}/comments", post(items::comment))
+        .route("/signoffs", get(items::signoff_queue))
+        .route("/inbox/counts", get(items::inbox_counts))
+        .route("/departments", get(departments::list))
+        .route("/departments/{id}/signoff", put(departments::set_signoff))
         .route("/items/{id}/accept", post(items::accept))
         .route("/items/{id}/return", post(items::return_item))
         .route("/items/{id}/reject", post(items::reject))
@@ -102,7 +109,10 @@ pub fn router(state: AppState) -> Router {
         .route("/changes", get(items::changes))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiFailure::not_found("route") });
-    Router::new().nest("/api/v1", api).with_state(state)
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(crate::console::router())
+        .with_state(state)
 }
 
 /// The signed-in seat making the request.

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{drafts, duties, files, items, sessions};
+use super::{departments, drafts, duties, files, items, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,7 +12,9 @@ use super::{drafts, duties, files, items, sessions};
     paths(
         sessions::sign_in, sessions::who_am_i, sessions::sign_out,
         items::columns, items::submit, items::my_items, items::item, items::inbox,
+        items::inbox_counts, items::signoff_queue, items::approve, items::comment,
         items::accept, items::return_item, items::reject, items::changes,
+        departments::list, departments::set_signoff,
         files::begin, files::status, files::append, files::download, files::content,
         drafts::put, drafts::list,
         duties::calendar, duties::set_calendar_year, duties::board, duties::urge,

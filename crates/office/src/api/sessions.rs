@@ -17,25 +17,8 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SignInResponse>), ApiFailure> {
-    let now = state.clock.now();
-    let expires_at = now + state.session_ttl;
-    let token = auth::new_token();
-    let token_hash = auth::token_hash(&token);
-    let seat = state
-        .blocking(move |s| {
-            let Some(creds) = s.seat_credentials(&req.login)? else {
-                // Spend the time a real check would, so a wrong login looks like a wrong password.
-                auth::verify_password(&req.password, dummy_hash());
-                return Ok(None);
-            };
-            if !auth::verify_password(&req.password, &creds.password_hash) {
-                return Ok(None);
-            }
-            s.create_session(creds.seat.id, &token_hash, now, expires_at)?;
-            Ok(Some(creds.seat))
-        })
-        .await?;
-    let seat = seat.ok_or_else(|| {
+    let opened = open_session(&state, req.login, req.password).await?;
+    let (token, expires_at, seat) = opened.ok_or_else(|| {
         ApiFailure::new(
             StatusCode::UNAUTHORIZED,
             ErrorCode::WrongCredentials,
@@ -51,6 +34,34 @@ pub async fn sign_in(
             seat,
         }),
     ))
+}
+
+/// Checks a login and password and opens a session: its token, when it expires, and the seat.
+/// `None` for a wrong login or password, which take the same effort to refuse.
+pub async fn open_session(
+    state: &AppState,
+    login: String,
+    password: String,
+) -> Result<Option<(String, chrono::DateTime<chrono::Utc>, SeatView)>, ApiFailure> {
+    let now = state.clock.now();
+    let expires_at = now + state.session_ttl;
+    let token = auth::new_token();
+    let token_hash = auth::token_hash(&token);
+    let seat = state
+        .blocking(move |s| {
+            let Some(creds) = s.seat_credentials(&login)? else {
+                // Spend the time a real check would, so a wrong login looks like a wrong password.
+                auth::verify_password(&password, dummy_hash());
+                return Ok(None);
+            };
+            if !auth::verify_password(&password, &creds.password_hash) {
+                return Ok(None);
+            }
+            s.create_session(creds.seat.id, &token_hash, now, expires_at)?;
+            Ok(Some(creds.seat))
+        })
+        .await?;
+    Ok(seat.map(|seat| (token, expires_at, seat)))
 }
 
 /// An argon2id hash of a random password nobody knows, for constant-effort failures.

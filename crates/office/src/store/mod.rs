@@ -9,9 +9,10 @@ mod sqlite;
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
-    Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, SubmitItemRequest,
-    SubmitItemResponse,
+    Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount, SubmitItemRequest,
+    SubmitItemResponse, TimelineEntry,
 };
+use liaison_domain::{DepartmentView, ItemState, SignoffPolicy};
 use liaison_domain::{AttachmentRef, WorkCalendar};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
 
@@ -25,6 +26,9 @@ pub enum StoreError {
     IllegalTransition(#[from] IllegalTransition),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The seat may not do this to this item (in its present state).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -92,21 +96,43 @@ pub struct DutyInput {
     pub updates: Vec<DateTime<Utc>>,
 }
 
-/// An editor's decision on a delivered item.
+/// A decision on an item: the department's sign-off (approve, or return while it awaits
+/// sign-off) or the editors' review (accept, return, reject a delivered item).
 #[derive(Debug, Clone)]
 pub enum Review {
-    Accept { published_url: String },
-    Return { comment: String },
-    Reject { reason: String },
+    Approve,
+    Accept {
+        published_url: String,
+        published_at: DateTime<Utc>,
+    },
+    Return {
+        comment: String,
+        quote: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
 }
 
-/// Which items an inbox lists.
+/// Which items an inbox lists. Items awaiting their department's sign-off are never listed.
 #[derive(Debug, Clone, Default)]
 pub struct InboxFilter {
-    pub state: Option<liaison_domain::ItemState>,
+    pub state: Option<ItemState>,
     pub department_id: Option<i64>,
+    pub column_id: Option<i64>,
+    /// Delivered on or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Delivered before this instant.
+    pub until: Option<DateTime<Utc>>,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// A remark in an item's thread.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub text: String,
+    pub quote: Option<String>,
 }
 
 pub trait Store: Send + Sync + 'static {
@@ -130,7 +156,14 @@ pub trait Store: Send + Sync + 'static {
         duty: DutyRule,
         duty_since: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
-    fn departments(&self) -> Result<Vec<liaison_domain::DepartmentView>, StoreError>;
+    fn departments(&self) -> Result<Vec<DepartmentView>, StoreError>;
+    fn set_signoff_policy(
+        &self,
+        department_id: i64,
+        policy: SignoffPolicy,
+    ) -> Result<(), StoreError>;
+    /// Every column of every department, for the office's filters.
+    fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError>;
     fn is_empty(&self) -> Result<bool, StoreError>;
 
     // Sessions.
@@ -155,19 +188,33 @@ pub trait Store: Send + Sync + 'static {
     fn column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;
 
     // Items.
-    /// Stores a submission exactly once per (seat, idempotency key).
+    /// Stores a submission exactly once per (seat, idempotency key). Under the department's
+    /// `in_app` policy the item is held for sign-off; otherwise it goes to the editors.
     fn submit_item(&self, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError>;
     fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError>;
     fn items_of_department(&self, department_id: i64) -> Result<Vec<ItemDetail>, StoreError>;
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError>;
-    /// Applies a review through the item state machine and appends the change for the desk.
+    /// How many items of each state match the filter (its state, limit and offset ignored).
+    fn inbox_counts(&self, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError>;
+    /// A department's items waiting for its responsible person, longest waiting first.
+    fn signoff_queue(&self, department_id: i64) -> Result<Vec<InboxItem>, StoreError>;
+    /// Applies a decision through the item state machine, checking inside the same transaction
+    /// that `by` may take it in the item's present state, and appends the change for the desk.
     fn review_item(
         &self,
         id: i64,
         review: &Review,
-        reviewer_seat_id: i64,
+        by: &SeatView,
         now: DateTime<Utc>,
     ) -> Result<ItemDetail, StoreError>;
+    /// Appends a remark to the item's thread (its department or the office).
+    fn comment_item(
+        &self,
+        id: i64,
+        comment: &NewComment,
+        by: &SeatView,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError>;
 
     // Files.
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
@@ -242,6 +289,17 @@ pub trait Store: Send + Sync + 'static {
         since: i64,
         limit: u32,
     ) -> Result<Vec<Change>, StoreError>;
+}
+
+/// Who sees an item: its own department always; the editorial office once it has left the
+/// department (never while it awaits the department's sign-off, nor after the department
+/// returned it).
+pub fn may_see(item: &ItemDetail, seat: &SeatView) -> bool {
+    if seat.role.is_office() {
+        item.waiting_since.is_some()
+    } else {
+        seat.department.id == item.department_id
+    }
 }
 
 /// The digest an idempotency key is bound to: SHA-256 of the request's canonical JSON.

@@ -6,23 +6,25 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
-    Change, ChangeKind, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, SubmitItemResponse,
+    Change, ChangeKind, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount,
+    SubmitItemResponse, TimelineEntry, TimelineKind,
 };
 use liaison_domain::{
     AttachmentRef, ColumnView, DepartmentView, DutyRule, FeedMethod, ItemEvent, ItemState, Role,
-    SeatView, WorkCalendar,
+    SeatView, SignoffPolicy, WorkCalendar,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    DraftPut, DutyInput, InboxFilter, NewItem, Review, SeatCredentials, Store, StoreError,
-    SubmitOutcome, Upload,
+    DraftPut, DutyInput, InboxFilter, NewComment, NewItem, Review, SeatCredentials, Store,
+    StoreError, SubmitOutcome, Upload, may_see,
 };
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_files_and_draft_backups.sql"),
     include_str!("../../migrations/0003_duties.sql"),
+    include_str!("../../migrations/0004_signoff_and_review.sql"),
 ];
 
 pub struct SqliteStore {
@@ -77,8 +79,12 @@ fn receipt_for(id: i64, at: DateTime<Utc>) -> String {
 }
 
 const SEAT_SELECT: &str =
-    "SELECT s.id, s.login, s.role, s.holder_name, d.id, d.name, s.password_hash
+    "SELECT s.id, s.login, s.role, s.holder_name, d.id, d.name, s.password_hash, d.signoff
      FROM seats s LEFT JOIN departments d ON d.id = s.department_id";
+
+fn parse_policy(s: &str) -> rusqlite::Result<SignoffPolicy> {
+    SignoffPolicy::parse(s).ok_or_else(|| bad_value("sign-off policy", s))
+}
 
 fn seat_from_row(row: &Row<'_>) -> rusqlite::Result<SeatCredentials> {
     let role: String = row.get(2)?;
@@ -87,11 +93,13 @@ fn seat_from_row(row: &Row<'_>) -> rusqlite::Result<SeatCredentials> {
         Some(id) => DepartmentView {
             id,
             name: row.get(5)?,
+            signoff: parse_policy(&row.get::<_, String>(7)?)?,
         },
         // The editorial office's own seats.
         None => DepartmentView {
             id: 0,
             name: "门户网站编辑部".into(),
+            signoff: SignoffPolicy::default(),
         },
     };
     Ok(SeatCredentials {
@@ -121,8 +129,13 @@ fn column_from_row(row: &Row<'_>) -> rusqlite::Result<ColumnView> {
 
 const ITEM_SELECT: &str =
     "SELECT id, receipt, draft_key, version, department_id, column_id, holder_name,
-            title, body_html, state, delivered_at, published_url, review_comment, reviewed_at
+            title, body_html, state, delivered_at, published_url, review_comment, reviewed_at,
+            published_at, attestation_json, signed_off_by, waiting_since
      FROM items";
+
+fn opt_ts(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    s.map(|s| parse_ts(&s)).transpose()
+}
 
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemDetail> {
     Ok(ItemDetail {
@@ -139,12 +152,94 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<ItemDetail> {
         delivered_at: parse_ts(&row.get::<_, String>(10)?)?,
         published_url: row.get(11)?,
         review_comment: row.get(12)?,
-        reviewed_at: row
-            .get::<_, Option<String>>(13)?
-            .map(|s| parse_ts(&s))
-            .transpose()?,
+        reviewed_at: opt_ts(row.get(13)?)?,
+        published_at: opt_ts(row.get(14)?)?,
         attachments: Vec::new(), // filled by `with_files`
+        attestation: row
+            .get::<_, Option<String>>(15)?
+            .map(|j| serde_json::from_str(&j).map_err(|_| bad_value("attestation", &j)))
+            .transpose()?,
+        signed_off_by: row.get(16)?,
+        waiting_since: opt_ts(row.get(17)?)?,
+        timeline: Vec::new(), // filled by `with_files`
     })
+}
+
+fn timeline_of(conn: &Connection, item_id: i64) -> Result<Vec<TimelineEntry>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, kind, actor, actor_role, text, quote FROM item_events
+         WHERE item_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([item_id], |r| {
+        let kind: String = r.get(1)?;
+        let role: String = r.get(3)?;
+        Ok(TimelineEntry {
+            at: parse_ts(&r.get::<_, String>(0)?)?,
+            kind: TimelineKind::parse(&kind).ok_or_else(|| bad_value("timeline kind", &kind))?,
+            actor: r.get(2)?,
+            actor_role: Role::parse(&role).ok_or_else(|| bad_value("role", &role))?,
+            text: r.get(4)?,
+            quote: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Appends one entry to an item's timeline.
+fn add_event(
+    conn: &Connection,
+    item_id: i64,
+    entry: &TimelineEntry,
+    seat_id: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO item_events (item_id, at, kind, seat_id, actor, actor_role, text, quote)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            item_id,
+            ts(entry.at),
+            entry.kind.as_str(),
+            seat_id,
+            entry.actor,
+            entry.actor_role.as_str(),
+            entry.text,
+            entry.quote
+        ],
+    )?;
+    Ok(())
+}
+
+fn entry(
+    at: DateTime<Utc>,
+    kind: TimelineKind,
+    by: &SeatView,
+    text: Option<String>,
+    quote: Option<String>,
+) -> TimelineEntry {
+    TimelineEntry {
+        at,
+        kind,
+        actor: by.holder_name.clone(),
+        actor_role: by.role,
+        text,
+        quote,
+    }
+}
+
+/// Appends a change to the department's change log.
+fn add_change(
+    conn: &Connection,
+    department_id: i64,
+    at: DateTime<Utc>,
+    change: &ChangeKind,
+) -> Result<i64, StoreError> {
+    let payload =
+        serde_json::to_string(change).map_err(|e| StoreError::Backend(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
+        params![department_id, ts(at), payload],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
 
 fn files_of(conn: &Connection, item_id: i64) -> Result<Vec<AttachmentRef>, StoreError> {
@@ -164,6 +259,7 @@ fn files_of(conn: &Connection, item_id: i64) -> Result<Vec<AttachmentRef>, Store
 
 fn with_files(conn: &Connection, mut item: ItemDetail) -> Result<ItemDetail, StoreError> {
     item.attachments = files_of(conn, item.id)?;
+    item.timeline = timeline_of(conn, item.id)?;
     Ok(item)
 }
 
@@ -202,6 +298,66 @@ fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
         origin: r.get(8)?,
         seq: r.get(9)?,
     })
+}
+
+const INBOX_SELECT: &str =
+    "SELECT i.id, i.receipt, d.id, d.name, d.signoff, c.id, c.name, i.holder_name, s.login,
+            i.title, i.version, i.state, i.delivered_at, coalesce(i.waiting_since, i.delivered_at)
+     FROM items i
+     JOIN departments d ON d.id = i.department_id
+     JOIN columns c ON c.id = i.column_id
+     JOIN seats s ON s.id = i.seat_id";
+
+/// The inbox's filters, parameters ?1-?4. An item that never left its department (awaiting its
+/// sign-off, or returned by it) has no `waiting_since` and is never the editors' business.
+const INBOX_WHERE: &str = "(?1 IS NULL OR i.department_id = ?1) AND (?2 IS NULL OR i.column_id = ?2)
+     AND (?3 IS NULL OR i.delivered_at >= ?3) AND (?4 IS NULL OR i.delivered_at < ?4)
+     AND i.waiting_since IS NOT NULL";
+
+fn inbox_item_from_row(r: &Row<'_>) -> rusqlite::Result<InboxItem> {
+    Ok(InboxItem {
+        id: r.get(0)?,
+        receipt: r.get(1)?,
+        department: DepartmentView {
+            id: r.get(2)?,
+            name: r.get(3)?,
+            signoff: parse_policy(&r.get::<_, String>(4)?)?,
+        },
+        column_id: r.get(5)?,
+        column_name: r.get(6)?,
+        holder_name: r.get(7)?,
+        seat_login: r.get(8)?,
+        title: r.get(9)?,
+        version: r.get(10)?,
+        state: parse_state(&r.get::<_, String>(11)?)?,
+        delivered_at: parse_ts(&r.get::<_, String>(12)?)?,
+        waiting_since: parse_ts(&r.get::<_, String>(13)?)?,
+    })
+}
+
+/// Who decides what: while an item awaits sign-off, only its department's responsible person;
+/// once delivered, only the editorial office.
+fn may_decide(item: &ItemDetail, review: &Review, by: &SeatView) -> Result<(), StoreError> {
+    if !may_see(item, by) {
+        return Err(StoreError::NotFound);
+    }
+    let signing_off = item.state == ItemState::AwaitingSignoff;
+    let allowed = match review {
+        Review::Approve => by.role == Role::Responsible,
+        Review::Return { .. } if signing_off => by.role == Role::Responsible,
+        Review::Accept { .. } | Review::Return { .. } | Review::Reject { .. } => {
+            by.role.is_office()
+        }
+    };
+    if allowed {
+        Ok(())
+    } else if signing_off || matches!(review, Review::Approve) {
+        Err(StoreError::Forbidden(
+            "only the department's responsible person signs its items off",
+        ))
+    } else {
+        Err(StoreError::Forbidden("only the editorial office reviews items"))
+    }
 }
 
 impl Store for SqliteStore {
@@ -262,13 +418,39 @@ impl Store for SqliteStore {
 
     fn departments(&self) -> Result<Vec<DepartmentView>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, name FROM departments ORDER BY id")?;
+        let mut stmt = conn.prepare("SELECT id, name, signoff FROM departments ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok(DepartmentView {
                 id: r.get(0)?,
                 name: r.get(1)?,
+                signoff: parse_policy(&r.get::<_, String>(2)?)?,
             })
         })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_signoff_policy(
+        &self,
+        department_id: i64,
+        policy: SignoffPolicy,
+    ) -> Result<(), StoreError> {
+        let n = self.conn().execute(
+            "UPDATE departments SET signoff = ?1 WHERE id = ?2",
+            params![policy.as_str(), department_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, department_id, name, path, feed, duty_json FROM columns
+             ORDER BY department_id, id",
+        )?;
+        let rows = stmt.query_map([], column_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -364,11 +546,25 @@ impl Store for SqliteStore {
             )
             .optional()?;
         if let Some((id, receipt, delivered_at, sha)) = earlier {
+            // The first answer said whether the item was held for sign-off.
+            let held: bool = tx
+                .query_row(
+                    "SELECT 1 FROM item_events WHERE item_id = ?1 AND kind = 'awaiting_signoff'",
+                    [id],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
             return Ok(if sha == item.payload_sha256 {
                 SubmitOutcome::Replayed(SubmitItemResponse {
                     id,
                     receipt,
                     delivered_at: parse_ts(&delivered_at)?,
+                    state: if held {
+                        ItemState::AwaitingSignoff
+                    } else {
+                        ItemState::Delivered
+                    },
                 })
             } else {
                 SubmitOutcome::KeyReused
@@ -402,16 +598,30 @@ impl Store for SqliteStore {
                 _ => return Ok(SubmitOutcome::FileMissing(file.sha256.clone())),
             }
         }
-        // The state machine: an item arrives queued at the desk and is delivered here.
-        let state = ItemState::Queued.apply(ItemEvent::Deliver)?;
+        // The state machine: an item arrives queued at the desk and is delivered here, into the
+        // editors' inbox or, when the department signs off in the app, into its sign-off queue.
+        let policy = item.seat.department.signoff;
+        let held = policy == SignoffPolicy::InApp;
+        let state = ItemState::Queued.apply(if held {
+            ItemEvent::Hold
+        } else {
+            ItemEvent::Deliver
+        })?;
+        let attestation = match (&req.attestation, policy) {
+            (Some(a), SignoffPolicy::Attested) => Some(
+                serde_json::to_string(a).map_err(|e| StoreError::Backend(e.to_string()))?,
+            ),
+            _ => None,
+        };
         let next_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM items", [], |r| {
             r.get(0)
         })?;
         let receipt = receipt_for(next_id, item.now);
         tx.execute(
             "INSERT INTO items (id, receipt, seat_id, idempotency_key, payload_sha256, draft_key, version,
-                                department_id, column_id, holder_name, title, body_html, state, delivered_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                department_id, column_id, holder_name, title, body_html, state, delivered_at,
+                                attestation_json, waiting_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 next_id,
                 receipt,
@@ -427,8 +637,32 @@ impl Store for SqliteStore {
                 req.body_html,
                 state.as_str(),
                 ts(item.now),
+                attestation,
+                (!held).then(|| ts(item.now)),
             ],
         )?;
+        let now = item.now;
+        let seat = item.seat;
+        let delivered = entry(now, TimelineKind::Delivered, seat, Some(receipt.clone()), None);
+        add_event(&tx, next_id, &delivered, seat.id)?;
+        if let (Some(a), SignoffPolicy::Attested) = (&req.attestation, policy) {
+            let text = format!("{} {}", a.approver.trim(), a.approved_on);
+            let attested = entry(now, TimelineKind::Attested, seat, Some(text), None);
+            add_event(&tx, next_id, &attested, seat.id)?;
+        }
+        if held {
+            let waiting = entry(now, TimelineKind::AwaitingSignoff, seat, None, None);
+            add_event(&tx, next_id, &waiting, seat.id)?;
+            let change = ChangeKind::SignoffRequested {
+                item_id: next_id,
+                draft_key: req.draft_key.clone(),
+                version: req.version,
+                receipt: receipt.clone(),
+                title: req.title.clone(),
+                holder_name: seat.holder_name.clone(),
+            };
+            add_change(&tx, seat.department.id, now, &change)?;
+        }
         for (position, file) in req.attachments.iter().enumerate() {
             tx.execute(
                 "INSERT INTO item_files (item_id, position, sha256, name, size, mime)
@@ -448,6 +682,7 @@ impl Store for SqliteStore {
             id: next_id,
             receipt,
             delivered_at: item.now,
+            state,
         }))
     }
 
@@ -470,42 +705,58 @@ impl Store for SqliteStore {
 
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT i.id, i.receipt, d.id, d.name, c.id, c.name, i.holder_name, s.login, i.title,
-                    i.version, i.state, i.delivered_at
-             FROM items i
-             JOIN departments d ON d.id = i.department_id
-             JOIN columns c ON c.id = i.column_id
-             JOIN seats s ON s.id = i.seat_id
-             WHERE (?1 IS NULL OR i.state = ?1) AND (?2 IS NULL OR i.department_id = ?2)
-             ORDER BY i.delivered_at ASC, i.id ASC
-             LIMIT ?3 OFFSET ?4",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "{INBOX_SELECT} WHERE {INBOX_WHERE} AND (?5 IS NULL OR i.state = ?5)
+             ORDER BY i.waiting_since ASC, i.id ASC LIMIT ?6 OFFSET ?7"
+        ))?;
         let rows = stmt.query_map(
             params![
-                filter.state.map(|s| s.as_str()),
                 filter.department_id,
+                filter.column_id,
+                filter.from.map(ts),
+                filter.until.map(ts),
+                filter.state.map(|s| s.as_str()),
                 filter.limit,
                 filter.offset
             ],
+            inbox_item_from_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn inbox_counts(&self, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT i.state, count(*) FROM items i WHERE {INBOX_WHERE} GROUP BY i.state"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                filter.department_id,
+                filter.column_id,
+                filter.from.map(ts),
+                filter.until.map(ts),
+            ],
             |r| {
-                Ok(InboxItem {
-                    id: r.get(0)?,
-                    receipt: r.get(1)?,
-                    department: DepartmentView {
-                        id: r.get(2)?,
-                        name: r.get(3)?,
-                    },
-                    column_id: r.get(4)?,
-                    column_name: r.get(5)?,
-                    holder_name: r.get(6)?,
-                    seat_login: r.get(7)?,
-                    title: r.get(8)?,
-                    version: r.get(9)?,
-                    state: parse_state(&r.get::<_, String>(10)?)?,
-                    delivered_at: parse_ts(&r.get::<_, String>(11)?)?,
+                Ok(StateCount {
+                    state: parse_state(&r.get::<_, String>(0)?)?,
+                    count: r.get(1)?,
                 })
             },
+        )?;
+        let mut counts: Vec<StateCount> = rows.collect::<Result<_, _>>()?;
+        counts.sort_by_key(|c| ItemState::ALL.iter().position(|s| *s == c.state));
+        Ok(counts)
+    }
+
+    fn signoff_queue(&self, department_id: i64) -> Result<Vec<InboxItem>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "{INBOX_SELECT} WHERE i.department_id = ?1 AND i.state = ?2
+             ORDER BY i.delivered_at ASC, i.id ASC"
+        ))?;
+        let rows = stmt.query_map(
+            params![department_id, ItemState::AwaitingSignoff.as_str()],
+            inbox_item_from_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -514,44 +765,114 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         review: &Review,
-        reviewer_seat_id: i64,
+        by: &SeatView,
         now: DateTime<Utc>,
     ) -> Result<ItemDetail, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
-        let (event, published_url, comment) = match review {
-            Review::Accept { published_url } => {
-                (ItemEvent::Accept, Some(published_url.as_str()), None)
-            }
-            Review::Return { comment } => (ItemEvent::Return, None, Some(comment.as_str())),
-            Review::Reject { reason } => (ItemEvent::Reject, None, Some(reason.as_str())),
+        may_decide(&item, review, by)?;
+        let (event, kind, text, quote) = match review {
+            Review::Approve => (ItemEvent::Approve, TimelineKind::SignedOff, None, None),
+            Review::Accept { published_url, .. } => (
+                ItemEvent::Accept,
+                TimelineKind::Accepted,
+                Some(published_url.clone()),
+                None,
+            ),
+            Review::Return { comment, quote } => (
+                ItemEvent::Return,
+                TimelineKind::Returned,
+                Some(comment.clone()),
+                quote.clone(),
+            ),
+            Review::Reject { reason } => (
+                ItemEvent::Reject,
+                TimelineKind::Rejected,
+                Some(reason.clone()),
+                None,
+            ),
         };
         let state = item.state.apply(event)?;
-        tx.execute(
-            "UPDATE items SET state = ?1, published_url = ?2, review_comment = ?3, reviewed_at = ?4,
-                              reviewed_by = ?5
-             WHERE id = ?6",
-            params![state.as_str(), published_url, comment, ts(now), reviewer_seat_id, id],
-        )?;
+        match review {
+            Review::Approve => {
+                tx.execute(
+                    "UPDATE items SET state = ?1, signed_off_by = ?2, waiting_since = ?3 WHERE id = ?4",
+                    params![state.as_str(), by.holder_name, ts(now), id],
+                )?;
+            }
+            Review::Accept { published_at, .. } => {
+                tx.execute(
+                    "UPDATE items SET state = ?1, published_url = ?2, published_at = ?3,
+                                      reviewed_at = ?4, reviewed_by = ?5
+                     WHERE id = ?6",
+                    params![state.as_str(), text, ts(*published_at), ts(now), by.id, id],
+                )?;
+            }
+            Review::Return { .. } | Review::Reject { .. } => {
+                tx.execute(
+                    "UPDATE items SET state = ?1, review_comment = ?2, reviewed_at = ?3,
+                                      reviewed_by = ?4
+                     WHERE id = ?5",
+                    params![state.as_str(), text, ts(now), by.id, id],
+                )?;
+            }
+        }
+        add_event(&tx, id, &entry(now, kind, by, text.clone(), quote), by.id)?;
+        let (published_url, review_comment) = match review {
+            Review::Accept { .. } => (text, None),
+            Review::Approve => (None, None),
+            _ => (None, text),
+        };
         let change = ChangeKind::ItemReviewed {
             item_id: id,
             draft_key: item.draft_key.clone(),
             version: item.version,
             receipt: item.receipt.clone(),
             state,
-            published_url: published_url.map(str::to_owned),
-            review_comment: comment.map(str::to_owned),
+            published_url,
+            review_comment,
+            by: Some(by.holder_name.clone()),
         };
-        let payload =
-            serde_json::to_string(&change).map_err(|e| StoreError::Backend(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
-            params![item.department_id, ts(now), payload],
-        )?;
+        add_change(&tx, item.department_id, now, &change)?;
         let updated = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
         tx.commit()?;
         Ok(updated)
+    }
+
+    fn comment_item(
+        &self,
+        id: i64,
+        comment: &NewComment,
+        by: &SeatView,
+        now: DateTime<Utc>,
+    ) -> Result<TimelineEntry, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
+        if !may_see(&item, by) {
+            return Err(StoreError::NotFound);
+        }
+        let remark = entry(
+            now,
+            TimelineKind::Comment,
+            by,
+            Some(comment.text.clone()),
+            comment.quote.clone(),
+        );
+        add_event(&tx, id, &remark, by.id)?;
+        let change = ChangeKind::ItemCommented {
+            item_id: id,
+            draft_key: item.draft_key.clone(),
+            version: item.version,
+            author: by.holder_name.clone(),
+            author_role: by.role,
+            text: comment.text.clone(),
+            quote: comment.quote.clone(),
+        };
+        add_change(&tx, item.department_id, now, &change)?;
+        tx.commit()?;
+        Ok(remark)
     }
 
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError> {
@@ -821,15 +1142,9 @@ impl Store for SqliteStore {
             message: message.to_owned(),
             urged_by: by.holder_name.clone(),
         };
-        let payload =
-            serde_json::to_string(&change).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
-            params![column.department_id, ts(now), payload],
-        )?;
+        let seq = add_change(&self.conn(), column.department_id, now, &change)?;
         Ok(Change {
-            seq: conn.last_insert_rowid(),
+            seq,
             at: now,
             kind: change,
         })

@@ -1,0 +1,97 @@
+//! The office console: the editors' and the administrator's pages, served at `/` by the same
+//! binary as the API. Pages are rendered on the server from templates compiled into the binary
+//! (no build step, no script in the browser): the session is an HttpOnly, SameSite=Strict cookie
+//! whose token the office keeps only as a hash, and every form carries a token derived from it.
+//! Item bodies are cleaned again when shown, and every page forbids scripts through its CSP.
+
+mod pages;
+mod render;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use liaison_domain::SeatView;
+
+use crate::api::AppState;
+use crate::auth;
+
+pub use render::Lang;
+
+/// The cookie holding the console's session token.
+pub const SESSION_COOKIE: &str = "liaison_console";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/console.css", get(render::stylesheet))
+        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/inbox", get(pages::inbox))
+        .route("/items/{id}", get(pages::item))
+        .route("/items/{id}/files/{sha256}", get(pages::file))
+        .route("/items/{id}/accept", post(pages::accept))
+        .route("/items/{id}/return", post(pages::return_item))
+        .route("/items/{id}/reject", post(pages::reject))
+        .route("/items/{id}/comment", post(pages::comment))
+}
+
+/// A signed-in office seat, from the session cookie; anyone else is sent to the sign-in page.
+pub struct Editor {
+    pub seat: SeatView,
+    /// The form token of this session (see [`form_token`]).
+    pub form_token: String,
+    pub lang: Lang,
+}
+
+/// The token every form of a session must carry: derived from the session token, so a page of
+/// another site cannot know it, and nothing more is stored.
+pub fn form_token(session_token: &str) -> String {
+    auth::token_hash(&format!("form:{session_token}"))
+}
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let lang = Lang::of(&parts.headers);
+        let jar = CookieJar::from_headers(&parts.headers);
+        let to_sign_in = || Redirect::to("/sign-in").into_response();
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+            return Err(to_sign_in());
+        };
+        let hash = auth::token_hash(&token);
+        let now = state.clock.now();
+        let seat = state
+            .blocking(move |s| Ok(s.session_seat(&hash, now)?))
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match seat {
+            Some(seat) if seat.role.is_office() => Ok(Editor {
+                seat,
+                form_token: form_token(&token),
+                lang,
+            }),
+            _ => Err(to_sign_in()),
+        }
+    }
+}
+
+/// Security headers of every console page.
+pub fn page_headers(headers: &mut HeaderMap) {
+    let set = |h: &mut HeaderMap, name, value: &'static str| {
+        h.insert(name, axum::http::HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::CACHE_CONTROL, "no-store");
+}
