@@ -11,6 +11,8 @@ SYSTEM_PACKAGES=(
   # running the desk headless, the real keyring and the WebDriver test
   xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools
   webkit2gtk-driver fonts-noto-cjk dunst imagemagick
+  # the office console's browser test
+  chromium chromium-driver
 )
 
 missing=()

@@ -80,6 +80,8 @@ struct Officer {
     data: tempfile::TempDir,
     keyring_service: String,
     column: i64,
+    /// The department attests its sign-off on paper: each send carries the signed form.
+    attested: bool,
     worker: Option<Child>,
     /// Items sent: title -> files.
     sent: BTreeMap<String, Vec<ExpectedFile>>,
@@ -142,6 +144,7 @@ impl Officer {
             return Err(String::from_utf8_lossy(&out.stderr).into_owned());
         }
         let state = self.run(&["state"]).await?;
+        self.attested = state["session"]["seat"]["department"]["signoff"] == "attested";
         self.column = state["columns"]
             .as_array()
             .and_then(|cols| {
@@ -284,6 +287,7 @@ pub async fn run(config: &ChaosConfig) -> Result<ChaosOutcome, String> {
             data: tempfile::tempdir().map_err(|e| e.to_string())?,
             keyring_service: format!("liaison-chaos-{}-{i}", config.seed),
             column: 0,
+            attested: false,
             worker: None,
             sent: BTreeMap::new(),
             typed: Vec::new(),
@@ -332,6 +336,27 @@ pub async fn run(config: &ChaosConfig) -> Result<ChaosOutcome, String> {
                     args.push("--attach".into());
                     args.push(path.display().to_string());
                     expected.push(file);
+                }
+                if officer.attested {
+                    // One signed form per officer, attached to each item it signs off.
+                    let form = files_dir.path().join(format!("签发单-{o}.pdf"));
+                    let bytes = format!("%PDF-1.4\n% signed form of officer {o}\n%%EOF\n");
+                    if !form.exists() {
+                        std::fs::write(&form, &bytes).map_err(|e| e.to_string())?;
+                    }
+                    let today = liaison_domain::calendar::beijing_date(chrono::Utc::now());
+                    args.extend([
+                        "--approver".into(),
+                        "审核人".into(),
+                        "--approved-on".into(),
+                        today.to_string(),
+                        "--form".into(),
+                        form.display().to_string(),
+                    ]);
+                    expected.push(ExpectedFile {
+                        sha256: hex::encode(Sha256::digest(bytes.as_bytes())),
+                        size: bytes.len() as u64,
+                    });
                 }
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
                 officer.run(&args).await?;
@@ -428,6 +453,11 @@ async fn check(
 ) -> Result<(), String> {
     let editor = office.editor().await;
     for officer in officers {
+        // Departments that sign off in the app: the responsible person approves what arrived,
+        // so the editors have it.
+        if !officer.attested {
+            office.sign_off(&officer.seat.department).await;
+        }
         let state = officer.run(&["state"]).await?;
         let drafts = state["drafts"].as_array().cloned().unwrap_or_default();
         let department = state["session"]["seat"]["department"]["id"]

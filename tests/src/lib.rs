@@ -131,6 +131,25 @@ impl OfficeProcess {
         self.signed_in(self.seat("editor", None)).await
     }
 
+    /// The department's responsible person signs off every item waiting for it (departments
+    /// whose policy is `in_app`); the ids signed off.
+    pub async fn sign_off(&self, department: &str) -> Vec<i64> {
+        let responsible = self
+            .signed_in(self.seat("responsible", Some(department)))
+            .await;
+        let queue = responsible.get("/signoffs").await;
+        let mut ids = Vec::new();
+        for item in queue.as_array().expect("a list") {
+            let id = item["id"].as_i64().expect("an id");
+            let (status, body) = responsible
+                .post(&format!("/items/{id}/approve"), Value::Null)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            ids.push(id);
+        }
+        ids
+    }
+
     /// Any demo seat signed in straight at the office (not through a proxy).
     pub async fn signed_in(&self, seat: &DemoSeat) -> SeatSession {
         let http = reqwest::Client::new();
@@ -177,6 +196,20 @@ impl SeatSession {
             return Err(r.status().as_u16());
         }
         r.bytes().await.map(|b| b.to_vec()).map_err(|_| 0)
+    }
+
+    /// POST JSON under `/api/v1` with an `Idempotency-Key` (a send).
+    pub async fn post_keyed(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("office answers");
+        (r.status().as_u16(), r.json().await.expect("JSON answer"))
     }
 
     /// POST JSON under `/api/v1`; the status and the answer.

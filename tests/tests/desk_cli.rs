@@ -78,6 +78,32 @@ fn a_script_signs_in_drafts_sends_syncs_and_reads_the_receipt() {
     assert_eq!(draft["body_html"], body);
     assert_eq!(draft["state"], "draft");
 
+    // This department attests its sign-off on paper: without it nothing is queued.
+    assert_eq!(session["seat"]["department"]["signoff"], "attested");
+    let err = run(&["send", &id], "").unwrap_err();
+    assert!(err.contains("\"code\":\"signoff_required\""), "{err}");
+    let form = data.path().join("审核签发单.pdf");
+    std::fs::write(&form, b"%PDF-1.4\n% signed approval form\n%%EOF\n").unwrap();
+    let attested = run(
+        &[
+            "attest",
+            &id,
+            "--approver",
+            "郑国强",
+            "--approved-on",
+            "2026-01-05",
+            "--form",
+            form.to_str().unwrap(),
+        ],
+        "",
+    )
+    .unwrap();
+    assert_eq!(attested["attestation"]["approver"], "郑国强");
+    assert_eq!(
+        attested["attestation"]["form_sha256"],
+        attested["attachments"][0]["sha256"]
+    );
+
     assert_eq!(run(&["send", &id], "").unwrap()["state"], "queued");
     let report = run(&["sync"], "").unwrap();
     assert_eq!(report["sent"], 1);
@@ -87,6 +113,16 @@ fn a_script_signs_in_drafts_sends_syncs_and_reads_the_receipt() {
     assert_eq!(ours["state"], "delivered");
     let receipt = ours["receipt"].as_str().unwrap();
     assert!(receipt.starts_with("LS-"), "{receipt}");
+
+    // The office's timeline shows the paper sign-off beside the delivery.
+    let timeline = run(&["timeline", &id], "").unwrap();
+    let kinds: Vec<&str> = timeline["versions"][0]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["delivered", "attested"]);
 
     // Sending a delivered item again is refused with the engine's code.
     let err = run(&["send", &id], "").unwrap_err();

@@ -84,14 +84,51 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
 
     let report = desk.sync_once(0).await.unwrap();
     assert_eq!(report.sent, 1);
-    let delivered = desk.draft(&draft.id).unwrap();
-    assert_eq!(delivered.state, ItemState::Delivered);
-    let receipt = delivered.receipt.clone().unwrap();
+    // The department signs off in the app: the office holds it for the responsible person.
+    let held = desk.draft(&draft.id).unwrap();
+    assert_eq!(held.state, ItemState::AwaitingSignoff);
+    let receipt = held.receipt.clone().unwrap();
     assert!(receipt.starts_with("LS-"));
-
-    // A second round sends nothing again.
-    assert_eq!(desk.sync_once(0).await.unwrap().sent, 0);
     let editor = office.editor().await;
+    assert!(
+        editor
+            .inbox_titled("关于元旦期间交通管制的通告")
+            .await
+            .is_empty()
+    );
+
+    // The responsible person's own desk, on another workstation, finds it and signs it off.
+    let responsible_dir = tempfile::tempdir().unwrap();
+    let responsible_seat = office.seat("responsible", Some("市交通运输局"));
+    let responsible = desk_at(responsible_dir.path(), &format!("{service}-responsible"));
+    responsible
+        .sign_in(
+            &office.url,
+            &responsible_seat.login,
+            &responsible_seat.password,
+        )
+        .await
+        .unwrap();
+    responsible.sync_once(0).await.unwrap();
+    let asked = responsible.notices().unwrap();
+    assert!(
+        asked.iter().any(
+            |n| n.kind == liaison_desk::duties::NoticeKind::SignoffRequested
+                && n.facts.title.as_deref() == Some("关于元旦期间交通管制的通告")
+        ),
+        "{asked:?}"
+    );
+    let queue = responsible.signoff_queue().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    let to_read = responsible.office_item(queue[0].id).await.unwrap();
+    assert_eq!(to_read.body_html, body);
+    let approved = responsible.approve(queue[0].id).await.unwrap();
+    assert_eq!(approved.signed_off_by.as_deref(), Some("赵志刚"));
+
+    // The officer's desk learns it; a second round sends nothing again.
+    let report = desk.sync_once(0).await.unwrap();
+    assert_eq!((report.sent, report.pulled), (0, 1));
+    assert_eq!(desk.draft(&draft.id).unwrap().state, ItemState::Delivered);
     let ours = editor.inbox_titled("关于元旦期间交通管制的通告").await;
     assert_eq!(ours.len(), 1);
     assert_eq!(ours[0]["receipt"], receipt.as_str());
@@ -102,7 +139,7 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
     let (status, _) = editor
         .post(
             &format!("/items/{id}/return"),
-            json!({"comment": "请注明管制路段和起止时间"}),
+            json!({"comment": "请注明管制路段和起止时间", "quote": "确保节日期间道路畅通"}),
         )
         .await;
     assert_eq!(status, 200);
@@ -113,6 +150,40 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
     assert_eq!(
         returned.review_comment.as_deref(),
         Some("请注明管制路段和起止时间")
+    );
+    // The timeline came with the change: it reads offline, signed off by whom, and the
+    // editor's comment with the passage it quotes.
+    let timeline = desk.timeline(&draft.id).unwrap();
+    let v1 = &timeline.versions[0];
+    let said: Vec<(&str, &str)> = v1
+        .entries
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("delivered", "刘洋"),
+            ("awaiting_signoff", "刘洋"),
+            ("signed_off", "赵志刚"),
+            ("returned", "钱晓东")
+        ]
+    );
+    assert_eq!(v1.entries[3].quote.as_deref(), Some("确保节日期间道路畅通"));
+    // The officer answers in the thread; the editor reads it.
+    let answered = desk
+        .comment(&draft.id, "已补充管制路段，马上重报。", None)
+        .await
+        .unwrap();
+    let last = answered.versions[0].entries.last().unwrap();
+    assert_eq!(
+        (last.kind.as_str(), last.actor.as_str()),
+        ("comment", "刘洋")
+    );
+    let seen = editor.get(&format!("/items/{id}")).await;
+    assert_eq!(
+        seen["timeline"].as_array().unwrap().last().unwrap()["text"],
+        "已补充管制路段，马上重报。"
     );
     // Pulling again applies nothing twice.
     assert_eq!(desk.sync_once(0).await.unwrap().pulled, 0);
@@ -148,8 +219,11 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
     );
     desk.send_draft(&draft.id).unwrap();
     assert_eq!(desk.sync_once(0).await.unwrap().sent, 1);
+    assert_eq!(office.sign_off("市交通运输局").await.len(), 1);
+    desk.sync_once(0).await.unwrap();
     let v2 = desk.draft(&draft.id).unwrap();
     assert_eq!(v2.state, ItemState::Delivered);
+    assert_eq!(desk.timeline(&draft.id).unwrap().versions.len(), 2);
     assert_ne!(v2.receipt.as_deref(), Some(receipt.as_str()));
     assert_eq!(
         desk.sent_version(&draft.id, 1).unwrap().0,
@@ -213,7 +287,7 @@ async fn an_office_that_is_down_keeps_the_item_queued_and_a_later_round_delivers
     office.restart();
     assert_eq!(desk.sync_once(0).await.unwrap().sent, 1);
     let delivered = desk.draft(&draft.id).unwrap();
-    assert_eq!(delivered.state, ItemState::Delivered);
+    assert_eq!(delivered.state, ItemState::AwaitingSignoff);
     assert_eq!(delivered.last_error, None);
     // Nothing waits now: the other seat may sign in.
     desk.sign_out().await.unwrap();
@@ -230,7 +304,7 @@ async fn a_send_the_office_refuses_comes_back_as_a_draft_with_the_reason() {
     let office = OfficeProcess::start_demo();
     let dir = tempfile::tempdir().unwrap();
     // A responsible person's seat may draft but not send (only officers send): 403.
-    let responsible = office.seat("responsible", Some("市应急管理局"));
+    let responsible = office.seat("responsible", Some("市生态环境局"));
     let desk = desk_at(dir.path(), &service());
     desk.sign_in(&office.url, &responsible.login, &responsible.password)
         .await
@@ -317,8 +391,9 @@ async fn attachments_arrive_byte_identical_and_executables_are_refused_at_the_de
     assert_eq!(progress.uploaded_bytes, 0);
     desk.sync_once(0).await.unwrap();
     let delivered = desk.draft(&draft.id).unwrap();
-    assert_eq!(delivered.state, ItemState::Delivered);
+    assert_eq!(delivered.state, ItemState::AwaitingSignoff);
     assert!(delivered.sending.is_none());
+    office.sign_off("市卫生健康委").await;
 
     let editor = office.editor().await;
     let item = &editor.inbox_titled("流感疫苗接种点名单").await[0];
@@ -609,8 +684,28 @@ async fn a_rejection_reaches_the_desk_as_final_with_its_reason_and_a_notice() {
     let draft = desk.create_draft(Some(column)).unwrap();
     desk.save_draft(&draft.id, Some(column), "内部会议纪要", "<p>不宜公开</p>")
         .unwrap();
+    // This department attests its sign-off: the signed form goes with the item.
+    assert!(matches!(
+        desk.send_draft(&draft.id),
+        Err(DeskError::SignoffRequired(_))
+    ));
+    let form = desk
+        .attach_bytes(
+            &draft.id,
+            "签发单.pdf",
+            b"%PDF-1.4\n%signed\n%%EOF\n".to_vec(),
+        )
+        .await
+        .unwrap();
+    let attestation = liaison_domain::Attestation {
+        approver: "何文斌".into(),
+        approved_on: liaison_domain::calendar::beijing_date(chrono::Utc::now()),
+        form_sha256: form.attachments[0].sha256.clone(),
+    };
+    desk.attest(&draft.id, Some(&attestation)).unwrap();
     desk.send_draft(&draft.id).unwrap();
     desk.sync_once(0).await.unwrap();
+    assert_eq!(desk.draft(&draft.id).unwrap().state, ItemState::Delivered);
     let editor = office.editor().await;
     let id = editor.inbox_titled("内部会议纪要").await[0]["id"].clone();
     let (status, _) = editor

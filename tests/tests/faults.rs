@@ -54,12 +54,13 @@ async fn an_answer_lost_after_the_office_stored_the_item_does_not_duplicate_it()
     let err = desk.sync_once(0).await.unwrap_err();
     assert!(err.is_transient(), "{err}");
     assert_eq!(desk.draft(&draft.id).unwrap().state, ItemState::Queued);
-    let editor = office.editor().await;
+    // The department's responsible person finds it waiting and signs it off.
     assert_eq!(
-        editor.inbox_titled(title).await.len(),
+        office.sign_off("市生态环境局").await.len(),
         1,
         "the office stored it although the desk never heard"
     );
+    let editor = office.editor().await;
     for _ in 0..2 {
         assert!(desk.sync_once(0).await.unwrap_err().is_transient());
     }
@@ -115,7 +116,10 @@ async fn an_upload_cut_halfway_resumes_from_the_last_byte_the_office_confirmed()
 
     // Back online: only what the office does not have goes again.
     desk.sync_once(0).await.unwrap();
-    assert_eq!(desk.draft(&draft.id).unwrap().state, ItemState::Delivered);
+    assert_eq!(
+        desk.draft(&draft.id).unwrap().state,
+        ItemState::AwaitingSignoff
+    );
     let sent_after = proxy.bytes_up() - sent_before;
     let resent = (sent_before + sent_after) as i64 - size as i64;
     println!("upload cut at {cut_at}: {resent} bytes sent more than the file (requests included)");
@@ -123,6 +127,7 @@ async fn an_upload_cut_halfway_resumes_from_the_last_byte_the_office_confirmed()
         resent < UPLOAD_CHUNK_BYTES as i64,
         "resent {resent} bytes; under one piece ({UPLOAD_CHUNK_BYTES}) allowed"
     );
+    office.sign_off("市市场监督管理局").await;
     let editor = office.editor().await;
     let item = &editor.inbox_titled("食品安全抽检结果公告").await[0];
     let detail = editor.get(&format!("/items/{}", item["id"])).await;

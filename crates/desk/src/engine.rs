@@ -381,10 +381,7 @@ impl Desk {
     }
 
     /// Fetches the timelines of the item's sent versions from the office, then shows them.
-    pub async fn refresh_timeline(
-        &self,
-        id: &str,
-    ) -> Result<ItemTimeline, DeskError> {
+    pub async fn refresh_timeline(&self, id: &str) -> Result<ItemTimeline, DeskError> {
         let (client, token) = self.credentials()?;
         let known = self.store.timeline(id)?;
         for v in &known.versions {
@@ -413,7 +410,9 @@ impl Desk {
             Some(v) => self.store.office_item_of(id, v.version)?,
             None => None,
         }
-        .ok_or_else(|| DeskError::InvalidState("the office has no version of this item yet".into()))?;
+        .ok_or_else(|| {
+            DeskError::InvalidState("the office has no version of this item yet".into())
+        })?;
         let (client, token) = self.credentials()?;
         let request = liaison_domain::wire::CommentRequest {
             text: text.to_owned(),
@@ -822,7 +821,11 @@ impl Desk {
             } => (*item_id, draft_key, *version),
             ChangeKind::ColumnUrged { .. } => return,
         };
-        if !self.store.holds_version(draft_key, version).unwrap_or(false) {
+        if !self
+            .store
+            .holds_version(draft_key, version)
+            .unwrap_or(false)
+        {
             return;
         }
         match client.item(token, item_id).await {

@@ -7,8 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use liaison_domain::wire::{
-    ChangeKind, DraftBackup, PutDraftRequest, SubmitItemRequest, SubmitItemResponse,
-    TimelineEntry,
+    ChangeKind, DraftBackup, PutDraftRequest, SubmitItemRequest, SubmitItemResponse, TimelineEntry,
 };
 use liaison_domain::{
     AttachmentRef, Attestation, ColumnView, ItemEvent, ItemState, Role, SeatView, SignoffPolicy,
@@ -260,7 +259,9 @@ fn insert_copy(tx: &Transaction<'_>, copy_id: &str, from: &DraftBackup) -> Resul
 /// The signed-in seat, read inside a transaction.
 fn seat_in(conn: &Connection) -> Result<Option<SeatView>, DeskError> {
     let json: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'seat'", [], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'seat'", [], |r| {
+            r.get(0)
+        })
         .optional()?;
     json.map(|j| serde_json::from_str(&j).map_err(|e| DeskError::Storage(e.to_string())))
         .transpose()
@@ -562,8 +563,13 @@ impl LocalStore {
         attachment::check_attachments(&draft.attachments)
             .and_then(|()| attachment::check_inline_files(&draft.body_html, &draft.attachments))
             .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
-        signoff::check_signoff(policy, draft.attestation.as_ref(), &draft.attachments, today)
-            .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
+        signoff::check_signoff(
+            policy,
+            draft.attestation.as_ref(),
+            &draft.attachments,
+            today,
+        )
+        .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),
             version: draft.version,
@@ -990,7 +996,8 @@ impl LocalStore {
         item_id: i64,
         entries: &[TimelineEntry],
     ) -> Result<(), DeskError> {
-        let json = serde_json::to_string(entries).map_err(|e| DeskError::Internal(e.to_string()))?;
+        let json =
+            serde_json::to_string(entries).map_err(|e| DeskError::Internal(e.to_string()))?;
         self.conn().execute(
             "UPDATE revisions SET timeline_json = ?1, office_item_id = ?2 WHERE draft_id = ?3 AND version = ?4",
             params![json, item_id, draft_key, version],
@@ -1002,7 +1009,9 @@ impl LocalStore {
     pub fn timeline(&self, id: &str) -> Result<ItemTimeline, DeskError> {
         let conn = self.conn();
         let drafted_at: String = conn
-            .query_row("SELECT created_at FROM drafts WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT created_at FROM drafts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or(DeskError::NotFound("draft"))?;
         let mut stmt = conn.prepare(
@@ -1021,7 +1030,9 @@ impl LocalStore {
         for row in rows {
             let (version, sent_at, receipt, json) = row?;
             let entries = match json {
-                Some(j) => serde_json::from_str(&j).map_err(|e| DeskError::Storage(e.to_string()))?,
+                Some(j) => {
+                    serde_json::from_str(&j).map_err(|e| DeskError::Storage(e.to_string()))?
+                }
                 None => Vec::new(),
             };
             versions.push(VersionTimeline {
@@ -1317,9 +1328,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
         store.create_draft("d1", Some(1)).unwrap();
-        store.save_draft("d1", Some(1), "标题", "<p>正文</p>").unwrap();
+        store
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .unwrap();
         let refused = store.queue_send("d1", "k", SignoffPolicy::Attested, today());
-        assert!(matches!(refused, Err(DeskError::SignoffRequired(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(DeskError::SignoffRequired(_))),
+            "{refused:?}"
+        );
         assert_eq!(store.draft("d1").unwrap().state, ItemState::Draft);
         assert!(store.outbox().unwrap().is_empty());
 
@@ -1370,7 +1386,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
         store.create_draft("d1", Some(1)).unwrap();
-        store.save_draft("d1", Some(1), "标题", "<p>正文</p>").unwrap();
+        store
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .unwrap();
         store
             .queue_send("d1", "k", SignoffPolicy::InApp, today())
             .unwrap();

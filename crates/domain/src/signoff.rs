@@ -55,7 +55,9 @@ pub struct Attestation {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignoffProblem {
-    #[error("this department attests its sign-off: name the approver, the date and the signed form")]
+    #[error(
+        "this department attests its sign-off: name the approver, the date and the signed form"
+    )]
     AttestationMissing,
     #[error("the approver's name is empty")]
     NoApprover,
@@ -128,7 +130,11 @@ mod tests {
         let f = "f".repeat(64);
         let cases: Vec<(Option<Attestation>, Vec<AttachmentRef>, Result<(), P>)> = vec![
             (None, vec![form()], Err(P::AttestationMissing)),
-            (Some(attest("  ", "2026-11-27", &f)), vec![form()], Err(P::NoApprover)),
+            (
+                Some(attest("  ", "2026-11-27", &f)),
+                vec![form()],
+                Err(P::NoApprover),
+            ),
             (
                 Some(attest(&"李".repeat(51), "2026-11-27", &f)),
                 vec![form()],
@@ -139,14 +145,26 @@ mod tests {
                 vec![form()],
                 Err(P::DateInFuture(day("2026-11-28"))),
             ),
-            (Some(attest("李建国", "2026-11-27", &f)), vec![], Err(P::FormNotAttached)),
+            (
+                Some(attest("李建国", "2026-11-27", &f)),
+                vec![],
+                Err(P::FormNotAttached),
+            ),
             (
                 Some(attest("李建国", "2026-11-27", &"0".repeat(64))),
                 vec![form()],
                 Err(P::FormNotAttached),
             ),
-            (Some(attest("李建国", "2026-11-20", &f)), vec![form()], Ok(())),
-            (Some(attest(&"李".repeat(50), "2026-11-27", &f)), vec![form()], Ok(())),
+            (
+                Some(attest("李建国", "2026-11-20", &f)),
+                vec![form()],
+                Ok(()),
+            ),
+            (
+                Some(attest(&"李".repeat(50), "2026-11-27", &f)),
+                vec![form()],
+                Ok(()),
+            ),
         ];
         for (attestation, files, want) in cases {
             let got = check_signoff(SignoffPolicy::Attested, attestation.as_ref(), &files, today);
@@ -157,14 +175,20 @@ mod tests {
     #[test]
     fn in_app_departments_are_signed_off_at_the_office_not_here() {
         let today = day("2026-11-27");
-        assert_eq!(check_signoff(SignoffPolicy::InApp, None, &[], today), Ok(()));
+        assert_eq!(
+            check_signoff(SignoffPolicy::InApp, None, &[], today),
+            Ok(())
+        );
     }
 
     #[test]
     fn policy_names_round_trip_and_match_serde() {
         for p in SignoffPolicy::ALL {
             assert_eq!(SignoffPolicy::parse(p.as_str()), Some(p));
-            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.as_str()));
+            assert_eq!(
+                serde_json::to_string(&p).unwrap(),
+                format!("\"{}\"", p.as_str())
+            );
         }
     }
 }

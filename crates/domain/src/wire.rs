@@ -461,7 +461,10 @@ mod tests {
     fn timeline_kind_names_round_trip_and_match_serde() {
         for k in TimelineKind::ALL {
             assert_eq!(TimelineKind::parse(k.as_str()), Some(k));
-            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.as_str()));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
         }
     }
 

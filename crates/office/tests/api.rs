@@ -1089,18 +1089,27 @@ async fn an_in_app_item_reaches_the_editors_only_after_its_own_responsible_perso
         .post(&editor, &format!("/items/{id}/accept"), accept.clone())
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = o.post(&editor, &format!("/items/{id}/approve"), Value::Null).await;
+    let (status, _) = o
+        .post(&editor, &format!("/items/{id}/approve"), Value::Null)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Another department's responsible person cannot see or approve it; the officer cannot
     // approve their own item.
     let other = o.sign_in("wjw.responsible").await;
-    let (status, _) = o.post(&other, &format!("/items/{id}/approve"), Value::Null).await;
+    let (status, _) = o
+        .post(&other, &format!("/items/{id}/approve"), Value::Null)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, their_queue) = o.get(&other, "/signoffs").await;
     assert_eq!(their_queue, json!([]));
-    let (status, err) = o.post(&officer, &format!("/items/{id}/approve"), Value::Null).await;
-    assert_eq!((status, err["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    let (status, err) = o
+        .post(&officer, &format!("/items/{id}/approve"), Value::Null)
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
     assert_eq!(o.get(&officer, "/signoffs").await.0, StatusCode::FORBIDDEN);
 
     // Its own responsible person finds it in the queue and signs it off.
@@ -1141,7 +1150,11 @@ async fn an_in_app_item_reaches_the_editors_only_after_its_own_responsible_perso
     // A second item is returned by the responsible person, with a quoted passage; the editors
     // never saw it and the department learns it through its changes.
     let (_, second) = o
-        .submit(&officer, Some("k-held-2"), &item(column.id, "措辞待改的稿件"))
+        .submit(
+            &officer,
+            Some("k-held-2"),
+            &item(column.id, "措辞待改的稿件"),
+        )
         .await;
     let second_id = second["id"].as_i64().unwrap();
     let (status, returned) = o
@@ -1154,10 +1167,23 @@ async fn an_in_app_item_reaches_the_editors_only_after_its_own_responsible_perso
     assert_eq!(status, StatusCode::OK, "{returned}");
     assert_eq!(returned["state"], "returned");
     let (_, changes) = o.get(&officer, "/changes?since=0").await;
-    let last = changes["changes"].as_array().unwrap().last().unwrap().clone();
+    let last = changes["changes"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(
-        (last["state"].as_str(), last["by"].as_str(), last["review_comment"].as_str()),
-        (Some("returned"), Some("李建国"), Some("第二段请改为正式表述"))
+        (
+            last["state"].as_str(),
+            last["by"].as_str(),
+            last["review_comment"].as_str()
+        ),
+        (
+            Some("returned"),
+            Some("李建国"),
+            Some("第二段请改为正式表述")
+        )
     );
     let (_, all) = o.get(&editor, "/inbox?state=all&limit=500").await;
     assert!(!all.to_string().contains("措辞待改的稿件"));
@@ -1182,7 +1208,10 @@ async fn an_attested_item_carries_its_approver_date_and_signed_form() {
             .json(&attested)
             .send()
     };
-    assert_eq!(put(editor.clone()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        put(editor.clone()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let r = put(admin.clone()).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap()["signoff"], "attested");
@@ -1192,7 +1221,10 @@ async fn an_attested_item_carries_its_approver_date_and_signed_form() {
 
     let form = png(40 * 1024, 9);
     let form_sha = sha256_hex(&form);
-    assert_eq!(o.upload(&officer, &form, "审核签发单.png").await.0, StatusCode::OK);
+    assert_eq!(
+        o.upload(&officer, &form, "审核签发单.png").await.0,
+        StatusCode::OK
+    );
     let file = json!({"sha256": form_sha, "name": "审核签发单.png", "size": form.len(), "mime": "image/png"});
     let mut body = item(column.id, "纸质签发的稿件");
     for (key, attestation, files, problem) in [
@@ -1240,7 +1272,9 @@ async fn editors_comment_and_the_officer_answers_but_nobody_edits_a_sent_version
     let officer = o.sign_in("jyj.officer").await;
     let editor = o.sign_in("bjb.editor").await;
     let column = o.first_column(&officer).await;
-    let (_, sent) = o.submit(&officer, Some("k-c"), &item(column.id, "需要核实的稿件")).await;
+    let (_, sent) = o
+        .submit(&officer, Some("k-c"), &item(column.id, "需要核实的稿件"))
+        .await;
     o.approve("jyj.responsible", &sent["id"]).await;
     let id = sent["id"].as_i64().unwrap();
     let (_, before) = o.get(&editor, &format!("/items/{id}")).await;
@@ -1272,9 +1306,16 @@ async fn editors_comment_and_the_officer_answers_but_nobody_edits_a_sent_version
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{remark}");
-    assert_eq!((remark["actor"].as_str(), remark["actor_role"].as_str()), (Some("钱晓东"), Some("editor")));
+    assert_eq!(
+        (remark["actor"].as_str(), remark["actor_role"].as_str()),
+        (Some("钱晓东"), Some("editor"))
+    );
     let (status, _) = o
-        .post(&officer, &format!("/items/{id}/comments"), json!({"text": "来自市统计局2026年公报。"}))
+        .post(
+            &officer,
+            &format!("/items/{id}/comments"),
+            json!({"text": "来自市统计局2026年公报。"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     // Empty, overlong and foreign comments are refused.
@@ -1282,16 +1323,27 @@ async fn editors_comment_and_the_officer_answers_but_nobody_edits_a_sent_version
     for (token, text, want) in [
         (&officer, "  ", StatusCode::UNPROCESSABLE_ENTITY),
         (&officer, long.as_str(), StatusCode::UNPROCESSABLE_ENTITY),
-        (&o.sign_in("wjw.officer").await, "路过", StatusCode::NOT_FOUND),
+        (
+            &o.sign_in("wjw.officer").await,
+            "路过",
+            StatusCode::NOT_FOUND,
+        ),
     ] {
         let (status, _) = o
-            .post(token, &format!("/items/{id}/comments"), json!({"text": text}))
+            .post(
+                token,
+                &format!("/items/{id}/comments"),
+                json!({"text": text}),
+            )
             .await;
         assert_eq!(status, want, "{text:.10}");
     }
 
     let (_, after) = o.get(&officer, &format!("/items/{id}")).await;
-    assert_eq!((&after["title"], &after["body_html"]), (&before["title"], &before["body_html"]));
+    assert_eq!(
+        (&after["title"], &after["body_html"]),
+        (&before["title"], &before["body_html"])
+    );
     let thread: Vec<(&str, &str)> = after["timeline"]
         .as_array()
         .unwrap()
@@ -1301,7 +1353,10 @@ async fn editors_comment_and_the_officer_answers_but_nobody_edits_a_sent_version
         .collect();
     assert_eq!(
         thread,
-        [("钱晓东", "文中数据的来源是？"), ("王晓燕", "来自市统计局2026年公报。")]
+        [
+            ("钱晓东", "文中数据的来源是？"),
+            ("王晓燕", "来自市统计局2026年公报。")
+        ]
     );
     // The officer's desk learns of the editor's question through the changes.
     let (_, changes) = o.get(&officer, "/changes?since=0").await;
@@ -1321,7 +1376,11 @@ async fn the_inbox_filters_counts_pages_and_sorts_by_waiting_time() {
         // Sessions last 12 hours: sign in each day.
         let officer = o.sign_in("jyj.officer").await;
         let (_, sent) = o
-            .submit(&officer, Some(&format!("k-f{n}")), &item(column.id, &format!("筛选稿件{n}")))
+            .submit(
+                &officer,
+                Some(&format!("k-f{n}")),
+                &item(column.id, &format!("筛选稿件{n}")),
+            )
             .await;
         ids.push(sent["id"].clone());
         o.clock.advance(Duration::days(1));
@@ -1336,16 +1395,31 @@ async fn the_inbox_filters_counts_pages_and_sorts_by_waiting_time() {
     let (_, page1) = o.get(&editor, &q).await;
     let (_, page2) = o.get(&editor, &format!("{q}&offset=2")).await;
     let titles = |v: &Value| -> Vec<String> {
-        v.as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_owned()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(titles(&page1), ["筛选稿件4", "筛选稿件3"]);
     assert_eq!(titles(&page2), ["筛选稿件2", "筛选稿件1"]);
     // Delivered on 2026-11-28 and 29 (Beijing): items 1 and 2.
     let (_, dated) = o
-        .get(&editor, &format!("/inbox?column_id={}&from=2026-11-28&to=2026-11-29", column.id))
+        .get(
+            &editor,
+            &format!(
+                "/inbox?column_id={}&from=2026-11-28&to=2026-11-29",
+                column.id
+            ),
+        )
         .await;
     assert_eq!(titles(&dated), ["筛选稿件2", "筛选稿件1"]);
-    o.post(&editor, &format!("/items/{}/reject", ids[0]), json!({"reason": "重复"})).await;
+    o.post(
+        &editor,
+        &format!("/items/{}/reject", ids[0]),
+        json!({"reason": "重复"}),
+    )
+    .await;
     let (_, counts) = o
         .get(&editor, &format!("/inbox/counts?column_id={}", column.id))
         .await;
@@ -1353,7 +1427,12 @@ async fn the_inbox_filters_counts_pages_and_sorts_by_waiting_time() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["state"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap()))
+        .map(|c| {
+            (
+                c["state"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert!(counts.contains(&("delivered".into(), 4)), "{counts:?}");
     assert!(counts.contains(&("rejected".into(), 1)), "{counts:?}");

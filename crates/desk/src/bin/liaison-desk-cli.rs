@@ -52,12 +52,54 @@ enum Command {
         /// A file to attach (repeatable); its type is read from its bytes.
         #[arg(long)]
         attach: Vec<PathBuf>,
+        /// A paper sign-off (attested departments): the approver, with --approved-on and --form.
+        #[arg(long, requires_all = ["approved_on", "form"])]
+        approver: Option<String>,
+        #[arg(long)]
+        approved_on: Option<chrono::NaiveDate>,
+        /// The scanned signed form, attached to the draft.
+        #[arg(long)]
+        form: Option<PathBuf>,
         /// Queue it for delivery at once.
         #[arg(long)]
         send: bool,
     },
     /// Attach a file to a draft.
     Attach { id: String, file: PathBuf },
+    /// Record a paper sign-off (attested departments): who signed the form, when, and the
+    /// scanned form, which is attached to the draft.
+    Attest {
+        id: String,
+        #[arg(long)]
+        approver: String,
+        /// The date on the form, YYYY-MM-DD.
+        #[arg(long)]
+        approved_on: chrono::NaiveDate,
+        #[arg(long)]
+        form: PathBuf,
+    },
+    /// An item's history: each sent version and what the office did with it (fetched now).
+    Timeline { id: String },
+    /// Write in the thread of an item's latest sent version.
+    Comment {
+        id: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        quote: Option<String>,
+    },
+    /// The department's items waiting for this seat's sign-off (responsible person).
+    Signoffs,
+    /// Sign an item off (responsible person), by the office's item id.
+    Approve { item: i64 },
+    /// Return an item to its officer (responsible person), by the office's item id.
+    Return {
+        item: i64,
+        #[arg(long)]
+        comment: String,
+        #[arg(long)]
+        quote: Option<String>,
+    },
     /// Queue a draft for delivery.
     Send { id: String },
     /// Deliver the outbox and pull the office's changes once.
@@ -95,6 +137,28 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         every_ms: u64,
     },
+}
+
+/// Attaches the signed form and records the paper sign-off naming it.
+async fn attest(
+    desk: &Desk,
+    id: &str,
+    approver: String,
+    approved_on: chrono::NaiveDate,
+    form: &std::path::Path,
+) -> anyhow::Result<liaison_desk::view::DraftView> {
+    let bytes = std::fs::read(form).with_context(|| format!("reading {}", form.display()))?;
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    desk.attach_file(id, form).await.map_err(fail)?;
+    let attestation = liaison_domain::Attestation {
+        approver,
+        approved_on,
+        form_sha256: sha256,
+    };
+    Ok(desk.attest(id, Some(&attestation)).map_err(fail)?)
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -146,6 +210,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             title,
             body,
             attach,
+            approver,
+            approved_on,
+            form,
             send,
         } => {
             let body = if body == "-" {
@@ -158,6 +225,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(fail)?;
             for file in &attach {
                 desk.attach_file(&draft.id, file).await.map_err(fail)?;
+            }
+            if let (Some(approver), Some(approved_on), Some(form)) = (approver, approved_on, form) {
+                attest(&desk, &draft.id, approver, approved_on, &form).await?;
             }
             if send {
                 desk.send_draft(&draft.id).map_err(fail)?;
@@ -185,6 +255,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json!(desk.notify_hours().map_err(fail)?)
         }
         Command::Attach { id, file } => json!(desk.attach_file(&id, &file).await.map_err(fail)?),
+        Command::Attest {
+            id,
+            approver,
+            approved_on,
+            form,
+        } => json!(attest(&desk, &id, approver, approved_on, &form).await?),
+        Command::Timeline { id } => json!(desk.refresh_timeline(&id).await.map_err(fail)?),
+        Command::Comment { id, text, quote } => json!(
+            desk.comment(&id, &text, quote.as_deref())
+                .await
+                .map_err(fail)?
+        ),
+        Command::Signoffs => json!(desk.signoff_queue().await.map_err(fail)?),
+        Command::Approve { item } => json!(desk.approve(item).await.map_err(fail)?),
+        Command::Return {
+            item,
+            comment,
+            quote,
+        } => json!(
+            desk.return_for_revision(item, &comment, quote.as_deref())
+                .await
+                .map_err(fail)?
+        ),
         Command::Run => {
             let desk = std::sync::Arc::new(desk);
             desk.run_worker(|event| {

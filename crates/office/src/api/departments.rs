@@ -5,7 +5,7 @@ use axum::extract::State;
 use liaison_domain::wire::{ApiError, SignoffPolicyRequest};
 use liaison_domain::{DepartmentView, Role};
 
-use super::{ApiPath, ApiJson, ApiResult, AppState, Caller};
+use super::{ApiJson, ApiPath, ApiResult, AppState, Caller};
 
 /// Every department with its sign-off policy; the editorial office only.
 #[utoipa::path(get, path = "/api/v1/departments",
@@ -35,6 +35,10 @@ pub async fn set_signoff(
         })
         .await?
         .ok_or_else(|| super::ApiFailure::not_found("department"))?;
-    tracing::info!(department = id, signoff = department.signoff.as_str(), "sign-off policy set");
+    tracing::info!(
+        department = id,
+        signoff = department.signoff.as_str(),
+        "sign-off policy set"
+    );
     Ok(Json(department))
 }

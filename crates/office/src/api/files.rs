@@ -226,6 +226,21 @@ pub async fn content(
     file_response(&state, &file).await
 }
 
+/// What RFC 8187 (`filename*=UTF-8''...`) requires escaped: everything but its attr-chars.
+const FILENAME_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// A stored file as a download that nothing in a browser will run.
 pub(crate) async fn file_response(
     state: &AppState,
@@ -235,8 +250,7 @@ pub(crate) async fn file_response(
         .await
         .map_err(|e| ApiFailure::internal(format!("file {}: {e}", file.sha256)))?;
     let mime = FileKind::from_mime(&file.mime).map_or("application/octet-stream", |k| k.mime());
-    let name =
-        percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC);
+    let name = percent_encoding::utf8_percent_encode(&file.name, FILENAME_ESCAPED);
     let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(handle)).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));

@@ -235,7 +235,9 @@ pub async fn inbox_counts(
     caller.require_office()?;
     let filter = q.filter()?;
     Ok(Json(
-        state.blocking(move |s| Ok(s.inbox_counts(&filter)?)).await?,
+        state
+            .blocking(move |s| Ok(s.inbox_counts(&filter)?))
+            .await?,
     ))
 }
 
@@ -312,14 +314,19 @@ pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment,
     if text.is_empty() {
         return Err(ApiFailure::validation(format!("{what} needs a text")));
     }
-    if text.chars().count() > MAX_COMMENT_CHARS || quote.is_some_and(|q| q.chars().count() > MAX_COMMENT_CHARS) {
+    if text.chars().count() > MAX_COMMENT_CHARS
+        || quote.is_some_and(|q| q.chars().count() > MAX_COMMENT_CHARS)
+    {
         return Err(ApiFailure::validation(format!(
             "{what} is longer than {MAX_COMMENT_CHARS} characters"
         )));
     }
     Ok(NewComment {
         text: text.to_owned(),
-        quote: quote.map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned),
+        quote: quote
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned),
     })
 }
 
@@ -367,7 +374,9 @@ pub async fn reject(
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<ItemDetail> {
     let reason = remark(&req.reason, None, "a rejection")?.text;
-    Ok(Json(decide(&state, caller, id, Review::Reject { reason }).await?))
+    Ok(Json(
+        decide(&state, caller, id, Review::Reject { reason }).await?,
+    ))
 }
 
 /// Write in an item's thread: an editor's question, the officer's answer.

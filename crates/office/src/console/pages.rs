@@ -42,7 +42,11 @@ fn failure_words(lang: Lang, failure: &ApiFailure) -> String {
         .unwrap_or_default();
     let key = format!("error.{code}");
     let words = lang.word(&key);
-    if words == key { lang.word("error.internal") } else { words }
+    if words == key {
+        lang.word("error.internal")
+    } else {
+        words
+    }
 }
 
 // --- signing in and out --------------------------------------------------------------------------
@@ -54,7 +58,12 @@ struct SignInPage {
 }
 
 pub async fn sign_in_page(headers: HeaderMap) -> Response {
-    render::page(StatusCode::OK, Lang::of(&headers), "sign_in.html", SignInPage::default())
+    render::page(
+        StatusCode::OK,
+        Lang::of(&headers),
+        "sign_in.html",
+        SignInPage::default(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -201,7 +210,9 @@ fn parse_day(s: &str) -> Result<Option<NaiveDate>, ()> {
     if s.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| ())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| ())
 }
 
 fn inbox_href(params: &InboxParams) -> String {
@@ -273,9 +284,21 @@ pub async fn inbox(
     };
     let mut states: Vec<StateTab> = INBOX_STATES
         .iter()
-        .map(|&st| tab(st.as_str(), state_label(lang, st), count_of(st), chosen_state == Some(st)))
+        .map(|&st| {
+            tab(
+                st.as_str(),
+                state_label(lang, st),
+                count_of(st),
+                chosen_state == Some(st),
+            )
+        })
         .collect();
-    states.push(tab("all", lang.word("inbox.all_states"), all, chosen_state.is_none()));
+    states.push(tab(
+        "all",
+        lang.word("inbox.all_states"),
+        all,
+        chosen_state.is_none(),
+    ));
     let pages = (total.div_ceil(u64::from(PAGE_SIZE)) as u32).max(1);
     let at_page = |n: u32| {
         let mut p = params.clone();
@@ -441,9 +464,7 @@ async fn item_page(
     let Some(item) = item.filter(|i| may_see(i, &editor.seat)) else {
         return (StatusCode::NOT_FOUND, lang.word("error.not_found")).into_response();
     };
-    let ItemDetail {
-        attestation, ..
-    } = &item;
+    let ItemDetail { attestation, .. } = &item;
     let form_sha = attestation.as_ref().map(|a| a.form_sha256.clone());
     let page = ItemPage {
         who: editor.seat.holder_name.clone(),
@@ -495,7 +516,15 @@ async fn item_page(
 }
 
 pub async fn item(State(state): State<AppState>, editor: Editor, Path(id): Path<i64>) -> Response {
-    item_page(&state, &editor, id, StatusCode::OK, None, FormDraft::default()).await
+    item_page(
+        &state,
+        &editor,
+        id,
+        StatusCode::OK,
+        None,
+        FormDraft::default(),
+    )
+    .await
 }
 
 pub async fn file(

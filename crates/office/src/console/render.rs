@@ -15,10 +15,22 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     // Names end in .html, so every value is HTML-escaped unless a page marks it safe.
     for (name, source) in [
-        ("base.html", include_str!("../../console/templates/base.html")),
-        ("sign_in.html", include_str!("../../console/templates/sign_in.html")),
-        ("inbox.html", include_str!("../../console/templates/inbox.html")),
-        ("item.html", include_str!("../../console/templates/item.html")),
+        (
+            "base.html",
+            include_str!("../../console/templates/base.html"),
+        ),
+        (
+            "sign_in.html",
+            include_str!("../../console/templates/sign_in.html"),
+        ),
+        (
+            "inbox.html",
+            include_str!("../../console/templates/inbox.html"),
+        ),
+        (
+            "item.html",
+            include_str!("../../console/templates/item.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, source) {
             // The templates are part of the binary and a test renders every one.
@@ -28,8 +40,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-static ZH_CN: LazyLock<serde_json::Value> = LazyLock::new(|| words(include_str!("../../console/i18n/zh-CN.json")));
-static EN: LazyLock<serde_json::Value> = LazyLock::new(|| words(include_str!("../../console/i18n/en.json")));
+static ZH_CN: LazyLock<serde_json::Value> =
+    LazyLock::new(|| words(include_str!("../../console/i18n/zh-CN.json")));
+static EN: LazyLock<serde_json::Value> =
+    LazyLock::new(|| words(include_str!("../../console/i18n/en.json")));
 
 fn words(json: &str) -> serde_json::Value {
     serde_json::from_str(json).unwrap_or_else(|e| {
@@ -53,7 +67,11 @@ impl Lang {
             .and_then(|v| v.split(',').next())
             .map(|v| v.trim().to_ascii_lowercase())
             .unwrap_or_default();
-        if first.starts_with("en") { Lang::En } else { Lang::ZhCn }
+        if first.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::ZhCn
+        }
     }
 
     pub fn words(self) -> &'static serde_json::Value {
@@ -87,14 +105,16 @@ pub fn page(status: StatusCode, lang: Lang, template: &str, page: impl Serialize
         lang => lang.tag(),
         page => minijinja::Value::from_serialize(&page),
     };
-    let rendered = TEMPLATES
-        .get_template(template)
-        .and_then(|t| t.render(ctx));
+    let rendered = TEMPLATES.get_template(template).and_then(|t| t.render(ctx));
     let mut response = match rendered {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(template, error = %e, "console page failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, lang.word("error.internal")).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                lang.word("error.internal"),
+            )
+                .into_response()
         }
     };
     super::page_headers(response.headers_mut());
@@ -112,7 +132,9 @@ pub async fn stylesheet() -> Response {
 
 /// A time as Beijing wall-clock time, to the minute.
 pub fn beijing(t: DateTime<Utc>) -> String {
-    t.with_timezone(&BEIJING).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&BEIJING)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// How long something has waited, in the largest two units that matter.
@@ -194,7 +216,10 @@ mod tests {
              <img src=x onerror=alert(1)><script>alert(2)</script><a href=\"javascript:alert(3)\">链接</a>"
         );
         let shown = body_for_console(7, &body);
-        assert!(shown.contains(&format!("src=\"/items/7/files/{sha}\"")), "{shown}");
+        assert!(
+            shown.contains(&format!("src=\"/items/7/files/{sha}\"")),
+            "{shown}"
+        );
         assert!(!shown.contains("sign-out"), "{shown}");
         for bad in ["onerror", "<script", "javascript:"] {
             assert!(!shown.contains(bad), "{bad} in {shown}");
@@ -203,11 +228,22 @@ mod tests {
 
     #[test]
     fn waiting_times_read_in_days_hours_or_minutes() {
-        let t0 = DateTime::parse_from_rfc3339("2026-11-27T00:00:00Z").unwrap().to_utc();
+        let t0 = DateTime::parse_from_rfc3339("2026-11-27T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let zh = Lang::ZhCn;
         assert_eq!(waited(zh, t0, t0 + chrono::Duration::minutes(12)), "12分钟");
-        assert_eq!(waited(zh, t0, t0 + chrono::Duration::minutes(125)), "2小时 5分钟");
-        assert_eq!(waited(zh, t0, t0 + chrono::Duration::hours(50)), "2天 2小时");
-        assert_eq!(waited(Lang::En, t0, t0 + chrono::Duration::hours(50)), "2 d 2 h");
+        assert_eq!(
+            waited(zh, t0, t0 + chrono::Duration::minutes(125)),
+            "2小时 5分钟"
+        );
+        assert_eq!(
+            waited(zh, t0, t0 + chrono::Duration::hours(50)),
+            "2天 2小时"
+        );
+        assert_eq!(
+            waited(Lang::En, t0, t0 + chrono::Duration::hours(50)),
+            "2 d 2 h"
+        );
     }
 }

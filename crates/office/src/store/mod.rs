@@ -12,9 +12,9 @@ use liaison_domain::wire::{
     Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount, SubmitItemRequest,
     SubmitItemResponse, TimelineEntry,
 };
-use liaison_domain::{DepartmentView, ItemState, SignoffPolicy};
 use liaison_domain::{AttachmentRef, WorkCalendar};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
+use liaison_domain::{DepartmentView, ItemState, SignoffPolicy};
 
 pub use sqlite::SqliteStore;
 

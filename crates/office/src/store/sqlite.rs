@@ -233,8 +233,7 @@ fn add_change(
     at: DateTime<Utc>,
     change: &ChangeKind,
 ) -> Result<i64, StoreError> {
-    let payload =
-        serde_json::to_string(change).map_err(|e| StoreError::Backend(e.to_string()))?;
+    let payload = serde_json::to_string(change).map_err(|e| StoreError::Backend(e.to_string()))?;
     conn.execute(
         "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
         params![department_id, ts(at), payload],
@@ -310,7 +309,8 @@ const INBOX_SELECT: &str =
 
 /// The inbox's filters, parameters ?1-?4. An item that never left its department (awaiting its
 /// sign-off, or returned by it) has no `waiting_since` and is never the editors' business.
-const INBOX_WHERE: &str = "(?1 IS NULL OR i.department_id = ?1) AND (?2 IS NULL OR i.column_id = ?2)
+const INBOX_WHERE: &str =
+    "(?1 IS NULL OR i.department_id = ?1) AND (?2 IS NULL OR i.column_id = ?2)
      AND (?3 IS NULL OR i.delivered_at >= ?3) AND (?4 IS NULL OR i.delivered_at < ?4)
      AND i.waiting_since IS NOT NULL";
 
@@ -356,7 +356,9 @@ fn may_decide(item: &ItemDetail, review: &Review, by: &SeatView) -> Result<(), S
             "only the department's responsible person signs its items off",
         ))
     } else {
-        Err(StoreError::Forbidden("only the editorial office reviews items"))
+        Err(StoreError::Forbidden(
+            "only the editorial office reviews items",
+        ))
     }
 }
 
@@ -608,9 +610,9 @@ impl Store for SqliteStore {
             ItemEvent::Deliver
         })?;
         let attestation = match (&req.attestation, policy) {
-            (Some(a), SignoffPolicy::Attested) => Some(
-                serde_json::to_string(a).map_err(|e| StoreError::Backend(e.to_string()))?,
-            ),
+            (Some(a), SignoffPolicy::Attested) => {
+                Some(serde_json::to_string(a).map_err(|e| StoreError::Backend(e.to_string()))?)
+            }
             _ => None,
         };
         let next_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM items", [], |r| {
@@ -643,7 +645,13 @@ impl Store for SqliteStore {
         )?;
         let now = item.now;
         let seat = item.seat;
-        let delivered = entry(now, TimelineKind::Delivered, seat, Some(receipt.clone()), None);
+        let delivered = entry(
+            now,
+            TimelineKind::Delivered,
+            seat,
+            Some(receipt.clone()),
+            None,
+        );
         add_event(&tx, next_id, &delivered, seat.id)?;
         if let (Some(a), SignoffPolicy::Attested) = (&req.attestation, policy) {
             let text = format!("{} {}", a.approver.trim(), a.approved_on);

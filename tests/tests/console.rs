@@ -1,0 +1,388 @@
+//! The office console in a real browser: Debian's Chromium, headless, driven by chromedriver.
+//! An editor signs in, filters the inbox, opens an item and returns it with a comment; the
+//! officer's desk engine then shows the comment. A stored XSS attempt in the body stays inert.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use liaison_desk::{Desk, DeskConfig};
+use liaison_domain::ItemState;
+use liaison_tests::{OfficeProcess, workspace_root};
+use serde_json::json;
+
+/// chromedriver on a free port, ended with the test.
+struct ChromeDriver {
+    child: Child,
+    port: u16,
+}
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (make deps: chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        ChromeDriver { child, port }
+    }
+
+    async fn browser(&self, profile: &std::path::Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1366,768", "--lang=zh-CN",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": {"intl.accept_languages": "zh-CN,zh"},
+            }),
+        );
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session with Chromium")
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn css(selector: &str) -> Locator<'_> {
+    Locator::Css(selector)
+}
+
+/// The text of an element once it satisfies `ok`; waits through page loads (up to 15 s).
+async fn text_when(c: &Client, selector: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        // A page being replaced makes the element stale: look again.
+        if let Ok(e) = c.find(css(selector)).await
+            && let Ok(text) = e.text().await
+        {
+            if ok(&text) {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{selector} never became as expected; last: {last:?}");
+}
+
+async fn text_of(c: &Client, selector: &str) -> String {
+    text_when(c, selector, |_| true).await
+}
+
+/// A 1x1 PNG.
+const PIXEL: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\xf8\xcf\x50\x0f\x00\x03\x86\x01\x80\x5a\x34\x7d\x6b\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+#[tokio::test]
+async fn an_editor_filters_opens_and_returns_an_item_and_the_desk_shows_the_comment() {
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let officer = office.seat("officer", Some("市教育局"));
+    let desk = Desk::open(&DeskConfig {
+        data_dir: dir.path().join("desk"),
+        keyring_service: format!("liaison-console-test-{}", uuid::Uuid::new_v4()),
+    })
+    .unwrap();
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    let column = desk
+        .columns()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.feed.accepts_items())
+        .unwrap()
+        .id;
+
+    // An item whose body tries to run script three ways, with an inline image and a file.
+    let draft = desk.create_draft(Some(column)).unwrap();
+    let image = desk
+        .attach_bytes(&draft.id, "操场.png", PIXEL.to_vec())
+        .await
+        .unwrap()
+        .attachments[0]
+        .sha256
+        .clone();
+    desk.attach_bytes(
+        &draft.id,
+        "检查表.pdf",
+        b"%PDF-1.4\n%table\n%%EOF\n".to_vec(),
+    )
+    .await
+    .unwrap();
+    let body = format!(
+        r#"<h2>检查安排</h2><p>第一段：各校自查。</p><p><img src="liaison-file:{image}" alt="操场"></p>
+<img src=x onerror="document.title='XSS-onerror'"><script>document.title='XSS-script'</script>
+<p><a href="javascript:document.title='XSS-link'" id="bad">点此查看</a></p>"#
+    );
+    let title = "关于开展冬季校园安全检查的通知";
+    desk.save_draft(&draft.id, Some(column), title, &body)
+        .unwrap();
+    desk.send_draft(&draft.id).unwrap();
+    // And an item of another department, which the filter must hide.
+    let health = office
+        .signed_in(office.seat("officer", Some("市卫生健康委")))
+        .await;
+    let health_column = health.get("/columns").await[0]["id"].clone();
+    let (status, _) = health
+        .post_keyed(
+            "/items",
+            "console-health",
+            json!({"draft_key": "console-health", "version": 1, "column_id": health_column,
+                   "title": "冬季流感防控提示", "body_html": "<p>注意防护</p>"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(desk.sync_once(0).await.unwrap().sent, 1);
+    assert_eq!(office.sign_off("市教育局").await.len(), 1);
+    assert_eq!(office.sign_off("市卫生健康委").await.len(), 1);
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+
+    // Signing in: a wrong password is told in Chinese; a department's seat is sent to its desk.
+    c.goto(&format!("{}/", office.url)).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
+    let editor = office.seat("editor", None);
+    let sign_in = |login: String, password: String| {
+        let c = c.clone();
+        async move {
+            c.find(css("#login")).await.unwrap().clear().await.unwrap();
+            c.find(css("#login"))
+                .await
+                .unwrap()
+                .send_keys(&login)
+                .await
+                .unwrap();
+            c.find(css("#password"))
+                .await
+                .unwrap()
+                .send_keys(&password)
+                .await
+                .unwrap();
+            c.find(css("button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    sign_in(editor.login.clone(), "错误的密码".into()).await;
+    text_when(&c, ".error", |t| t == "账号或密码不正确。").await;
+    sign_in(officer.login.clone(), officer.password.clone()).await;
+    text_when(&c, ".error", |t| t.contains("桌面端")).await;
+    sign_in(editor.login.clone(), editor.password.clone()).await;
+    text_when(&c, "h1", |t| t == "收件箱").await;
+
+    // Both items wait; filtering by department leaves ours.
+    let listed = text_of(&c, "table.inbox").await;
+    assert!(
+        listed.contains(title) && listed.contains("冬季流感防控提示"),
+        "{listed}"
+    );
+    c.find(css("#filter-department option")).await.unwrap();
+    c.execute(
+        "const s = document.querySelector('#filter-department');
+         s.value = [...s.options].find(o => o.text === '市教育局').value;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(css("#filter-apply"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let filtered = text_of(&c, "table.inbox").await;
+    assert!(filtered.contains(title), "{filtered}");
+    assert!(!filtered.contains("冬季流感防控提示"), "{filtered}");
+    let url = c.current_url().await.unwrap();
+    assert!(
+        url.query().unwrap_or("").contains("department_id="),
+        "{url}"
+    );
+    let tab = text_of(&c, ".tabs a[aria-current=page]").await;
+    assert!(tab.starts_with("待审"), "{tab}");
+
+    // The item page: the body shown, the attempts inert.
+    c.find(Locator::LinkText(title))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_when(&c, "#item-title", |t| t == title).await;
+    let shown = c
+        .execute(
+            "const b = document.querySelector('#item-body');
+             const img = b.querySelector('img[alt=操场]');
+             return {
+               html: b.innerHTML,
+               scripts: b.querySelectorAll('script').length,
+               handlers: [...b.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+               link: (b.querySelector('#bad, a') || {}).getAttribute ? b.querySelector('a').getAttribute('href') : null,
+               imageWidth: img ? img.naturalWidth : -1,
+               title: document.title,
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown["scripts"], 0, "{shown}");
+    assert_eq!(shown["handlers"], 0, "{shown}");
+    assert!(
+        !shown["html"].as_str().unwrap().contains("javascript:"),
+        "{shown}"
+    );
+    assert!(shown["link"].is_null(), "{shown}");
+    assert_eq!(
+        shown["imageWidth"], 1,
+        "the inline image is served from the item: {shown}"
+    );
+    // Clicking what was a script link does nothing either.
+    c.find(Locator::LinkText("点此查看"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page_title = c.title().await.unwrap();
+    assert!(!page_title.contains("XSS"), "{page_title}");
+    assert!(page_title.starts_with(title), "{page_title}");
+    let files = text_of(&c, ".files").await;
+    assert!(
+        files.contains("检查表.pdf") && files.contains("操场.png"),
+        "{files}"
+    );
+    // The download carries its name, with the session of the browser.
+    let session = c.get_named_cookie("liaison_console").await.unwrap();
+    let href = c
+        .find(Locator::LinkText("检查表.pdf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let download = reqwest::Client::new()
+        .get(format!("{}{href}", office.url))
+        .header("Cookie", format!("liaison_console={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains("%E6%A3%80%E6%9F%A5%E8%A1%A8.pdf"),
+        "{disposition}"
+    );
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.4\n%table\n%%EOF\n"
+    );
+
+    // Returned with a comment quoting the passage.
+    c.find(css("#return-comment"))
+        .await
+        .unwrap()
+        .send_keys("请补充检查时间和责任人")
+        .await
+        .unwrap();
+    c.find(css("#return-quote"))
+        .await
+        .unwrap()
+        .send_keys("第一段：各校自查。")
+        .await
+        .unwrap();
+    std::fs::create_dir_all(workspace_root().join("docs")).unwrap();
+    c.find(css("#return")).await.unwrap().click().await.unwrap();
+    text_when(&c, "#item-state", |t| t == "已退回").await;
+    let timeline = text_of(&c, "#timeline").await;
+    assert!(timeline.contains("请补充检查时间和责任人"), "{timeline}");
+    assert!(
+        timeline.contains("部门已签发") && timeline.contains("李建国"),
+        "{timeline}"
+    );
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(workspace_root().join("docs/console-item.png"), png).unwrap();
+
+    // A form posted without the session's token is refused and changes nothing.
+    let forged = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            office.url,
+            href.split("/files/").next().unwrap().to_owned() + "/comment"
+        ))
+        .header("Cookie", format!("liaison_console={}", session.value()))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("csrf=guess&text=%E4%BC%AA%E9%80%A0%E7%9A%84%E7%95%99%E8%A8%80")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // The officer's desk shows the comment.
+    desk.sync_once(0).await.unwrap();
+    let returned = desk.draft(&draft.id).unwrap();
+    assert_eq!(returned.state, ItemState::Returned);
+    assert_eq!(
+        returned.review_comment.as_deref(),
+        Some("请补充检查时间和责任人")
+    );
+    let last = desk.timeline(&draft.id).unwrap().versions[0]
+        .entries
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            last.kind.as_str(),
+            last.actor.as_str(),
+            last.quote.as_deref()
+        ),
+        ("returned", "钱晓东", Some("第一段：各校自查。"))
+    );
+    assert!(
+        !desk.timeline(&draft.id).unwrap().versions[0]
+            .entries
+            .iter()
+            .any(|e| e.text.as_deref() == Some("伪造的留言"))
+    );
+    c.close().await.unwrap();
+}
