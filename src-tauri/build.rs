@@ -21,6 +21,15 @@ const COMMANDS: &[&str] = &[
     "notify_hours",
     "set_notify_hours",
     "set_language",
+    "revision_diff",
+    "attest",
+    "timeline",
+    "refresh_timeline",
+    "comment",
+    "signoff_queue",
+    "office_item",
+    "approve",
+    "return_item",
 ];
 
 fn main() {

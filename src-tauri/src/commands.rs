@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
-use liaison_desk::view::{DraftSummary, DraftView, SessionView, SyncReport};
+use liaison_desk::diff::DiffLine;
+use liaison_desk::view::{DraftSummary, DraftView, ItemTimeline, SessionView, SyncReport};
 use liaison_desk::{Desk, DeskError, DeskErrorView};
-use liaison_domain::ColumnView;
+use liaison_domain::wire::{InboxItem, ItemDetail};
+use liaison_domain::{Attestation, ColumnView};
 use tauri::State;
 
 type Answer<T> = Result<T, DeskErrorView>;
@@ -163,4 +165,71 @@ pub fn set_notify_hours(desk: State<'_, Arc<Desk>>, hours: NotifyHours) -> Answe
 #[tauri::command]
 pub fn set_language(desk: State<'_, Arc<Desk>>, language: String) -> Answer<()> {
     view(desk.set_language(&language))
+}
+
+/// What the revision changed in the returned version, line by line.
+#[tauri::command]
+pub fn revision_diff(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<DiffLine>> {
+    view(desk.revision_diff(&id))
+}
+
+/// Records (or, with `null`, removes) the paper sign-off of the draft's current version.
+#[tauri::command]
+pub fn attest(
+    desk: State<'_, Arc<Desk>>,
+    id: String,
+    attestation: Option<Attestation>,
+) -> Answer<DraftView> {
+    view(desk.attest(&id, attestation.as_ref()))
+}
+
+/// The item's history as last heard (offline).
+#[tauri::command]
+pub fn timeline(desk: State<'_, Arc<Desk>>, id: String) -> Answer<ItemTimeline> {
+    view(desk.timeline(&id))
+}
+
+/// The item's history fetched from the office now.
+#[tauri::command]
+pub async fn refresh_timeline(desk: State<'_, Arc<Desk>>, id: String) -> Answer<ItemTimeline> {
+    view(desk.refresh_timeline(&id).await)
+}
+
+#[tauri::command]
+pub async fn comment(
+    desk: State<'_, Arc<Desk>>,
+    id: String,
+    text: String,
+    quote: Option<String>,
+) -> Answer<ItemTimeline> {
+    view(desk.comment(&id, &text, quote.as_deref()).await)
+}
+
+/// The department's items waiting for this seat's sign-off (responsible person).
+#[tauri::command]
+pub async fn signoff_queue(desk: State<'_, Arc<Desk>>) -> Answer<Vec<InboxItem>> {
+    view(desk.signoff_queue().await)
+}
+
+#[tauri::command]
+pub async fn office_item(desk: State<'_, Arc<Desk>>, item_id: i64) -> Answer<ItemDetail> {
+    view(desk.office_item(item_id).await)
+}
+
+#[tauri::command]
+pub async fn approve(desk: State<'_, Arc<Desk>>, item_id: i64) -> Answer<ItemDetail> {
+    view(desk.approve(item_id).await)
+}
+
+#[tauri::command]
+pub async fn return_item(
+    desk: State<'_, Arc<Desk>>,
+    item_id: i64,
+    comment: String,
+    quote: Option<String>,
+) -> Answer<ItemDetail> {
+    view(
+        desk.return_for_revision(item_id, &comment, quote.as_deref())
+            .await,
+    )
 }

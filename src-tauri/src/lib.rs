@@ -98,6 +98,15 @@ pub fn run() {
             commands::notify_hours,
             commands::set_notify_hours,
             commands::set_language,
+            commands::revision_diff,
+            commands::attest,
+            commands::timeline,
+            commands::refresh_timeline,
+            commands::comment,
+            commands::signoff_queue,
+            commands::office_item,
+            commands::approve,
+            commands::return_item,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

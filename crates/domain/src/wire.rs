@@ -68,8 +68,9 @@ pub struct SubmitItemResponse {
 }
 
 /// An item as listed in the editors' inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
 pub struct InboxItem {
     pub id: i64,
     pub receipt: String,
@@ -164,8 +165,9 @@ pub struct TimelineEntry {
 }
 
 /// An item with its content and review outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
 pub struct ItemDetail {
     pub id: i64,
     pub receipt: String,
