@@ -124,11 +124,14 @@ mod tests {
         }
     }
 
+    /// The attestation, the item's files, the expected outcome.
+    type Case = (Option<Attestation>, Vec<AttachmentRef>, Result<(), P>);
+
     #[test]
     fn attested_sends_need_a_named_dated_attached_approval() {
         let today = day("2026-11-27");
         let f = "f".repeat(64);
-        let cases: Vec<(Option<Attestation>, Vec<AttachmentRef>, Result<(), P>)> = vec![
+        let cases: Vec<Case> = vec![
             (None, vec![form()], Err(P::AttestationMissing)),
             (
                 Some(attest("  ", "2026-11-27", &f)),

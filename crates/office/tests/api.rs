@@ -1441,3 +1441,116 @@ async fn the_inbox_filters_counts_pages_and_sorts_by_waiting_time() {
     let (status, _) = o.get(&editor, "/inbox?from=yesterday").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// The console's own session: a cookie set by the sign-in form, forms that carry the session's
+/// token, and pages only the office's seats reach.
+#[tokio::test]
+async fn the_console_signs_in_with_a_cookie_and_only_the_admin_changes_sign_off() {
+    let o = office().await;
+    let site = o.base.trim_end_matches("/api/v1").to_owned();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = |login: &str| {
+        let seat = o.seat(login);
+        http.post(format!("{site}/sign-in"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!("login={}&password={}", seat.login, seat.password))
+            .send()
+    };
+    // Without a session every page sends to the sign-in page.
+    let r = http
+        .get(format!("{site}/departments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/sign-in");
+    // A department's seat is told to use its desk, and gets no cookie.
+    let r = sign_in("jyj.officer").await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.headers().get("set-cookie").is_none());
+
+    let cookie_of = |r: &reqwest::Response| {
+        let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        set.split(';').next().unwrap().to_owned()
+    };
+    let page = |cookie: String| {
+        let http = http.clone();
+        let site = site.clone();
+        async move {
+            let r = http
+                .get(format!("{site}/departments"))
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let csp = r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(csp.contains("script-src 'none'"), "{csp}");
+            r.text().await.unwrap()
+        }
+    };
+    let form_token = |html: &str| {
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+        html[at..at + 64].to_owned()
+    };
+    // The editor sees the policies but cannot change them.
+    let editor = cookie_of(&sign_in("bjb.editor").await.unwrap());
+    let html = page(editor.clone()).await;
+    assert!(
+        html.contains("市教育局") && html.contains("系统内签发"),
+        "{html}"
+    );
+    assert!(!html.contains("<select id=\"signoff-"));
+    let post = |cookie: String, csrf: String| {
+        http.post(format!("{site}/departments/1/signoff"))
+            .header("Cookie", cookie)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&signoff=attested"))
+            .send()
+    };
+    let r = post(editor.clone(), form_token(&html)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The admin can, with the session's form token only.
+    let admin = cookie_of(&sign_in("bjb.admin").await.unwrap());
+    let html = page(admin.clone()).await;
+    let r = post(admin.clone(), form_token(&html).replace('a', "b"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(admin.clone(), "x".repeat(64)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let token = o.sign_in("bjb.admin").await;
+    let (_, before) = o.get(&token, "/departments").await;
+    assert_eq!(before[0]["signoff"], "in_app");
+    let r = post(admin.clone(), form_token(&html)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, after) = o.get(&token, "/departments").await;
+    assert_eq!(after[0]["signoff"], "attested");
+    // Signing out ends the session.
+    let r = http
+        .post(format!("{site}/sign-out"))
+        .header("Cookie", admin.clone())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={}", form_token(&html)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = http
+        .get(format!("{site}/departments"))
+        .header("Cookie", admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/sign-in");
+}

@@ -158,7 +158,7 @@ async fn attest(
         approved_on,
         form_sha256: sha256,
     };
-    Ok(desk.attest(id, Some(&attestation)).map_err(fail)?)
+    desk.attest(id, Some(&attestation)).map_err(fail)
 }
 
 #[tokio::main(flavor = "current_thread")]

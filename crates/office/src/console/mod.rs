@@ -37,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/return", post(pages::return_item))
         .route("/items/{id}/reject", post(pages::reject))
         .route("/items/{id}/comment", post(pages::comment))
+        .route("/departments", get(pages::departments))
+        .route("/departments/{id}/signoff", post(pages::set_signoff))
 }
 
 /// A signed-in office seat, from the session cookie; anyone else is sent to the sign-in page.

@@ -9,7 +9,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use liaison_domain::calendar::{BEIJING, beijing_midnight};
 use liaison_domain::wire::{ItemDetail, TimelineEntry};
-use liaison_domain::{ColumnView, DepartmentView, ItemState, Role};
+use liaison_domain::{ColumnView, DepartmentView, ItemState, Role, SignoffPolicy};
 use serde::{Deserialize, Serialize};
 
 use super::render::{self, Lang, beijing, waited};
@@ -701,6 +701,93 @@ pub async fn comment(
         ..FormDraft::default()
     };
     after_form(&state, editor, id, outcome, draft).await
+}
+
+// --- departments' sign-off ----------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct DepartmentRow {
+    id: i64,
+    name: String,
+    signoff: &'static str,
+    signoff_label: String,
+}
+
+#[derive(Serialize)]
+struct DepartmentsPage {
+    who: String,
+    csrf: String,
+    departments: Vec<DepartmentRow>,
+    policies: Vec<Choice>,
+    may_change: bool,
+    error: Option<String>,
+}
+
+pub async fn departments(State(state): State<AppState>, editor: Editor) -> Response {
+    let lang = editor.lang;
+    let listed = match state.blocking(|s| Ok(s.departments()?)).await {
+        Ok(d) => d,
+        Err(e) => return (e.status, failure_words(lang, &e)).into_response(),
+    };
+    let label = |p: SignoffPolicy| lang.word(&format!("departments.{}", p.as_str()));
+    let page = DepartmentsPage {
+        who: editor.seat.holder_name.clone(),
+        csrf: editor.form_token.clone(),
+        departments: listed
+            .into_iter()
+            .map(|d| DepartmentRow {
+                id: d.id,
+                name: d.name,
+                signoff: d.signoff.as_str(),
+                signoff_label: label(d.signoff),
+            })
+            .collect(),
+        policies: SignoffPolicy::ALL
+            .into_iter()
+            .map(|p| Choice {
+                value: p.as_str().to_owned(),
+                label: label(p),
+                selected: false,
+            })
+            .collect(),
+        may_change: editor.seat.role == Role::Admin,
+        error: None,
+    };
+    render::page(StatusCode::OK, lang, "departments.html", page)
+}
+
+#[derive(Deserialize)]
+pub struct SignoffForm {
+    csrf: String,
+    signoff: String,
+}
+
+pub async fn set_signoff(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<SignoffForm>,
+) -> Response {
+    let lang = editor.lang;
+    if form.csrf != editor.form_token {
+        return forbidden_form(lang);
+    }
+    if editor.seat.role != Role::Admin {
+        return (StatusCode::FORBIDDEN, lang.word("error.admin_only")).into_response();
+    }
+    let Some(policy) = SignoffPolicy::parse(&form.signoff) else {
+        return (StatusCode::BAD_REQUEST, lang.word("error.bad_request")).into_response();
+    };
+    match state
+        .blocking(move |s| Ok(s.set_signoff_policy(id, policy)?))
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(department = id, signoff = policy.as_str(), by = %editor.seat.login, "sign-off policy set");
+            Redirect::to("/departments").into_response()
+        }
+        Err(e) => (e.status, failure_words(lang, &e)).into_response(),
+    }
 }
 
 #[cfg(test)]

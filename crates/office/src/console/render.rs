@@ -11,29 +11,36 @@ use serde::Serialize;
 use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
+/// Every page's template, by name.
+const SOURCES: [(&str, &str); 5] = [
+    (
+        "base.html",
+        include_str!("../../console/templates/base.html"),
+    ),
+    (
+        "sign_in.html",
+        include_str!("../../console/templates/sign_in.html"),
+    ),
+    (
+        "inbox.html",
+        include_str!("../../console/templates/inbox.html"),
+    ),
+    (
+        "item.html",
+        include_str!("../../console/templates/item.html"),
+    ),
+    (
+        "departments.html",
+        include_str!("../../console/templates/departments.html"),
+    ),
+];
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     // Names end in .html, so every value is HTML-escaped unless a page marks it safe.
-    for (name, source) in [
-        (
-            "base.html",
-            include_str!("../../console/templates/base.html"),
-        ),
-        (
-            "sign_in.html",
-            include_str!("../../console/templates/sign_in.html"),
-        ),
-        (
-            "inbox.html",
-            include_str!("../../console/templates/inbox.html"),
-        ),
-        (
-            "item.html",
-            include_str!("../../console/templates/item.html"),
-        ),
-    ] {
+    for (name, source) in SOURCES {
         if let Err(e) = env.add_template(name, source) {
-            // The templates are part of the binary and a test renders every one.
+            // The templates are part of the binary and a test compiles every one.
             tracing::error!(template = name, error = %e, "console template does not compile");
         }
     }
@@ -203,8 +210,15 @@ mod tests {
 
     #[test]
     fn every_template_compiles() {
-        for name in ["base.html", "sign_in.html", "inbox.html", "item.html"] {
-            assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
+        for (name, source) in SOURCES {
+            let mut env = Environment::new();
+            for (other, source) in SOURCES.iter().filter(|(n, _)| *n != name) {
+                let _ = env.add_template(other, source);
+            }
+            if let Err(e) = env.add_template(name, source) {
+                panic!("{name}: {e:#}");
+            }
+            assert!(TEMPLATES.get_template(name).is_ok(), "{name} is served");
         }
     }
 
