@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::diff::DiffLine;
+use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::view::{DraftSummary, DraftView, ItemTimeline, SessionView, SyncReport};
 use liaison_desk::{Desk, DeskError, DeskErrorView};
 use liaison_domain::wire::{InboxItem, ItemDetail};
