@@ -531,7 +531,8 @@ async fn drafts_restarts_sends() {
         "{attached:?}"
     );
 
-    // Send; the window shows delivery and the office's receipt.
+    // Send; the window shows the office's receipt, and that the item waits for the department's
+    // sign-off (市教育局 signs off in the app).
     find(&c, "[data-testid=send-draft]")
         .await
         .click()
@@ -541,7 +542,7 @@ async fn drafts_restarts_sends() {
         &c,
         "[data-testid=draft-state]",
         "data-state",
-        "delivered",
+        "awaiting_signoff",
         Duration::from_secs(30),
     )
     .await;
@@ -552,14 +553,60 @@ async fn drafts_restarts_sends() {
         .unwrap();
     assert!(receipt.contains("LS-"), "receipt shown: {receipt}");
 
-    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-window.png"));
-    c.close().await.unwrap();
-
-    // The office's inbox holds exactly one item with that title, with the receipt the window showed.
+    // The responsible person signs it off; the office's inbox then holds exactly one item with
+    // that title, with the receipt the window showed.
+    assert_eq!(office.sign_off("市教育局").await.len(), 1);
+    wait_attr(
+        &c,
+        "[data-testid=draft-state]",
+        "data-state",
+        "delivered",
+        Duration::from_secs(40),
+    )
+    .await;
     let editor = office.editor().await;
     let ours = editor.inbox_titled(&title).await;
     assert_eq!(ours.len(), 1, "inbox: {ours:?}");
     assert!(receipt.contains(ours[0]["receipt"].as_str().unwrap()));
+
+    // The editor returns it with a comment quoting a passage: the window shows it returned,
+    // with the comment in the item's timeline.
+    let (status, _) = editor
+        .post(
+            &format!("/items/{}/return", ours[0]["id"]),
+            json!({"comment": "请补充寒假值班安排", "quote": "排查校舍安全隐患"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    wait_attr(
+        &c,
+        "[data-testid=draft-state]",
+        "data-state",
+        "returned",
+        Duration::from_secs(40),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let timeline = loop {
+        let text = find(&c, "[data-testid=timeline]")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        if text.contains("请补充寒假值班安排") || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(
+        timeline.contains("请补充寒假值班安排")
+            && timeline.contains("排查校舍安全隐患")
+            && timeline.contains("李建国"),
+        "{timeline}"
+    );
+
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-window.png"));
+    c.close().await.unwrap();
 
     // The structure written in the editor arrived as HTML.
     let item = editor.get(&format!("/items/{}", ours[0]["id"])).await;

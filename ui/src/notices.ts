@@ -11,7 +11,10 @@ export type NoticeSentence =
   | "urged"
   | "reviewed_accepted"
   | "reviewed_returned"
-  | "reviewed_rejected";
+  | "reviewed_rejected"
+  | "signed_off"
+  | "signoff_requested"
+  | "commented";
 
 /** Which `notify.<sentence>` a notice reads as (as the backend's notifications choose it). */
 export function noticeSentence(n: Pick<NoticeView, "kind" | "facts">): NoticeSentence {
@@ -20,6 +23,8 @@ export function noticeSentence(n: Pick<NoticeView, "kind" | "facts">): NoticeSen
     case "overdue":
     case "still_overdue":
     case "urged":
+    case "signoff_requested":
+    case "commented":
       return n.kind;
     case "reviewed":
       switch (n.facts.review_state) {
@@ -27,6 +32,9 @@ export function noticeSentence(n: Pick<NoticeView, "kind" | "facts">): NoticeSen
           return "reviewed_accepted";
         case "rejected":
           return "reviewed_rejected";
+        // Moved on to the editors: the department's responsible person signed it off.
+        case "delivered":
+          return "signed_off";
         default:
           return "reviewed_returned";
       }
@@ -49,7 +57,7 @@ export function noticeParams(
         : daysText(f.overdue_days, f.working_days === true ? "working" : "calendar", t),
     due: f.due_at === null ? "" : dueDay(f.due_at, locale, now),
     message: f.message ?? "",
-    by: f.urged_by ?? "",
+    by: f.urged_by ?? f.by ?? "",
     title: f.title ?? "",
     comment: f.review_comment ?? "",
   };
@@ -76,10 +84,19 @@ export function withRead(notices: readonly NoticeView[], id: number | null): Not
   return notices.map((n) => (!n.read && (id === null || n.id === id) ? { ...n, read: true } : n));
 }
 
-export type NoticeTarget = { kind: "draft"; draftId: string } | { kind: "column"; columnId: number };
+export type NoticeTarget =
+  | { kind: "draft"; draftId: string }
+  | { kind: "column"; columnId: number }
+  | { kind: "signoff"; itemId: number | null };
 
-/** What opening a notice shows: its draft, else a new item in its column, else nothing. */
-export function noticeTarget(n: Pick<NoticeView, "draft_id" | "column_id">): NoticeTarget | null {
+/**
+ * What opening a notice shows: a sign-off request opens the sign-off view (on its item when
+ * known); otherwise its draft, else a new item in its column, else nothing.
+ */
+export function noticeTarget(
+  n: Pick<NoticeView, "kind" | "draft_id" | "column_id"> & { facts: Pick<NoticeView["facts"], "item_id"> },
+): NoticeTarget | null {
+  if (n.kind === "signoff_requested") return { kind: "signoff", itemId: n.facts.item_id ?? null };
   if (n.draft_id) return { kind: "draft", draftId: n.draft_id };
   if (n.column_id !== null) return { kind: "column", columnId: n.column_id };
   return null;

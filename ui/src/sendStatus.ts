@@ -10,6 +10,7 @@ export type SendStatusKind =
   | "queued"
   | "uploading"
   | "retrying"
+  | "awaiting_signoff"
   | "delivered"
   | "accepted"
   | "returned"

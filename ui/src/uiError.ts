@@ -26,3 +26,13 @@ export function fromDeskError(value: unknown): UiError {
 export function deskErrorCode(value: unknown): string {
   return toDeskError(value).code;
 }
+
+/**
+ * A failed action that needs the office now (nothing is queued for later): like
+ * `fromDeskError`, but an unreachable office says so without promising a later send.
+ */
+export function fromOnlineError(value: unknown): UiError {
+  const e = toDeskError(value);
+  if (e.code === "office_unreachable") return { key: "errors.online_action", detail: e.detail || undefined };
+  return fromDeskError(e);
+}

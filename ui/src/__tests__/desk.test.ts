@@ -21,6 +21,16 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.notifyHours(),
       () => desk.setNotifyHours({ start: "08:30", end: "17:30", working_days_only: true }),
       () => desk.setLanguage("en"),
+      () => desk.revisionDiff("x"),
+      () => desk.attest("x", { approver: "李建国", approved_on: "2026-11-27", form_sha256: "f".repeat(64) }),
+      () => desk.attest("x", null),
+      () => desk.timeline("x"),
+      () => desk.refreshTimeline("x"),
+      () => desk.comment("x", "已补充", null),
+      () => desk.signoffQueue(),
+      () => desk.officeItem(7),
+      () => desk.approve(7),
+      () => desk.returnItem(7, "请补充附件", "第二段"),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {

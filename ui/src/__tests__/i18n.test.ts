@@ -57,11 +57,20 @@ describe("i18n message files", () => {
   });
 
   it("has labels for every state and feed method", () => {
-    for (const s of ["draft", "queued", "delivered", "accepted", "returned", "rejected"]) {
+    for (const s of ["draft", "queued", "awaiting_signoff", "delivered", "accepted", "returned", "rejected"]) {
       expect(zh.has(`state.${s}`), s).toBe(true);
     }
     for (const f of ["submission", "scraping", "link", "co_editing"]) {
       expect(zh.has(`feed.${f}`), f).toBe(true);
+    }
+  });
+
+  it("has a label for every diff kind and a sentence for every sign-off problem", () => {
+    for (const k of ["same", "added", "removed"]) {
+      expect(zh.has(`diff.kind.${k}`), k).toBe(true);
+    }
+    for (const p of ["no_approver", "approver_too_long", "bad_date", "future_date", "no_form", "form_not_attached"]) {
+      expect(zh.has(`attest.problem.${p}`), p).toBe(true);
     }
   });
 
@@ -77,6 +86,9 @@ describe("i18n message files", () => {
       "reviewed_accepted",
       "reviewed_returned",
       "reviewed_rejected",
+      "signed_off",
+      "signoff_requested",
+      "commented",
     ];
     for (const n of sentences) {
       expect(zh.has(`notify.${n}.title`), n).toBe(true);

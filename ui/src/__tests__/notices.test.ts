@@ -24,6 +24,8 @@ const noFacts: NoticeFacts = {
   title: null,
   review_state: null,
   review_comment: null,
+  by: null,
+  item_id: null,
 };
 
 type NoticeOver = Partial<Omit<NoticeView, "facts">> & { facts?: Partial<NoticeFacts> };
@@ -110,8 +112,52 @@ describe("noticeText", () => {
     expect(noticeText(accepted, "en", en).title).toBe("Item accepted");
   });
 
+  it("words a sign-off request, a sign-off and a comment with who did it", () => {
+    const requested = notice({
+      kind: "signoff_requested",
+      column_id: null,
+      facts: { title: "秋季招生通知", by: "张晓明", item_id: 41 },
+    });
+    expect(noticeSentence(requested)).toBe("signoff_requested");
+    expect(noticeText(requested, "zh-CN", zh)).toEqual({
+      title: "有稿件待签发",
+      body: "张晓明报送的《秋季招生通知》等待您签发",
+    });
+    expect(noticeText(requested, "en", en).body).toBe("“秋季招生通知” from 张晓明 waits for your sign-off");
+
+    const signedOff = notice({
+      kind: "reviewed",
+      draft_id: "d1",
+      facts: { title: "秋季招生通知", review_state: "delivered", by: "李建国", item_id: 41 },
+    });
+    expect(noticeSentence(signedOff)).toBe("signed_off");
+    expect(noticeText(signedOff, "zh-CN", zh).body).toContain("《秋季招生通知》已由李建国签发");
+
+    const commented = notice({
+      kind: "commented",
+      draft_id: "d1",
+      facts: { title: "秋季招生通知", message: "第二段的日期请核对", by: "王编辑", item_id: 41 },
+    });
+    expect(noticeSentence(commented)).toBe("commented");
+    expect(noticeText(commented, "zh-CN", zh).body).toContain("王编辑：第二段的日期请核对");
+    expect(noticeText(commented, "en", en).body).toContain("王编辑: 第二段的日期请核对");
+  });
+
+  it("prefers the urging editor's name, else who decided", () => {
+    const both = notice({ kind: "urged", facts: { column_name: "教育动态", message: "请报送", urged_by: "王编辑", by: "别人" } });
+    expect(noticeText(both, "zh-CN", zh).body).toBe("「教育动态」：请报送（王编辑）");
+  });
+
   it("never shows a raw key or placeholder", () => {
-    const kinds = ["due_soon", "overdue", "still_overdue", "urged", "reviewed"] as const;
+    const kinds = [
+      "due_soon",
+      "overdue",
+      "still_overdue",
+      "urged",
+      "reviewed",
+      "signoff_requested",
+      "commented",
+    ] as const;
     for (const kind of kinds) {
       for (const t of [zh, en]) {
         const { title, body } = noticeText(notice({ kind }), "zh-CN", t);
@@ -145,5 +191,17 @@ describe("noticeTarget", () => {
     expect(noticeTarget(notice({ column_id: 7 }))).toEqual({ kind: "column", columnId: 7 });
     expect(noticeTarget(notice({ column_id: 0 }))).toEqual({ kind: "column", columnId: 0 });
     expect(noticeTarget(notice({ column_id: null }))).toBeNull();
+  });
+
+  it("opens the sign-off view for a sign-off request, on its item", () => {
+    const requested = notice({ kind: "signoff_requested", column_id: null, facts: { item_id: 41 } });
+    expect(noticeTarget(requested)).toEqual({ kind: "signoff", itemId: 41 });
+    expect(noticeTarget(notice({ kind: "signoff_requested", column_id: 7 }))).toEqual({
+      kind: "signoff",
+      itemId: null,
+    });
+    // A comment or a sign-off result opens the draft it is about.
+    const commented = notice({ kind: "commented", draft_id: "d1", column_id: null, facts: { item_id: 41 } });
+    expect(noticeTarget(commented)).toEqual({ kind: "draft", draftId: "d1" });
   });
 });

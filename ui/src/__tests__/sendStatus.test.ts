@@ -88,7 +88,7 @@ describe("sendStatus", () => {
   });
 
   it("later states show their own label and ignore progress and errors", () => {
-    const later: ItemState[] = ["delivered", "accepted", "returned", "rejected"];
+    const later: ItemState[] = ["awaiting_signoff", "delivered", "accepted", "returned", "rejected"];
     for (const state of later) {
       const s = sendStatus(state, "old error", 50);
       expect(s).toEqual({ kind: state, percent: null, detail: null } satisfies SendStatus);
@@ -96,6 +96,19 @@ describe("sendStatus", () => {
       expect(statusLine(s)).toBeNull();
     }
     expect(say(statusLabel(sendStatus("delivered", null, null)))).toBe("已送达");
+  });
+});
+
+describe("awaiting the department's sign-off", () => {
+  it("reads as held for the responsible person, in both languages", () => {
+    const s = sendStatus("awaiting_signoff", null, null);
+    expect(s).toEqual({ kind: "awaiting_signoff", percent: null, detail: null });
+    expect(say(statusLabel(s))).toBe("待部门签发");
+    expect(say(statusLabel(s), en.t)).toBe("Awaiting sign-off");
+    expect(statusLine(s)).toBeNull();
+    expect(
+      summarySendStatus({ state: "awaiting_signoff", last_error: null, upload_percent: 100 }).kind,
+    ).toBe("awaiting_signoff");
   });
 });
 

@@ -3,12 +3,17 @@
 import { invoke, type InvokeArgs, type InvokeOptions } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
+import type { Attestation } from "../bindings/Attestation";
 import type { BoardView } from "../bindings/BoardView";
 import type { ColumnView } from "../bindings/ColumnView";
 import type { DeskError } from "../bindings/DeskError";
 import type { DeskErrorCode } from "../bindings/DeskErrorCode";
+import type { DiffLine } from "../bindings/DiffLine";
 import type { DraftSummary } from "../bindings/DraftSummary";
 import type { DraftView } from "../bindings/DraftView";
+import type { InboxItem } from "../bindings/InboxItem";
+import type { ItemDetail } from "../bindings/ItemDetail";
+import type { ItemTimeline } from "../bindings/ItemTimeline";
 import type { NoticeView } from "../bindings/NoticeView";
 import type { NotifyHours } from "../bindings/NotifyHours";
 import type { SessionView } from "../bindings/SessionView";
@@ -24,6 +29,7 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "invalid_state",
   "rejected_by_office",
   "file_not_allowed",
+  "signoff_required",
   "storage",
   "internal",
 ];
@@ -186,6 +192,51 @@ export function setNotifyHours(hours: NotifyHours): Promise<NotifyHours> {
 /** The window's language, in which the backend words desktop notifications. */
 export function setLanguage(language: "zh-CN" | "en"): Promise<void> {
   return call("set_language", { language });
+}
+
+/** What the current version changed in the returned one before it (version 2 and later). */
+export function revisionDiff(id: string): Promise<DiffLine[]> {
+  return call("revision_diff", { id });
+}
+
+/** Records the paper sign-off of the draft's current version; `null` removes it. */
+export function attest(id: string, attestation: Attestation | null): Promise<DraftView> {
+  return call("attest", { id, attestation });
+}
+
+/** The item's history as this desk last heard it (works offline). */
+export function timeline(id: string): Promise<ItemTimeline> {
+  return call("timeline", { id });
+}
+
+/** The item's history fetched from the office now (needs the office). */
+export function refreshTimeline(id: string): Promise<ItemTimeline> {
+  return call("refresh_timeline", { id });
+}
+
+/** Writes in the thread of the item's latest sent version; answers the refreshed history. */
+export function comment(id: string, text: string, quote: string | null): Promise<ItemTimeline> {
+  return call("comment", { id, text, quote });
+}
+
+/** The department's items waiting for this seat's sign-off (responsible seat; needs the office). */
+export function signoffQueue(): Promise<InboxItem[]> {
+  return call("signoff_queue");
+}
+
+/** An item of the department as the office has it. */
+export function officeItem(itemId: number): Promise<ItemDetail> {
+  return call("office_item", { itemId });
+}
+
+/** Signs an item off: it goes on to the editors. */
+export function approve(itemId: number): Promise<ItemDetail> {
+  return call("approve", { itemId });
+}
+
+/** Returns an item to its officer with a comment, optionally quoting a passage. */
+export function returnItem(itemId: number, comment: string, quote: string | null): Promise<ItemDetail> {
+  return call("return_item", { itemId, comment, quote });
 }
 
 /** Subscribes to `desk://changed`; resolves to an unsubscribe function. */
