@@ -175,6 +175,154 @@ async fn the_board_puts_overdue_first_raises_a_desktop_notification_and_shows_ur
         .expect("the window test finished within 4 minutes");
 }
 
+#[tokio::test]
+async fn a_responsible_person_reads_and_signs_off_an_item_in_the_window() {
+    let _screen = ONE_WINDOW.lock().await;
+    tokio::time::timeout(Duration::from_secs(240), responsible_signs_off())
+        .await
+        .expect("the window test finished within 4 minutes");
+}
+
+/// Closes the desktop notifications still on screen, so a screenshot shows the window.
+fn close_notifications() {
+    let _ = Command::new("dunstctl").arg("close-all").status();
+}
+
+async fn responsible_signs_off() {
+    let office = OfficeProcess::start_demo();
+    // The officer sent two items through the API; both wait for 李建国.
+    let officer = office
+        .signed_in(office.seat("officer", Some("市教育局")))
+        .await;
+    let column = officer.get("/columns").await[0]["id"].clone();
+    for (key, title) in [("w-1", "寒假学生安全提醒"), ("w-2", "教师培训安排")] {
+        let (status, _) = officer
+            .post_keyed(
+                "/items",
+                key,
+                json!({"draft_key": key, "version": 1, "column_id": column, "title": title,
+                       "body_html": format!("<h2>{title}</h2><p>请各校落实。</p><script>document.title='x'</script>")}),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let responsible = office.seat("responsible", Some("市教育局")).clone();
+    let data = tempfile::tempdir().unwrap();
+    let keyring_service = format!("liaison-window-signoff-{}", std::process::id());
+    desk_cli(
+        data.path(),
+        &keyring_service,
+        &[
+            "sign-in",
+            "--office",
+            &office.url,
+            "--login",
+            &responsible.login,
+        ],
+        &format!("{}\n", responsible.password),
+    );
+    let driver = Driver::start(data.path(), &keyring_service);
+    let c = driver.open_app().await;
+
+    find(&c, "[data-testid=signoff-tab]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let items = loop {
+        let items = c
+            .find_all(css("[data-testid=signoff-item]"))
+            .await
+            .unwrap_or_default();
+        if items.len() == 2 || Instant::now() > deadline {
+            break items;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(items.len(), 2, "both items wait for sign-off");
+    // (WebKitWebDriver's element text leaves out the ellipsised title: read the markup.)
+    let first = items[0].html(false).await.unwrap();
+    assert!(
+        first.contains("寒假学生安全提醒") && first.contains("王晓燕"),
+        "{first}"
+    );
+    items[0].click().await.unwrap();
+    // The body is shown in a frame that runs nothing.
+    let frame = find(&c, "[data-testid=signoff-body]").await;
+    assert_eq!(frame.attr("sandbox").await.unwrap().as_deref(), Some(""));
+    let srcdoc = frame.attr("srcdoc").await.unwrap().unwrap_or_default();
+    assert!(srcdoc.contains("请各校落实"), "{srcdoc}");
+    find(&c, "[data-testid=signoff-approve]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // Signed off: it reaches the editors, and leaves the list.
+    let editor = office.editor().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if editor.inbox_titled("寒假学生安全提醒").await.len() == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the approval reached the office");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = c
+            .find_all(css("[data-testid=signoff-item]"))
+            .await
+            .unwrap_or_default();
+        if left.len() == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the list still shows {} items",
+            left.len()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let detail = editor
+        .get(&format!(
+            "/items/{}",
+            editor.inbox_titled("寒假学生安全提醒").await[0]["id"]
+        ))
+        .await;
+    assert_eq!(detail["signed_off_by"], "李建国");
+    // The other is returned with a comment from the window; the editors never see it.
+    find(&c, "[data-testid=signoff-item]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&c, "[data-testid=return-comment]")
+        .await
+        .send_keys("培训时间请与人事科确认")
+        .await
+        .unwrap();
+    close_notifications();
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-signoff.png"));
+    find(&c, "[data-testid=return-send]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let all = editor.get("/inbox?state=all&limit=500").await;
+        let queue = office.signed_in(&responsible).await.get("/signoffs").await;
+        if queue.as_array().is_some_and(Vec::is_empty) {
+            assert!(!all.to_string().contains("教师培训安排"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the return reached the office");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    c.close().await.unwrap();
+}
+
 /// `dbus-monitor` on the session bus, collecting every `Notify` call's text.
 struct NotifyWatch {
     child: Child,
@@ -605,6 +753,13 @@ async fn drafts_restarts_sends() {
         "{timeline}"
     );
 
+    c.execute(
+        "document.querySelector('[data-testid=timeline]').scrollIntoView({block: 'center'});",
+        vec![],
+    )
+    .await
+    .unwrap();
+    close_notifications();
     screenshot_of_the_screen(&workspace_root().join("docs").join("desk-window.png"));
     c.close().await.unwrap();
 

@@ -807,6 +807,18 @@ impl LocalStore {
                     published_url,
                     review_comment,
                 )?;
+                // Decided: a request to sign it off is no longer news. One never shown goes (a
+                // new desk reading the log from the start must not be asked about items signed
+                // off long ago); one shown is marked read.
+                let key = format!("signoff:{item_id}");
+                tx.execute(
+                    "DELETE FROM notices WHERE key = ?1 AND raised_at IS NULL",
+                    [&key],
+                )?;
+                tx.execute(
+                    "UPDATE notices SET read_at = coalesce(read_at, ?1) WHERE key = ?2",
+                    params![ts(now), key],
+                )?;
                 if applied {
                     let title: Option<String> = tx
                         .query_row("SELECT title FROM drafts WHERE id = ?1", [draft_key], |r| {
@@ -1419,6 +1431,54 @@ mod tests {
         assert_eq!(store.draft("d1").unwrap().state, ItemState::Returned);
         // The office's id of the version is kept for its timeline and thread.
         assert_eq!(store.office_item_of("d1", 1).unwrap(), Some(5));
+    }
+
+    #[test]
+    fn a_responsible_desk_is_asked_only_about_items_still_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store
+            .set_seat(&SeatView {
+                id: 3,
+                login: "jyj.responsible".into(),
+                role: Role::Responsible,
+                department: liaison_domain::DepartmentView {
+                    id: 1,
+                    name: "市教育局".into(),
+                    signoff: SignoffPolicy::InApp,
+                },
+                holder_name: "李建国".into(),
+            })
+            .unwrap();
+        let asked = |item_id: i64| ChangeKind::SignoffRequested {
+            item_id,
+            draft_key: format!("k{item_id}"),
+            version: 1,
+            receipt: format!("LS-{item_id}"),
+            title: format!("稿件{item_id}"),
+            holder_name: "王晓燕".into(),
+        };
+        let signed = ChangeKind::ItemReviewed {
+            item_id: 9,
+            draft_key: "k9".into(),
+            version: 1,
+            receipt: "LS-9".into(),
+            state: ItemState::Delivered,
+            published_url: None,
+            review_comment: None,
+            by: Some("李建国".into()),
+        };
+        // The log read from the start: item 9 was asked for and signed off long ago.
+        assert!(store.apply_change(1, &asked(9), Utc::now()).unwrap());
+        store.apply_change(2, &signed, Utc::now()).unwrap();
+        assert!(store.apply_change(3, &asked(10), Utc::now()).unwrap());
+        let notices = store.notices().unwrap();
+        let titles: Vec<_> = notices
+            .iter()
+            .filter(|n| n.kind == NoticeKind::SignoffRequested)
+            .map(|n| n.facts.title.clone().unwrap())
+            .collect();
+        assert_eq!(titles, ["稿件10"]);
     }
 
     fn backup(key: &str, rev: i64, title: &str) -> DraftBackup {

@@ -597,10 +597,6 @@ async fn after_form(
     }
 }
 
-fn caller(editor: &Editor) -> Caller {
-    Caller(editor.seat.clone())
-}
-
 /// A `datetime-local` value, read as Beijing time.
 fn beijing_input(s: &str) -> Option<chrono::DateTime<Utc>> {
     let local = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
@@ -610,26 +606,43 @@ fn beijing_input(s: &str) -> Option<chrono::DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A review form: refused unless it carries the session's form token; otherwise `action` runs as
+/// the editor, and the answer is the item again (see [`after_form`]).
+async fn review_form<F, Fut>(
+    state: &AppState,
+    editor: Editor,
+    id: i64,
+    csrf: &str,
+    draft: FormDraft,
+    action: F,
+) -> Response
+where
+    F: FnOnce(Caller) -> Fut,
+    Fut: Future<Output = Result<(), ApiFailure>>,
+{
+    if csrf != editor.form_token {
+        return forbidden_form(editor.lang);
+    }
+    let outcome = action(Caller(editor.seat.clone())).await;
+    after_form(state, editor, id, outcome, draft).await
+}
+
 pub async fn accept(
     State(state): State<AppState>,
     editor: Editor,
     Path(id): Path<i64>,
     Form(form): Form<AcceptForm>,
 ) -> Response {
-    if form.csrf != editor.form_token {
-        return forbidden_form(editor.lang);
-    }
-    let outcome = async {
-        let at = beijing_input(&form.published_at);
-        let review = acceptance(&form.published_url, at, state.clock.now())?;
-        decide(&state, caller(&editor), id, review).await.map(drop)
-    }
-    .await;
     let draft = FormDraft {
-        published_url: form.published_url,
+        published_url: form.published_url.clone(),
         ..FormDraft::default()
     };
-    after_form(&state, editor, id, outcome, draft).await
+    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
+        let at = beijing_input(&form.published_at);
+        let review = acceptance(&form.published_url, at, state.clock.now())?;
+        decide(&state, caller, id, review).await.map(drop)
+    })
+    .await
 }
 
 pub async fn return_item(
@@ -638,24 +651,20 @@ pub async fn return_item(
     Path(id): Path<i64>,
     Form(form): Form<ReturnForm>,
 ) -> Response {
-    if form.csrf != editor.form_token {
-        return forbidden_form(editor.lang);
-    }
-    let outcome = async {
+    let draft = FormDraft {
+        comment: form.comment.clone(),
+        quote: form.quote.clone(),
+        ..FormDraft::default()
+    };
+    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
         let c = remark(&form.comment, Some(&form.quote), "a return")?;
         let review = Review::Return {
             comment: c.text,
             quote: c.quote,
         };
-        decide(&state, caller(&editor), id, review).await.map(drop)
-    }
-    .await;
-    let draft = FormDraft {
-        comment: form.comment,
-        quote: form.quote,
-        ..FormDraft::default()
-    };
-    after_form(&state, editor, id, outcome, draft).await
+        decide(&state, caller, id, review).await.map(drop)
+    })
+    .await
 }
 
 pub async fn reject(
@@ -664,21 +673,17 @@ pub async fn reject(
     Path(id): Path<i64>,
     Form(form): Form<RejectForm>,
 ) -> Response {
-    if form.csrf != editor.form_token {
-        return forbidden_form(editor.lang);
-    }
-    let outcome = async {
-        let reason = remark(&form.reason, None, "a rejection")?.text;
-        decide(&state, caller(&editor), id, Review::Reject { reason })
-            .await
-            .map(drop)
-    }
-    .await;
     let draft = FormDraft {
-        reason: form.reason,
+        reason: form.reason.clone(),
         ..FormDraft::default()
     };
-    after_form(&state, editor, id, outcome, draft).await
+    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
+        let reason = remark(&form.reason, None, "a rejection")?.text;
+        decide(&state, caller, id, Review::Reject { reason })
+            .await
+            .map(drop)
+    })
+    .await
 }
 
 pub async fn comment(
@@ -687,20 +692,16 @@ pub async fn comment(
     Path(id): Path<i64>,
     Form(form): Form<CommentForm>,
 ) -> Response {
-    if form.csrf != editor.form_token {
-        return forbidden_form(editor.lang);
-    }
-    let outcome = async {
-        let c = remark(&form.text, Some(&form.quote), "a comment")?;
-        add_comment(&state, caller(&editor), id, c).await.map(drop)
-    }
-    .await;
     let draft = FormDraft {
-        text: form.text,
-        quote: form.quote,
+        text: form.text.clone(),
+        quote: form.quote.clone(),
         ..FormDraft::default()
     };
-    after_form(&state, editor, id, outcome, draft).await
+    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
+        let c = remark(&form.text, Some(&form.quote), "a comment")?;
+        add_comment(&state, caller, id, c).await.map(drop)
+    })
+    .await
 }
 
 // --- departments' sign-off ----------------------------------------------------------------------
