@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod column;
 pub mod content;
 pub mod duty;
+pub mod handover;
 pub mod item;
 pub mod org;
 pub mod signoff;

@@ -408,6 +408,95 @@ pub struct Timeliness {
     pub accepted_in_period: u32,
 }
 
+/// The outgoing holder asks to hand the seat over (or the administrator, for a seat whose holder
+/// is gone, with `seat_id` and `forced`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StartHandoverRequest {
+    pub successor: crate::handover::Successor,
+    /// Administrator only: the seat whose holder is gone.
+    #[serde(default)]
+    pub seat_id: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApproveHandoverRequest {
+    /// What the outgoing workstation does with its data when it learns of the handover.
+    #[serde(default)]
+    pub outgoing: crate::handover::OutgoingData,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeclineHandoverRequest {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A handover as the office keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
+pub struct HandoverView {
+    pub id: i64,
+    pub seat_id: i64,
+    pub seat_login: String,
+    pub department: String,
+    pub state: crate::handover::HandoverState,
+    /// Started by the administrator because the holder is gone.
+    pub forced: bool,
+    pub outgoing_holder: String,
+    pub successor: crate::handover::Successor,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub code_expires_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub outgoing: crate::handover::OutgoingData,
+}
+
+/// The one-time code of an approved handover: shown to the administrator once (in the answer to
+/// the approval) and to the outgoing holder once (`GET /handovers/{id}/code`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
+pub struct HandoverCode {
+    pub handover_id: i64,
+    pub seat_login: String,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The successor takes the seat: its login, the code, and their own new password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RedeemHandoverRequest {
+    pub login: String,
+    pub code: String,
+    pub new_password: String,
+}
+
+/// One entry of the office's append-only, hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    /// The seat login that acted (`-` for none, e.g. a failed sign-in of an unknown login).
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    /// The client address it came from.
+    pub address: String,
+    pub hash: String,
+}
+
 /// One entry of `demo-seats.json`, which `liaison-office serve --demo` writes into its data folder
 /// and `make run` and the tests read to sign in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -444,6 +533,17 @@ pub enum ErrorCode {
     StaleDraft,
     /// The department's sign-off policy is not met (no or an incomplete attestation).
     SignoffRequired,
+    /// The seat was handed to a successor: this session is over for good; the workstation keeps
+    /// its data read-only.
+    SeatHandedOver,
+    /// As `SeatHandedOver`, and the workstation removes its local data.
+    SeatHandedOverWipe,
+    /// Too many failed sign-ins for this seat or from this address; try again later.
+    TooManyAttempts,
+    /// The new password does not meet the minimum policy.
+    WeakPassword,
+    /// The handover code is wrong, used, expired or not for this seat.
+    HandoverCodeInvalid,
     Internal,
 }
 

@@ -43,6 +43,29 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A one-time handover code as a person reads it out: 12 characters of an alphabet without
+/// look-alikes, in groups of four (about 59 bits).
+pub fn handover_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(14);
+    for i in 0..12 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char);
+    }
+    out
+}
+
+/// The form a code is compared in: upper case, without spaces or hyphens.
+pub fn normalized_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// A password the demo hands out: readable, random.
 pub fn demo_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";

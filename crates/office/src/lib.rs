@@ -1,6 +1,7 @@
 //! The editorial office: the HTTP API desks talk to, over a [`store::Store`].
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod console;
@@ -8,6 +9,7 @@ pub mod demo;
 pub mod files;
 pub mod sanitize;
 pub mod store;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::Path;

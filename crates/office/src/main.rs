@@ -34,6 +34,20 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Administration on the office's data folder (the server may be running).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Check the audit log's hash chain; exits non-zero where an entry was altered or removed.
+    VerifyAudit {
+        #[arg(long)]
+        data: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -46,6 +60,21 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve { data, listen, demo } => serve(data, listen, demo).await,
+        Command::Admin {
+            command: AdminCommand::VerifyAudit { data },
+        } => verify_audit(data),
+    }
+}
+
+fn verify_audit(data: PathBuf) -> anyhow::Result<()> {
+    let store = liaison_office::open_store(&data)
+        .with_context(|| format!("opening the office data in {}", data.display()))?;
+    match store.verify_audit()? {
+        Ok(n) => {
+            println!("audit log intact: {n} entries");
+            Ok(())
+        }
+        Err(broken) => bail!("audit log broken: {broken}"),
     }
 }
 

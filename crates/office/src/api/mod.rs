@@ -5,6 +5,7 @@ mod drafts;
 mod duties;
 mod error;
 pub(crate) mod files;
+mod handovers;
 pub(crate) mod items;
 mod openapi;
 pub(crate) mod sessions;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub changes: Arc<watch::Sender<u64>>,
     /// Uploaded and complete files.
     pub files: FileStore,
+    /// Failed sign-ins per seat and per address.
+    pub sign_ins: Arc<crate::throttle::SignInThrottle>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             session_ttl: Duration::hours(12),
             changes: Arc::new(watch::channel(0).0),
             files,
+            sign_ins: Arc::default(),
         }
     }
 
@@ -102,6 +106,14 @@ pub fn router(state: AppState) -> Router {
         .route("/inbox/counts", get(items::inbox_counts))
         .route("/departments", get(departments::list))
         .route("/departments/{id}/signoff", put(departments::set_signoff))
+        .route("/handovers", get(handovers::list).post(handovers::start))
+        .route("/handovers/redeem", post(handovers::redeem))
+        .route("/handovers/{id}/approve", post(handovers::approve))
+        .route("/handovers/{id}/decline", post(handovers::decline))
+        .route("/handovers/{id}/code", get(handovers::code))
+        .route("/seats", get(handovers::seats))
+        .route("/seats/{id}/holders", get(handovers::holders))
+        .route("/audit", get(handovers::audit))
         .route("/items/{id}/accept", post(items::accept))
         .route("/items/{id}/return", post(items::return_item))
         .route("/items/{id}/reject", post(items::reject))
@@ -178,10 +190,44 @@ impl FromRequestParts<AppState> for Caller {
         let hash =
             auth::token_hash(bearer(&parts.headers).ok_or_else(ApiFailure::unauthenticated)?);
         let now = state.clock.now();
-        let seat = state
-            .blocking(move |s| Ok(s.session_seat(&hash, now)?))
+        let found = state
+            .blocking(move |s| {
+                Ok(match s.session_seat(&hash, now)? {
+                    Some(seat) => Ok(seat),
+                    None => Err(s.revoked_session(&hash)?),
+                })
+            })
             .await?;
-        seat.map(Caller).ok_or_else(ApiFailure::unauthenticated)
+        match found {
+            Ok(seat) => Ok(Caller(seat)),
+            // A session a handover ended: the desk must stop, and learns what to do with its data.
+            Err(Some(outgoing)) => Err(ApiFailure::new(
+                StatusCode::UNAUTHORIZED,
+                match outgoing {
+                    liaison_domain::handover::OutgoingData::KeepReadOnly => {
+                        ErrorCode::SeatHandedOver
+                    }
+                    liaison_domain::handover::OutgoingData::Wipe => ErrorCode::SeatHandedOverWipe,
+                },
+                "this seat was handed over to a successor; this session has ended for good",
+            )),
+            Err(None) => Err(ApiFailure::unauthenticated()),
+        }
+    }
+}
+
+/// The client's address, for the audit log.
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        Ok(ClientAddress(addr))
     }
 }
 

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{departments, drafts, duties, files, items, sessions};
+use super::{departments, drafts, duties, files, handovers, items, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use super::{departments, drafts, duties, files, items, sessions};
         items::inbox_counts, items::signoff_queue, items::approve, items::comment,
         items::accept, items::return_item, items::reject, items::changes,
         departments::list, departments::set_signoff,
+        handovers::start, handovers::list, handovers::approve, handovers::decline,
+        handovers::code, handovers::redeem, handovers::seats, handovers::holders, handovers::audit,
         files::begin, files::status, files::append, files::download, files::content,
         drafts::put, drafts::list,
         duties::calendar, duties::set_calendar_year, duties::board, duties::urge,

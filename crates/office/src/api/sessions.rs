@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use liaison_domain::SeatView;
 use liaison_domain::wire::{ApiError, ErrorCode, SignInRequest, SignInResponse};
 
-use super::{ApiFailure, ApiJson, ApiResult, AppState, Caller};
+use super::{ApiFailure, ApiJson, ApiResult, AppState, Caller, ClientAddress};
+use crate::audit::Record;
 use crate::auth;
 
 /// Sign in with a seat's login and password.
@@ -15,9 +16,10 @@ use crate::auth;
     responses((status = 201, body = SignInResponse), (status = 401, body = ApiError)))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SignInResponse>), ApiFailure> {
-    let opened = open_session(&state, req.login, req.password).await?;
+    let opened = open_session(&state, req.login, req.password, &address).await?;
     let (token, expires_at, seat) = opened.ok_or_else(|| {
         ApiFailure::new(
             StatusCode::UNAUTHORIZED,
@@ -37,19 +39,38 @@ pub async fn sign_in(
 }
 
 /// Checks a login and password and opens a session: its token, when it expires, and the seat.
-/// `None` for a wrong login or password, which take the same effort to refuse.
+/// `None` for a wrong login or password, which take the same effort to refuse. Too many recent
+/// failures for the seat or the address are refused (429) before the password is looked at.
+/// Every attempt is in the audit log.
 pub async fn open_session(
     state: &AppState,
     login: String,
     password: String,
+    address: &str,
 ) -> Result<Option<(String, chrono::DateTime<chrono::Utc>, SeatView)>, ApiFailure> {
     let now = state.clock.now();
+    let audit = |action: &'static str| {
+        let record = Record::new(now, &login, action, format!("seat:{login}"), "", address);
+        state.blocking(move |s| Ok(s.append_audit(&record)?))
+    };
+    if let Some(wait) = state.sign_ins.blocked(&login, address, now) {
+        audit("session.throttled").await?;
+        return Err(ApiFailure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyAttempts,
+            format!(
+                "too many failed sign-ins; try again in {} minute(s)",
+                wait.num_minutes() + 1
+            ),
+        ));
+    }
     let expires_at = now + state.session_ttl;
     let token = auth::new_token();
     let token_hash = auth::token_hash(&token);
+    let attempt = login.clone();
     let seat = state
         .blocking(move |s| {
-            let Some(creds) = s.seat_credentials(&login)? else {
+            let Some(creds) = s.seat_credentials(&attempt)? else {
                 // Spend the time a real check would, so a wrong login looks like a wrong password.
                 auth::verify_password(&password, dummy_hash());
                 return Ok(None);
@@ -61,7 +82,18 @@ pub async fn open_session(
             Ok(Some(creds.seat))
         })
         .await?;
-    Ok(seat.map(|seat| (token, expires_at, seat)))
+    match seat {
+        Some(seat) => {
+            state.sign_ins.succeeded(&login);
+            audit("session.signed_in").await?;
+            Ok(Some((token, expires_at, seat)))
+        }
+        None => {
+            state.sign_ins.failed(&login, address, now);
+            audit("session.sign_in_failed").await?;
+            Ok(None)
+        }
+    }
 }
 
 /// An argon2id hash of a random password nobody knows, for constant-effort failures.

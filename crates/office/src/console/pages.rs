@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::render::{self, Lang, beijing, waited};
 use super::{Editor, SESSION_COOKIE};
 use crate::api::items::{acceptance, add_comment, decide, remark};
-use crate::api::{ApiFailure, AppState, Caller};
+use crate::api::{ApiFailure, AppState, Caller, ClientAddress};
 use crate::auth;
 use crate::store::{InboxFilter, Review, may_see};
 
@@ -75,6 +75,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -87,7 +88,7 @@ pub async fn sign_in(
         render::page(status, lang, "sign_in.html", page)
     };
     let login = form.login.trim().to_owned();
-    match crate::api::sessions::open_session(&state, login.clone(), form.password).await {
+    match crate::api::sessions::open_session(&state, login.clone(), form.password, &address).await {
         Ok(Some((token, _, seat))) if seat.role.is_office() => {
             tracing::info!(seat = %seat.login, "signed in to the console");
             let cookie = Cookie::build((SESSION_COOKIE, token))
@@ -104,6 +105,9 @@ pub async fn sign_in(
             refuse(StatusCode::FORBIDDEN, "sign_in.not_office", login)
         }
         Ok(None) => refuse(StatusCode::UNAUTHORIZED, "sign_in.wrong", login),
+        Err(e) if e.code == liaison_domain::wire::ErrorCode::TooManyAttempts => {
+            refuse(e.status, "sign_in.throttled", login)
+        }
         Err(e) => refuse(e.status, "error.internal", login),
     }
 }

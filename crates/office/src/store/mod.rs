@@ -5,6 +5,7 @@
 //! the rules that must hold inside it (the item state machine, idempotency) are applied there.
 //! Methods are blocking; handlers call them through `spawn_blocking`.
 
+mod handover;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -126,6 +127,48 @@ pub struct InboxFilter {
     pub until: Option<DateTime<Utc>>,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// Who acts, and from which address (for the audit log).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub seat: &'a SeatView,
+    pub address: &'a str,
+}
+
+/// A handover to start: the outgoing holder's own, or one the administrator forces.
+#[derive(Debug, Clone)]
+pub struct NewHandover {
+    pub seat_id: i64,
+    pub successor: liaison_domain::handover::Successor,
+    pub forced: bool,
+    pub reason: Option<String>,
+}
+
+/// The administrator's decision on a requested handover.
+#[derive(Debug, Clone)]
+pub enum HandoverDecision {
+    Approve {
+        outgoing: liaison_domain::handover::OutgoingData,
+        code_hash: String,
+        /// Kept until the outgoing holder has seen it (never for a forced handover).
+        code_plain: String,
+        expires_at: DateTime<Utc>,
+    },
+    Decline {
+        reason: Option<String>,
+    },
+}
+
+/// What redeeming a handover code did.
+#[derive(Debug, Clone)]
+pub enum RedeemOutcome {
+    /// The successor holds the seat now.
+    Done(SeatView),
+    /// Wrong code, no approved handover, or no such seat.
+    Invalid,
+    /// The code was right but is no longer valid.
+    Expired,
 }
 
 /// A remark in an item's thread.
@@ -280,6 +323,57 @@ pub trait Store: Send + Sync + 'static {
         by: &SeatView,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError>;
+
+    // Handovers, holders and the audit log.
+    fn seats(&self) -> Result<Vec<SeatView>, StoreError>;
+    fn holders(&self, seat_id: i64) -> Result<Vec<liaison_domain::handover::Holder>, StoreError>;
+    fn start_handover(
+        &self,
+        new: &NewHandover,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<liaison_domain::wire::HandoverView, StoreError>;
+    fn handover(&self, id: i64) -> Result<Option<liaison_domain::wire::HandoverView>, StoreError>;
+    /// Every handover (of one seat), newest first.
+    fn handovers(
+        &self,
+        seat_id: Option<i64>,
+    ) -> Result<Vec<liaison_domain::wire::HandoverView>, StoreError>;
+    fn decide_handover(
+        &self,
+        id: i64,
+        decision: &HandoverDecision,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<liaison_domain::wire::HandoverView, StoreError>;
+    /// The approved handover's code for its outgoing holder, once.
+    fn take_handover_code(
+        &self,
+        id: i64,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<liaison_domain::wire::HandoverCode>, StoreError>;
+    #[allow(clippy::too_many_arguments)]
+    fn redeem_handover(
+        &self,
+        login: &str,
+        code_hash: &str,
+        password_hash: &str,
+        session: (&str, DateTime<Utc>),
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RedeemOutcome, StoreError>;
+    /// A session a handover ended, and what its workstation is to do with its data.
+    fn revoked_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<liaison_domain::handover::OutgoingData>, StoreError>;
+    fn append_audit(&self, record: &crate::audit::Record) -> Result<(), StoreError>;
+    fn verify_audit(&self) -> Result<Result<u64, crate::audit::ChainBreak>, StoreError>;
+    fn audit_entries(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<liaison_domain::wire::AuditEntry>, StoreError>;
 
     // Change log.
     /// Changes after `since`, for one department or (None) for all.

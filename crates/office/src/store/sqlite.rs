@@ -15,9 +15,10 @@ use liaison_domain::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::handover;
 use super::{
-    DraftPut, DutyInput, InboxFilter, NewComment, NewItem, Review, SeatCredentials, Store,
-    StoreError, SubmitOutcome, Upload, may_see,
+    Actor, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewComment, NewHandover, NewItem,
+    RedeemOutcome, Review, SeatCredentials, Store, StoreError, SubmitOutcome, Upload, may_see,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -25,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_files_and_draft_backups.sql"),
     include_str!("../../migrations/0003_duties.sql"),
     include_str!("../../migrations/0004_signoff_and_review.sql"),
+    include_str!("../../migrations/0005_handover_and_audit.sql"),
 ];
 
 pub struct SqliteStore {
@@ -41,6 +43,18 @@ impl SqliteStore {
         })
     }
 
+    /// Runs `f` in one transaction, committed only if it succeeds.
+    fn in_transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half transaction behind (SQLite rolls
         // back), so a poisoned lock is safe to keep using.
@@ -48,11 +62,11 @@ impl SqliteStore {
     }
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub(super) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
@@ -60,7 +74,7 @@ fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
-fn bad_value(what: &str, value: &str) -> rusqlite::Error {
+pub(super) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
@@ -78,7 +92,7 @@ fn receipt_for(id: i64, at: DateTime<Utc>) -> String {
     format!("LS-{}-{id:06}", day.format("%Y%m%d"))
 }
 
-const SEAT_SELECT: &str =
+pub(super) const SEAT_SELECT: &str =
     "SELECT s.id, s.login, s.role, s.holder_name, d.id, d.name, s.password_hash, d.signoff
      FROM seats s LEFT JOIN departments d ON d.id = s.department_id";
 
@@ -86,7 +100,7 @@ fn parse_policy(s: &str) -> rusqlite::Result<SignoffPolicy> {
     SignoffPolicy::parse(s).ok_or_else(|| bad_value("sign-off policy", s))
 }
 
-fn seat_from_row(row: &Row<'_>) -> rusqlite::Result<SeatCredentials> {
+pub(super) fn seat_from_row(row: &Row<'_>) -> rusqlite::Result<SeatCredentials> {
     let role: String = row.get(2)?;
     let role = Role::parse(&role).ok_or_else(|| bad_value("role", &role))?;
     let department = match row.get::<_, Option<i64>>(4)? {
@@ -389,7 +403,13 @@ impl Store for SqliteStore {
                 password_hash
             ],
         )?;
-        Ok(conn.last_insert_rowid())
+        let id = conn.last_insert_rowid();
+        conn.execute(
+            "INSERT INTO holders (seat_id, name, from_at)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            params![id, holder_name],
+        )?;
+        Ok(id)
     }
 
     fn create_column(
@@ -1156,6 +1176,89 @@ impl Store for SqliteStore {
             at: now,
             kind: change,
         })
+    }
+
+    fn seats(&self) -> Result<Vec<SeatView>, StoreError> {
+        handover::seats(&self.conn())
+    }
+
+    fn holders(&self, seat_id: i64) -> Result<Vec<liaison_domain::handover::Holder>, StoreError> {
+        handover::holders(&self.conn(), seat_id)
+    }
+
+    fn start_handover(
+        &self,
+        new: &NewHandover,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<liaison_domain::wire::HandoverView, StoreError> {
+        self.in_transaction(|tx| handover::start(tx, new, by, now))
+    }
+
+    fn handover(&self, id: i64) -> Result<Option<liaison_domain::wire::HandoverView>, StoreError> {
+        handover::handover(&self.conn(), id)
+    }
+
+    fn handovers(
+        &self,
+        seat_id: Option<i64>,
+    ) -> Result<Vec<liaison_domain::wire::HandoverView>, StoreError> {
+        handover::handovers(&self.conn(), seat_id)
+    }
+
+    fn decide_handover(
+        &self,
+        id: i64,
+        decision: &HandoverDecision,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<liaison_domain::wire::HandoverView, StoreError> {
+        self.in_transaction(|tx| handover::decide(tx, id, decision, by, now))
+    }
+
+    fn take_handover_code(
+        &self,
+        id: i64,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<liaison_domain::wire::HandoverCode>, StoreError> {
+        self.in_transaction(|tx| handover::take_code(tx, id, by, now))
+    }
+
+    fn redeem_handover(
+        &self,
+        login: &str,
+        code_hash: &str,
+        password_hash: &str,
+        session: (&str, DateTime<Utc>),
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RedeemOutcome, StoreError> {
+        self.in_transaction(|tx| {
+            handover::redeem(tx, login, code_hash, password_hash, session, address, now)
+        })
+    }
+
+    fn revoked_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<liaison_domain::handover::OutgoingData>, StoreError> {
+        handover::revoked(&self.conn(), token_hash)
+    }
+
+    fn append_audit(&self, record: &crate::audit::Record) -> Result<(), StoreError> {
+        self.in_transaction(|tx| handover::append_audit(tx, record))
+    }
+
+    fn verify_audit(&self) -> Result<Result<u64, crate::audit::ChainBreak>, StoreError> {
+        handover::verify_audit(&self.conn())
+    }
+
+    fn audit_entries(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<liaison_domain::wire::AuditEntry>, StoreError> {
+        handover::audit_entries(&self.conn(), limit)
     }
 
     fn changes_since(

@@ -1,0 +1,317 @@
+//! Handing a seat to a successor: the outgoing holder (or, when the holder is gone, the
+//! administrator) starts it, the administrator approves or declines it, and the successor
+//! redeems the one-time code with a new password. Also the seats' holder history and the audit
+//! log.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use liaison_domain::handover::{HANDOVER_CODE_HOURS, Holder, check_password};
+use liaison_domain::wire::{
+    ApiError, ApproveHandoverRequest, AuditEntry, DeclineHandoverRequest, ErrorCode, HandoverCode,
+    HandoverView, RedeemHandoverRequest, SignInResponse, StartHandoverRequest,
+};
+use liaison_domain::{Role, SeatView};
+use serde::Deserialize;
+
+use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, ClientAddress};
+use crate::auth;
+use crate::store::{Actor, HandoverDecision, NewHandover, RedeemOutcome};
+
+/// Start a handover: the outgoing holder for their own seat, or the administrator for a seat
+/// whose holder is gone (`seat_id`; a forced handover). The office's admins see it at once.
+#[utoipa::path(post, path = "/api/v1/handovers", request_body = StartHandoverRequest,
+    responses((status = 201, body = HandoverView), (status = 403, body = ApiError),
+              (status = 409, body = ApiError), (status = 422, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddress(address): ClientAddress,
+    ApiJson(req): ApiJson<StartHandoverRequest>,
+) -> Result<(StatusCode, Json<HandoverView>), ApiFailure> {
+    let successor = req
+        .successor
+        .checked()
+        .map_err(|p| ApiFailure::validation(p.to_string()))?;
+    let (seat_id, forced) = match req.seat_id {
+        Some(id) => {
+            caller.require_role(Role::Admin)?;
+            (id, true)
+        }
+        None => (caller.department_seat()?, false),
+    };
+    let new = NewHandover {
+        seat_id,
+        successor,
+        forced,
+        reason: req
+            .reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty()),
+    };
+    let now = state.clock.now();
+    let view = state
+        .blocking(move |s| {
+            let by = Actor {
+                seat: &caller.0,
+                address: &address,
+            };
+            Ok(s.start_handover(&new, &by, now)?)
+        })
+        .await?;
+    tracing::info!(seat = %view.seat_login, forced, "handover requested");
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Handovers: all of them for the office, the seat's own for a department's seat.
+#[utoipa::path(get, path = "/api/v1/handovers",
+    responses((status = 200, body = Vec<HandoverView>)), security(("bearer" = [])))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<HandoverView>> {
+    let seat = (!caller.0.role.is_office()).then_some(caller.0.id);
+    Ok(Json(state.blocking(move |s| Ok(s.handovers(seat)?)).await?))
+}
+
+/// Approve a requested handover: the answer carries the one-time code, shown this once.
+#[utoipa::path(post, path = "/api/v1/handovers/{id}/approve", request_body = ApproveHandoverRequest,
+    responses((status = 200, body = HandoverCode), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddress(address): ClientAddress,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ApproveHandoverRequest>,
+) -> ApiResult<HandoverCode> {
+    Ok(Json(
+        approve_handover(&state, caller, &address, id, req).await?,
+    ))
+}
+
+/// The approval itself, for the API and the console.
+pub async fn approve_handover(
+    state: &AppState,
+    caller: Caller,
+    address: &str,
+    id: i64,
+    req: ApproveHandoverRequest,
+) -> Result<HandoverCode, ApiFailure> {
+    caller.require_role(Role::Admin)?;
+    let code = auth::handover_code();
+    let now = state.clock.now();
+    let expires_at = now + chrono::Duration::hours(HANDOVER_CODE_HOURS);
+    let decision = HandoverDecision::Approve {
+        outgoing: req.outgoing,
+        code_hash: auth::token_hash(&auth::normalized_code(&code)),
+        code_plain: code.clone(),
+        expires_at,
+    };
+    let address = address.to_owned();
+    let view = state
+        .blocking(move |s| {
+            let by = Actor {
+                seat: &caller.0,
+                address: &address,
+            };
+            Ok(s.decide_handover(id, &decision, &by, now)?)
+        })
+        .await?;
+    tracing::info!(seat = %view.seat_login, "handover approved");
+    Ok(HandoverCode {
+        handover_id: id,
+        seat_login: view.seat_login,
+        code,
+        expires_at,
+    })
+}
+
+/// Decline a requested handover: nothing changes for the seat.
+#[utoipa::path(post, path = "/api/v1/handovers/{id}/decline", request_body = DeclineHandoverRequest,
+    responses((status = 200, body = HandoverView), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn decline(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddress(address): ClientAddress,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DeclineHandoverRequest>,
+) -> ApiResult<HandoverView> {
+    Ok(Json(
+        decline_handover(&state, caller, &address, id, req.reason).await?,
+    ))
+}
+
+pub async fn decline_handover(
+    state: &AppState,
+    caller: Caller,
+    address: &str,
+    id: i64,
+    reason: Option<String>,
+) -> Result<HandoverView, ApiFailure> {
+    caller.require_role(Role::Admin)?;
+    let now = state.clock.now();
+    let decision = HandoverDecision::Decline {
+        reason: reason
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty()),
+    };
+    let address = address.to_owned();
+    Ok(state
+        .blocking(move |s| {
+            let by = Actor {
+                seat: &caller.0,
+                address: &address,
+            };
+            Ok(s.decide_handover(id, &decision, &by, now)?)
+        })
+        .await?)
+}
+
+/// The outgoing holder's one look at the approved handover's code (404 once shown).
+#[utoipa::path(get, path = "/api/v1/handovers/{id}/code",
+    responses((status = 200, body = HandoverCode), (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn code(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddress(address): ClientAddress,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<HandoverCode> {
+    let now = state.clock.now();
+    let code = state
+        .blocking(move |s| {
+            let by = Actor {
+                seat: &caller.0,
+                address: &address,
+            };
+            Ok(s.take_handover_code(id, &by, now)?)
+        })
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("handover code (it is shown once)"))?;
+    Ok(Json(code))
+}
+
+/// The successor takes the seat with the one-time code and a new password; every session of
+/// the outgoing holder ends at this moment. Answers like a sign-in.
+#[utoipa::path(post, path = "/api/v1/handovers/redeem", request_body = RedeemHandoverRequest,
+    responses((status = 201, body = SignInResponse), (status = 422, body = ApiError),
+              (status = 429, body = ApiError)))]
+pub async fn redeem(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(req): ApiJson<RedeemHandoverRequest>,
+) -> Result<(StatusCode, Json<SignInResponse>), ApiFailure> {
+    let login = req.login.trim().to_owned();
+    let now = state.clock.now();
+    if let Some(wait) = state.sign_ins.blocked(&login, &address, now) {
+        return Err(ApiFailure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyAttempts,
+            format!(
+                "too many failed attempts; try again in {} minute(s)",
+                wait.num_minutes() + 1
+            ),
+        ));
+    }
+    check_password(&login, &req.new_password).map_err(|p| {
+        ApiFailure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::WeakPassword,
+            p.to_string(),
+        )
+    })?;
+    let password = req.new_password;
+    let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiFailure::internal(e.to_string()))?
+        .map_err(|e| ApiFailure::internal(e.to_string()))?;
+    let code_hash = auth::token_hash(&auth::normalized_code(&req.code));
+    let token = auth::new_token();
+    let token_hash = auth::token_hash(&token);
+    let expires_at = now + state.session_ttl;
+    let (attempt, at) = (login.clone(), address.clone());
+    let outcome = state
+        .blocking(move |s| {
+            Ok(s.redeem_handover(
+                &attempt,
+                &code_hash,
+                &password_hash,
+                (&token_hash, expires_at),
+                &at,
+                now,
+            )?)
+        })
+        .await?;
+    let seat: SeatView = match outcome {
+        RedeemOutcome::Done(seat) => seat,
+        RedeemOutcome::Invalid | RedeemOutcome::Expired => {
+            state.sign_ins.failed(&login, &address, now);
+            let why = if matches!(outcome, RedeemOutcome::Expired) {
+                "the handover code has expired; ask the office for a new handover"
+            } else {
+                "the seat and the handover code do not match an approved handover"
+            };
+            return Err(ApiFailure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::HandoverCodeInvalid,
+                why,
+            ));
+        }
+    };
+    state.changes.send_modify(|n| *n += 1);
+    tracing::info!(seat = %seat.login, "seat handed over");
+    Ok((
+        StatusCode::CREATED,
+        Json(SignInResponse {
+            token,
+            expires_at,
+            seat,
+        }),
+    ))
+}
+
+/// Every seat with its holder now; the office only.
+#[utoipa::path(get, path = "/api/v1/seats",
+    responses((status = 200, body = Vec<SeatView>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn seats(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<SeatView>> {
+    caller.require_office()?;
+    Ok(Json(state.blocking(|s| Ok(s.seats()?)).await?))
+}
+
+/// Who held a seat when: its own holder or the office.
+#[utoipa::path(get, path = "/api/v1/seats/{id}/holders",
+    responses((status = 200, body = Vec<Holder>), (status = 404, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn holders(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Vec<Holder>> {
+    if !caller.0.role.is_office() && caller.0.id != id {
+        return Err(ApiFailure::not_found("seat"));
+    }
+    Ok(Json(state.blocking(move |s| Ok(s.holders(id)?)).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// 1-1000, default 200.
+    pub limit: Option<u32>,
+}
+
+/// The newest audit entries; the administrator only.
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Vec<AuditEntry>> {
+    caller.require_role(Role::Admin)?;
+    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
+    Ok(Json(
+        state.blocking(move |s| Ok(s.audit_entries(limit)?)).await?,
+    ))
+}
