@@ -30,6 +30,11 @@ const COMMANDS: &[&str] = &[
     "office_item",
     "approve",
     "return_item",
+    "redeem_handover",
+    "start_handover",
+    "handovers",
+    "handover_code",
+    "holders",
 ];
 
 fn main() {

@@ -6,7 +6,8 @@ use liaison_desk::diff::DiffLine;
 use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::view::{DraftSummary, DraftView, ItemTimeline, SessionView, SyncReport};
 use liaison_desk::{Desk, DeskError, DeskErrorView};
-use liaison_domain::wire::{InboxItem, ItemDetail};
+use liaison_domain::handover::{Holder, Successor};
+use liaison_domain::wire::{HandoverCode, HandoverView, InboxItem, ItemDetail};
 use liaison_domain::{Attestation, ColumnView};
 use tauri::State;
 
@@ -232,4 +233,45 @@ pub async fn return_item(
         desk.return_for_revision(item_id, &comment, quote.as_deref())
             .await,
     )
+}
+
+/// The successor signs in with the seat's handover code and a new password.
+#[tauri::command]
+pub async fn redeem_handover(
+    desk: State<'_, Arc<Desk>>,
+    office_url: String,
+    login: String,
+    code: String,
+    new_password: String,
+) -> Answer<SessionView> {
+    view(
+        desk.redeem_handover(&office_url, &login, &code, &new_password)
+            .await,
+    )
+}
+
+/// Hands this seat to a successor, once everything is at the office.
+#[tauri::command]
+pub async fn start_handover(
+    desk: State<'_, Arc<Desk>>,
+    successor: Successor,
+) -> Answer<HandoverView> {
+    view(desk.start_handover(&successor).await)
+}
+
+#[tauri::command]
+pub async fn handovers(desk: State<'_, Arc<Desk>>) -> Answer<Vec<HandoverView>> {
+    view(desk.handovers().await)
+}
+
+/// The approved handover's code, shown once.
+#[tauri::command]
+pub async fn handover_code(desk: State<'_, Arc<Desk>>, id: i64) -> Answer<HandoverCode> {
+    view(desk.handover_code(id).await)
+}
+
+/// Who held this seat when.
+#[tauri::command]
+pub async fn holders(desk: State<'_, Arc<Desk>>) -> Answer<Vec<Holder>> {
+    view(desk.holders().await)
 }

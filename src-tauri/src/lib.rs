@@ -107,6 +107,11 @@ pub fn run() {
             commands::office_item,
             commands::approve,
             commands::return_item,
+            commands::redeem_handover,
+            commands::start_handover,
+            commands::handovers,
+            commands::handover_code,
+            commands::holders,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

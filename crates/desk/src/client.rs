@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
+use liaison_domain::handover::Holder;
 use liaison_domain::wire::{
     ApiError, BoardColumn, ChangesResponse, CommentRequest, DraftBackup, ErrorCode,
-    IDEMPOTENCY_KEY_HEADER, InboxItem, ItemDetail, PutDraftRequest, PutDraftResponse,
-    ReturnRequest, SignInRequest, SignInResponse, SubmitItemRequest, SubmitItemResponse,
-    TimelineEntry, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
+    HandoverCode, HandoverView, IDEMPOTENCY_KEY_HEADER, InboxItem, ItemDetail, PutDraftRequest,
+    PutDraftResponse, RedeemHandoverRequest, ReturnRequest, SignInRequest, SignInResponse,
+    StartHandoverRequest, SubmitItemRequest, SubmitItemResponse, TimelineEntry,
+    UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -233,6 +235,66 @@ impl OfficeClient {
         )
     }
 
+    /// The successor takes the seat with the handover code and a new password.
+    pub async fn redeem_handover(
+        &self,
+        request: &RedeemHandoverRequest,
+    ) -> Result<SignInResponse, DeskError> {
+        let req = self
+            .http
+            .post(format!("{}/handovers/redeem", self.base))
+            .json(request);
+        send(req).await
+    }
+
+    pub async fn start_handover(
+        &self,
+        token: &str,
+        request: &StartHandoverRequest,
+    ) -> Result<HandoverView, DeskError> {
+        let req = self
+            .http
+            .post(format!("{}/handovers", self.base))
+            .bearer_auth(token)
+            .json(request);
+        authed(send(req).await)
+    }
+
+    /// The seat's handovers, newest first.
+    pub async fn handovers(&self, token: &str) -> Result<Vec<HandoverView>, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/handovers", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    /// The approved handover's code, which the office shows the outgoing holder once.
+    pub async fn handover_code(&self, token: &str, id: i64) -> Result<HandoverCode, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/handovers/{id}/code", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    pub async fn holders(&self, token: &str, seat_id: i64) -> Result<Vec<Holder>, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/seats/{seat_id}/holders", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
+    /// Every item sent from this seat, by any of its holders, with its timeline.
+    pub async fn seat_items(&self, token: &str) -> Result<Vec<ItemDetail>, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/items?mine=true", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
     /// The signed-in seat as the office has it now (its department's sign-off policy may have
     /// changed).
     pub async fn current_seat(&self, token: &str) -> Result<liaison_domain::SeatView, DeskError> {
@@ -325,6 +387,13 @@ fn unreachable(e: reqwest::Error) -> DeskError {
 /// A 401 on an authenticated call means the session is gone.
 fn authed<T>(r: Result<T, DeskError>) -> Result<T, DeskError> {
     match r {
+        // The seat went to a successor: this desk is done with it, and is told what to do with
+        // its data.
+        Err(DeskError::RejectedByOffice {
+            status: 401, code, ..
+        }) if code.starts_with("seat_handed_over") => Err(DeskError::SeatHandedOver {
+            wipe: code == "seat_handed_over_wipe",
+        }),
         Err(DeskError::RejectedByOffice { status: 401, .. }) => Err(DeskError::SessionExpired),
         other => other,
     }
@@ -350,8 +419,12 @@ async fn failure(r: reqwest::Response) -> DeskError {
 /// behind it answers 502/504 without our JSON), throttling and timeouts are transient: try again
 /// later. Anything else the office will answer the same way again.
 fn classify(status: StatusCode, body: Option<ApiError>) -> DeskError {
+    // Too many failed sign-ins is the office's answer to a person, not to the network.
+    let throttled_sign_in = body
+        .as_ref()
+        .is_some_and(|b| b.code == ErrorCode::TooManyAttempts);
     if status.is_server_error()
-        || status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::TOO_MANY_REQUESTS && !throttled_sign_in)
         || status == StatusCode::REQUEST_TIMEOUT
     {
         return DeskError::OfficeUnreachable(format!(
@@ -405,6 +478,12 @@ mod tests {
             ),
             (401, Some(E::Unauthenticated), D::SessionExpired, false),
             (401, Some(E::WrongCredentials), D::SessionExpired, false),
+            (401, Some(E::SeatHandedOver), D::SeatHandedOver, false),
+            (401, Some(E::SeatHandedOverWipe), D::SeatHandedOver, false),
+            (429, Some(E::TooManyAttempts), D::RejectedByOffice, false),
+            (422, Some(E::WeakPassword), D::RejectedByOffice, false),
+            (422, Some(E::HandoverCodeInvalid), D::RejectedByOffice, false),
+            (422, Some(E::SignoffRequired), D::RejectedByOffice, false),
             (403, Some(E::Forbidden), D::RejectedByOffice, false),
             (404, Some(E::NotFound), D::RejectedByOffice, false),
             (409, Some(E::InvalidTransition), D::RejectedByOffice, false),

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use liaison_domain::attachment::UPLOAD_CHUNK_BYTES;
-use liaison_domain::wire::{ChangeKind, InboxItem, ItemDetail, UploadRequest};
+use liaison_domain::handover::Holder;
+use liaison_domain::wire::{
+    ChangeKind, HandoverCode, HandoverView, InboxItem, ItemDetail, UploadRequest,
+};
 use liaison_domain::{AttachmentRef, ColumnView};
 use tokio::sync::{Notify, watch};
 
@@ -17,7 +20,9 @@ use crate::files::FileStore;
 use crate::retry::retry_delays;
 use crate::secrets::Keyring;
 use crate::store::{LocalStore, OutboxEntry, Restored};
-use crate::view::{DraftSummary, DraftView, ItemTimeline, SessionView, SyncReport};
+use crate::view::{
+    DraftSummary, DraftView, HandedOver, ItemTimeline, SessionView, SyncReport,
+};
 
 /// How long after an edit its draft is backed up to the office (edits in between join it).
 pub const BACKUP_DELAY: Duration = Duration::from_secs(3);
@@ -171,7 +176,50 @@ impl Desk {
         Ok(SessionView {
             office_url: self.store.meta("office_url")?,
             seat: self.store.seat()?,
+            handed_over: self.handed_over_info()?,
         })
+    }
+
+    fn handed_over_info(&self) -> Result<Option<HandedOver>, DeskError> {
+        Ok(self
+            .store
+            .meta("handed_over")?
+            .and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
+    /// Refuses local changes once the seat went to a successor: the data is read-only.
+    fn writable(&self) -> Result<(), DeskError> {
+        match self.handed_over_info()? {
+            Some(h) => Err(DeskError::SeatHandedOver { wipe: h.wiped }),
+            None => Ok(()),
+        }
+    }
+
+    /// The office ended this seat's sessions for a successor: forget the token, stop sending,
+    /// keep the data read-only or remove it as the office asked, and remember why.
+    fn seat_handed_over(&self, wipe: bool) -> Result<(), DeskError> {
+        let login = match (self.store.meta("office_url")?, self.store.seat()?) {
+            (Some(url), Some(seat)) => {
+                self.keyring.forget_token(&url, &seat.login)?;
+                seat.login
+            }
+            (_, seat) => seat.map(|s| s.login).unwrap_or_default(),
+        };
+        let info = HandedOver {
+            at: self.now().to_rfc3339(),
+            login,
+            wiped: wipe,
+        };
+        let json = serde_json::to_string(&info).map_err(|e| DeskError::Internal(e.to_string()))?;
+        self.store.set_meta("handed_over", &json)?;
+        self.store.delete_meta("seat")?;
+        if wipe {
+            self.store.wipe()?;
+            self.files.clear()?;
+        }
+        tracing::warn!(wipe, "the seat was handed over to a successor; this desk stops");
+        self.wake.notify_one();
+        Ok(())
     }
 
     pub async fn sign_in(
@@ -188,6 +236,43 @@ impl Desk {
         }
         let client = OfficeClient::new(&office_url)?;
         let answer = client.sign_in(login.trim(), password).await?;
+        self.take_session(&client, &office_url, answer).await
+    }
+
+    /// The successor signs in with the seat's handover code and their own new password; the
+    /// seat's drafts, items, duties and notices arrive with the next sync.
+    pub async fn redeem_handover(
+        &self,
+        office_url: &str,
+        login: &str,
+        code: &str,
+        new_password: &str,
+    ) -> Result<SessionView, DeskError> {
+        let office_url = office_url.trim().trim_end_matches('/').to_owned();
+        if !(office_url.starts_with("http://") || office_url.starts_with("https://")) {
+            return Err(DeskError::InvalidState(
+                "the office address must start with http:// or https://".into(),
+            ));
+        }
+        let client = OfficeClient::new(&office_url)?;
+        let request = liaison_domain::wire::RedeemHandoverRequest {
+            login: login.trim().to_owned(),
+            code: code.trim().to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        let answer = client.redeem_handover(&request).await?;
+        self.take_session(&client, &office_url, answer).await
+    }
+
+    /// Keeps a new session: the token in the keyring, the seat, the board; the seat's sent items
+    /// are fetched on the next sync.
+    async fn take_session(
+        &self,
+        client: &OfficeClient,
+        office_url: &str,
+        answer: liaison_domain::wire::SignInResponse,
+    ) -> Result<SessionView, DeskError> {
+        let office_url = office_url.to_owned();
         // One store holds one seat's work at one office: another seat may take it over only
         // when nothing of the previous one waits to be sent, and starts following from zero.
         let owner = format!("{office_url} {}", answer.seat.login);
@@ -206,11 +291,14 @@ impl Desk {
             self.store.delete_meta("backup_cursor")?;
         }
         self.store.set_meta("owner", &owner)?;
+        // Signed in again (the successor on this workstation): the desk works again.
+        self.store.delete_meta("handed_over")?;
+        self.store.set_meta("import_items", "1")?;
         self.keyring
             .store_token(&office_url, &answer.seat.login, &answer.token)?;
         self.store.set_meta("office_url", &office_url)?;
         self.store.set_seat(&answer.seat)?;
-        self.refresh_board(&client, &answer.token).await?;
+        self.refresh_board(client, &answer.token).await?;
         tracing::info!(seat = %answer.seat.login, "signed in");
         self.wake.notify_one();
         self.session()
@@ -274,6 +362,7 @@ impl Desk {
     }
 
     pub fn create_draft(&self, column_id: Option<i64>) -> Result<DraftView, DeskError> {
+        self.writable()?;
         self.store
             .create_draft(&uuid::Uuid::new_v4().to_string(), column_id)
     }
@@ -285,6 +374,7 @@ impl Desk {
         title: &str,
         body_html: &str,
     ) -> Result<DraftSummary, DeskError> {
+        self.writable()?;
         let saved = self.store.save_draft(id, column_id, title, body_html)?;
         self.edited.notify_one();
         Ok(saved)
@@ -292,6 +382,7 @@ impl Desk {
 
     /// Copies a file into the desk's file store and attaches it to a draft.
     pub async fn attach_file(&self, id: &str, path: &Path) -> Result<DraftView, DeskError> {
+        self.writable()?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -312,6 +403,7 @@ impl Desk {
         name: &str,
         bytes: Vec<u8>,
     ) -> Result<DraftView, DeskError> {
+        self.writable()?;
         let files = self.files.clone();
         let file_name = name.to_owned();
         let stored = tokio::task::spawn_blocking(move || files.add_bytes(&bytes, &file_name))
@@ -321,6 +413,7 @@ impl Desk {
     }
 
     pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
+        self.writable()?;
         self.attached(self.store.detach(id, sha256))
     }
 
@@ -352,6 +445,7 @@ impl Desk {
     /// Queues the draft for delivery; the worker sends it.
     /// Queues a draft for the office, once its department's sign-off rule is met.
     pub fn send_draft(&self, id: &str) -> Result<DraftView, DeskError> {
+        self.writable()?;
         let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
         let view = self.store.queue_send(
             id,
@@ -370,7 +464,79 @@ impl Desk {
         id: &str,
         attestation: Option<&liaison_domain::Attestation>,
     ) -> Result<DraftView, DeskError> {
+        self.writable()?;
         self.store.set_attestation(id, attestation)
+    }
+
+    // --- handover --------------------------------------------------------------------------------
+
+    /// Asks the office to hand this seat to `successor`. Everything is delivered and backed up
+    /// first; while anything would still be lost (an item not at the office, a draft without a
+    /// current backup) the handover does not start and the desk names what is pending.
+    pub async fn start_handover(
+        &self,
+        successor: &liaison_domain::handover::Successor,
+    ) -> Result<HandoverView, DeskError> {
+        self.writable()?;
+        let successor = successor
+            .checked()
+            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
+        // Best effort: an office that cannot be reached leaves things pending, said below.
+        for step in [self.deliver().await.map(|_| ()), self.back_up_drafts().await.map(|_| ())] {
+            if let Err(e) = step {
+                tracing::warn!(error = %e, "before the handover");
+            }
+        }
+        let pending = self.store.pending_for_handover()?;
+        if !pending.is_empty() {
+            return Err(DeskError::HandoverBlocked(pending));
+        }
+        let (client, token) = self.credentials()?;
+        let request = liaison_domain::wire::StartHandoverRequest {
+            successor,
+            seat_id: None,
+            reason: None,
+        };
+        self.expired_guard(client.start_handover(&token, &request).await)
+    }
+
+    /// The seat's handovers, newest first.
+    pub async fn handovers(&self) -> Result<Vec<HandoverView>, DeskError> {
+        let (client, token) = self.credentials()?;
+        self.expired_guard(client.handovers(&token).await)
+    }
+
+    /// The approved handover's code, for the outgoing holder to give the successor; the office
+    /// shows it once.
+    pub async fn handover_code(&self, id: i64) -> Result<HandoverCode, DeskError> {
+        let (client, token) = self.credentials()?;
+        self.expired_guard(client.handover_code(&token, id).await)
+    }
+
+    /// Who held this seat when.
+    pub async fn holders(&self) -> Result<Vec<Holder>, DeskError> {
+        let (client, token) = self.credentials()?;
+        let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
+        self.expired_guard(client.holders(&token, seat.id).await)
+    }
+
+    /// After a sign-in: the seat's sent items this desk does not hold (an earlier holder's, or
+    /// another workstation's), so their history is here. Once per sign-in.
+    async fn import_items(&self) -> Result<u32, DeskError> {
+        if self.store.meta("import_items")?.is_none() {
+            return Ok(0);
+        }
+        let (client, token) = self.credentials()?;
+        let items = self.expired_guard(client.seat_items(&token).await)?;
+        let mut added = 0;
+        // Oldest first, so an item's later versions follow its earlier ones.
+        for item in items.iter().rev() {
+            if self.store.import_item(item)? {
+                added += 1;
+            }
+        }
+        self.store.delete_meta("import_items")?;
+        Ok(added)
     }
 
     // --- review round-trip ----------------------------------------------------------------------
@@ -464,6 +630,7 @@ impl Desk {
     }
 
     pub fn revise_draft(&self, id: &str) -> Result<DraftView, DeskError> {
+        self.writable()?;
         self.store.revise(id)
     }
 
@@ -496,7 +663,7 @@ impl Desk {
     pub async fn sync_once(&self, wait_secs: u64) -> Result<SyncReport, DeskError> {
         let delivered = self.deliver().await?;
         let kept = self.back_up_drafts().await?;
-        let restored = self.restore_drafts().await?;
+        let restored = self.restore_drafts().await? + self.import_items().await?;
         let pulled = self.refresh_and_pull(wait_secs).await?;
         // The office answers again: a worker waiting out its backoff starts now.
         self.wake.notify_one();
@@ -527,8 +694,10 @@ impl Desk {
     }
 
     fn expired_guard<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
-        if let Err(DeskError::SessionExpired) = r {
-            self.session_expired()?;
+        match r {
+            Err(DeskError::SessionExpired) => self.session_expired()?,
+            Err(DeskError::SeatHandedOver { wipe }) => self.seat_handed_over(wipe)?,
+            _ => {}
         }
         r
     }

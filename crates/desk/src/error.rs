@@ -19,6 +19,10 @@ pub enum DeskErrorCode {
     FileNotAllowed,
     /// The department's sign-off is missing or incomplete (attested departments).
     SignoffRequired,
+    /// The seat was handed to a successor: this desk no longer sends, and is read-only.
+    SeatHandedOver,
+    /// A handover cannot start while something would be lost (see the detail).
+    HandoverBlocked,
     Storage,
     Internal,
 }
@@ -53,6 +57,12 @@ pub enum DeskError {
     /// The department's sign-off policy is not met: the attestation is missing or incomplete.
     #[error("{0}")]
     SignoffRequired(String),
+    /// The office ended this seat's sessions because it went to a successor.
+    #[error("this seat was handed over to a successor; this workstation no longer sends")]
+    SeatHandedOver { wipe: bool },
+    /// Not everything is at the office yet: these items (titles) would be lost.
+    #[error("not yet at the office: {}", .0.join("、"))]
+    HandoverBlocked(Vec<String>),
     /// The office does not hold (all of) a send's files, or holds a different part of one than
     /// the desk thought: upload again from where the office is.
     #[error("the office needs the files again: {0}")]
@@ -76,6 +86,8 @@ impl DeskError {
             DeskError::RejectedByOffice { .. } => DeskErrorCode::RejectedByOffice,
             DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
             DeskError::SignoffRequired(_) => DeskErrorCode::SignoffRequired,
+            DeskError::SeatHandedOver { .. } => DeskErrorCode::SeatHandedOver,
+            DeskError::HandoverBlocked(_) => DeskErrorCode::HandoverBlocked,
             DeskError::FilesOutOfStep(_) => DeskErrorCode::OfficeUnreachable,
             DeskError::Storage(_) => DeskErrorCode::Storage,
             DeskError::Internal(_) => DeskErrorCode::Internal,

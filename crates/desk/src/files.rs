@@ -49,6 +49,17 @@ impl FileStore {
         self.dir.join(sha256)
     }
 
+    /// Removes every stored file (the seat's data leaves this workstation).
+    pub fn clear(&self) -> Result<(), DeskError> {
+        for entry in std::fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {
+            let path = entry.map_err(|e| io(&self.dir, e))?.path();
+            if path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Copies the file at `source` into the store, checking its size and its type (from its bytes).
     pub fn add_file(&self, source: &Path, name: &str) -> Result<StoredFile, DeskError> {
         let size = std::fs::metadata(source).map_err(|e| io(source, e))?.len();

@@ -12,6 +12,19 @@ pub struct SessionView {
     pub office_url: Option<String>,
     /// The signed-in seat; `None` when signed out.
     pub seat: Option<SeatView>,
+    /// When this desk learned that its seat went to a successor: it no longer sends, and its
+    /// data is read-only (or was removed, as the office asked).
+    pub handed_over: Option<HandedOver>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HandedOver {
+    pub at: String,
+    /// The seat's login.
+    pub login: String,
+    /// The local data was removed.
+    pub wiped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

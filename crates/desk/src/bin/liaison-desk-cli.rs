@@ -38,6 +38,30 @@ enum Command {
     },
     /// Sign out and forget the token.
     SignOut,
+    /// Take a seat over with its handover code; the new password is read from standard input.
+    Redeem {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Hand this seat to a successor (after delivering and backing up everything).
+    HandoverStart {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        staff_no: String,
+        #[arg(long)]
+        phone: String,
+    },
+    /// This seat's handovers, newest first.
+    Handovers,
+    /// The approved handover's one-time code (shown once).
+    HandoverCode { id: i64 },
+    /// Who held this seat when.
+    Holders,
     /// The seat, its columns, its drafts and what waits in the outbox.
     State,
     /// Create a draft and save title and body into it.
@@ -193,6 +217,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         Command::SignOut => json!(desk.sign_out().await.map_err(fail)?),
+        Command::Redeem {
+            office,
+            login,
+            code,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the new password")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            json!(
+                desk.redeem_handover(&office, &login, &code, password)
+                    .await
+                    .map_err(fail)?
+            )
+        }
+        Command::HandoverStart {
+            name,
+            staff_no,
+            phone,
+        } => {
+            let successor = liaison_domain::handover::Successor {
+                name,
+                staff_no,
+                phone,
+            };
+            json!(desk.start_handover(&successor).await.map_err(fail)?)
+        }
+        Command::Handovers => json!(desk.handovers().await.map_err(fail)?),
+        Command::HandoverCode { id } => json!(desk.handover_code(id).await.map_err(fail)?),
+        Command::Holders => json!(desk.holders().await.map_err(fail)?),
         Command::State => {
             let drafts = desk.drafts().map_err(fail)?;
             let mut full = Vec::with_capacity(drafts.len());

@@ -136,20 +136,32 @@ fn validate_submission(req: &SubmitItemRequest) -> Result<(), ApiFailure> {
         .map_err(|p| ApiFailure::validation(p.to_string()))
 }
 
-/// The caller's department's items with their review state, newest first.
-#[utoipa::path(get, path = "/api/v1/items",
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MyItemsQuery {
+    /// Only the items sent from the caller's own seat (by any of its holders).
+    #[serde(default)]
+    pub mine: bool,
+}
+
+/// The caller's department's items with their review state and timeline, newest first.
+#[utoipa::path(get, path = "/api/v1/items", params(MyItemsQuery),
     responses((status = 200, body = Vec<ItemDetail>), (status = 401, body = ApiError)),
     security(("bearer" = [])))]
-pub async fn my_items(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<ItemDetail>> {
+pub async fn my_items(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<MyItemsQuery>,
+) -> ApiResult<Vec<ItemDetail>> {
     if caller.0.role.is_office() {
         return Err(ApiFailure::forbidden(
             "office seats read items through the inbox",
         ));
     }
     let dept = caller.0.department.id;
+    let seat = q.mine.then_some(caller.0.id);
     Ok(Json(
         state
-            .blocking(move |s| Ok(s.items_of_department(dept)?))
+            .blocking(move |s| Ok(s.items_of_department(dept, seat)?))
             .await?,
     ))
 }

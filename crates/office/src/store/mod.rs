@@ -235,7 +235,12 @@ pub trait Store: Send + Sync + 'static {
     /// `in_app` policy the item is held for sign-off; otherwise it goes to the editors.
     fn submit_item(&self, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError>;
     fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError>;
-    fn items_of_department(&self, department_id: i64) -> Result<Vec<ItemDetail>, StoreError>;
+    /// A department's items (those one seat sent, with `seat_id`), newest first.
+    fn items_of_department(
+        &self,
+        department_id: i64,
+        seat_id: Option<i64>,
+    ) -> Result<Vec<ItemDetail>, StoreError>;
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError>;
     /// How many items of each state match the filter (its state, limit and offset ignored).
     fn inbox_counts(&self, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError>;

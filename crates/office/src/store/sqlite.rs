@@ -718,12 +718,16 @@ impl Store for SqliteStore {
         item_in(&self.conn(), id)
     }
 
-    fn items_of_department(&self, department_id: i64) -> Result<Vec<ItemDetail>, StoreError> {
+    fn items_of_department(
+        &self,
+        department_id: i64,
+        seat_id: Option<i64>,
+    ) -> Result<Vec<ItemDetail>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
-            "{ITEM_SELECT} WHERE department_id = ?1 ORDER BY id DESC"
+            "{ITEM_SELECT} WHERE department_id = ?1 AND (?2 IS NULL OR seat_id = ?2) ORDER BY id DESC"
         ))?;
-        let rows = stmt.query_map([department_id], item_from_row)?;
+        let rows = stmt.query_map(params![department_id, seat_id], item_from_row)?;
         let items: Vec<ItemDetail> = rows.collect::<Result<_, _>>()?;
         items
             .into_iter()
