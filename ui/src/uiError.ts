@@ -36,3 +36,12 @@ export function fromOnlineError(value: unknown): UiError {
   if (e.code === "office_unreachable") return { key: "errors.online_action", detail: e.detail || undefined };
   return fromDeskError(e);
 }
+
+/**
+ * Whether a failure means this window's seat is gone: not signed in, or handed to a successor
+ * (the desk signed itself out; the sign-in screen says why).
+ */
+export function endsSession(value: unknown): boolean {
+  const code = deskErrorCode(value);
+  return code === "not_signed_in" || code === "seat_handed_over";
+}

@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use liaison_domain::handover::Holder;
 use liaison_domain::wire::{
-    ApiError, BoardColumn, ChangesResponse, CommentRequest, DraftBackup, ErrorCode,
-    HandoverCode, HandoverView, IDEMPOTENCY_KEY_HEADER, InboxItem, ItemDetail, PutDraftRequest,
-    PutDraftResponse, RedeemHandoverRequest, ReturnRequest, SignInRequest, SignInResponse,
-    StartHandoverRequest, SubmitItemRequest, SubmitItemResponse, TimelineEntry,
-    UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
+    ApiError, BoardColumn, ChangesResponse, CommentRequest, DraftBackup, ErrorCode, HandoverCode,
+    HandoverView, IDEMPOTENCY_KEY_HEADER, InboxItem, ItemDetail, PutDraftRequest, PutDraftResponse,
+    RedeemHandoverRequest, ReturnRequest, SignInRequest, SignInResponse, StartHandoverRequest,
+    SubmitItemRequest, SubmitItemResponse, TimelineEntry, UPLOAD_OFFSET_HEADER, UploadRequest,
+    UploadStatus,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -482,7 +482,12 @@ mod tests {
             (401, Some(E::SeatHandedOverWipe), D::SeatHandedOver, false),
             (429, Some(E::TooManyAttempts), D::RejectedByOffice, false),
             (422, Some(E::WeakPassword), D::RejectedByOffice, false),
-            (422, Some(E::HandoverCodeInvalid), D::RejectedByOffice, false),
+            (
+                422,
+                Some(E::HandoverCodeInvalid),
+                D::RejectedByOffice,
+                false,
+            ),
             (422, Some(E::SignoffRequired), D::RejectedByOffice, false),
             (403, Some(E::Forbidden), D::RejectedByOffice, false),
             (404, Some(E::NotFound), D::RejectedByOffice, false),

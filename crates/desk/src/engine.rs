@@ -20,9 +20,7 @@ use crate::files::FileStore;
 use crate::retry::retry_delays;
 use crate::secrets::Keyring;
 use crate::store::{LocalStore, OutboxEntry, Restored};
-use crate::view::{
-    DraftSummary, DraftView, HandedOver, ItemTimeline, SessionView, SyncReport,
-};
+use crate::view::{DraftSummary, DraftView, HandedOver, ItemTimeline, SessionView, SyncReport};
 
 /// How long after an edit its draft is backed up to the office (edits in between join it).
 pub const BACKUP_DELAY: Duration = Duration::from_secs(3);
@@ -198,6 +196,9 @@ impl Desk {
     /// The office ended this seat's sessions for a successor: forget the token, stop sending,
     /// keep the data read-only or remove it as the office asked, and remember why.
     fn seat_handed_over(&self, wipe: bool) -> Result<(), DeskError> {
+        if self.handed_over_info()?.is_some() {
+            return Ok(()); // already acted on
+        }
         let login = match (self.store.meta("office_url")?, self.store.seat()?) {
             (Some(url), Some(seat)) => {
                 self.keyring.forget_token(&url, &seat.login)?;
@@ -217,7 +218,10 @@ impl Desk {
             self.store.wipe()?;
             self.files.clear()?;
         }
-        tracing::warn!(wipe, "the seat was handed over to a successor; this desk stops");
+        tracing::warn!(
+            wipe,
+            "the seat was handed over to a successor; this desk stops"
+        );
         self.wake.notify_one();
         Ok(())
     }
@@ -482,7 +486,10 @@ impl Desk {
             .checked()
             .map_err(|p| DeskError::InvalidState(p.to_string()))?;
         // Best effort: an office that cannot be reached leaves things pending, said below.
-        for step in [self.deliver().await.map(|_| ()), self.back_up_drafts().await.map(|_| ())] {
+        for step in [
+            self.deliver().await.map(|_| ()),
+            self.back_up_drafts().await.map(|_| ()),
+        ] {
             if let Err(e) = step {
                 tracing::warn!(error = %e, "before the handover");
             }
@@ -661,6 +668,12 @@ impl Desk {
     /// One round: deliver the outbox, refresh columns, pull changes (waiting up to `wait_secs`
     /// for the first one).
     pub async fn sync_once(&self, wait_secs: u64) -> Result<SyncReport, DeskError> {
+        // Whichever call learns that the session is gone, the desk acts on it.
+        let round = self.sync_round(wait_secs).await;
+        self.expired_guard(round)
+    }
+
+    async fn sync_round(&self, wait_secs: u64) -> Result<SyncReport, DeskError> {
         let delivered = self.deliver().await?;
         let kept = self.back_up_drafts().await?;
         let restored = self.restore_drafts().await? + self.import_items().await?;
@@ -1074,6 +1087,7 @@ impl Desk {
                 let mut delivered = self.deliver().await?;
                 delivered.pulled += self.back_up_drafts().await?;
                 delivered.pulled += self.restore_drafts().await?;
+                delivered.pulled += self.import_items().await?;
                 // Tell the window at once; the long poll below may take a while.
                 if delivered.sent > 0 || delivered.pulled > 0 {
                     on_change(Ok(&delivered));
@@ -1084,7 +1098,8 @@ impl Desk {
                     _ = self.wake.notified() => Ok(None),
                 }
             };
-            match round.await {
+            // Whichever call learned that the session is gone, the desk acts on it.
+            match self.expired_guard(round.await) {
                 Ok(pulled) => {
                     delays = retry_delays();
                     if let Some(pulled @ 1..) = pulled {

@@ -985,7 +985,15 @@ impl LocalStore {
         )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows
-            .map(|t| t.map(|t| if t.trim().is_empty() { "（无标题）".to_owned() } else { t }))
+            .map(|t| {
+                t.map(|t| {
+                    if t.trim().is_empty() {
+                        "（无标题）".to_owned()
+                    } else {
+                        t
+                    }
+                })
+            })
             .collect::<Result<_, _>>()?)
     }
 
@@ -1003,25 +1011,8 @@ impl LocalStore {
             )
             .optional()?;
         let delivered = ts(item.delivered_at);
-        let timeline =
-            serde_json::to_string(&item.timeline).map_err(|e| DeskError::Internal(e.to_string()))?;
-        let added = tx.execute(
-            "INSERT INTO revisions (draft_id, version, column_id, title, body_html, sent_at, receipt,
-                                    office_item_id, timeline_json)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-             WHERE NOT EXISTS (SELECT 1 FROM revisions WHERE draft_id = ?1 AND version = ?2)",
-            params![
-                item.draft_key,
-                item.version,
-                item.column_id,
-                item.title,
-                item.body_html,
-                delivered,
-                item.receipt,
-                item.id,
-                timeline
-            ],
-        )?;
+        let timeline = serde_json::to_string(&item.timeline)
+            .map_err(|e| DeskError::Internal(e.to_string()))?;
         if held.is_none() {
             tx.execute(
                 "INSERT INTO drafts (id, column_id, title, body_html, version, state, created_at,
@@ -1063,6 +1054,23 @@ impl LocalStore {
                 ],
             )?;
         }
+        let added = tx.execute(
+            "INSERT INTO revisions (draft_id, version, column_id, title, body_html, sent_at, receipt,
+                                    office_item_id, timeline_json)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM revisions WHERE draft_id = ?1 AND version = ?2)",
+            params![
+                item.draft_key,
+                item.version,
+                item.column_id,
+                item.title,
+                item.body_html,
+                delivered,
+                item.receipt,
+                item.id,
+                timeline
+            ],
+        )?;
         tx.commit()?;
         Ok(added == 1)
     }

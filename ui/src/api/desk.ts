@@ -11,12 +11,16 @@ import type { DeskErrorCode } from "../bindings/DeskErrorCode";
 import type { DiffLine } from "../bindings/DiffLine";
 import type { DraftSummary } from "../bindings/DraftSummary";
 import type { DraftView } from "../bindings/DraftView";
+import type { HandoverCode } from "../bindings/HandoverCode";
+import type { HandoverView } from "../bindings/HandoverView";
+import type { Holder } from "../bindings/Holder";
 import type { InboxItem } from "../bindings/InboxItem";
 import type { ItemDetail } from "../bindings/ItemDetail";
 import type { ItemTimeline } from "../bindings/ItemTimeline";
 import type { NoticeView } from "../bindings/NoticeView";
 import type { NotifyHours } from "../bindings/NotifyHours";
 import type { SessionView } from "../bindings/SessionView";
+import type { Successor } from "../bindings/Successor";
 import type { SyncReport } from "../bindings/SyncReport";
 
 export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
@@ -30,6 +34,8 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "rejected_by_office",
   "file_not_allowed",
   "signoff_required",
+  "seat_handed_over",
+  "handover_blocked",
   "storage",
   "internal",
 ];
@@ -237,6 +243,42 @@ export function approve(itemId: number): Promise<ItemDetail> {
 /** Returns an item to its officer with a comment, optionally quoting a passage. */
 export function returnItem(itemId: number, comment: string, quote: string | null): Promise<ItemDetail> {
   return call("return_item", { itemId, comment, quote });
+}
+
+/**
+ * The successor signs in with the seat's one-time handover code and a new password of their
+ * own; answers like a sign-in.
+ */
+export function redeemHandover(
+  officeUrl: string,
+  login: string,
+  code: string,
+  newPassword: string,
+): Promise<SessionView> {
+  return call("redeem_handover", { officeUrl, login, code, newPassword });
+}
+
+/**
+ * Asks the office to hand this seat to `successor`. The desk delivers and backs up everything
+ * first; while something is not at the office it rejects with `handover_blocked`.
+ */
+export function startHandover(successor: Successor): Promise<HandoverView> {
+  return call("start_handover", { successor });
+}
+
+/** The seat's handovers, newest first (needs the office). */
+export function handovers(): Promise<HandoverView[]> {
+  return call("handovers");
+}
+
+/** The approved handover's one-time code; the office shows it once (then `not_found`). */
+export function handoverCode(id: number): Promise<HandoverCode> {
+  return call("handover_code", { id });
+}
+
+/** Who held this seat when (needs the office). */
+export function holders(): Promise<Holder[]> {
+  return call("holders");
 }
 
 /** Subscribes to `desk://changed`; resolves to an unsubscribe function. */
