@@ -468,3 +468,77 @@ async fn failed_sign_ins_are_limited_per_seat() {
     o.clock.advance(Duration::minutes(16));
     o.sign_in("jyj.officer").await;
 }
+
+/// The console's seats page: the administrator sees the request, approves it and is shown the
+/// code once; the code works.
+#[tokio::test]
+async fn the_admin_approves_in_the_console_and_is_shown_the_code_once() {
+    let o = office().await;
+    let site = o.base.trim_end_matches("/api/v1").to_owned();
+    let officer = o.sign_in("rsj.officer").await;
+    let (_, started) = o
+        .post(&officer, "/handovers", json!({"successor": successor()}))
+        .await;
+    let id = started["id"].as_i64().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{site}/sign-in"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "login=bjb.admin&password={}",
+            o.password("bjb.admin")
+        ))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = http
+        .get(format!("{site}/seats"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("周敏（JY-0427，138 0000 1234）"), "{page}");
+    assert!(page.contains(&format!("data-handover-id=\"{id}\"")));
+    assert!(page.contains("王晓燕"), "holders listed");
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &page[at..at + 64];
+    let shown = http
+        .post(format!("{site}/handovers/{id}/approve"))
+        .header("Cookie", &cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&outgoing=keep_read_only"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let html = shown.text().await.unwrap();
+    let marker = "id=\"handover-code\">";
+    let at = html.find(marker).unwrap() + marker.len();
+    let code = html[at..at + 14].to_owned();
+    let (status, taken) = o.redeem("rsj.officer", &code, "人社2026-接任密码").await;
+    assert_eq!(status, StatusCode::CREATED, "{taken}");
+    // Approving again is refused: the code was shown once.
+    let again = http
+        .post(format!("{site}/handovers/{id}/approve"))
+        .header("Cookie", &cookie)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&outgoing=keep_read_only"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+}

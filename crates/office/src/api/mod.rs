@@ -5,7 +5,7 @@ mod drafts;
 mod duties;
 mod error;
 pub(crate) mod files;
-mod handovers;
+pub(crate) mod handovers;
 pub(crate) mod items;
 mod openapi;
 pub(crate) mod sessions;

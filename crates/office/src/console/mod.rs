@@ -4,6 +4,7 @@
 //! whose token the office keeps only as a hash, and every form carries a token derived from it.
 //! Item bodies are cleaned again when shown, and every page forbids scripts through its CSP.
 
+mod handovers;
 mod pages;
 mod render;
 
@@ -38,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/reject", post(pages::reject))
         .route("/items/{id}/comment", post(pages::comment))
         .route("/departments", get(pages::departments))
+        .route("/seats", get(handovers::seats))
+        .route("/handovers/force", post(handovers::force))
+        .route("/handovers/{id}/approve", post(handovers::approve))
+        .route("/handovers/{id}/decline", post(handovers::decline))
         .route("/departments/{id}/signoff", post(pages::set_signoff))
 }
 

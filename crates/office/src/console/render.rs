@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 5] = [
+const SOURCES: [(&str, &str); 7] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -32,6 +32,14 @@ const SOURCES: [(&str, &str); 5] = [
     (
         "departments.html",
         include_str!("../../console/templates/departments.html"),
+    ),
+    (
+        "seats.html",
+        include_str!("../../console/templates/seats.html"),
+    ),
+    (
+        "handover_code.html",
+        include_str!("../../console/templates/handover_code.html"),
     ),
 ];
 
