@@ -9,7 +9,7 @@ use liaison_domain::wire::SubmitItemRequest;
 use liaison_domain::{DutyRule, FeedMethod, GapUnit, Period, Role, SeatView, SignoffPolicy};
 
 use crate::auth;
-use crate::store::{NewItem, Review, Store, StoreError, SubmitOutcome, payload_digest};
+use crate::store::{Actor, NewItem, Review, Store, StoreError, SubmitOutcome, payload_digest};
 
 pub use liaison_domain::wire::DemoSeat;
 
@@ -300,6 +300,7 @@ fn publish_history(
     let key = format!("demo-history-{column_id}");
     let outcome = store.submit_item(NewItem {
         seat: officer,
+        address: "demo",
         idempotency_key: &key,
         payload_sha256: &payload_digest(&request),
         request: &request,
@@ -311,7 +312,11 @@ fn publish_history(
             officer.department.id, r.id
         );
         if r.state == liaison_domain::ItemState::AwaitingSignoff {
-            store.review_item(r.id, &Review::Approve, responsible, at + Duration::hours(1))?;
+            let by = Actor {
+                seat: responsible,
+                address: "demo",
+            };
+            store.review_item(r.id, &Review::Approve, &by, at + Duration::hours(1))?;
         }
         store.review_item(
             r.id,
@@ -319,7 +324,10 @@ fn publish_history(
                 published_url: url,
                 published_at: at + Duration::hours(3),
             },
-            editor,
+            &Actor {
+                seat: editor,
+                address: "demo",
+            },
             at + Duration::hours(3),
         )?;
     }

@@ -79,7 +79,7 @@ pub async fn submit(
     let payload_sha256 = payload_digest(&req);
     let mut req = req;
     req.body_html = crate::sanitize::body_html(&req.body_html);
-    let seat = caller.0;
+    let (seat, caller_address) = (caller.0, caller.1);
     let outcome = state
         .blocking(move |s| {
             let column = s
@@ -97,6 +97,7 @@ pub async fn submit(
             }
             Ok(s.submit_item(NewItem {
                 seat: &seat,
+                address: &caller_address,
                 idempotency_key: &key,
                 payload_sha256: &payload_sha256,
                 request: &req,
@@ -277,7 +278,7 @@ pub async fn decide(
 ) -> Result<ItemDetail, ApiFailure> {
     let now = state.clock.now();
     let item = state
-        .blocking(move |s| Ok(s.review_item(id, &review, &caller.0, now)?))
+        .blocking(move |s| Ok(s.review_item(id, &review, &caller.actor(), now)?))
         .await?;
     state.changes.send_modify(|n| *n += 1);
     tracing::info!(receipt = %item.receipt, state = item.state.as_str(), "item decided");
@@ -414,7 +415,7 @@ pub async fn add_comment(
 ) -> Result<TimelineEntry, ApiFailure> {
     let now = state.clock.now();
     let entry = state
-        .blocking(move |s| Ok(s.comment_item(id, &comment, &caller.0, now)?))
+        .blocking(move |s| Ok(s.comment_item(id, &comment, &caller.actor(), now)?))
         .await?;
     state.changes.send_modify(|n| *n += 1);
     Ok(entry)

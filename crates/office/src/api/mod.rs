@@ -128,7 +128,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The signed-in seat making the request.
-pub struct Caller(pub SeatView);
+pub struct Caller(pub SeatView, pub String);
+
+impl Caller {
+    /// Who acts and from where, for the store (and its audit log).
+    pub fn actor(&self) -> crate::store::Actor<'_> {
+        crate::store::Actor {
+            seat: &self.0,
+            address: &self.1,
+        }
+    }
+}
 
 impl Caller {
     pub fn require_office(&self) -> Result<(), ApiFailure> {
@@ -189,6 +199,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
         let hash =
             auth::token_hash(bearer(&parts.headers).ok_or_else(ApiFailure::unauthenticated)?);
+        let address = client_address(parts);
         let now = state.clock.now();
         let found = state
             .blocking(move |s| {
@@ -199,7 +210,7 @@ impl FromRequestParts<AppState> for Caller {
             })
             .await?;
         match found {
-            Ok(seat) => Ok(Caller(seat)),
+            Ok(seat) => Ok(Caller(seat, address)),
             // A session a handover ended: the desk must stop, and learns what to do with its data.
             Err(Some(outgoing)) => Err(ApiFailure::new(
                 StatusCode::UNAUTHORIZED,
@@ -223,12 +234,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-        Ok(ClientAddress(addr))
+        Ok(ClientAddress(client_address(parts)))
     }
+}
+
+/// The address a request came from (the TCP peer).
+pub fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
 /// `Path` whose rejections are answered in the API's error format.

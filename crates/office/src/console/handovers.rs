@@ -199,7 +199,15 @@ pub async fn approve(
         _ => OutgoingData::KeepReadOnly,
     };
     let request = liaison_domain::wire::ApproveHandoverRequest { outgoing };
-    match approve_handover(&state, Caller(editor.seat.clone()), &address, id, request).await {
+    match approve_handover(
+        &state,
+        Caller(editor.seat.clone(), editor.address.clone()),
+        &address,
+        id,
+        request,
+    )
+    .await
+    {
         Ok(code) => {
             let page = CodePage {
                 who: editor.seat.holder_name.clone(),
@@ -233,7 +241,7 @@ pub async fn decline(
     if form.csrf != editor.form_token {
         return (StatusCode::FORBIDDEN, lang.word("error.form_expired")).into_response();
     }
-    let caller = Caller(editor.seat.clone());
+    let caller = Caller(editor.seat.clone(), editor.address.clone());
     match decline_handover(&state, caller, &address, id, Some(form.reason)).await {
         Ok(_) => Redirect::to("/seats").into_response(),
         Err(e) => failure(lang, &e),

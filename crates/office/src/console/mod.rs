@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
 /// A signed-in office seat, from the session cookie; anyone else is sent to the sign-in page.
 pub struct Editor {
     pub seat: SeatView,
+    /// The address the request came from.
+    pub address: String,
     /// The form token of this session (see [`form_token`]).
     pub form_token: String,
     pub lang: Lang,
@@ -79,6 +81,7 @@ impl FromRequestParts<AppState> for Editor {
         match seat {
             Some(seat) if seat.role.is_office() => Ok(Editor {
                 seat,
+                address: crate::api::client_address(parts),
                 form_token: form_token(&token),
                 lang,
             }),

@@ -627,7 +627,7 @@ where
     if csrf != editor.form_token {
         return forbidden_form(editor.lang);
     }
-    let outcome = action(Caller(editor.seat.clone())).await;
+    let outcome = action(Caller(editor.seat.clone(), editor.address.clone())).await;
     after_form(state, editor, id, outcome, draft).await
 }
 

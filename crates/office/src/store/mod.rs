@@ -51,6 +51,8 @@ pub struct SeatCredentials {
 #[derive(Debug, Clone)]
 pub struct NewItem<'a> {
     pub seat: &'a SeatView,
+    /// The client address (audit log).
+    pub address: &'a str,
     pub idempotency_key: &'a str,
     pub payload_sha256: &'a str,
     pub request: &'a SubmitItemRequest,
@@ -252,7 +254,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: i64,
         review: &Review,
-        by: &SeatView,
+        by: &Actor<'_>,
         now: DateTime<Utc>,
     ) -> Result<ItemDetail, StoreError>;
     /// Appends a remark to the item's thread (its department or the office).
@@ -260,7 +262,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: i64,
         comment: &NewComment,
-        by: &SeatView,
+        by: &Actor<'_>,
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError>;
 

@@ -705,6 +705,15 @@ impl Store for SqliteStore {
                 ],
             )?;
         }
+        let record = crate::audit::Record::new(
+            now,
+            &seat.login,
+            "item.delivered",
+            format!("item:{receipt}"),
+            format!("{} v{} -> {}", req.draft_key, req.version, state.as_str()),
+            item.address,
+        );
+        handover::append_audit(&tx, &record)?;
         tx.commit()?;
         Ok(SubmitOutcome::Created(SubmitItemResponse {
             id: next_id,
@@ -797,9 +806,10 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         review: &Review,
-        by: &SeatView,
+        actor: &Actor<'_>,
         now: DateTime<Utc>,
     ) -> Result<ItemDetail, StoreError> {
+        let by = actor.seat;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
@@ -867,6 +877,15 @@ impl Store for SqliteStore {
             by: Some(by.holder_name.clone()),
         };
         add_change(&tx, item.department_id, now, &change)?;
+        let record = crate::audit::Record::new(
+            now,
+            &by.login,
+            &format!("item.{}", kind.as_str()),
+            format!("item:{}", item.receipt),
+            format!("{} -> {}", item.state.as_str(), state.as_str()),
+            actor.address,
+        );
+        handover::append_audit(&tx, &record)?;
         let updated = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
         tx.commit()?;
         Ok(updated)
@@ -876,9 +895,10 @@ impl Store for SqliteStore {
         &self,
         id: i64,
         comment: &NewComment,
-        by: &SeatView,
+        actor: &Actor<'_>,
         now: DateTime<Utc>,
     ) -> Result<TimelineEntry, StoreError> {
+        let by = actor.seat;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
@@ -903,6 +923,15 @@ impl Store for SqliteStore {
             quote: comment.quote.clone(),
         };
         add_change(&tx, item.department_id, now, &change)?;
+        let record = crate::audit::Record::new(
+            now,
+            &by.login,
+            "item.comment",
+            format!("item:{}", item.receipt),
+            "",
+            actor.address,
+        );
+        handover::append_audit(&tx, &record)?;
         tx.commit()?;
         Ok(remark)
     }
