@@ -156,7 +156,7 @@ pub async fn decline_handover(
             .filter(|r| !r.is_empty()),
     };
     let address = address.to_owned();
-    Ok(state
+    state
         .blocking(move |s| {
             let by = Actor {
                 seat: &caller.0,
@@ -164,7 +164,7 @@ pub async fn decline_handover(
             };
             Ok(s.decide_handover(id, &decision, &by, now)?)
         })
-        .await?)
+        .await
 }
 
 /// The outgoing holder's one look at the approved handover's code (404 once shown).
