@@ -31,6 +31,11 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.officeItem(7),
       () => desk.approve(7),
       () => desk.returnItem(7, "请补充附件", "第二段"),
+      () => desk.redeemHandover("http://127.0.0.1:8480", "jyj.officer", "ABCD-EFGH-JKMN", "winter-duty-7"),
+      () => desk.startHandover({ name: "周敏", staff_no: "JY-0427", phone: "13800001234" }),
+      () => desk.handovers(),
+      () => desk.handoverCode(4),
+      () => desk.holders(),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {
@@ -56,6 +61,8 @@ describe("DESK_ERROR_CODES", () => {
     const union = deskErrorCodeSource.match(/export type DeskErrorCode = ([^;]+);/)?.[1] ?? "";
     const codes = [...union.matchAll(/"(\w+)"/g)].map((m) => m[1]);
     expect(codes).toContain("file_not_allowed");
+    expect(codes).toContain("seat_handed_over");
+    expect(codes).toContain("handover_blocked");
     expect([...desk.DESK_ERROR_CODES]).toEqual(codes);
   });
 });
