@@ -183,6 +183,142 @@ async fn a_responsible_person_reads_and_signs_off_an_item_in_the_window() {
         .expect("the window test finished within 4 minutes");
 }
 
+#[tokio::test]
+async fn a_successor_signs_in_with_a_handover_code_and_finds_the_inherited_drafts() {
+    let _screen = ONE_WINDOW.lock().await;
+    tokio::time::timeout(Duration::from_secs(240), successor_takes_over())
+        .await
+        .expect("the window test finished within 4 minutes");
+}
+
+async fn successor_takes_over() {
+    let office = OfficeProcess::start_demo();
+    let seat = office.seat("officer", Some("市教育局")).clone();
+    // The outgoing holder, headless: a draft, backed up, then the handover.
+    let outgoing = tempfile::tempdir().unwrap();
+    let svc_out = format!("liaison-window-outgoing-{}", std::process::id());
+    desk_cli(
+        outgoing.path(),
+        &svc_out,
+        &["sign-in", "--office", &office.url, "--login", &seat.login],
+        &format!("{}\n", seat.password),
+    );
+    desk_cli(
+        outgoing.path(),
+        &svc_out,
+        &[
+            "draft",
+            "--column",
+            "1",
+            "--title",
+            "寒假值班表（交接前的草稿）",
+            "--body",
+            "<p>一月值班：待定</p>",
+        ],
+        "",
+    );
+    desk_cli(
+        outgoing.path(),
+        &svc_out,
+        &[
+            "handover-start",
+            "--name",
+            "周敏",
+            "--staff-no",
+            "JY-0427",
+            "--phone",
+            "13800001234",
+        ],
+        "",
+    );
+    let admin = office.signed_in(office.seat("admin", None)).await;
+    let open = admin.get("/handovers").await;
+    let id = open[0]["id"].as_i64().unwrap();
+    let (status, approved) = admin
+        .post(&format!("/handovers/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    let code = approved["code"].as_str().unwrap().to_owned();
+
+    // The successor's own workstation: a fresh desk, signed in with the code.
+    let data = tempfile::tempdir().unwrap();
+    let keyring_service = format!("liaison-window-successor-{}", std::process::id());
+    let driver = Driver::start(data.path(), &keyring_service);
+    let c = driver.open_app().await;
+    find(&c, "[data-testid=signin-mode-handover]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let office_field = find(&c, "[data-testid=handover-office]").await;
+    office_field.clear().await.unwrap();
+    office_field.send_keys(&office.url).await.unwrap();
+    for (id, text) in [
+        ("handover-login", seat.login.as_str()),
+        ("handover-code", code.as_str()),
+        ("handover-password", "寒假值班2026安排"),
+        ("handover-password2", "寒假值班2026安排"),
+    ] {
+        find(&c, &format!("[data-testid={id}]"))
+            .await
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    find(&c, "[data-testid=handover-submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The inherited draft arrives with the first sync.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let items = c
+            .find_all(css("[data-testid=draft-list-item]"))
+            .await
+            .unwrap_or_default();
+        let mut html = String::new();
+        for item in &items {
+            html.push_str(&item.html(false).await.unwrap_or_default());
+        }
+        if html.contains("寒假值班表（交接前的草稿）") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the inherited draft did not appear: {html}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The holder history shows both holders.
+    find(&c, "[data-testid=handover-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = c
+            .find_all(css("[data-testid=holder-row]"))
+            .await
+            .unwrap_or_default();
+        if rows.len() == 2 {
+            let both = format!(
+                "{}{}",
+                rows[0].html(false).await.unwrap(),
+                rows[1].html(false).await.unwrap()
+            );
+            assert!(both.contains("王晓燕") && both.contains("周敏"), "{both}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "holders: {}", rows.len());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    close_notifications();
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-handover.png"));
+    c.close().await.unwrap();
+}
+
 /// Closes the desktop notifications still on screen, so a screenshot shows the window.
 fn close_notifications() {
     let _ = Command::new("dunstctl").arg("close-all").status();
