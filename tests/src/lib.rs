@@ -237,3 +237,36 @@ impl SeatSession {
             .collect()
     }
 }
+
+/// Runs the headless desk (`liaison-desk-cli`) on a data folder and keyring service: its JSON
+/// answer, or its error output.
+pub fn desk_cli(
+    data: &Path,
+    keyring_service: &str,
+    args: &[&str],
+    stdin: &str,
+) -> Result<Value, String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(built_binary("liaison-desk-cli"))
+        .arg("--data")
+        .arg(data)
+        .args(["--keyring-service", keyring_service])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("liaison-desk-cli runs (make build)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("liaison-desk-cli ends");
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).expect("one JSON document on stdout"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}

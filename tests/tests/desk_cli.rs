@@ -1,38 +1,8 @@
 //! The headless desk (`liaison-desk-cli`) as a script would drive it, against a real office.
 //! Run inside a session with a Secret Service (scripts/test-session.sh; `make test` does).
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
-
-use liaison_tests::{OfficeProcess, built_binary};
+use liaison_tests::{OfficeProcess, desk_cli};
 use serde_json::Value;
-
-/// Runs one CLI command; its JSON answer, or its stderr as the error.
-fn cli(data: &Path, service: &str, args: &[&str], stdin: &str) -> Result<Value, String> {
-    let mut child = Command::new(built_binary("liaison-desk-cli"))
-        .arg("--data")
-        .arg(data)
-        .args(["--keyring-service", service])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("liaison-desk-cli runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("liaison-desk-cli ends");
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("one JSON document on stdout"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
 
 #[test]
 fn a_script_signs_in_drafts_sends_syncs_and_reads_the_receipt() {
@@ -40,7 +10,7 @@ fn a_script_signs_in_drafts_sends_syncs_and_reads_the_receipt() {
     let seat = office.seat("officer", Some("市住房和城乡建设局"));
     let data = tempfile::tempdir().unwrap();
     let service = format!("liaison-cli-test-{}", std::process::id());
-    let run = |args: &[&str], stdin: &str| cli(data.path(), &service, args, stdin);
+    let run = |args: &[&str], stdin: &str| desk_cli(data.path(), &service, args, stdin);
 
     // A wrong password is a clear error with the engine's code, and nothing is stored.
     let err = run(

@@ -2,38 +2,9 @@
 //! nothing of the outgoing holder's work is lost, the successor gets it, and the outgoing desk
 //! stops for good. Run inside a session with a Secret Service (scripts/test-session.sh).
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use liaison_desk::Keyring;
-use liaison_tests::{OfficeProcess, built_binary};
+use liaison_tests::{OfficeProcess, desk_cli};
 use serde_json::{Value, json};
-
-fn cli(data: &Path, service: &str, args: &[&str], stdin: &str) -> Result<Value, String> {
-    let mut child = Command::new(built_binary("liaison-desk-cli"))
-        .arg("--data")
-        .arg(data)
-        .args(["--keyring-service", service])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("liaison-desk-cli runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("liaison-desk-cli ends");
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).expect("one JSON document on stdout"))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
 
 fn titles(state: &Value) -> Vec<(String, String)> {
     let mut t: Vec<(String, String)> = state["drafts"]
@@ -61,9 +32,9 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
         format!("liaison-handover-out-{pid}"),
         format!("liaison-handover-in-{pid}"),
     );
-    let old = |args: &[&str]| cli(outgoing.path(), &svc_out, args, "");
+    let old = |args: &[&str]| desk_cli(outgoing.path(), &svc_out, args, "");
 
-    cli(
+    desk_cli(
         outgoing.path(),
         &svc_out,
         &["sign-in", "--office", &office.url, "--login", &seat.login],
@@ -145,7 +116,7 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
     );
 
     // The successor, on another workstation, takes the seat and receives its work.
-    let session = cli(
+    let session = desk_cli(
         successor.path(),
         &svc_in,
         &[
@@ -161,8 +132,8 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
     )
     .unwrap();
     assert_eq!(session["seat"]["holder_name"], "周敏");
-    cli(successor.path(), &svc_in, &["sync"], "").unwrap();
-    let theirs = titles(&cli(successor.path(), &svc_in, &["state"], "").unwrap());
+    desk_cli(successor.path(), &svc_in, &["sync"], "").unwrap();
+    let theirs = titles(&desk_cli(successor.path(), &svc_in, &["state"], "").unwrap());
     for want in [
         ("寒假值班表（草稿）", "draft"),
         ("期末考试安排", "awaiting_signoff"),
@@ -177,7 +148,7 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
         theirs.iter().any(|(_, state)| state == "accepted"),
         "{theirs:?}"
     );
-    let holders = cli(successor.path(), &svc_in, &["holders"], "").unwrap();
+    let holders = desk_cli(successor.path(), &svc_in, &["holders"], "").unwrap();
     assert_eq!(holders[0]["name"], "王晓燕");
     assert_eq!(holders[1]["name"], "周敏");
 

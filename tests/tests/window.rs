@@ -508,25 +508,11 @@ impl Drop for NotifyWatch {
     }
 }
 
-/// Runs the headless desk on the app's folder and keyring entry.
+/// Runs the headless desk on the app's folder and keyring entry; it must succeed.
 fn desk_cli(data: &Path, keyring_service: &str, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    let mut child = Command::new(built_binary("liaison-desk-cli"))
-        .arg("--data")
-        .arg(data)
-        .args(["--keyring-service", keyring_service])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "liaison-desk-cli {args:?}");
+    if let Err(e) = liaison_tests::desk_cli(data, keyring_service, args, stdin) {
+        panic!("liaison-desk-cli {args:?}: {e}");
+    }
 }
 
 async fn board_notification_urge() {

@@ -232,12 +232,7 @@ impl Desk {
         login: &str,
         password: &str,
     ) -> Result<SessionView, DeskError> {
-        let office_url = office_url.trim().trim_end_matches('/').to_owned();
-        if !(office_url.starts_with("http://") || office_url.starts_with("https://")) {
-            return Err(DeskError::InvalidState(
-                "the office address must start with http:// or https://".into(),
-            ));
-        }
+        let office_url = office_address(office_url)?;
         let client = OfficeClient::new(&office_url)?;
         let answer = client.sign_in(login.trim(), password).await?;
         self.take_session(&client, &office_url, answer).await
@@ -252,12 +247,7 @@ impl Desk {
         code: &str,
         new_password: &str,
     ) -> Result<SessionView, DeskError> {
-        let office_url = office_url.trim().trim_end_matches('/').to_owned();
-        if !(office_url.starts_with("http://") || office_url.starts_with("https://")) {
-            return Err(DeskError::InvalidState(
-                "the office address must start with http:// or https://".into(),
-            ));
-        }
+        let office_url = office_address(office_url)?;
         let client = OfficeClient::new(&office_url)?;
         let request = liaison_domain::wire::RedeemHandoverRequest {
             login: login.trim().to_owned(),
@@ -1153,5 +1143,17 @@ impl Desk {
             }
             was_down |= !up;
         }
+    }
+}
+
+/// An office address as typed: trimmed, without a trailing slash, and http(s).
+fn office_address(typed: &str) -> Result<String, DeskError> {
+    let url = typed.trim().trim_end_matches('/').to_owned();
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(url)
+    } else {
+        Err(DeskError::InvalidState(
+            "the office address must start with http:// or https://".into(),
+        ))
     }
 }

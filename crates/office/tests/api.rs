@@ -1,94 +1,17 @@
 //! The office API over a real listener on loopback, with a clock the tests move.
 
-use std::sync::Arc;
-
-use chrono::{DateTime, Duration, Utc};
-use liaison_domain::wire::{ChangesResponse, InboxItem, SignInResponse, SubmitItemResponse};
+use chrono::Duration;
+use liaison_domain::wire::{ChangesResponse, InboxItem, SubmitItemResponse};
 use liaison_domain::{ColumnView, Role};
-use liaison_office::demo::DemoSeat;
-use liaison_office::{AppState, ManualClock, Store};
+use liaison_office::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-struct Office {
-    base: String,
-    clock: Arc<ManualClock>,
-    seats: Vec<DemoSeat>,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-27T02:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn office() -> Office {
-    let dir = tempfile::tempdir().unwrap();
-    let store = liaison_office::open_store(dir.path()).unwrap();
-    let clock = Arc::new(ManualClock::new(start()));
-    let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
-    let state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
-    tokio::spawn(liaison_office::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    Office {
-        base,
-        clock,
-        seats,
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
-}
+use common::{Office, office, start};
 
 impl Office {
-    fn seat(&self, login: &str) -> &DemoSeat {
-        self.seats.iter().find(|s| s.login == login).unwrap()
-    }
-
-    async fn sign_in(&self, login: &str) -> String {
-        let seat = self.seat(login);
-        let r = self
-            .http
-            .post(format!("{}/sessions", self.base))
-            .json(&json!({"login": login, "password": seat.password}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::CREATED);
-        r.json::<SignInResponse>().await.unwrap().token
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json().await.unwrap())
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        // A 201 without a body (urge, recorded update) reads as null.
-        (r.status(), r.json().await.unwrap_or(Value::Null))
-    }
-
     async fn submit(&self, token: &str, key: Option<&str>, body: &Value) -> (StatusCode, Value) {
         let mut req = self
             .http

@@ -1,108 +1,16 @@
 //! Handing a seat to a successor over the office API, the audit chain behind it, and the
 //! limit on failed sign-ins.
 
-use std::process::Command;
-use std::sync::Arc;
-
-use chrono::{DateTime, Duration, Utc};
-use liaison_office::demo::DemoSeat;
-use liaison_office::{AppState, ManualClock, Store};
+use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::process::Command;
 
-struct Office {
-    base: String,
-    clock: Arc<ManualClock>,
-    seats: Vec<DemoSeat>,
-    http: reqwest::Client,
-    dir: tempfile::TempDir,
-}
+mod common;
 
-fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-27T02:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn office() -> Office {
-    let dir = tempfile::tempdir().unwrap();
-    let store = liaison_office::open_store(dir.path()).unwrap();
-    let clock = Arc::new(ManualClock::new(start()));
-    let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
-    let state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
-    tokio::spawn(liaison_office::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    Office {
-        base,
-        clock,
-        seats,
-        http: reqwest::Client::new(),
-        dir,
-    }
-}
+use common::{Office, office};
 
 impl Office {
-    fn password(&self, login: &str) -> String {
-        self.seats
-            .iter()
-            .find(|s| s.login == login)
-            .unwrap()
-            .password
-            .clone()
-    }
-
-    async fn try_sign_in(&self, login: &str, password: &str) -> (StatusCode, Value) {
-        self.call(
-            reqwest::Method::POST,
-            None,
-            "/sessions",
-            json!({"login": login, "password": password}),
-        )
-        .await
-    }
-
-    async fn sign_in(&self, login: &str) -> String {
-        let (status, body) = self.try_sign_in(login, &self.password(login)).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        token: Option<&str>,
-        path: &str,
-        body: Value,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if method != reqwest::Method::GET {
-            req = req.json(&body);
-        }
-        let r = req.send().await.unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.call(reqwest::Method::GET, Some(token), path, Value::Null)
-            .await
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, Some(token), path, body)
-            .await
-    }
-
     async fn redeem(&self, login: &str, code: &str, password: &str) -> (StatusCode, Value) {
         self.call(
             reqwest::Method::POST,
@@ -519,6 +427,19 @@ async fn the_admin_approves_in_the_console_and_is_shown_the_code_once() {
         .next()
         .unwrap()
         .to_owned();
+    let inbox = http
+        .get(format!("{site}/inbox"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("有 1 个岗位交接等待批准"),
+        "the office is told at once"
+    );
     let page = http
         .get(format!("{site}/seats"))
         .header("Cookie", &cookie)

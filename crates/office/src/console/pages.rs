@@ -202,6 +202,8 @@ struct InboxPage {
     total: u64,
     prev: Option<String>,
     next: Option<String>,
+    /// Handovers waiting for the administrator's decision.
+    handovers_waiting: usize,
     error: Option<String>,
 }
 
@@ -259,16 +261,22 @@ pub async fn inbox(
         let filter = filter.clone();
         state
             .blocking(move |s| {
+                let waiting = s
+                    .handovers(None)?
+                    .iter()
+                    .filter(|h| h.state == liaison_domain::handover::HandoverState::Requested)
+                    .count();
                 Ok((
                     s.inbox(&filter)?,
                     s.inbox_counts(&filter)?,
                     s.departments()?,
                     s.all_columns()?,
+                    waiting,
                 ))
             })
             .await
     };
-    let (items, counts, departments, columns) = match fetched {
+    let (items, counts, departments, columns, handovers_waiting) = match fetched {
         Ok(f) => f,
         Err(e) => return (e.status, failure_words(lang, &e)).into_response(),
     };
@@ -360,6 +368,7 @@ pub async fn inbox(
         prev: (page > 1).then(|| at_page(page - 1)),
         next: (page < pages).then(|| at_page(page + 1)),
         params,
+        handovers_waiting,
         error,
     };
     render::page(StatusCode::OK, lang, "inbox.html", page_view)

@@ -1,0 +1,108 @@
+//! An office on a real loopback listener over a seeded demo city, with a clock the tests move,
+//! and the calls every API test makes.
+
+#![allow(dead_code)] // each test file uses its own share of these
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use liaison_office::demo::DemoSeat;
+use liaison_office::{AppState, ManualClock, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub struct Office {
+    /// `http://127.0.0.1:<port>/api/v1`
+    pub base: String,
+    pub clock: Arc<ManualClock>,
+    pub seats: Vec<DemoSeat>,
+    pub http: reqwest::Client,
+    /// The office's data folder.
+    pub dir: tempfile::TempDir,
+}
+
+pub fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-27T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub async fn office() -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let store = liaison_office::open_store(dir.path()).unwrap();
+    let clock = Arc::new(ManualClock::new(start()));
+    let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
+    let state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
+    tokio::spawn(liaison_office::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    Office {
+        base,
+        clock,
+        seats,
+        http: reqwest::Client::new(),
+        dir,
+    }
+}
+
+impl Office {
+    pub fn seat(&self, login: &str) -> &DemoSeat {
+        self.seats.iter().find(|s| s.login == login).unwrap()
+    }
+
+    pub fn password(&self, login: &str) -> String {
+        self.seat(login).password.clone()
+    }
+
+    pub async fn try_sign_in(&self, login: &str, password: &str) -> (StatusCode, Value) {
+        self.call(
+            reqwest::Method::POST,
+            None,
+            "/sessions",
+            json!({"login": login, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, login: &str) -> String {
+        let (status, body) = self.try_sign_in(login, &self.password(login)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Any call under `/api/v1`; a body without JSON (204, 201 with nothing) reads as null.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if method != reqwest::Method::GET {
+            req = req.json(&body);
+        }
+        let r = req.send().await.unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, Some(token), path, Value::Null)
+            .await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, Some(token), path, body)
+            .await
+    }
+}
