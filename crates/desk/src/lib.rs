@@ -9,6 +9,7 @@ pub mod duties;
 mod engine;
 mod error;
 mod files;
+pub mod import;
 pub mod retry;
 pub mod secrets;
 mod store;

@@ -11,6 +11,8 @@ pub mod duty;
 pub mod handover;
 pub mod item;
 pub mod org;
+pub mod preflight;
+pub mod sanitize;
 pub mod signoff;
 pub mod wire;
 

@@ -7,7 +7,6 @@ pub mod clock;
 pub mod console;
 pub mod demo;
 pub mod files;
-pub mod sanitize;
 pub mod store;
 pub mod throttle;
 

@@ -78,7 +78,7 @@ pub async fn submit(
     // The key is bound to what the desk sent; what is stored is the cleaned body.
     let payload_sha256 = payload_digest(&req);
     let mut req = req;
-    req.body_html = crate::sanitize::body_html(&req.body_html);
+    req.body_html = liaison_domain::sanitize::body_html(&req.body_html);
     let (seat, caller_address) = (caller.0, caller.1);
     let outcome = state
         .blocking(move |s| {

@@ -169,7 +169,7 @@ pub fn waited(lang: Lang, since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// An item's body for the console: cleaned again (it was cleaned when stored; showing is the
 /// second line of defence), with its inline images pointing at the item's files.
 pub fn body_for_console(item_id: i64, body_html: &str) -> String {
-    let clean = crate::sanitize::body_html(body_html);
+    let clean = liaison_domain::sanitize::body_html(body_html);
     let marker = format!("src=\"{INLINE_FILE_SCHEME}");
     let mut out = String::with_capacity(clean.len());
     let mut rest = clean.as_str();

@@ -1,4 +1,5 @@
-//! Item bodies are HTML from outside the office: before one is stored it is cleaned to the
+//! Item bodies are HTML from outside: before the office stores one (and when a desk imports a
+//! file's HTML) it is cleaned to the
 //! structure an item may have (the desk editor's headings, paragraphs, lists, emphasis, links and
 //! images), with no script, no event handlers, no frames and no `javascript:` addresses.
 
@@ -6,8 +7,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use crate::attachment::INLINE_FILE_SCHEME;
 use ammonia::{Builder, UrlRelative};
-use liaison_domain::attachment::INLINE_FILE_SCHEME;
 
 static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut b = Builder::empty();
