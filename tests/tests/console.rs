@@ -141,7 +141,7 @@ async fn an_editor_filters_opens_and_returns_an_item_and_the_desk_shows_the_comm
     .unwrap();
     let body = format!(
         r#"<h2>检查安排</h2><p>第一段：各校自查。</p><p><img src="liaison-file:{image}" alt="操场"></p>
-<img src=x onerror="document.title='XSS-onerror'"><script>document.title='XSS-script'</script>
+<img src=x alt="x" onerror="document.title='XSS-onerror'"><script>document.title='XSS-script'</script>
 <p><a href="javascript:document.title='XSS-link'" id="bad">点此查看</a></p>"#
     );
     let title = "关于开展冬季校园安全检查的通知";

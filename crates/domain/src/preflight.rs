@@ -94,8 +94,17 @@ pub struct Draft<'a> {
     pub attachments: &'a [AttachmentRef],
 }
 
-/// Every problem of a draft, in the order of the text.
+/// Every problem of a draft, in the order of the text. The body's text and images are checked
+/// as they will be stored (cleaned by [`crate::sanitize::body_html`]), so both sides judge the
+/// same HTML; its links as the officer wrote them (cleaning drops a malformed address
+/// silently), except script and data addresses, which cleaning removes as attacks.
 pub fn check(draft: Draft<'_>, lists: &WordLists) -> Vec<Problem> {
+    let written_links = parse_body(draft.body_html).links;
+    let cleaned = crate::sanitize::body_html(draft.body_html);
+    let draft = Draft {
+        body_html: &cleaned,
+        ..draft
+    };
     let mut out = Vec::new();
     let problem = |rule, severity, field, at: Option<usize>, excerpt: String| Problem {
         rule,
@@ -158,7 +167,16 @@ pub fn check(draft: Draft<'_>, lists: &WordLists) -> Vec<Problem> {
             out.push(p);
         }
     }
-    for link in &body.links {
+    let removed_as_attack = |href: &str| {
+        let lower = href.trim_start().to_ascii_lowercase();
+        ["javascript:", "vbscript:", "data:"]
+            .iter()
+            .any(|s| lower.starts_with(s))
+    };
+    for link in written_links
+        .iter()
+        .filter(|l| !l.href.trim().is_empty() && !removed_as_attack(&l.href))
+    {
         let href = link.href.trim();
         let rule = match link_problem(href) {
             Some(rule) => rule,

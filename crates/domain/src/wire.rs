@@ -533,6 +533,8 @@ pub enum ErrorCode {
     StaleDraft,
     /// The department's sign-off policy is not met (no or an incomplete attestation).
     SignoffRequired,
+    /// A blocking pre-flight problem (the message lists them).
+    PreflightFailed,
     /// The seat was handed to a successor: this session is over for good; the workstation keeps
     /// its data read-only.
     SeatHandedOver,

@@ -221,7 +221,37 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         department: office,
         holder_name: "钱晓东".into(),
     };
-    add_seat("bjb.admin".into(), Role::Admin, None, "冯雪梅")?;
+    let admin = SeatView {
+        id: add_seat("bjb.admin".into(), Role::Admin, None, "冯雪梅")?,
+        login: "bjb.admin".into(),
+        role: Role::Admin,
+        department: editor.department.clone(),
+        holder_name: "冯雪梅".into(),
+    };
+    let lists = liaison_domain::preflight::WordLists {
+        forbidden: ["内部资料", "绝密", "机密", "不得外传"]
+            .map(str::to_owned)
+            .to_vec(),
+        misspellings: [
+            ("按装", "安装"),
+            ("既使", "即使"),
+            ("做为", "作为"),
+            ("再接再励", "再接再厉"),
+            ("截止目前", "截至目前"),
+            ("以经", "已经"),
+            ("一股作气", "一鼓作气"),
+        ]
+        .map(|(wrong, right)| liaison_domain::preflight::Misspelling {
+            wrong: wrong.to_owned(),
+            right: right.to_owned(),
+        })
+        .to_vec(),
+    };
+    let by = Actor {
+        seat: &admin,
+        address: "demo",
+    };
+    store.set_word_lists(&lists, &by, now)?;
 
     for (n, dept) in CITY.iter().enumerate() {
         let dept_id = store.create_department(dept.name)?;

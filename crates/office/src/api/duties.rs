@@ -212,3 +212,47 @@ pub async fn timeliness(
             .await?,
     ))
 }
+
+/// The office's word lists for the pre-flight checks; every signed-in seat.
+#[utoipa::path(get, path = "/api/v1/wordlists",
+    responses((status = 200, body = liaison_domain::preflight::WordLists), (status = 401, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn word_lists(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> ApiResult<liaison_domain::preflight::WordLists> {
+    Ok(Json(state.blocking(|s| Ok(s.word_lists()?)).await?))
+}
+
+/// Publishes both word lists; the administrator only.
+#[utoipa::path(put, path = "/api/v1/wordlists", request_body = liaison_domain::preflight::WordLists,
+    responses((status = 200, body = liaison_domain::preflight::WordLists), (status = 403, body = ApiError)),
+    security(("bearer" = [])))]
+pub async fn set_word_lists(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(lists): ApiJson<liaison_domain::preflight::WordLists>,
+) -> ApiResult<liaison_domain::preflight::WordLists> {
+    caller.require_role(Role::Admin)?;
+    let now = state.clock.now();
+    let clean = |words: Vec<String>| -> Vec<String> {
+        words
+            .into_iter()
+            .map(|w| w.trim().to_owned())
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let lists = liaison_domain::preflight::WordLists {
+        forbidden: clean(lists.forbidden),
+        misspellings: lists
+            .misspellings
+            .into_iter()
+            .filter(|m| !m.wrong.trim().is_empty())
+            .collect(),
+    };
+    let stored = lists.clone();
+    state
+        .blocking(move |s| Ok(s.set_word_lists(&stored, &caller.actor(), now)?))
+        .await?;
+    Ok(Json(lists))
+}

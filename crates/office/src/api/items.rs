@@ -61,6 +61,40 @@ pub async fn submit(
         .to_owned();
     caller.require_role(Role::Officer)?;
     validate_submission(&req)?;
+    let lists = state.blocking(|s| Ok(s.word_lists()?)).await?;
+    let problems = liaison_domain::preflight::check(
+        liaison_domain::preflight::Draft {
+            column_id: Some(req.column_id),
+            title: &req.title,
+            body_html: &req.body_html,
+            attachments: &req.attachments,
+        },
+        &lists,
+    );
+    if liaison_domain::preflight::blocks(&problems) {
+        let listed: Vec<String> = problems
+            .iter()
+            .filter(|p| p.severity == liaison_domain::preflight::Severity::Blocking)
+            .map(|p| {
+                let rule = serde_json::to_value(p.rule)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                match &p.found {
+                    Some(found) => format!("{rule}: {found}"),
+                    None => rule,
+                }
+            })
+            .collect();
+        return Err(ApiFailure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::PreflightFailed,
+            format!(
+                "the item fails the pre-flight checks: {}",
+                listed.join("; ")
+            ),
+        ));
+    }
     let now = state.clock.now();
     signoff::check_signoff(
         caller.0.department.signoff,

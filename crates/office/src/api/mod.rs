@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         .route("/columns/{id}/urge", post(duties::urge))
         .route("/columns/{id}/updates", post(duties::record_update))
         .route("/timeliness", get(duties::timeliness))
+        .route(
+            "/wordlists",
+            get(duties::word_lists).put(duties::set_word_lists),
+        )
         .route("/drafts", get(drafts::list))
         .route(
             "/drafts/{draft_key}",

@@ -20,7 +20,7 @@ use super::{departments, drafts, duties, files, handovers, items, sessions};
         files::begin, files::status, files::append, files::download, files::content,
         drafts::put, drafts::list,
         duties::calendar, duties::set_calendar_year, duties::board, duties::urge,
-        duties::record_update, duties::timeliness,
+        duties::record_update, duties::timeliness, duties::word_lists, duties::set_word_lists,
     ),
     modifiers(&BearerAuth)
 )]

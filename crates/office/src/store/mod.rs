@@ -331,6 +331,16 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError>;
 
+    // Pre-flight word lists.
+    fn word_lists(&self) -> Result<liaison_domain::preflight::WordLists, StoreError>;
+    /// Replaces both lists (the administrator publishes them).
+    fn set_word_lists(
+        &self,
+        lists: &liaison_domain::preflight::WordLists,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
     // Handovers, holders and the audit log.
     fn seats(&self) -> Result<Vec<SeatView>, StoreError>;
     fn holders(&self, seat_id: i64) -> Result<Vec<liaison_domain::handover::Holder>, StoreError>;

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_duties.sql"),
     include_str!("../../migrations/0004_signoff_and_review.sql"),
     include_str!("../../migrations/0005_handover_and_audit.sql"),
+    include_str!("../../migrations/0006_word_lists.sql"),
 ];
 
 pub struct SqliteStore {
@@ -1208,6 +1209,64 @@ impl Store for SqliteStore {
             seq,
             at: now,
             kind: change,
+        })
+    }
+
+    fn word_lists(&self) -> Result<liaison_domain::preflight::WordLists, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT kind, word, correction FROM word_lists ORDER BY id")?;
+        let mut lists = liaison_domain::preflight::WordLists::default();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            match row? {
+                (kind, word, _) if kind == "forbidden" => lists.forbidden.push(word),
+                (_, wrong, right) => {
+                    lists
+                        .misspellings
+                        .push(liaison_domain::preflight::Misspelling {
+                            wrong,
+                            right: right.unwrap_or_default(),
+                        })
+                }
+            }
+        }
+        Ok(lists)
+    }
+
+    fn set_word_lists(
+        &self,
+        lists: &liaison_domain::preflight::WordLists,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| {
+            tx.execute("DELETE FROM word_lists", [])?;
+            for word in &lists.forbidden {
+                tx.execute(
+                    "INSERT OR IGNORE INTO word_lists (kind, word) VALUES ('forbidden', ?1)",
+                    [word],
+                )?;
+            }
+            for m in &lists.misspellings {
+                tx.execute(
+                    "INSERT OR IGNORE INTO word_lists (kind, word, correction) VALUES ('misspelling', ?1, ?2)",
+                    params![m.wrong, m.right],
+                )?;
+            }
+            let detail = format!(
+                "{} forbidden, {} misspellings",
+                lists.forbidden.len(),
+                lists.misspellings.len()
+            );
+            let record = crate::audit::Record::new(now, &by.seat.login, "word_lists.published", "word_lists", detail, by.address);
+            handover::append_audit(tx, &record)
         })
     }
 
