@@ -553,6 +553,14 @@ mod tests {
                 vec![],
                 vec![],
             ),
+            // A script address is an attack, removed when stored, not an officer's mistake.
+            (
+                "通知",
+                "<p>正文<a href=\"javascript:alert(1)\">点此</a></p>",
+                Some(1),
+                vec![],
+                vec![],
+            ),
             (
                 "通知",
                 "<p>本文为内部资料。</p>",

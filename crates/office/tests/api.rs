@@ -579,7 +579,9 @@ async fn files_arrive_in_pieces_resume_where_they_stopped_and_are_checked() {
         (status, err["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("validation"))
     );
-    inline["body_html"] = json!(format!(r#"<p><img src="liaison-file:{sha}" alt="开放日"></p>"#));
+    inline["body_html"] = json!(format!(
+        r#"<p><img src="liaison-file:{sha}" alt="开放日"></p>"#
+    ));
     inline["attachments"] = body["attachments"].clone();
     let (status, _) = o.submit(&token, Some("k-inline-2"), &inline).await;
     assert_eq!(status, StatusCode::CREATED);
