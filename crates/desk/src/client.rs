@@ -295,6 +295,18 @@ impl OfficeClient {
         authed(send(req).await)
     }
 
+    /// The office's word lists for the pre-flight checks.
+    pub async fn word_lists(
+        &self,
+        token: &str,
+    ) -> Result<liaison_domain::preflight::WordLists, DeskError> {
+        let req = self
+            .http
+            .get(format!("{}/wordlists", self.base))
+            .bearer_auth(token);
+        authed(send(req).await)
+    }
+
     /// The signed-in seat as the office has it now (its department's sign-off policy may have
     /// changed).
     pub async fn current_seat(&self, token: &str) -> Result<liaison_domain::SeatView, DeskError> {

@@ -62,6 +62,8 @@ pub struct Desk {
     edited: Notify,
     /// Wakes the duty check: the board or the log brought something.
     duties_changed: Notify,
+    /// The import folder setting changed.
+    pub(crate) import_folder_changed: Notify,
     /// One backup or restore at a time.
     backing_up: tokio::sync::Mutex<()>,
     /// Counts confirmed upload pieces, so a window can show progress as it happens.
@@ -98,12 +100,29 @@ impl Desk {
             desk_id,
             edited: Notify::new(),
             duties_changed: Notify::new(),
+            import_folder_changed: Notify::new(),
             backing_up: tokio::sync::Mutex::new(()),
             progress: watch::channel(0).0,
             wake: Notify::new(),
             sending: tokio::sync::Mutex::new(()),
             client: std::sync::Mutex::new(None),
         })
+    }
+
+    pub(crate) fn store_ref(&self) -> &LocalStore {
+        &self.store
+    }
+
+    pub(crate) fn store_meta(&self, key: &str) -> Result<Option<String>, DeskError> {
+        self.store.meta(key)
+    }
+
+    pub(crate) fn set_store_meta(&self, key: &str, value: &str) -> Result<(), DeskError> {
+        self.store.set_meta(key, value)
+    }
+
+    pub(crate) fn delete_store_meta(&self, key: &str) -> Result<(), DeskError> {
+        self.store.delete_meta(key)
     }
 
     pub fn keyring(&self) -> &Keyring {
@@ -446,9 +465,31 @@ impl Desk {
             &uuid::Uuid::new_v4().to_string(),
             seat.department.signoff,
             liaison_domain::calendar::beijing_date(self.now()),
+            &self.word_lists()?,
         )?;
         self.wake.notify_one();
         Ok(view)
+    }
+
+    /// The office's word lists as last fetched (empty before the first sync).
+    fn word_lists(&self) -> Result<liaison_domain::preflight::WordLists, DeskError> {
+        Ok(self
+            .store
+            .meta("word_lists")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    /// Every pre-flight problem of a draft, with its place in the text.
+    pub fn preflight(
+        &self,
+        id: &str,
+    ) -> Result<Vec<liaison_domain::preflight::Problem>, DeskError> {
+        let draft = self.store.draft(id)?;
+        Ok(liaison_domain::preflight::check(
+            crate::store::preflight_draft(&draft),
+            &self.word_lists()?,
+        ))
     }
 
     /// Records who signed the draft's current version off on paper, when, and which of its
@@ -689,6 +730,9 @@ impl Desk {
         // The seat too: the administrator may have changed how the department signs off.
         let seat = client.current_seat(token).await?;
         self.store.set_seat(&seat)?;
+        let lists = client.word_lists(token).await?;
+        let json = serde_json::to_string(&lists).map_err(|e| DeskError::Internal(e.to_string()))?;
+        self.store.set_meta("word_lists", &json)?;
         let board = client.board(token).await?;
         let calendar = client.calendar(token).await?;
         self.store.replace_board(&board, &calendar, self.now())?;

@@ -21,6 +21,8 @@ pub enum DeskErrorCode {
     SignoffRequired,
     /// The seat was handed to a successor: this desk no longer sends, and is read-only.
     SeatHandedOver,
+    /// A blocking pre-flight problem; the window lists them (`preflight`).
+    PreflightFailed,
     /// A handover cannot start while something would be lost (see the detail).
     HandoverBlocked,
     Storage,
@@ -57,6 +59,9 @@ pub enum DeskError {
     /// The department's sign-off policy is not met: the attestation is missing or incomplete.
     #[error("{0}")]
     SignoffRequired(String),
+    /// The draft has blocking pre-flight problems.
+    #[error("the item cannot be sent yet: {}", blocking_rules(.0))]
+    PreflightFailed(Vec<liaison_domain::preflight::Problem>),
     /// The office ended this seat's sessions because it went to a successor.
     #[error("this seat was handed over to a successor; this workstation no longer sends")]
     SeatHandedOver { wipe: bool },
@@ -87,6 +92,7 @@ impl DeskError {
             DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
             DeskError::SignoffRequired(_) => DeskErrorCode::SignoffRequired,
             DeskError::SeatHandedOver { .. } => DeskErrorCode::SeatHandedOver,
+            DeskError::PreflightFailed(_) => DeskErrorCode::PreflightFailed,
             DeskError::HandoverBlocked(_) => DeskErrorCode::HandoverBlocked,
             DeskError::FilesOutOfStep(_) => DeskErrorCode::OfficeUnreachable,
             DeskError::Storage(_) => DeskErrorCode::Storage,
@@ -101,6 +107,24 @@ impl DeskError {
             DeskError::OfficeUnreachable(_) | DeskError::FilesOutOfStep(_)
         )
     }
+}
+
+fn blocking_rules(problems: &[liaison_domain::preflight::Problem]) -> String {
+    problems
+        .iter()
+        .filter(|p| p.severity == liaison_domain::preflight::Severity::Blocking)
+        .map(|p| {
+            format!(
+                "{:?}{}",
+                p.rule,
+                p.found
+                    .as_deref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl From<rusqlite::Error> for DeskError {

@@ -9,11 +9,12 @@ pub mod duties;
 mod engine;
 mod error;
 mod files;
-pub mod import;
+mod importing;
 pub mod retry;
 pub mod secrets;
 mod store;
 pub mod view;
+pub mod watch;
 
 pub use engine::{Clock, Desk, DeskConfig, WorkerEvent};
 pub use error::{DeskError, DeskErrorCode, DeskErrorView};

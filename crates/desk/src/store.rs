@@ -20,7 +20,8 @@ use crate::DeskError;
 use crate::duties::{NoticeFacts, NoticeKind, create_notice};
 use crate::files::StoredFile;
 use crate::view::{
-    DraftNotice, DraftSummary, DraftView, ItemTimeline, SendProgress, VersionTimeline,
+    DraftNotice, DraftSummary, DraftView, ImportOutcome, ImportRecord, ItemTimeline, SendProgress,
+    VersionTimeline,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -28,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_files_and_backups.sql"),
     include_str!("../migrations/0003_duties.sql"),
     include_str!("../migrations/0004_signoff_and_timeline.sql"),
+    include_str!("../migrations/0005_imports.sql"),
 ];
 
 pub struct LocalStore {
@@ -255,6 +257,16 @@ fn insert_copy(tx: &Transaction<'_>, copy_id: &str, from: &DraftBackup) -> Resul
         ],
     )?;
     set_files(tx, copy_id, &from.attachments)
+}
+
+/// A draft as the pre-flight checks read it.
+pub fn preflight_draft(draft: &DraftView) -> liaison_domain::preflight::Draft<'_> {
+    liaison_domain::preflight::Draft {
+        column_id: draft.column_id,
+        title: &draft.title,
+        body_html: &draft.body_html,
+        attachments: &draft.attachments,
+    }
 }
 
 /// The signed-in seat, read inside a transaction.
@@ -547,6 +559,7 @@ impl LocalStore {
         idempotency_key: &str,
         policy: SignoffPolicy,
         today: chrono::NaiveDate,
+        lists: &liaison_domain::preflight::WordLists,
     ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -571,6 +584,10 @@ impl LocalStore {
             today,
         )
         .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
+        let problems = liaison_domain::preflight::check(preflight_draft(&draft), lists);
+        if liaison_domain::preflight::blocks(&problems) {
+            return Err(DeskError::PreflightFailed(problems));
+        }
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),
             version: draft.version,
@@ -970,6 +987,57 @@ impl LocalStore {
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
+    }
+
+    // --- imports --------------------------------------------------------------------------------
+
+    /// The draft an earlier import of the same bytes made, if any.
+    pub fn imported_before(&self, sha256: &str) -> Result<Option<String>, DeskError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT coalesce(draft_id, '') FROM imports WHERE sha256 = ?1 AND outcome = 'imported'",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn log_import(&self, record: &ImportRecord, sha256: &str) -> Result<(), DeskError> {
+        self.conn().execute(
+            "INSERT INTO imports (sha256, name, at, outcome, draft_id, reason, moved_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                sha256,
+                record.name,
+                record.at,
+                record.outcome.as_str(),
+                record.draft_id,
+                record.reason,
+                record.moved_to
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The newest imports first.
+    pub fn import_log(&self, limit: u32) -> Result<Vec<ImportRecord>, DeskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT name, at, outcome, draft_id, reason, moved_to FROM imports ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            let outcome: String = r.get(2)?;
+            Ok(ImportRecord {
+                name: r.get(0)?,
+                at: r.get(1)?,
+                outcome: ImportOutcome::parse(&outcome).unwrap_or(ImportOutcome::Failed),
+                draft_id: r.get(3)?,
+                reason: r.get(4)?,
+                moved_to: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     // --- handover -------------------------------------------------------------------------------
@@ -1430,7 +1498,13 @@ mod tests {
             .save_draft("d1", Some(1), "标题", "<p>正文</p>")
             .unwrap();
         store
-            .queue_send("d1", "key-1", SignoffPolicy::InApp, today())
+            .queue_send(
+                "d1",
+                "key-1",
+                SignoffPolicy::InApp,
+                today(),
+                &Default::default(),
+            )
             .unwrap();
 
         // Applied although the desk never heard its own send back: delivered, then returned.
@@ -1462,7 +1536,13 @@ mod tests {
         store
             .save_draft("d1", Some(1), "标题", "<p>正文</p>")
             .unwrap();
-        let refused = store.queue_send("d1", "k", SignoffPolicy::Attested, today());
+        let refused = store.queue_send(
+            "d1",
+            "k",
+            SignoffPolicy::Attested,
+            today(),
+            &Default::default(),
+        );
         assert!(
             matches!(refused, Err(DeskError::SignoffRequired(_))),
             "{refused:?}"
@@ -1497,11 +1577,23 @@ mod tests {
         // A form dated after the day of sending does not count.
         let yesterday = today().pred_opt().unwrap();
         assert!(matches!(
-            store.queue_send("d1", "k", SignoffPolicy::Attested, yesterday),
+            store.queue_send(
+                "d1",
+                "k",
+                SignoffPolicy::Attested,
+                yesterday,
+                &Default::default()
+            ),
             Err(DeskError::SignoffRequired(_))
         ));
         store
-            .queue_send("d1", "k", SignoffPolicy::Attested, today())
+            .queue_send(
+                "d1",
+                "k",
+                SignoffPolicy::Attested,
+                today(),
+                &Default::default(),
+            )
             .unwrap();
         let sent = &store.outbox().unwrap()[0].request;
         assert_eq!(sent.attestation.as_ref().unwrap().form_sha256, form.sha256);
@@ -1521,7 +1613,13 @@ mod tests {
             .save_draft("d1", Some(1), "标题", "<p>正文</p>")
             .unwrap();
         store
-            .queue_send("d1", "k", SignoffPolicy::InApp, today())
+            .queue_send(
+                "d1",
+                "k",
+                SignoffPolicy::InApp,
+                today(),
+                &Default::default(),
+            )
             .unwrap();
         let entry = store.outbox().unwrap().remove(0);
         let answer = SubmitItemResponse {

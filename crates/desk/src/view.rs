@@ -152,3 +152,51 @@ pub struct SyncReport {
     /// Whether the office answered.
     pub online: bool,
 }
+
+/// What the watch folder did with a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportOutcome {
+    /// A new draft was made from it.
+    Imported,
+    /// The same bytes were imported before; no second draft.
+    Duplicate,
+    /// It could not be read; the reason is beside it in 导入失败/.
+    Failed,
+}
+
+impl ImportOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportOutcome::Imported => "imported",
+            ImportOutcome::Duplicate => "duplicate",
+            ImportOutcome::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ImportOutcome::Imported,
+            ImportOutcome::Duplicate,
+            ImportOutcome::Failed,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// One entry of the import log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportRecord {
+    /// The file's path inside the import folder.
+    pub name: String,
+    pub at: String,
+    pub outcome: ImportOutcome,
+    pub draft_id: Option<String>,
+    /// Why it failed (Chinese, as written beside it).
+    pub reason: Option<String>,
+    /// Where the file is now, inside the import folder.
+    pub moved_to: Option<String>,
+}

@@ -472,6 +472,15 @@ mod tests {
         .collect()
     }
 
+    /// Title, body, column, files, and the problems expected (rule, severity, place).
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Option<i64>,
+        Vec<AttachmentRef>,
+        Vec<(Rule, Severity, Option<u32>)>,
+    );
+
     #[test]
     fn a_table_of_cases_blocking_and_warning() {
         let ok_body = "<p>正文内容。</p>";
@@ -480,13 +489,7 @@ mod tests {
             mime: "application/x-msdownload".into(),
             ..pdf()
         };
-        let cases: Vec<(
-            &str,
-            &str,
-            Option<i64>,
-            Vec<AttachmentRef>,
-            Vec<(Rule, Severity, Option<u32>)>,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             ("通知", ok_body, Some(1), vec![pdf()], vec![]),
             ("通知", ok_body, None, vec![], vec![(R::NoColumn, B, None)]),
             ("  ", ok_body, Some(1), vec![], vec![(R::NoTitle, B, None)]),

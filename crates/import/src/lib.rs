@@ -1,9 +1,10 @@
 //! Turning a file an officer saved into a draft: Word (.docx), text (.txt, UTF-8 or GB18030),
-//! Markdown (.md), HTML (.html, cleaned) and images. The watch folder (`watch.rs`) decides when a
-//! file is complete; this module only reads bytes and never touches the user's file.
+//! Markdown (.md), HTML (.html, cleaned) and images. Bytes in, HTML and files out: the desk's
+//! watch folder decides when a file is complete and moves it aside; nothing here touches a file.
 
 pub mod docx;
-pub mod watch;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 /// Largest file the importer reads.
 pub const MAX_IMPORT_BYTES: u64 = 100 * 1024 * 1024;

@@ -383,10 +383,8 @@ impl<'a> Converter<'a> {
                     b"t" => in_text = false,
                     b"rPr" => self.in_run_props = false,
                     b"p" => self.end_paragraph(),
-                    b"hyperlink" => {
-                        if self.hyperlink.take().is_some() {
-                            self.paragraph.push_str("</a>");
-                        }
+                    b"hyperlink" if self.hyperlink.take().is_some() => {
+                        self.paragraph.push_str("</a>");
                     }
                     b"tc" => self.out.push_str("</td>"),
                     b"tr" => self.out.push_str("</tr>"),

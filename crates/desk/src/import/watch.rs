@@ -1,1 +1,0 @@
-//! (watch folder: next)
