@@ -35,6 +35,10 @@ const COMMANDS: &[&str] = &[
     "handovers",
     "handover_code",
     "holders",
+    "preflight",
+    "import_folder",
+    "set_import_folder",
+    "import_log",
 ];
 
 fn main() {

@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use liaison_desk::diff::DiffLine;
 use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
-use liaison_desk::view::{DraftSummary, DraftView, ItemTimeline, SessionView, SyncReport};
+use liaison_desk::view::{
+    DraftSummary, DraftView, ImportRecord, ItemTimeline, SessionView, SyncReport,
+};
 use liaison_desk::{Desk, DeskError, DeskErrorView};
 use liaison_domain::handover::{Holder, Successor};
+use liaison_domain::preflight::Problem;
 use liaison_domain::wire::{HandoverCode, HandoverView, InboxItem, ItemDetail};
 use liaison_domain::{Attestation, ColumnView};
 use tauri::State;
@@ -274,4 +277,33 @@ pub async fn handover_code(desk: State<'_, Arc<Desk>>, id: i64) -> Answer<Handov
 #[tauri::command]
 pub async fn holders(desk: State<'_, Arc<Desk>>) -> Answer<Vec<Holder>> {
     view(desk.holders().await)
+}
+
+/// The pre-flight problems of a draft, blocking first.
+#[tauri::command]
+pub fn preflight(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<Problem>> {
+    view(desk.preflight(&id))
+}
+
+#[tauri::command]
+pub fn import_folder(desk: State<'_, Arc<Desk>>) -> Answer<Option<String>> {
+    view(
+        desk.import_folder()
+            .map(|f| f.map(|p| p.to_string_lossy().into_owned())),
+    )
+}
+
+/// Sets (or, with `null`, stops) the seat's import folder.
+#[tauri::command]
+pub fn set_import_folder(
+    desk: State<'_, Arc<Desk>>,
+    dir: Option<String>,
+) -> Answer<Option<String>> {
+    view(desk.set_import_folder(dir.as_deref().map(std::path::Path::new)))?;
+    import_folder(desk)
+}
+
+#[tauri::command]
+pub fn import_log(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ImportRecord>> {
+    view(desk.import_log())
 }

@@ -50,6 +50,18 @@ pub fn run() {
                     tokio::time::sleep(std::time::Duration::from_millis(250)).await;
                 }
             });
+            // The watch folder: each file taken changes the drafts list and the import log.
+            let import_desk = desk.clone();
+            let import_handle = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                import_desk
+                    .run_import_folder(move |_record| {
+                        if let Err(e) = import_handle.emit(CHANGED_EVENT, ()) {
+                            tracing::warn!(error = %e, "could not tell the window");
+                        }
+                    })
+                    .await;
+            });
             tauri::async_runtime::spawn(async move {
                 let notify = handle.clone();
                 let worker_desk = desk.clone();
@@ -112,6 +124,10 @@ pub fn run() {
             commands::handovers,
             commands::handover_code,
             commands::holders,
+            commands::preflight,
+            commands::import_folder,
+            commands::set_import_folder,
+            commands::import_log,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

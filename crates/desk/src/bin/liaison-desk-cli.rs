@@ -62,6 +62,24 @@ enum Command {
     HandoverCode { id: i64 },
     /// Who held this seat when.
     Holders,
+    /// The pre-flight problems of a draft, blocking first.
+    Preflight { id: String },
+    /// Make a draft of one file now (.docx, .txt, .md, .html, an image).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        column: Option<i64>,
+    },
+    /// Set the import folder (or `--off`); `watch` follows it.
+    ImportFolder {
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Follow the import folder until killed; prints one JSON line per file taken.
+    Watch,
+    /// The import log, newest first.
+    Imports,
     /// The seat, its columns, its drafts and what waits in the outbox.
     State,
     /// Create a draft and save title and body into it.
@@ -249,6 +267,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Handovers => json!(desk.handovers().await.map_err(fail)?),
         Command::HandoverCode { id } => json!(desk.handover_code(id).await.map_err(fail)?),
         Command::Holders => json!(desk.holders().await.map_err(fail)?),
+        Command::Preflight { id } => json!(desk.preflight(&id).map_err(fail)?),
+        Command::Import { file, column } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match desk
+                .import_bytes(&name, bytes, column)
+                .await
+                .map_err(fail)?
+            {
+                Ok(draft) => json!(draft),
+                Err(e) => bail!(
+                    "{}",
+                    json!({"code": e.code(), "detail": e.to_string(), "reason": e.reason_zh()})
+                ),
+            }
+        }
+        Command::ImportFolder { dir, off } => {
+            desk.set_import_folder(if off { None } else { dir.as_deref() })
+                .map_err(fail)?;
+            json!({ "import_folder": desk.import_folder().map_err(fail)? })
+        }
+        Command::Watch => {
+            let desk = std::sync::Arc::new(desk);
+            desk.run_import_folder(|record| println!("{}", json!(record)))
+                .await;
+            return Ok(());
+        }
+        Command::Imports => json!(desk.import_log().map_err(fail)?),
         Command::State => {
             let drafts = desk.drafts().map_err(fail)?;
             let mut full = Vec::with_capacity(drafts.len());
