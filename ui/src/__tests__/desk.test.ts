@@ -36,6 +36,11 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.handovers(),
       () => desk.handoverCode(4),
       () => desk.holders(),
+      () => desk.preflight("x"),
+      () => desk.importFolder(),
+      () => desk.setImportFolder("/home/a/导入"),
+      () => desk.setImportFolder(null),
+      () => desk.importLog(),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {
@@ -63,6 +68,7 @@ describe("DESK_ERROR_CODES", () => {
     expect(codes).toContain("file_not_allowed");
     expect(codes).toContain("seat_handed_over");
     expect(codes).toContain("handover_blocked");
+    expect(codes).toContain("preflight_failed");
     expect([...desk.DESK_ERROR_CODES]).toEqual(codes);
   });
 });

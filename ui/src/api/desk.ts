@@ -14,11 +14,13 @@ import type { DraftView } from "../bindings/DraftView";
 import type { HandoverCode } from "../bindings/HandoverCode";
 import type { HandoverView } from "../bindings/HandoverView";
 import type { Holder } from "../bindings/Holder";
+import type { ImportRecord } from "../bindings/ImportRecord";
 import type { InboxItem } from "../bindings/InboxItem";
 import type { ItemDetail } from "../bindings/ItemDetail";
 import type { ItemTimeline } from "../bindings/ItemTimeline";
 import type { NoticeView } from "../bindings/NoticeView";
 import type { NotifyHours } from "../bindings/NotifyHours";
+import type { Problem } from "../bindings/Problem";
 import type { SessionView } from "../bindings/SessionView";
 import type { Successor } from "../bindings/Successor";
 import type { SyncReport } from "../bindings/SyncReport";
@@ -35,6 +37,7 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "file_not_allowed",
   "signoff_required",
   "seat_handed_over",
+  "preflight_failed",
   "handover_blocked",
   "storage",
   "internal",
@@ -279,6 +282,26 @@ export function handoverCode(id: number): Promise<HandoverCode> {
 /** Who held this seat when (needs the office). */
 export function holders(): Promise<Holder[]> {
   return call("holders");
+}
+
+/** The draft's pre-flight problems (blocking ones stop the send). */
+export function preflight(id: string): Promise<Problem[]> {
+  return call("preflight", { id });
+}
+
+/** The seat's import folder, or `null` when none is set. */
+export function importFolder(): Promise<string | null> {
+  return call("import_folder");
+}
+
+/** Sets the import folder (created if missing), or stops importing with `null`; answers it as stored. */
+export function setImportFolder(dir: string | null): Promise<string | null> {
+  return call("set_import_folder", { dir });
+}
+
+/** The import log, newest first. */
+export function importLog(): Promise<ImportRecord[]> {
+  return call("import_log");
 }
 
 /** Subscribes to `desk://changed`; resolves to an unsubscribe function. */
