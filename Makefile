@@ -2,7 +2,10 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test chaos bench deps ui build lint test-rust test-ui clean
+.PHONY: run test chaos bench fuzz deps ui build lint test-rust test-ui clean
+
+# How long `make test` fuzzes the .docx importer; `make fuzz FUZZ_SECONDS=600` for longer.
+FUZZ_SECONDS ?= 30
 
 run: build
 	scripts/run.sh
@@ -15,6 +18,7 @@ test: deps ui
 	$(CARGO) clippy --workspace --all-targets --features liaison-tests/window -- -D warnings
 	cd ui && npm test
 	scripts/test-session.sh --display -- $(CARGO) test --workspace --features liaison-tests/window
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
 
@@ -30,6 +34,10 @@ chaos: build
 bench: deps
 	$(CARGO) build --release -p liaison-office -p liaison-tests --bin liaison-office --bin liaison-bench-send
 	scripts/test-session.sh -- target/release/liaison-bench-send
+
+# The .docx importer under libFuzzer (cargo-fuzz), bounded.
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 deps:
 	scripts/deps.sh

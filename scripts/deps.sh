@@ -31,6 +31,11 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --locked --quiet
 fi
 
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "deps: installing cargo-fuzz (the bounded fuzz run of the .docx importer)"
+  cargo install cargo-fuzz --locked --quiet
+fi
+
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "deps: installing ui npm packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
