@@ -50,7 +50,11 @@ async fn files_become_drafts_once_completely_written_once_each_and_are_moved_asi
     let folder = data.path().join("报送文件夹");
     // A file already there when the desk starts is taken by the first scan.
     std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(folder.join("启动前已有.txt"), "启动前已有的稿件\n正文一段。").unwrap();
+    std::fs::write(
+        folder.join("启动前已有.txt"),
+        "启动前已有的稿件\n正文一段。",
+    )
+    .unwrap();
     desk.set_import_folder(Some(&folder)).unwrap();
     let root = desk.import_folder().unwrap().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -85,7 +89,11 @@ async fn files_become_drafts_once_completely_written_once_each_and_are_moved_asi
     assert_eq!(draft.title, "关于开展冬季校园安全检查的通知");
     assert_eq!(draft.attachments.len(), 2);
     for file in &draft.attachments {
-        assert!(draft.body_html.contains(&format!("liaison-file:{}", file.sha256)));
+        assert!(
+            draft
+                .body_html
+                .contains(&format!("liaison-file:{}", file.sha256))
+        );
     }
     // Its bytes are unchanged, moved aside.
     let moved = root.join(IMPORTED_DIR).join("冬季检查.docx");
@@ -96,7 +104,11 @@ async fn files_become_drafts_once_completely_written_once_each_and_are_moved_asi
     let sub = root.join("通知公告");
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("放假通知.txt"), "元旦放假通知\n1月1日放假。").unwrap();
-    let r = next_for(&mut rx, &Path::new("通知公告").join("放假通知.txt").to_string_lossy()).await;
+    let r = next_for(
+        &mut rx,
+        &Path::new("通知公告").join("放假通知.txt").to_string_lossy(),
+    )
+    .await;
     let draft = desk.draft(r.draft_id.as_deref().unwrap()).unwrap();
     let column = desk
         .columns()
@@ -105,12 +117,20 @@ async fn files_become_drafts_once_completely_written_once_each_and_are_moved_asi
         .find(|c| c.name == "通知公告")
         .unwrap();
     assert_eq!(draft.column_id, Some(column.id));
-    assert!(root.join(IMPORTED_DIR).join("通知公告").join("放假通知.txt").exists());
+    assert!(
+        root.join(IMPORTED_DIR)
+            .join("通知公告")
+            .join("放假通知.txt")
+            .exists()
+    );
 
     // 4. The same file dropped twice is imported once.
     let before = desk.drafts().unwrap().len();
     std::fs::write(root.join("重复.txt"), "重复投放的稿件\n正文。").unwrap();
-    assert_eq!(next_for(&mut rx, "重复.txt").await.outcome, ImportOutcome::Imported);
+    assert_eq!(
+        next_for(&mut rx, "重复.txt").await.outcome,
+        ImportOutcome::Imported
+    );
     std::fs::write(root.join("重复 副本.txt"), "重复投放的稿件\n正文。").unwrap();
     let again = next_for(&mut rx, "重复 副本.txt").await;
     assert_eq!(again.outcome, ImportOutcome::Duplicate);

@@ -195,15 +195,7 @@ fn markdown(bytes: &[u8]) -> Result<Imported, ImportError> {
         .map(|t| t.trim().to_owned());
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(&text));
-    let body = liaison_domain::sanitize::body_html(&html);
-    if body.trim().is_empty() {
-        return Err(ImportError::Empty);
-    }
-    Ok(Imported {
-        title,
-        body_html: body,
-        files: Vec::new(),
-    })
+    cleaned(title, &html)
 }
 
 fn html(bytes: &[u8]) -> Result<Imported, ImportError> {
@@ -216,7 +208,12 @@ fn html(bytes: &[u8]) -> Result<Imported, ImportError> {
                 .map(|e| text[s + 7..s + 7 + e].trim().to_owned())
         })
         .filter(|t| !t.is_empty());
-    let body = liaison_domain::sanitize::body_html(&text);
+    cleaned(title, &text)
+}
+
+/// A draft of HTML from outside, cleaned as every body is; nothing left is no draft.
+fn cleaned(title: Option<String>, html: &str) -> Result<Imported, ImportError> {
+    let body = liaison_domain::sanitize::body_html(html);
     if body.trim().is_empty() {
         return Err(ImportError::Empty);
     }

@@ -178,7 +178,11 @@ fn malformed_encrypted_truncated_and_bombed_files_fail_with_a_reason_quickly() {
 fn write_fuzz_corpus() {
     let dir = std::env::var("FUZZ_CORPUS").expect("FUZZ_CORPUS");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(format!("{dir}/sample-notice.docx"), testing::sample_notice()).unwrap();
+    std::fs::write(
+        format!("{dir}/sample-notice.docx"),
+        testing::sample_notice(),
+    )
+    .unwrap();
     for (n, (_, bytes)) in malformed_corpus().into_iter().enumerate() {
         // The zip bomb is large; a prefix keeps the corpus small and still malformed.
         let bytes = &bytes[..bytes.len().min(64 * 1024)];
