@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use liaison_desk::view::{ImportOutcome, ImportRecord};
 use liaison_desk::watch::{FAILED_DIR, IMPORTED_DIR, QUIET};
@@ -14,15 +14,12 @@ use liaison_import::testing;
 use liaison_tests::OfficeProcess;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// The next file the folder takes, which must be `name`, within 15 s.
 async fn next_for(rx: &mut UnboundedReceiver<ImportRecord>, name: &str) -> ImportRecord {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, rx.recv()).await {
-            Ok(Some(r)) if r.name == name => return r,
-            Ok(Some(r)) => panic!("expected {name}, the folder took {}", r.name),
-            _ => panic!("{name} was not taken within 15 s"),
-        }
+    match tokio::time::timeout(Duration::from_secs(15), rx.recv()).await {
+        Ok(Some(r)) if r.name == name => r,
+        Ok(Some(r)) => panic!("expected {name}, the folder took {}", r.name),
+        _ => panic!("{name} was not taken within 15 s"),
     }
 }
 
