@@ -59,11 +59,24 @@ impl Driver {
             "tauri:options".into(),
             json!({"application": built_binary("liaison-desk").display().to_string()}),
         );
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("WebDriver session with the desk app")
+        // tauri-driver listens before WebKitWebDriver behind it is ready: a first session
+        // request can be cut off. Ask again a few times before giving up.
+        let mut attempt = 0;
+        loop {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) if attempt < 4 => {
+                    attempt += 1;
+                    eprintln!("WebDriver session attempt {attempt} failed: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => panic!("WebDriver session with the desk app: {e}"),
+            }
+        }
     }
 }
 
