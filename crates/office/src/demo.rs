@@ -255,7 +255,7 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
 
     for (n, dept) in CITY.iter().enumerate() {
         let dept_id = store.create_department(dept.name)?;
-        store.set_signoff_policy(dept_id, dept.signoff)?;
+        store.set_signoff_policy(dept_id, dept.signoff, &by, now)?;
         let department = liaison_domain::DepartmentView {
             id: dept_id,
             name: dept.name.to_owned(),

@@ -1461,6 +1461,17 @@ async fn the_console_signs_in_with_a_cookie_and_only_the_admin_changes_sign_off(
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, after) = o.get(&token, "/departments").await;
     assert_eq!(after[0]["signoff"], "attested");
+    // The change is in the audit log, with who made it.
+    let (_, audit) = o.get(&token, "/audit?limit=5").await;
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "department.signoff_set"
+                && e["actor"] == "bjb.admin"
+                && e["detail"] == "attested")
+    );
     // Signing out ends the session.
     let r = http
         .post(format!("{site}/sign-out"))

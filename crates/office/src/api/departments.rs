@@ -28,9 +28,10 @@ pub async fn set_signoff(
     ApiJson(req): ApiJson<SignoffPolicyRequest>,
 ) -> ApiResult<DepartmentView> {
     caller.require_role(Role::Admin)?;
+    let now = state.clock.now();
     let department = state
         .blocking(move |s| {
-            s.set_signoff_policy(id, req.signoff)?;
+            s.set_signoff_policy(id, req.signoff, &caller.actor(), now)?;
             Ok(s.departments()?.into_iter().find(|d| d.id == id))
         })
         .await?

@@ -792,8 +792,16 @@ pub async fn set_signoff(
     let Some(policy) = SignoffPolicy::parse(&form.signoff) else {
         return (StatusCode::BAD_REQUEST, lang.word("error.bad_request")).into_response();
     };
+    let now = state.clock.now();
+    let by = (editor.seat.clone(), editor.address.clone());
     match state
-        .blocking(move |s| Ok(s.set_signoff_policy(id, policy)?))
+        .blocking(move |s| {
+            let actor = crate::store::Actor {
+                seat: &by.0,
+                address: &by.1,
+            };
+            Ok(s.set_signoff_policy(id, policy, &actor, now)?)
+        })
         .await
     {
         Ok(()) => {

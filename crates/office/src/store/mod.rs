@@ -202,10 +202,13 @@ pub trait Store: Send + Sync + 'static {
         duty_since: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
     fn departments(&self) -> Result<Vec<DepartmentView>, StoreError>;
+    /// Sets how a department signs off; an audit entry.
     fn set_signoff_policy(
         &self,
         department_id: i64,
         policy: SignoffPolicy,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Every column of every department, for the office's filters.
     fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError>;

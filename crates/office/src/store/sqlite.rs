@@ -456,15 +456,27 @@ impl Store for SqliteStore {
         &self,
         department_id: i64,
         policy: SignoffPolicy,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let n = self.conn().execute(
-            "UPDATE departments SET signoff = ?1 WHERE id = ?2",
-            params![policy.as_str(), department_id],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        self.in_transaction(|tx| {
+            let n = tx.execute(
+                "UPDATE departments SET signoff = ?1 WHERE id = ?2",
+                params![policy.as_str(), department_id],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let record = crate::audit::Record::new(
+                now,
+                &by.seat.login,
+                "department.signoff_set",
+                format!("department:{department_id}"),
+                policy.as_str(),
+                by.address,
+            );
+            handover::append_audit(tx, &record)
+        })
     }
 
     fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError> {
