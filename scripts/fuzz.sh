@@ -8,7 +8,7 @@ SECONDS_TO_RUN="${1:-30}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 CORPUS="$PWD/.tmp/fuzz-corpus/docx"
 rm -rf "$CORPUS" && mkdir -p "$CORPUS"
-FUZZ_CORPUS="$CORPUS" cargo test -q -p liaison-import --test import write_fuzz_corpus -- --ignored >/dev/null
+cargo run -q -p liaison-import --features testing --example write_fuzz_corpus -- "$CORPUS"
 cd crates/import
 RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz docx "$CORPUS" -- \
     -max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=1024 -timeout=10 -print_final_stats=1

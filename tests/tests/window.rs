@@ -171,37 +171,33 @@ async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: 
 /// One window at a time on the shared X screen (the screenshot shows the whole screen).
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-#[tokio::test]
-async fn an_officer_drafts_restarts_sends_and_the_office_holds_exactly_one_item() {
+/// Runs one window test with the screen to itself; a stuck WebDriver call fails the run after 4
+/// minutes instead of hanging it.
+async fn alone_on_the_screen(test: impl std::future::Future<Output = ()>) {
     let _screen = ONE_WINDOW.lock().await;
-    // A stuck WebDriver call must fail the run, not hang it.
-    tokio::time::timeout(Duration::from_secs(240), drafts_restarts_sends())
+    tokio::time::timeout(Duration::from_secs(240), test)
         .await
         .expect("the window test finished within 4 minutes");
+}
+
+#[tokio::test]
+async fn an_officer_drafts_restarts_sends_and_the_office_holds_exactly_one_item() {
+    alone_on_the_screen(drafts_restarts_sends()).await;
 }
 
 #[tokio::test]
 async fn the_board_puts_overdue_first_raises_a_desktop_notification_and_shows_urges() {
-    let _screen = ONE_WINDOW.lock().await;
-    tokio::time::timeout(Duration::from_secs(240), board_notification_urge())
-        .await
-        .expect("the window test finished within 4 minutes");
+    alone_on_the_screen(board_notification_urge()).await;
 }
 
 #[tokio::test]
 async fn a_responsible_person_reads_and_signs_off_an_item_in_the_window() {
-    let _screen = ONE_WINDOW.lock().await;
-    tokio::time::timeout(Duration::from_secs(240), responsible_signs_off())
-        .await
-        .expect("the window test finished within 4 minutes");
+    alone_on_the_screen(responsible_signs_off()).await;
 }
 
 #[tokio::test]
 async fn a_successor_signs_in_with_a_handover_code_and_finds_the_inherited_drafts() {
-    let _screen = ONE_WINDOW.lock().await;
-    tokio::time::timeout(Duration::from_secs(240), successor_takes_over())
-        .await
-        .expect("the window test finished within 4 minutes");
+    alone_on_the_screen(successor_takes_over()).await;
 }
 
 async fn successor_takes_over() {

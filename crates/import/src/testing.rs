@@ -161,3 +161,61 @@ pub fn sample_notice() -> Vec<u8> {
         },
     ])
 }
+
+/// Malformed Word files of every kind the tests can make.
+pub fn malformed_corpus() -> Vec<(&'static str, Vec<u8>)> {
+    let good = sample_notice();
+    let mut out: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("not a zip", b"hello, this is not a document".to_vec()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("truncated tail", good[..good.len() - 30].to_vec()),
+        (
+            "encrypted (OLE)",
+            [
+                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1][..],
+                &[0u8; 512][..],
+            ]
+            .concat(),
+        ),
+        (
+            "no document part",
+            package(&[Part {
+                path: "word/other.xml",
+                bytes: b"<x/>".to_vec(),
+            }]),
+        ),
+        (
+            "broken XML",
+            package(&[Part {
+                path: "word/document.xml",
+                bytes: b"<w:document><w:body><w:p></w:r>".to_vec(),
+            }]),
+        ),
+        (
+            "image without target",
+            package(&[Part {
+                path: "word/document.xml",
+                bytes: document(&image("rIdNone", "x")),
+            }]),
+        ),
+        (
+            // A zip bomb: one entry unpacking to far more than the limit.
+            "zip bomb",
+            package(&[Part {
+                path: "word/document.xml",
+                bytes: vec![b' '; (crate::docx::MAX_ENTRY_BYTES + 1024) as usize],
+            }]),
+        ),
+    ];
+    for (name, at) in [
+        ("flip 1", good.len() / 3),
+        ("flip 2", good.len() / 2),
+        ("flip 3", good.len() * 2 / 3),
+    ] {
+        let mut bad = good.clone();
+        bad[at] ^= 0xFF;
+        out.push((name, bad));
+    }
+    out
+}

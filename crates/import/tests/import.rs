@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use liaison_import::testing::{self, Part};
-use liaison_import::{ImportError, docx, import_bytes};
+use liaison_import::testing;
+use liaison_import::{ImportError, import_bytes};
 
 #[test]
 fn a_word_notice_keeps_its_headings_formatting_lists_table_link_and_two_images() {
@@ -92,67 +92,9 @@ fn markdown_html_and_images_become_drafts_and_html_is_cleaned() {
     );
 }
 
-/// Malformed Word files of every kind the tests can make.
-pub fn malformed_corpus() -> Vec<(&'static str, Vec<u8>)> {
-    let good = testing::sample_notice();
-    let mut out: Vec<(&str, Vec<u8>)> = vec![
-        ("empty", Vec::new()),
-        ("not a zip", b"hello, this is not a document".to_vec()),
-        ("truncated", good[..good.len() / 2].to_vec()),
-        ("truncated tail", good[..good.len() - 30].to_vec()),
-        (
-            "encrypted (OLE)",
-            [
-                &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1][..],
-                &[0u8; 512][..],
-            ]
-            .concat(),
-        ),
-        (
-            "no document part",
-            testing::package(&[Part {
-                path: "word/other.xml",
-                bytes: b"<x/>".to_vec(),
-            }]),
-        ),
-        (
-            "broken XML",
-            testing::package(&[Part {
-                path: "word/document.xml",
-                bytes: b"<w:document><w:body><w:p></w:r>".to_vec(),
-            }]),
-        ),
-        (
-            "image without target",
-            testing::package(&[Part {
-                path: "word/document.xml",
-                bytes: testing::document(&testing::image("rIdNone", "x")),
-            }]),
-        ),
-        (
-            // A zip bomb: one entry unpacking to far more than the limit.
-            "zip bomb",
-            testing::package(&[Part {
-                path: "word/document.xml",
-                bytes: vec![b' '; (docx::MAX_ENTRY_BYTES + 1024) as usize],
-            }]),
-        ),
-    ];
-    for (name, at) in [
-        ("flip 1", good.len() / 3),
-        ("flip 2", good.len() / 2),
-        ("flip 3", good.len() * 2 / 3),
-    ] {
-        let mut bad = good.clone();
-        bad[at] ^= 0xFF;
-        out.push((name, bad));
-    }
-    out
-}
-
 #[test]
 fn malformed_encrypted_truncated_and_bombed_files_fail_with_a_reason_quickly() {
-    for (what, bytes) in malformed_corpus() {
+    for (what, bytes) in testing::malformed_corpus() {
         let started = Instant::now();
         let result = std::panic::catch_unwind(|| import_bytes("坏文件.docx", &bytes));
         let took = started.elapsed();
@@ -168,24 +110,5 @@ fn malformed_encrypted_truncated_and_bombed_files_fail_with_a_reason_quickly() {
             _ => assert!(matches!(err, ImportError::Malformed(_)), "{what}: {err:?}"),
         }
         assert!(!err.reason_zh().is_empty());
-    }
-}
-
-/// Writes the seed corpus of the fuzz target (`scripts/fuzz.sh`): a good notice and every
-/// malformed file above. Runs only when asked (`FUZZ_CORPUS=<dir>`).
-#[test]
-#[ignore = "writes the fuzz corpus; scripts/fuzz.sh runs it"]
-fn write_fuzz_corpus() {
-    let dir = std::env::var("FUZZ_CORPUS").expect("FUZZ_CORPUS");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        format!("{dir}/sample-notice.docx"),
-        testing::sample_notice(),
-    )
-    .unwrap();
-    for (n, (_, bytes)) in malformed_corpus().into_iter().enumerate() {
-        // The zip bomb is large; a prefix keeps the corpus small and still malformed.
-        let bytes = &bytes[..bytes.len().min(64 * 1024)];
-        std::fs::write(format!("{dir}/malformed-{n}.docx"), bytes).unwrap();
     }
 }
