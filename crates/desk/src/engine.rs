@@ -20,7 +20,12 @@ use crate::files::FileStore;
 use crate::retry::retry_delays;
 use crate::secrets::Keyring;
 use crate::store::{LocalStore, OutboxEntry, Restored};
-use crate::view::{DraftSummary, DraftView, HandedOver, ItemTimeline, SessionView, SyncReport};
+use crate::view::{
+    DraftSummary, DraftView, HandedOver, ItemTimeline, SearchHit, SessionView, SyncReport,
+};
+
+/// Sample drafts are written this many to a transaction.
+const SEED_BATCH: usize = 5_000;
 
 /// How long after an edit its draft is backed up to the office (edits in between join it).
 pub const BACKUP_DELAY: Duration = Duration::from_secs(3);
@@ -391,6 +396,39 @@ impl Desk {
         let saved = self.store.save_draft(id, column_id, title, body_html)?;
         self.edited.notify_one();
         Ok(saved)
+    }
+
+    /// Drafts whose title or text holds `term`, most recently saved first (the first `limit`).
+    pub fn search(&self, term: &str, limit: u32) -> Result<Vec<SearchHit>, DeskError> {
+        self.store.search(term, limit)
+    }
+
+    /// Fills the store with `count` sample drafts of realistic Chinese text (`body_bytes` each,
+    /// from `seed`), spread over the seat's columns when there are any, one minute apart, and
+    /// indexes them for search. For `liaison-desk-cli seed`, `make run` and the benchmarks.
+    pub fn seed_drafts(&self, count: usize, body_bytes: usize, seed: u64) -> Result<(), DeskError> {
+        self.writable()?;
+        let columns: Vec<i64> = self.store.columns()?.iter().map(|c| c.id).collect();
+        let mut writer = liaison_sample::Writer::new(seed);
+        let newest = self.now();
+        let spacing = chrono::Duration::minutes(1);
+        let mut start = 0;
+        while start < count {
+            let len = SEED_BATCH.min(count - start);
+            let batch: Vec<(Option<i64>, String, String)> = (0..len)
+                .map(|_| {
+                    let item = writer.item(body_bytes);
+                    let column = (!columns.is_empty()).then(|| columns[writer.pick(columns.len())]);
+                    (column, item.title, item.body_html)
+                })
+                .collect();
+            let later = i32::try_from(count - start - len).unwrap_or(i32::MAX);
+            self.store
+                .seed_drafts(&batch, newest - spacing * later, spacing)?;
+            start += len;
+        }
+        self.store.index_for_search()?;
+        Ok(())
     }
 
     /// Copies a file into the desk's file store and attaches it to a draft.

@@ -200,3 +200,65 @@ pub struct ImportRecord {
     /// Where the file is now, inside the import folder.
     pub moved_to: Option<String>,
 }
+
+/// A draft found by a search, with the passage around the first match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SearchHit {
+    pub id: String,
+    pub title: String,
+    pub state: ItemState,
+    pub updated_at: String,
+    /// The passage, cut into plain and matching parts (shown as text, never as HTML).
+    pub snippet: Vec<SnippetPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// Marks SQLite's `snippet()` puts around a match (control characters never found in a draft's
+/// plain text).
+const HIT_START: char = '\u{2}';
+const HIT_END: char = '\u{3}';
+
+impl SnippetPart {
+    /// Cuts a passage marked by `snippet(…, char(2), char(3), …)` into parts.
+    pub fn split(marked: &str) -> Vec<SnippetPart> {
+        let mut parts: Vec<SnippetPart> = Vec::new();
+        let mut hit = false;
+        let mut text = String::new();
+        for c in marked.chars() {
+            if c == HIT_START || c == HIT_END {
+                if !text.is_empty() {
+                    parts.push(SnippetPart {
+                        text: std::mem::take(&mut text),
+                        hit,
+                    });
+                }
+                hit = c == HIT_START;
+            } else {
+                text.push(c);
+            }
+        }
+        if !text.is_empty() {
+            parts.push(SnippetPart { text, hit });
+        }
+        parts
+    }
+
+    /// Cuts a plain passage into parts, marking each occurrence of `term`.
+    pub fn mark(plain: &str, term: &str) -> Vec<SnippetPart> {
+        if term.is_empty() {
+            return vec![SnippetPart {
+                text: plain.to_owned(),
+                hit: false,
+            }];
+        }
+        let marked = plain.replace(term, &format!("{HIT_START}{term}{HIT_END}"));
+        SnippetPart::split(&marked)
+    }
+}

@@ -324,6 +324,12 @@ struct Body {
     links: Vec<Link>,
 }
 
+/// The plain text of a body: what a reader sees, blocks separated by line breaks, without tags,
+/// scripts or styles. What the desk's search indexes.
+pub fn plain_text(html: &str) -> String {
+    parse_body(html).text
+}
+
 /// The body's plain text (blocks separated by line breaks), its images and links, each with its
 /// place in the text.
 fn parse_body(html: &str) -> Body {

@@ -80,6 +80,22 @@ enum Command {
     Watch,
     /// The import log, newest first.
     Imports,
+    /// Drafts whose title or text holds a term, most recently saved first.
+    Search {
+        term: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Fill the store with sample drafts of realistic Chinese text (for trying the desk at scale).
+    Seed {
+        #[arg(long)]
+        drafts: usize,
+        /// Bytes of body per draft.
+        #[arg(long, default_value_t = 2048)]
+        body_bytes: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The seat, its columns, its drafts and what waits in the outbox.
     State,
     /// Create a draft and save title and body into it.
@@ -299,6 +315,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Imports => json!(desk.import_log().map_err(fail)?),
+        Command::Search { term, limit } => json!(desk.search(&term, limit).map_err(fail)?),
+        Command::Seed {
+            drafts,
+            body_bytes,
+            seed,
+        } => {
+            desk.seed_drafts(drafts, body_bytes, seed).map_err(fail)?;
+            json!({ "drafts": desk.drafts().map_err(fail)?.len() })
+        }
         Command::State => {
             let drafts = desk.drafts().map_err(fail)?;
             let mut full = Vec::with_capacity(drafts.len());
