@@ -10,6 +10,10 @@ desk_data=".tmp/demo-desk"
 mkdir -p "$office_data" "$desk_data"
 
 target="${CARGO_TARGET_DIR:-target}/debug"
+# A fresh office gets the demo city and a year of sample items (LIAISON_SEED_ITEMS, default 2000).
+if [ ! -e "$office_data/office.db" ]; then
+  "$target/liaison-office" admin seed --data "$office_data" --items "${LIAISON_SEED_ITEMS:-2000}"
+fi
 "$target/liaison-office" serve --demo --data "$office_data" --listen "$listen" &
 office_pid=$!
 trap 'kill $office_pid 2>/dev/null || true; wait $office_pid 2>/dev/null || true' EXIT INT TERM

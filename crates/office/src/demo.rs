@@ -19,6 +19,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hash(#[from] auth::HashError),
+    #[error("the demo seat {0} is missing: seed only an empty office or a demo one")]
+    MissingSeat(String),
     #[error("could not write {path}: {source}")]
     Write {
         path: String,
@@ -182,6 +184,12 @@ const HISTORY_TITLES: &[&str] = &[
 ];
 
 /// Seeds an empty office. Returns every demo seat with its password.
+/// The codes of the demo city's departments; their seats are `<code>.officer` and
+/// `<code>.responsible`.
+pub fn department_codes() -> impl Iterator<Item = &'static str> {
+    CITY.iter().map(|d| d.code)
+}
+
 pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, DemoError> {
     let calendar = liaison_domain::WorkCalendar::china_2025_2026();
     for year in calendar.years() {

@@ -48,6 +48,19 @@ enum AdminCommand {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Fill an office with a year of sample items in realistic Chinese, sent by the demo city's
+    /// officers (an empty folder gets the demo city first, with its demo-seats.json).
+    Seed {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        items: usize,
+        /// Bytes of body per item.
+        #[arg(long, default_value_t = 2048)]
+        body_bytes: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[tokio::main]
@@ -60,10 +73,38 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve { data, listen, demo } => serve(data, listen, demo).await,
-        Command::Admin {
-            command: AdminCommand::VerifyAudit { data },
-        } => verify_audit(data),
+        Command::Admin { command } => match command {
+            AdminCommand::VerifyAudit { data } => verify_audit(data),
+            AdminCommand::Seed {
+                data,
+                items,
+                body_bytes,
+                seed,
+            } => seed_items(data, items, body_bytes, seed),
+        },
     }
+}
+
+fn seed_items(data: PathBuf, items: usize, body_bytes: usize, seed: u64) -> anyhow::Result<()> {
+    let store = liaison_office::open_store(&data)
+        .with_context(|| format!("opening the office data in {}", data.display()))?;
+    let now = SystemClock.now();
+    if store.is_empty()? {
+        let seats = demo::seed(store.as_ref(), now).context("seeding the demo city")?;
+        demo::write_seats_file(&data.join("demo-seats.json"), &seats)?;
+    }
+    let started = std::time::Instant::now();
+    let stored = liaison_office::seed::seed_items(&store, now, items, body_bytes, seed, |done| {
+        eprint!("\rseeding: {done} / {items}");
+    })
+    .context("seeding items")?;
+    eprintln!();
+    println!(
+        "seeded {stored} items into {} in {:.1} s",
+        data.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn verify_audit(data: PathBuf) -> anyhow::Result<()> {

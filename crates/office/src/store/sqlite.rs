@@ -56,6 +56,15 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// Runs `f` with `synchronous=OFF`: for loading sample data in bulk (`admin seed`), where a
+    /// power cut mid-way only means seeding again. Never for what a desk or an editor sends.
+    pub fn bulk_load<T>(&self, f: impl FnOnce() -> T) -> Result<T, StoreError> {
+        self.conn().pragma_update(None, "synchronous", "OFF")?;
+        let result = f();
+        self.conn().pragma_update(None, "synchronous", "FULL")?;
+        Ok(result)
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half transaction behind (SQLite rolls
         // back), so a poisoned lock is safe to keep using.
