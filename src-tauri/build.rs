@@ -7,6 +7,8 @@ const COMMANDS: &[&str] = &[
     "columns",
     "drafts",
     "draft",
+    "search_drafts",
+    "painted",
     "create_draft",
     "save_draft",
     "send_draft",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use liaison_desk::diff::DiffLine;
 use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::view::{
-    DraftSummary, DraftView, ImportRecord, ItemTimeline, SessionView, SyncReport,
+    DraftSummary, DraftView, ImportRecord, ItemTimeline, SearchHit, SessionView, SyncReport,
 };
 use liaison_desk::{Desk, DeskError, DeskErrorView};
 use liaison_domain::handover::{Holder, Successor};
@@ -51,6 +51,19 @@ pub fn columns(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ColumnView>> {
 #[tauri::command]
 pub fn drafts(desk: State<'_, Arc<Desk>>) -> Answer<Vec<DraftSummary>> {
     view(desk.drafts())
+}
+
+/// The first page of drafts holding `term`, most recently saved first.
+#[tauri::command]
+pub fn search_drafts(desk: State<'_, Arc<Desk>>, term: String) -> Answer<Vec<SearchHit>> {
+    view(desk.search(&term, crate::SEARCH_PAGE))
+}
+
+/// The page is on screen (`what`: the draft list or the sign-in form), told once after its first
+/// frame. The log line is what `make bench` reads as the end of start-up.
+#[tauri::command]
+pub fn painted(what: String) {
+    tracing::info!(what = %what, since_start_ms = crate::since_start().as_millis(), "first paint");
 }
 
 #[tauri::command]

@@ -16,7 +16,18 @@ use tauri_plugin_notification::NotificationExt;
 /// Event the page listens to: reload drafts and the open draft.
 pub const CHANGED_EVENT: &str = "desk://changed";
 
+/// How many search hits the window shows at once.
+pub const SEARCH_PAGE: u32 = 50;
+
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Time since [`run`] began.
+pub fn since_start() -> std::time::Duration {
+    STARTED.get_or_init(std::time::Instant::now).elapsed()
+}
+
 pub fn run() {
+    since_start();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -96,6 +107,8 @@ pub fn run() {
             commands::columns,
             commands::drafts,
             commands::draft,
+            commands::search_drafts,
+            commands::painted,
             commands::create_draft,
             commands::save_draft,
             commands::send_draft,

@@ -142,29 +142,25 @@ fn files_of(conn: &Connection, draft_id: &str) -> Result<Vec<AttachmentRef>, Des
 /// The progress of the draft's queued send, if one is queued.
 fn progress_of(conn: &Connection, draft_id: &str) -> Result<Option<SendProgress>, DeskError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT coalesce(sum(f.confirmed), 0), coalesce(sum(f.size), 0), o.attempts
              FROM outbox o LEFT JOIN outbox_files f ON f.outbox_id = o.id
              WHERE o.draft_id = ?1 GROUP BY o.id ORDER BY o.id LIMIT 1",
-            [draft_id],
-            |r| {
-                Ok(SendProgress {
-                    uploaded_bytes: r.get(0)?,
-                    total_bytes: r.get(1)?,
-                    attempts: r.get(2)?,
-                })
-            },
-        )
+        )?
+        .query_row([draft_id], |r| {
+            Ok(SendProgress {
+                uploaded_bytes: r.get(0)?,
+                total_bytes: r.get(1)?,
+                attempts: r.get(2)?,
+            })
+        })
         .optional()?)
 }
 
 fn draft_in(conn: &Connection, id: &str) -> Result<DraftView, DeskError> {
     let (mut view, state) = conn
-        .query_row(
-            &format!("{DRAFT_SELECT} WHERE id = ?1"),
-            [id],
-            draft_from_row,
-        )
+        .prepare_cached(&format!("{DRAFT_SELECT} WHERE id = ?1"))?
+        .query_row([id], draft_from_row)
         .optional()?
         .ok_or(DeskError::NotFound("draft"))?;
     view.state = state_of(&state)?;
@@ -187,31 +183,46 @@ fn step(
     Ok((draft, next))
 }
 
-fn summary_of(d: DraftView) -> DraftSummary {
-    DraftSummary {
-        upload_percent: d.sending.as_ref().and_then(SendProgress::percent),
-        id: d.id,
-        column_id: d.column_id,
-        title: d.title,
-        state: d.state,
-        version: d.version,
-        updated_at: d.updated_at,
-        receipt: d.receipt,
-        last_error: d.last_error,
-        notice: d.notice,
-    }
+/// The columns of a draft's summary, in the order [`summary_from_row`] reads them.
+const SUMMARY_COLUMNS: &str =
+    "id, column_id, title, state, version, updated_at, receipt, last_error, notice";
+
+/// A summary (with `upload_percent` left out) and the raw state.
+fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftSummary, String)> {
+    Ok((
+        DraftSummary {
+            id: r.get(0)?,
+            column_id: r.get(1)?,
+            title: r.get(2)?,
+            state: ItemState::Draft, // replaced by the caller from the raw state
+            version: r.get(4)?,
+            updated_at: r.get(5)?,
+            receipt: r.get(6)?,
+            upload_percent: None,
+            last_error: r.get(7)?,
+            notice: r
+                .get::<_, Option<String>>(8)?
+                .as_deref()
+                .and_then(DraftNotice::parse),
+        },
+        r.get(3)?,
+    ))
 }
 
 /// The draft, if its content may change.
 fn editable(conn: &Connection, id: &str) -> Result<DraftView, DeskError> {
     let draft = draft_in(conn, id)?;
     if !draft.state.is_editable() {
-        return Err(DeskError::InvalidState(format!(
-            "an item that is {} cannot be edited",
-            draft.state.as_str()
-        )));
+        return Err(not_editable(draft.state));
     }
     Ok(draft)
+}
+
+fn not_editable(state: ItemState) -> DeskError {
+    DeskError::InvalidState(format!(
+        "an item that is {} cannot be edited",
+        state.as_str()
+    ))
 }
 
 /// A local edit: the draft's backup at the office is now behind.
@@ -401,30 +412,10 @@ impl LocalStore {
 
     pub fn drafts(&self) -> Result<Vec<DraftSummary>, DeskError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, column_id, title, state, version, updated_at, receipt, last_error, notice
-             FROM drafts ORDER BY updated_at DESC, id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                DraftSummary {
-                    id: r.get(0)?,
-                    column_id: r.get(1)?,
-                    title: r.get(2)?,
-                    state: ItemState::Draft,
-                    version: r.get(4)?,
-                    updated_at: r.get(5)?,
-                    receipt: r.get(6)?,
-                    upload_percent: None,
-                    last_error: r.get(7)?,
-                    notice: r
-                        .get::<_, Option<String>>(8)?
-                        .as_deref()
-                        .and_then(DraftNotice::parse),
-                },
-                r.get::<_, String>(3)?,
-            ))
-        })?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM drafts ORDER BY updated_at DESC, id"
+        ))?;
+        let rows = stmt.query_map([], summary_from_row)?;
         let summaries: Vec<(DraftSummary, String)> = rows.collect::<Result<_, _>>()?;
         summaries
             .into_iter()
@@ -447,19 +438,33 @@ impl LocalStore {
         title: &str,
         body_html: &str,
     ) -> Result<DraftSummary, DeskError> {
+        // The hottest write of the desk (every pause in typing): two statements, both cached.
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        editable(&tx, id)?;
-        tx.execute(
-            "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, updated_at = ?4,
-                               rev = rev + 1, search_stale = 1,
-                               notice = CASE WHEN notice = 'restored' THEN NULL ELSE notice END
-             WHERE id = ?5",
-            params![column_id, title, body_html, now(), id],
-        )?;
-        let saved = draft_in(&tx, id)?;
+        let state: String = tx
+            .prepare_cached("SELECT state FROM drafts WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or(DeskError::NotFound("draft"))?;
+        let state = state_of(&state)?;
+        if !state.is_editable() {
+            return Err(not_editable(state));
+        }
+        let (mut saved, state) = tx
+            .prepare_cached(&format!(
+                "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, updated_at = ?4,
+                                   rev = rev + 1, search_stale = 1,
+                                   notice = CASE WHEN notice = 'restored' THEN NULL ELSE notice END
+                 WHERE id = ?5 RETURNING {SUMMARY_COLUMNS}"
+            ))?
+            .query_row(
+                params![column_id, title, body_html, now(), id],
+                summary_from_row,
+            )?;
         tx.commit()?;
-        Ok(summary_of(saved))
+        // An editable draft is not queued, so it has no upload under way.
+        saved.state = state_of(&state)?;
+        Ok(saved)
     }
 
     /// Adds a file already in the file store to a draft (once; adding the same bytes again is a
@@ -1167,6 +1172,15 @@ impl LocalStore {
     /// The index can be rebuilt from the drafts at any time, so it is written with
     /// `synchronous=NORMAL`; the stale marks go back with it if the transaction is lost.
     pub fn index_for_search(&self) -> Result<usize, DeskError> {
+        // The usual case, checked without touching the connection's settings or a transaction.
+        let stale: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM drafts WHERE search_stale = 1)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !stale {
+            return Ok(0);
+        }
         self.relaxed(|conn| {
             let tx = conn.transaction()?;
             let stale: Vec<(String, String, String, Option<i64>)> = {
@@ -1195,7 +1209,8 @@ impl LocalStore {
         })
     }
 
-    /// Drafts whose title or text holds `term`, most recently saved first, at most `limit`.
+    /// Drafts whose title or text holds `term`, most recently saved first, at most `limit`: the
+    /// page comes from the index alone (the window has each draft's state and time in its list).
     /// Terms of three characters or more go through the trigram index; shorter ones are looked
     /// up character by character in the indexed text (slower, but a two-character word is common
     /// in Chinese).
@@ -1208,17 +1223,14 @@ impl LocalStore {
         let conn = self.conn();
         let long = term.chars().count() >= 3;
         let sql = if long {
-            "SELECT s.draft_id, d.title, d.state, d.updated_at,
-                    snippet(draft_search, -1, char(2), char(3), '…', 24)
-             FROM draft_search s JOIN drafts d ON d.id = s.draft_id
-             WHERE draft_search MATCH ?1 ORDER BY s.rowid DESC LIMIT ?2"
+            "SELECT draft_id, title, snippet(draft_search, -1, char(2), char(3), '…', 24)
+             FROM draft_search WHERE draft_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
         } else {
             // snippet() needs a MATCH: the passage is cut around the first occurrence instead.
-            "SELECT s.draft_id, d.title, d.state, d.updated_at,
-                    substr(s.body, max(1, instr(s.body, ?3) - 12), 40)
-             FROM draft_search s JOIN drafts d ON d.id = s.draft_id
-             WHERE s.title LIKE ?1 ESCAPE '\\' OR s.body LIKE ?1 ESCAPE '\\'
-             ORDER BY s.rowid DESC LIMIT ?2"
+            "SELECT draft_id, title, substr(body, max(1, instr(body, ?3) - 12), 40)
+             FROM draft_search
+             WHERE title LIKE ?1 ESCAPE '\\' OR body LIKE ?1 ESCAPE '\\'
+             ORDER BY rowid DESC LIMIT ?2"
         };
         let pattern = if long {
             format!("\"{}\"", term.replace('"', "\"\""))
@@ -1235,8 +1247,6 @@ impl LocalStore {
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
             ))
         };
         let rows: Vec<_> = if long {
@@ -1248,20 +1258,13 @@ impl LocalStore {
         };
         let mut hits = Vec::new();
         for row in rows {
-            let (id, title, state, updated_at, snippet): (String, String, String, String, String) =
-                row;
+            let (id, title, snippet) = row;
             let snippet = if long {
                 SnippetPart::split(&snippet)
             } else {
                 SnippetPart::mark(&snippet, term)
             };
-            hits.push(SearchHit {
-                id,
-                title,
-                state: state_of(&state)?,
-                updated_at,
-                snippet,
-            });
+            hits.push(SearchHit { id, title, snippet });
         }
         Ok(hits)
     }

@@ -201,14 +201,14 @@ pub struct ImportRecord {
     pub moved_to: Option<String>,
 }
 
-/// A draft found by a search, with the passage around the first match.
+/// A draft found by a search, with the passage around the first match. Its state and time are
+/// the draft list's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SearchHit {
     pub id: String,
+    /// The title as last indexed (which is the saved one: a search indexes what is stale first).
     pub title: String,
-    pub state: ItemState,
-    pub updated_at: String,
     /// The passage, cut into plain and matching parts (shown as text, never as HTML).
     pub snippet: Vec<SnippetPart>,
 }
