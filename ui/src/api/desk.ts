@@ -24,6 +24,7 @@ import type { Problem } from "../bindings/Problem";
 import type { SessionView } from "../bindings/SessionView";
 import type { Successor } from "../bindings/Successor";
 import type { SyncReport } from "../bindings/SyncReport";
+import type { SearchHit } from "../bindings/SearchHit";
 
 export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "keyring_unavailable",
@@ -110,6 +111,16 @@ export function columns(): Promise<ColumnView[]> {
 
 export function drafts(): Promise<DraftSummary[]> {
   return call("drafts");
+}
+
+/** The first page of drafts holding `term`, most recently saved first. */
+export function searchDrafts(term: string): Promise<SearchHit[]> {
+  return call("search_drafts", { term });
+}
+
+/** Tells the app the page is on screen (once, after its first frame): start-up ends there. */
+export function painted(what: "drafts" | "sign_in"): Promise<void> {
+  return call("painted", { what });
 }
 
 export function draft(id: string): Promise<DraftView> {
