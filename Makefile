@@ -31,9 +31,12 @@ chaos: build
 		$(if $(SEED),--seed $(SEED)) $(if $(LONG),--long $(LONG))
 
 # Benchmarks against floors measured in the same run, in release builds; figures in BENCHMARKS.md.
-bench: deps
-	$(CARGO) build --release -p liaison-office -p liaison-tests --bin liaison-office --bin liaison-bench-send
-	scripts/test-session.sh -- target/release/liaison-bench-send
+# Seeded stores (100,000 items) are kept in target/liaison-bench between runs.
+# `make bench BENCH_ARGS="--only store,office"` runs some groups; `--help` lists the knobs.
+bench: deps ui
+	$(CARGO) build --release -p liaison-office -p liaison-desk-app -p liaison-tests \
+		--bin liaison-office --bin liaison-desk --bin liaison-bench --example bare_window
+	scripts/test-session.sh --display -- target/release/liaison-bench $(BENCH_ARGS)
 
 # The .docx importer under libFuzzer (cargo-fuzz), bounded.
 fuzz:

@@ -75,7 +75,11 @@ impl OfficeProcess {
 
     /// The demo office from a given build of `liaison-office` (the benchmarks use the release one).
     pub fn start_demo_of(binary: &Path) -> OfficeProcess {
-        let data = tempfile::tempdir().expect("temp dir");
+        Self::start_demo_in(binary, tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// The demo office over `data`, which may already hold one (`admin seed` makes such folders).
+    pub fn start_demo_in(binary: &Path, data: tempfile::TempDir) -> OfficeProcess {
         let (child, url) = spawn_office(binary, data.path(), "127.0.0.1:0");
         let seats_json =
             std::fs::read(data.path().join("demo-seats.json")).expect("demo-seats.json");

@@ -780,6 +780,40 @@ async fn drafts_restarts_sends() {
     // After the restart the inline image is read back from the store.
     wait_image_shown(&c).await;
 
+    // The search box finds the draft by a word inside its body, and marks the word.
+    find(&c, "[data-testid=draft-search]")
+        .await
+        .send_keys("安全教育")
+        .await
+        .unwrap();
+    let hit = find(&c, "[data-testid=search-hit]").await;
+    let marked = find(&c, "[data-testid=search-hit] mark")
+        .await
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(marked, "安全教育");
+    let hit_text = hit.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(
+        hit_text.contains(&start),
+        "the hit names the draft: {hit_text:?}"
+    );
+    let back = char::from(fantoccini::key::Key::Backspace)
+        .to_string()
+        .repeat(4);
+    find(&c, "[data-testid=draft-search]")
+        .await
+        .send_keys(&back)
+        .await
+        .unwrap();
+    // Cleared, the list is back.
+    find(
+        &c,
+        "[data-testid=drafts-list] [data-testid=draft-list-item]",
+    )
+    .await;
+
     // A file picked in the window is attached: its bytes cross into the engine as they are.
     let picture_dir = tempfile::tempdir().unwrap();
     let picture = picture_dir.path().join("安全教育海报.png");

@@ -1,102 +1,37 @@
-//! `liaison-bench-send`: how fast the desk engine delivers, against a floor measured in the same
-//! run on the same office process (`make bench`; figures go into BENCHMARKS.md).
+//! Sending: how fast the desk engine delivers, against floors measured on the same office process.
 //!
 //! 1. Drain N queued items (2 KB of text and one 100 KB image each) from a desk engine, and beside
 //!    it a bare reqwest loop making the same requests with the same number of bytes: items/s and
 //!    the ratio.
-//! 2. One 200 MB file through the resumable path (pieces), and the same size in one plain request:
+//! 2. One large file through the resumable path (pieces), and the same size in one plain request:
 //!    MB/s and the ratio.
 //! 3. The same upload cut at 50 % by a proxy, then resumed: bytes sent again.
 //!
 //! Needs a Secret Service for the desk's token (scripts/test-session.sh; `make bench` does).
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::Parser;
-use liaison_desk::{Desk, DeskConfig};
 use liaison_domain::ItemState;
 use liaison_domain::attachment::UPLOAD_CHUNK_BYTES;
 use liaison_tests::OfficeProcess;
 use liaison_tests::fault_proxy::{Fault, FaultProxy};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngCore, SeedableRng};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-#[derive(Parser)]
-struct Args {
-    /// Items to drain.
-    #[arg(long, default_value_t = 1000)]
-    items: usize,
-    /// Size of the large upload, in MB.
-    #[arg(long, default_value_t = 200)]
-    upload_mb: usize,
-    /// Turns of each comparison; the best of each side counts.
-    #[arg(long, default_value_t = 3)]
-    repeat: usize,
-}
-
-/// Writes what the page cache holds to disk, so one side's writes do not land in the other's time.
-fn settle() {
-    let _ = std::process::Command::new("sync").status();
-}
-
-/// A PNG-looking image of `len` bytes, different for every `n`.
-fn image(rng: &mut StdRng, len: usize) -> Vec<u8> {
-    let mut v = vec![0u8; len];
-    let head = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-    v[..head.len()].copy_from_slice(head);
-    rng.fill_bytes(&mut v[head.len()..]);
-    v
-}
-
-fn body_2kb(n: usize) -> String {
-    let mut s = format!("<p>第{n}期工作简报。</p>");
-    while s.len() < 2048 {
-        s.push_str("<p>各项工作按计划推进，情况正常。</p>");
-    }
-    s
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("the bench binary's folder")?;
-    let path = dir.join(name);
-    if !path.exists() {
-        bail!("{} is not built next to this benchmark", path.display());
-    }
-    Ok(path)
-}
-
-async fn signed_in_desk(
-    dir: &Path,
-    office_url: &str,
-    login: &str,
-    password: &str,
-) -> anyhow::Result<Desk> {
-    let desk = Desk::open(&DeskConfig {
-        data_dir: dir.to_path_buf(),
-        keyring_service: format!("liaison-bench-{}", uuid::Uuid::new_v4()),
-    })?;
-    desk.sign_in(office_url, login, password).await?;
-    Ok(desk)
-}
+use crate::table::{Row, Stats, Target};
+use crate::{body_2kb, image, settle, sha, signed_in_desk};
 
 /// A bare client: the office's API with nothing around it.
-struct Bare {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+pub(crate) struct Bare {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) token: String,
 }
 
 impl Bare {
-    async fn new(office_url: &str, login: &str, password: &str) -> anyhow::Result<Self> {
+    pub(crate) async fn new(office_url: &str, login: &str, password: &str) -> anyhow::Result<Self> {
         let http = reqwest::Client::new();
         let base = format!("{office_url}/api/v1");
         let signed: Value = http
@@ -110,7 +45,40 @@ impl Bare {
         Ok(Bare { http, base, token })
     }
 
-    async fn upload_whole(&self, bytes: Vec<u8>, name: &str) -> anyhow::Result<()> {
+    /// How the seat's department signs off (`in_app` or `attested`).
+    pub(crate) async fn signoff_policy(&self) -> anyhow::Result<String> {
+        let seat: Value = self
+            .http
+            .get(format!("{}/sessions/current", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(seat["department"]["signoff"]
+            .as_str()
+            .context("the seat's sign-off policy")?
+            .to_owned())
+    }
+
+    /// The first column of the seat that takes items.
+    pub(crate) async fn first_column(&self) -> anyhow::Result<i64> {
+        let cols: Vec<liaison_domain::ColumnView> = self
+            .http
+            .get(format!("{}/columns", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(cols
+            .into_iter()
+            .find(|c| c.feed.accepts_items())
+            .context("a column")?
+            .id)
+    }
+
+    pub(crate) async fn upload_whole(&self, bytes: Vec<u8>, name: &str) -> anyhow::Result<()> {
         let digest = sha(&bytes);
         let r = self
             .http
@@ -137,7 +105,7 @@ impl Bare {
         Ok(())
     }
 
-    async fn submit(&self, n: usize, column: i64, image: &[u8]) -> anyhow::Result<()> {
+    pub(crate) async fn submit(&self, n: usize, column: i64, image: &[u8]) -> anyhow::Result<()> {
         let r = self
             .http
             .post(format!("{}/items", self.base))
@@ -161,42 +129,30 @@ impl Bare {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let office = OfficeProcess::start_demo_of(&sibling_binary("liaison-office")?);
+/// The sending rows: drain, one large upload, and a cut upload resumed. `items` per drain turn,
+/// `upload_mb` for the large file.
+pub async fn rows(
+    office: &OfficeProcess,
+    items: usize,
+    upload_mb: usize,
+    turns: usize,
+) -> anyhow::Result<Vec<Row>> {
     let engine_seat = office.seat("officer", Some("市教育局")).clone();
     let bare_seat = office.seat("officer", Some("市财政局")).clone();
     let mut rng = StdRng::seed_from_u64(2026);
-    println!(
-        "# liaison-bench-send: {} items, {} MB upload",
-        args.items, args.upload_mb
-    );
 
-    // 1. Drain: engine and bare loop take turns, `repeat` times each; the best of each counts
-    // (this machine's disk and CPU are shared, so the slowest runs measure the neighbours).
+    // 1. Drain: engine and bare loop take turns.
     let bare = Bare::new(&office.url, &bare_seat.login, &bare_seat.password).await?;
-    let bare_column = {
-        let cols: Vec<liaison_domain::ColumnView> = bare
-            .http
-            .get(format!("{}/columns", bare.base))
-            .bearer_auth(&bare.token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        cols.into_iter()
-            .find(|c| c.feed.accepts_items())
-            .context("a column")?
-            .id
-    };
-    let (mut engine_best, mut bare_best) = (f64::MAX, f64::MAX);
+    let bare_column = bare.first_column().await?;
+    let (mut engine_rates, mut bare_rates) = (Vec::new(), Vec::new());
     let mut column = 0;
     let mut desks = Vec::new();
-    for turn in 0..args.repeat {
+    for turn in 0..turns {
         let dir = tempfile::tempdir()?;
+        let service = format!("liaison-bench-{}", uuid::Uuid::new_v4());
         let desk = signed_in_desk(
             dir.path(),
+            &service,
             &office.url,
             &engine_seat.login,
             &engine_seat.password,
@@ -208,7 +164,7 @@ async fn main() -> anyhow::Result<()> {
             .find(|c| c.feed.accepts_items())
             .context("a column")?
             .id;
-        for n in 0..args.items {
+        for n in 0..items {
             let d = desk.create_draft(Some(column))?;
             desk.save_draft(&d.id, Some(column), &format!("基准简报 {n}"), &body_2kb(n))?;
             desk.attach_bytes(&d.id, "图.png", image(&mut rng, 100 * 1024))
@@ -219,12 +175,10 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let report = desk.sync_once(0).await?;
         let secs = t.elapsed().as_secs_f64();
-        if report.sent as usize != args.items {
-            bail!("the engine delivered {} of {}", report.sent, args.items);
+        if report.sent as usize != items {
+            bail!("the engine delivered {} of {items}", report.sent);
         }
-        let images: Vec<Vec<u8>> = (0..args.items)
-            .map(|_| image(&mut rng, 100 * 1024))
-            .collect();
+        let images: Vec<Vec<u8>> = (0..items).map(|_| image(&mut rng, 100 * 1024)).collect();
         settle();
         let t = Instant::now();
         for (n, img) in images.iter().enumerate() {
@@ -234,28 +188,30 @@ async fn main() -> anyhow::Result<()> {
         let bare_secs = t.elapsed().as_secs_f64();
         println!(
             "drain turn {turn}: engine {:.1} items/s, bare loop {:.1} items/s",
-            args.items as f64 / secs,
-            args.items as f64 / bare_secs
+            items as f64 / secs,
+            items as f64 / bare_secs
         );
-        engine_best = engine_best.min(secs);
-        bare_best = bare_best.min(bare_secs);
+        engine_rates.push(items as f64 / secs);
+        bare_rates.push(items as f64 / bare_secs);
         desks.push((desk, dir));
     }
-    let (engine_rate, bare_rate) = (
-        args.items as f64 / engine_best,
-        args.items as f64 / bare_best,
-    );
-    println!(
-        "drain: engine {engine_rate:.1} items/s, bare reqwest loop {bare_rate:.1} items/s, ratio {:.2} (target >= 0.70)",
-        engine_rate / bare_rate
-    );
+    let (engine, floor) = (Stats::of(&engine_rates), Stats::of(&bare_rates));
+    let mut rows = vec![Row {
+        figure: format!("desk sync drain: {items} queued items (2 KB + 100 KB image each)"),
+        liaison: engine.show(1, "items/s"),
+        floor: format!("bare reqwest loop: {}", floor.show(1, "items/s")),
+        ratio: Some(engine.median / floor.median),
+        value: engine.median,
+        target: Target::RatioAtLeast(0.7),
+    }];
 
     // 2. One large file: resumable pieces through the engine, and one plain request; in turns.
-    let size = args.upload_mb << 20;
+    let size = upload_mb << 20;
     let files = tempfile::tempdir()?;
     let (desk, _) = desks.first().context("a desk")?;
-    let (mut pieces_best, mut plain_best) = (f64::MAX, f64::MAX);
-    for turn in 0..args.repeat {
+    let (mut pieces_rates, mut plain_rates) = (Vec::new(), Vec::new());
+    let mb = upload_mb as f64;
+    for turn in 0..turns {
         let big = files.path().join(format!("视频-{turn}.pdf"));
         let mut bytes = image(&mut rng, size);
         bytes[..9].copy_from_slice(b"%PDF-1.7\n");
@@ -278,28 +234,34 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         bare.upload_whole(plain, "视频.pdf").await?;
         let plain_secs = t.elapsed().as_secs_f64();
-        let mb = args.upload_mb as f64;
         println!(
             "upload turn {turn}: resumable {:.1} MB/s, plain {:.1} MB/s",
             mb / pieces_secs,
             mb / plain_secs
         );
-        pieces_best = pieces_best.min(pieces_secs);
-        plain_best = plain_best.min(plain_secs);
+        pieces_rates.push(mb / pieces_secs);
+        plain_rates.push(mb / plain_secs);
     }
-    let mb = args.upload_mb as f64;
-    println!(
-        "upload {mb} MB: resumable {:.1} MB/s, one plain request {:.1} MB/s, ratio {:.2} (target >= 0.80)",
-        mb / pieces_best,
-        mb / plain_best,
-        plain_best / pieces_best
-    );
+    let (pieces, plain) = (Stats::of(&pieces_rates), Stats::of(&plain_rates));
+    rows.push(Row {
+        figure: format!(
+            "one {upload_mb} MB attachment, resumable ({} MB pieces)",
+            UPLOAD_CHUNK_BYTES >> 20
+        ),
+        liaison: pieces.show(1, "MB/s"),
+        floor: format!("one plain request: {}", plain.show(1, "MB/s")),
+        ratio: Some(pieces.median / plain.median),
+        value: pieces.median,
+        target: Target::RatioAtLeast(0.8),
+    });
 
     // 3. The same size cut at 50 %, then resumed.
     let proxy = FaultProxy::scripted(office.url.trim_start_matches("http://").parse()?, &[]).await;
     let dir2 = tempfile::tempdir()?;
+    let service = format!("liaison-bench-{}", uuid::Uuid::new_v4());
     let cut_desk = signed_in_desk(
         dir2.path(),
+        &service,
         &proxy.url(),
         &engine_seat.login,
         &engine_seat.password,
@@ -322,12 +284,16 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     cut_desk.sync_once(0).await?;
     let sent = proxy.bytes_up() - before;
-    let again = sent as i64 - size as i64;
-    println!(
-        "cut at 50 %: {sent} bytes sent for a {size}-byte file: {again} bytes sent again (one piece is {UPLOAD_CHUNK_BYTES})"
-    );
-    if again >= UPLOAD_CHUNK_BYTES as i64 {
-        bail!("more than one piece was sent again");
-    }
-    Ok(())
+    let again = sent as f64 - size as f64;
+    rows.push(Row {
+        figure: format!(
+            "the same upload cut at 50 %, then resumed: bytes sent beyond the file's {size}"
+        ),
+        liaison: format!("{again:.0} bytes"),
+        floor: "—".into(),
+        ratio: None,
+        value: again,
+        target: Target::Under(UPLOAD_CHUNK_BYTES as f64, "bytes (one piece)"),
+    });
+    Ok(rows)
 }
