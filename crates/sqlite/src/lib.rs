@@ -36,8 +36,17 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
-/// Brings the schema up to `migrations.len()`. `migrations[0]` is version 1.
+/// Brings the schema up to `migrations.len()`. `migrations[0]` is version 1. Then lets SQLite
+/// refresh its statistics where a table grew or shrank much since they were taken, so the planner
+/// knows, say, that a month of items is a small part of a year's.
 pub fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), OpenError> {
+    apply(conn, migrations)?;
+    // 0x10002: analyse what needs it, with a bounded effort (as SQLite advises on opening).
+    conn.execute_batch("PRAGMA optimize = 0x10002;")?;
+    Ok(())
+}
+
+fn apply(conn: &mut Connection, migrations: &[&str]) -> Result<(), OpenError> {
     let known = migrations.len() as u32;
     let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > known {

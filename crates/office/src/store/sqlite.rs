@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_signoff_and_review.sql"),
     include_str!("../../migrations/0005_handover_and_audit.sql"),
     include_str!("../../migrations/0006_word_lists.sql"),
+    include_str!("../../migrations/0007_inbox_indexes.sql"),
 ];
 
 pub struct SqliteStore {
@@ -331,12 +332,36 @@ const INBOX_SELECT: &str =
      JOIN columns c ON c.id = i.column_id
      JOIN seats s ON s.id = i.seat_id";
 
-/// The inbox's filters, parameters ?1-?4. An item that never left its department (awaiting its
-/// sign-off, or returned by it) has no `waiting_since` and is never the editors' business.
-const INBOX_WHERE: &str =
-    "(?1 IS NULL OR i.department_id = ?1) AND (?2 IS NULL OR i.column_id = ?2)
-     AND (?3 IS NULL OR i.delivered_at >= ?3) AND (?4 IS NULL OR i.delivered_at < ?4)
-     AND i.waiting_since IS NOT NULL";
+/// The inbox's filters as SQL and its parameters, only those the filter sets: a condition such
+/// as `(?1 IS NULL OR i.department_id = ?1)` would keep SQLite from using an index, and the inbox
+/// would sort the whole table for every page. An item that never left its department (awaiting
+/// its sign-off, or returned by it) has no `waiting_since` and is never the editors' business.
+fn inbox_where(filter: &InboxFilter, with_state: bool) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut conditions = vec!["i.waiting_since IS NOT NULL"];
+    let mut values = Vec::new();
+    if let Some(d) = filter.department_id {
+        conditions.push("i.department_id = ?");
+        values.push(Value::Integer(d));
+    }
+    if let Some(c) = filter.column_id {
+        conditions.push("i.column_id = ?");
+        values.push(Value::Integer(c));
+    }
+    if let Some(from) = filter.from {
+        conditions.push("i.delivered_at >= ?");
+        values.push(Value::Text(ts(from)));
+    }
+    if let Some(until) = filter.until {
+        conditions.push("i.delivered_at < ?");
+        values.push(Value::Text(ts(until)));
+    }
+    if let (true, Some(state)) = (with_state, filter.state) {
+        conditions.push("i.state = ?");
+        values.push(Value::Text(state.as_str().to_owned()));
+    }
+    (conditions.join(" AND "), values)
+}
 
 fn inbox_item_from_row(r: &Row<'_>) -> rusqlite::Result<InboxItem> {
     Ok(InboxItem {
@@ -768,44 +793,29 @@ impl Store for SqliteStore {
 
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
         let conn = self.conn();
+        let (conditions, mut values) = inbox_where(filter, true);
+        values.push(i64::from(filter.limit).into());
+        values.push(i64::from(filter.offset).into());
         let mut stmt = conn.prepare_cached(&format!(
-            "{INBOX_SELECT} WHERE {INBOX_WHERE} AND (?5 IS NULL OR i.state = ?5)
-             ORDER BY i.waiting_since ASC, i.id ASC LIMIT ?6 OFFSET ?7"
+            "{INBOX_SELECT} WHERE {conditions}
+             ORDER BY i.waiting_since ASC, i.id ASC LIMIT ? OFFSET ?"
         ))?;
-        let rows = stmt.query_map(
-            params![
-                filter.department_id,
-                filter.column_id,
-                filter.from.map(ts),
-                filter.until.map(ts),
-                filter.state.map(|s| s.as_str()),
-                filter.limit,
-                filter.offset
-            ],
-            inbox_item_from_row,
-        )?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), inbox_item_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn inbox_counts(&self, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError> {
         let conn = self.conn();
+        let (conditions, values) = inbox_where(filter, false);
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT i.state, count(*) FROM items i WHERE {INBOX_WHERE} GROUP BY i.state"
+            "SELECT i.state, count(*) FROM items i WHERE {conditions} GROUP BY i.state"
         ))?;
-        let rows = stmt.query_map(
-            params![
-                filter.department_id,
-                filter.column_id,
-                filter.from.map(ts),
-                filter.until.map(ts),
-            ],
-            |r| {
-                Ok(StateCount {
-                    state: parse_state(&r.get::<_, String>(0)?)?,
-                    count: r.get(1)?,
-                })
-            },
-        )?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+            Ok(StateCount {
+                state: parse_state(&r.get::<_, String>(0)?)?,
+                count: r.get(1)?,
+            })
+        })?;
         let mut counts: Vec<StateCount> = rows.collect::<Result<_, _>>()?;
         counts.sort_by_key(|c| ItemState::ALL.iter().position(|s| *s == c.state));
         Ok(counts)
