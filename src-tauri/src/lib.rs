@@ -21,6 +21,28 @@ pub const SEARCH_PAGE: u32 = 50;
 
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// Holds the background work back until the window has drawn its first page (or a few seconds
+/// passed): at start the page's reads and the worker's first sync would otherwise compete for
+/// the store and the CPU, and the officer waits for the list.
+pub struct StartGate(tokio::sync::watch::Sender<bool>);
+
+impl StartGate {
+    const MOST: std::time::Duration = std::time::Duration::from_secs(3);
+
+    fn new() -> Self {
+        StartGate(tokio::sync::watch::channel(false).0)
+    }
+
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
+
+    async fn passed(&self) {
+        let mut opened = self.0.subscribe();
+        let _ = tokio::time::timeout(Self::MOST, opened.wait_for(|o| *o)).await;
+    }
+}
+
 /// Time since [`run`] began.
 pub fn since_start() -> std::time::Duration {
     STARTED.get_or_init(std::time::Instant::now).elapsed()
@@ -41,7 +63,10 @@ pub fn run() {
         .setup(|app| {
             let desk = Arc::new(open_desk(app.handle())?);
             app.manage(desk.clone());
+            let gate = Arc::new(StartGate::new());
+            app.manage(gate.clone());
             let language = desk.language().unwrap_or_default();
+            tracing::debug!(since_start_ms = since_start().as_millis(), "desk open");
             tray::install(
                 app.handle(),
                 &notify::say_in(&language, "tray.open"),
@@ -64,7 +89,9 @@ pub fn run() {
             // The watch folder: each file taken changes the drafts list and the import log.
             let import_desk = desk.clone();
             let import_handle = handle.clone();
+            let import_gate = gate.clone();
             tauri::async_runtime::spawn(async move {
+                import_gate.passed().await;
                 import_desk
                     .run_import_folder(move |_record| {
                         if let Err(e) = import_handle.emit(CHANGED_EVENT, ()) {
@@ -74,6 +101,7 @@ pub fn run() {
                     .await;
             });
             tauri::async_runtime::spawn(async move {
+                gate.passed().await;
                 let notify = handle.clone();
                 let worker_desk = desk.clone();
                 desk.run_worker(move |event| {
@@ -97,6 +125,7 @@ pub fn run() {
                 })
                 .await;
             });
+            tracing::info!(since_start_ms = since_start().as_millis(), "set up");
             Ok(())
         })
         .on_window_event(tray::on_window_event)

@@ -26,7 +26,7 @@ export async function reportFirstPaint(what: FirstPage): Promise<boolean> {
     // The first callback runs before the frame with the new DOM is drawn; the second after it.
     await nextFrame();
     await nextFrame();
-    await desk.painted(what);
+    await desk.painted(what, performance.now());
     return true;
   } catch (e) {
     console.warn("could not tell the desk the page is on screen", e);

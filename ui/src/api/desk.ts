@@ -118,9 +118,12 @@ export function searchDrafts(term: string): Promise<SearchHit[]> {
   return call("search_drafts", { term });
 }
 
-/** Tells the app the page is on screen (once, after its first frame): start-up ends there. */
-export function painted(what: "drafts" | "sign_in"): Promise<void> {
-  return call("painted", { what });
+/**
+ * Tells the app the page is on screen (once, after its first frame): start-up ends there.
+ * `pageMs`: how long after the page began to load.
+ */
+export function painted(what: "drafts" | "sign_in", pageMs: number): Promise<void> {
+  return call("painted", { what, pageMs: Math.round(pageMs) });
 }
 
 export function draft(id: string): Promise<DraftView> {
