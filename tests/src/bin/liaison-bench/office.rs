@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use axum::Json;
@@ -30,7 +30,7 @@ pub async fn rows(
     office_items: usize,
 ) -> anyhow::Result<Vec<Row>> {
     let mut rows = vec![ingest_row(turns, items, clients).await?];
-    rows.push(inbox_row(cache, office_items).await?);
+    rows.extend(inbox_rows(cache, office_items).await?);
     Ok(rows)
 }
 
@@ -352,9 +352,10 @@ fn seeded_office(cache: &Path, count: usize) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Pages of the editors' inbox over `count` items, as the console asks for them: each state,
-/// each department, a column, a month, later pages; 50 a page, longest waiting first.
-async fn inbox_row(cache: &Path, count: usize) -> anyhow::Result<Row> {
+/// Pages of the editors' inbox over `count` items, as editors ask for them: each state, each
+/// department, a column, a month, a later page; 50 a page, longest waiting first. Both the
+/// console's page (the list, the counts per state, the filters' choices, rendered) and the API's.
+async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
     let seeded = seeded_office(cache, count)?;
     let data = tempfile::tempdir()?;
     for entry in std::fs::read_dir(&seeded)? {
@@ -365,7 +366,9 @@ async fn inbox_row(cache: &Path, count: usize) -> anyhow::Result<Row> {
     }
     let office = OfficeProcess::start_demo_in(&sibling_binary("liaison-office")?, data);
     let editor = office.seat("editor", None);
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
     let base = format!("{}/api/v1", office.url);
     let signed: Value = http
         .post(format!("{base}/sessions"))
@@ -375,6 +378,18 @@ async fn inbox_row(cache: &Path, count: usize) -> anyhow::Result<Row> {
         .json()
         .await?;
     let token = signed["token"].as_str().context("a token")?.to_owned();
+    let console = http
+        .post(format!("{}/sign-in", office.url))
+        .form(&[("login", &editor.login), ("password", &editor.password)])
+        .send()
+        .await?;
+    let cookie = console
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("the console's session cookie")?
+        .to_owned();
     let departments: Vec<Value> = http
         .get(format!("{base}/departments"))
         .bearer_auth(&token)
@@ -389,59 +404,82 @@ async fn inbox_row(cache: &Path, count: usize) -> anyhow::Result<Row> {
         .await?
         .json()
         .await?;
-    let mut queries = Vec::new();
+    let mut filters = Vec::new();
     for state in ["delivered", "accepted", "returned", "rejected", "all"] {
-        queries.push(format!("state={state}"));
-        queries.push(format!("state={state}&offset=500"));
+        filters.push((format!("state={state}"), 0));
+        filters.push((format!("state={state}"), 10));
         for d in &departments {
-            queries.push(format!("state={state}&department_id={}", d["id"]));
+            filters.push((format!("state={state}&department_id={}", d["id"]), 0));
         }
         for c in columns.iter().take(6) {
-            queries.push(format!("state={state}&column_id={}", c["id"]));
+            filters.push((format!("state={state}&column_id={}", c["id"]), 0));
         }
-        queries.push(format!("state={state}&from=2026-06-01&to=2026-06-30"));
+        filters.push((format!("state={state}&from=2026-06-01&to=2026-06-30"), 0));
     }
-    let mut times = Histogram::<u64>::new(3)?;
+
+    let (mut api, mut page) = (Histogram::<u64>::new(3)?, Histogram::<u64>::new(3)?);
     let mut listed = 0usize;
     for round in 0..4 {
-        for q in &queries {
+        for (filter, later) in &filters {
             let t = Instant::now();
-            let page: Vec<Value> = http
-                .get(format!("{base}/inbox?{q}&limit=50"))
+            let items: Vec<Value> = http
+                .get(format!(
+                    "{base}/inbox?{filter}&limit=50&offset={}",
+                    later * 50
+                ))
                 .bearer_auth(&token)
                 .send()
                 .await?
                 .error_for_status()?
                 .json()
                 .await?;
-            let took = t.elapsed();
+            let api_took = t.elapsed();
+            listed += items.len();
+            let t = Instant::now();
+            let html = http
+                .get(format!("{}/inbox?{filter}&page={}", office.url, later + 1))
+                .header(reqwest::header::COOKIE, &cookie)
+                .send()
+                .await?
+                .error_for_status()?
+                .text()
+                .await?;
+            let page_took = t.elapsed();
+            if !html.contains("</html>") {
+                bail!("the console's inbox page is not a page");
+            }
             // The first round warms the page cache and is not counted.
             if round > 0 {
-                times.record(took.as_micros() as u64)?;
+                api.record(api_took.as_micros() as u64)?;
+                page.record(page_took.as_micros() as u64)?;
             }
-            listed += page.len();
         }
     }
     if listed == 0 {
         bail!("the inbox listed nothing");
     }
-    let ms = |q: f64| times.value_at_quantile(q) as f64 / 1000.0;
-    println!(
-        "inbox: {} pages timed, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        times.len(),
-        ms(0.5),
-        ms(0.99),
-        times.max() as f64 / 1000.0
-    );
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    Ok(Row {
+    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    let row = |what: &str, h: &Histogram<u64>| Row {
         figure: format!(
-            "office inbox page over {count} items, filtered and sorted (50 a page), p99"
+            "office inbox over {count} items, filtered and sorted, 50 a page: {what}, p99"
         ),
-        liaison: format!("p99 {:.1} ms (p50 {:.1} ms)", ms(0.99), ms(0.5)),
+        liaison: format!(
+            "p99 {:.1} ms (p50 {:.1} ms, max {:.1} ms)",
+            ms(h, 0.99),
+            ms(h, 0.5),
+            h.max() as f64 / 1000.0
+        ),
         floor: "—".into(),
         ratio: None,
-        value: ms(0.99),
+        value: ms(h, 0.99),
         target: Target::Under(100.0, "ms"),
-    })
+    };
+    println!("inbox: {} pages of each kind timed", page.len());
+    Ok(vec![
+        row(
+            "the console's page (list, counts, filters, rendered)",
+            &page,
+        ),
+        row("the API's page", &api),
+    ])
 }

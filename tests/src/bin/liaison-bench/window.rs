@@ -157,6 +157,9 @@ fn launch(program: &Program<'_>) -> anyhow::Result<Launch> {
             if line.contains("first paint") && line.contains(painted) {
                 let _ = tx.send(Instant::now());
             }
+            if line.contains("first paint") || line.contains("set up") {
+                println!("    {}", strip_ansi(&line));
+            }
         }
     });
     let result = (|| {
@@ -165,7 +168,7 @@ fn launch(program: &Program<'_>) -> anyhow::Result<Launch> {
             .context("no first paint within 60 s")?;
         let paint_secs = at.duration_since(started).as_secs_f64();
         std::thread::sleep(IDLE);
-        let pss = tree_pss(child.id() as i32)?;
+        let pss = tree_pss(child.id() as i32, true)?;
         Ok(Launch {
             paint_secs,
             pss_mib: pss as f64 / (1024.0 * 1024.0),
@@ -196,7 +199,8 @@ fn tree(root: i32) -> anyhow::Result<Vec<i32>> {
 
 /// The proportional set size of a process tree, in bytes: each shared page counted once across
 /// all processes, as the system's own accounting (`/proc/<pid>/smaps_rollup`) gives it.
-fn tree_pss(root: i32) -> anyhow::Result<u64> {
+/// With `show`, prints each process's share.
+fn tree_pss(root: i32, show: bool) -> anyhow::Result<u64> {
     let mut total = 0;
     let pids = tree(root)?;
     if pids.len() < 2 {
@@ -209,12 +213,17 @@ fn tree_pss(root: i32) -> anyhow::Result<u64> {
         let Ok(rollup) = process.smaps_rollup() else {
             continue;
         };
-        total += rollup
+        let pss = rollup
             .memory_map_rollup
             .0
             .iter()
             .filter_map(|m| m.extension.map.get("Pss"))
             .sum::<u64>();
+        if show {
+            let name = process.stat().map(|s| s.comm).unwrap_or_default();
+            println!("    {name:<24} {:>6.1} MiB", pss as f64 / (1024.0 * 1024.0));
+        }
+        total += pss;
     }
     Ok(total)
 }
@@ -228,4 +237,22 @@ fn stop_tree(child: &mut Child) {
             .status();
     }
     let _ = child.wait();
+}
+
+/// A log line without its colour codes.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
