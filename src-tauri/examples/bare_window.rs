@@ -8,8 +8,8 @@
 mod commands {
     /// The page is on screen.
     #[tauri::command]
-    pub fn painted(what: String) {
-        tracing::info!(what = %what, "first paint");
+    pub fn painted(what: String, page_ms: u64) {
+        tracing::info!(what = %what, page_ms, "first paint");
     }
 }
 
