@@ -787,6 +787,13 @@ impl Desk {
         r
     }
 
+    /// Drains the outbox and nothing else (no backups, no pulls): what the benchmarks time as
+    /// the sync drain. The worker's rounds (`sync_once`) do this first.
+    pub async fn deliver_outbox(&self) -> Result<SyncReport, DeskError> {
+        let delivered = self.deliver().await;
+        self.expired_guard(delivered)
+    }
+
     /// Sends every queued item. A refusal the office will repeat is shown on its draft and the
     /// rest go on; a network failure stops the round (the next one retries).
     async fn deliver(&self) -> Result<SyncReport, DeskError> {
