@@ -193,3 +193,39 @@ fn open_desk(app: &tauri::AppHandle) -> Result<Desk, Box<dyn std::error::Error>>
         keyring_service,
     })?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::StartGate;
+
+    #[tokio::test]
+    async fn the_start_gate_lets_every_waiter_through_once_opened() {
+        let gate = Arc::new(StartGate::new());
+        // The worker and the watch folder both wait on it.
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(async move { gate.passed().await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            waiters.iter().all(|w| !w.is_finished()),
+            "passed before the first paint"
+        );
+        gate.open();
+        for waiter in waiters {
+            tokio::time::timeout(Duration::from_secs(1), waiter)
+                .await
+                .expect("every waiter passes well before the 3 s limit")
+                .expect("the waiter ran");
+        }
+        // One that comes after the first paint does not wait at all.
+        tokio::time::timeout(Duration::from_millis(100), gate.passed())
+            .await
+            .expect("an open gate holds nobody");
+    }
+}
