@@ -546,6 +546,15 @@ pub enum ErrorCode {
     WeakPassword,
     /// The handover code is wrong, used, expired or not for this seat.
     HandoverCodeInvalid,
+    /// Too many writes from this seat in a short time (429); `Retry-After` says when to go on.
+    RateLimited,
+    /// The seat holds more unfinished or unused uploads than its quota allows (413).
+    QuotaExceeded,
+    /// The office's disk is nearly full; it takes no new files for now (507). Nothing stored is
+    /// harmed; try again later.
+    StorageFull,
+    /// The request's body is not of the content type the route takes (415).
+    UnsupportedMediaType,
     Internal,
 }
 
