@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use liaison_domain::text::{self, Lines};
 use liaison_domain::wire::{
     ChangeKind, DraftBackup, ItemDetail, PutDraftRequest, SubmitItemRequest, SubmitItemResponse,
     TimelineEntry,
@@ -573,13 +574,12 @@ impl LocalStore {
         let column_id = draft
             .column_id
             .ok_or_else(|| DeskError::InvalidState("choose a column before sending".into()))?;
-        liaison_domain::content::check_submission(
-            &draft.id,
-            draft.version,
-            &draft.title,
-            &draft.body_html,
-        )
-        .map_err(|p| DeskError::InvalidState(p.to_string()))?;
+        // What a pasted text may carry unseen (control characters, a line break in the title)
+        // is left out of what is sent, rather than stopping the send.
+        let title = text::cleaned(draft.title.trim(), Lines::One).into_owned();
+        let body_html = text::cleaned(&draft.body_html, Lines::Many).into_owned();
+        liaison_domain::content::check_submission(&draft.id, draft.version, &title, &body_html)
+            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
         attachment::check_attachments(&draft.attachments)
             .and_then(|()| attachment::check_inline_files(&draft.body_html, &draft.attachments))
             .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
@@ -598,8 +598,8 @@ impl LocalStore {
             draft_key: draft.id.clone(),
             version: draft.version,
             column_id,
-            title: draft.title.trim().to_owned(),
-            body_html: draft.body_html.clone(),
+            title,
+            body_html,
             attachments: draft.attachments.clone(),
             // Only an attested department's send carries it.
             attestation: draft
@@ -1421,6 +1421,12 @@ impl LocalStore {
         let mut due: Vec<BackupDue> = rows.collect::<Result<_, _>>()?;
         for d in &mut due {
             d.request.attachments = files_of(&conn, &d.draft_id)?;
+            // The office takes no control characters; a pasted one is left out of the copy.
+            for text in [&mut d.request.title, &mut d.request.body_html] {
+                if !text::is_clean(text, Lines::Many) {
+                    *text = text::cleaned(text, Lines::Many).into_owned();
+                }
+            }
         }
         Ok(due)
     }

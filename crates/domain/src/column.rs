@@ -44,6 +44,13 @@ impl FeedMethod {
     pub fn accepts_items(self) -> bool {
         matches!(self, FeedMethod::Submission | FeedMethod::CoEditing)
     }
+
+    /// Whether the office records updates of a column fed this way by hand. A column fed by
+    /// items is kept current by the items the office accepts, and by nothing else; only what
+    /// changes outside Liaison (a scraped or linked site) is recorded.
+    pub fn takes_recorded_updates(self) -> bool {
+        !self.accepts_items()
+    }
 }
 
 /// Unit of a maximum gap between accepted updates.
@@ -137,6 +144,19 @@ pub struct ColumnView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_is_kept_current_either_by_items_or_by_recorded_updates_never_both() {
+        for (feed, items) in [
+            (FeedMethod::Submission, true),
+            (FeedMethod::CoEditing, true),
+            (FeedMethod::Scraping, false),
+            (FeedMethod::Link, false),
+        ] {
+            assert_eq!(feed.accepts_items(), items, "{feed:?}");
+            assert_eq!(feed.takes_recorded_updates(), !items, "{feed:?}");
+        }
+    }
 
     #[test]
     fn duty_rule_wire_form_is_tagged() {

@@ -43,7 +43,10 @@ impl Successor {
     /// The successor, trimmed, if every field is plausible.
     pub fn checked(&self) -> Result<Successor, SuccessorProblem> {
         let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 50 {
+        if name.is_empty()
+            || name.chars().count() > 50
+            || !crate::text::is_clean(name, crate::text::Lines::One)
+        {
             return Err(SuccessorProblem::Name);
         }
         let staff_no = self.staff_no.trim();

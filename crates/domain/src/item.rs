@@ -129,6 +129,54 @@ impl ItemState {
     }
 }
 
+/// How far an editor's clock (or the minute they type) may stray from the office's.
+pub const PUBLICATION_SLACK_MINUTES: i64 = 5;
+
+/// Why a publication time cannot be the office's record of when an item went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PublicationProblem {
+    #[error("an item cannot have been published before it reached the office")]
+    BeforeDelivery,
+    #[error("an item cannot have been published in the future")]
+    InFuture,
+}
+
+/// Checks the time an editor says an item was published: after it reached the office and not
+/// later than now (give or take [`PUBLICATION_SLACK_MINUTES`]). A forged publication date fails
+/// a government site's inspection outright, so the office records none.
+pub fn check_published_at(
+    published_at: chrono::DateTime<chrono::Utc>,
+    delivered_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), PublicationProblem> {
+    let slack = chrono::Duration::minutes(PUBLICATION_SLACK_MINUTES);
+    if published_at < delivered_at - slack {
+        return Err(PublicationProblem::BeforeDelivery);
+    }
+    if published_at > now + slack {
+        return Err(PublicationProblem::InFuture);
+    }
+    Ok(())
+}
+
+/// The part of an item's timeline the editorial office may read: all of it, except the remarks
+/// its department wrote before signing it off in the app (they stay in the department).
+pub fn office_timeline(
+    timeline: Vec<crate::wire::TimelineEntry>,
+) -> Vec<crate::wire::TimelineEntry> {
+    use crate::wire::TimelineKind;
+    let mut signed_off = !timeline
+        .iter()
+        .any(|e| e.kind == TimelineKind::AwaitingSignoff);
+    timeline
+        .into_iter()
+        .filter(|e| {
+            signed_off |= e.kind == TimelineKind::SignedOff;
+            signed_off || e.kind != TimelineKind::Comment
+        })
+        .collect()
+}
+
 impl ItemEvent {
     pub const ALL: [ItemEvent; 9] = [
         ItemEvent::Send,
@@ -149,6 +197,79 @@ mod tests {
     use ItemEvent as E;
     use ItemState as S;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_publication_time_lies_between_delivery_and_now() {
+        use PublicationProblem as P;
+        let t = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or_default()
+        };
+        let delivered = t("2026-11-27T02:00:00Z");
+        let now = t("2026-11-28T02:00:00Z");
+        for (published, want) in [
+            ("2026-11-27T08:00:00Z", Ok(())),
+            ("2026-11-27T01:56:00Z", Ok(())),
+            ("2026-11-27T01:50:00Z", Err(P::BeforeDelivery)),
+            ("-0001-01-01T00:00:00Z", Err(P::BeforeDelivery)),
+            ("2026-11-28T02:04:00Z", Ok(())),
+            ("2026-11-28T03:00:00Z", Err(P::InFuture)),
+            ("9999-12-31T00:00:00Z", Err(P::InFuture)),
+        ] {
+            assert_eq!(
+                check_published_at(t(published), delivered, now),
+                want,
+                "{published}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_office_reads_no_remark_made_before_the_department_signed_off() {
+        use crate::wire::{TimelineEntry, TimelineKind as K};
+        let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
+        let entry = |kind, text: &str| TimelineEntry {
+            at,
+            kind,
+            actor: "人".into(),
+            actor_role: crate::Role::Officer,
+            text: Some(text.into()),
+            quote: None,
+        };
+        let texts = |t: Vec<TimelineEntry>| {
+            t.into_iter()
+                .map(|e| e.text.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        // Held for sign-off: the department's remarks before it are its own.
+        let held = vec![
+            entry(K::Delivered, "receipt"),
+            entry(K::AwaitingSignoff, "held"),
+            entry(K::Comment, "internal"),
+            entry(K::SignedOff, "signed"),
+            entry(K::Comment, "to the editors"),
+            entry(K::Accepted, "url"),
+        ];
+        assert_eq!(
+            texts(office_timeline(held)),
+            ["receipt", "held", "signed", "to the editors", "url"]
+        );
+        // Never signed off: no remark at all.
+        let waiting = vec![
+            entry(K::Delivered, "r"),
+            entry(K::AwaitingSignoff, "h"),
+            entry(K::Comment, "c"),
+        ];
+        assert_eq!(texts(office_timeline(waiting)), ["r", "h"]);
+        // Attested on paper: it went straight to the editors; every remark is theirs to read.
+        let attested = vec![
+            entry(K::Delivered, "r"),
+            entry(K::Attested, "a"),
+            entry(K::Comment, "c"),
+        ];
+        assert_eq!(texts(office_timeline(attested)), ["r", "a", "c"]);
+    }
 
     /// Every legal transition, written out once more as data for the table test.
     const LEGAL: [(S, E, S); 10] = [

@@ -14,6 +14,7 @@ pub mod org;
 pub mod preflight;
 pub mod sanitize;
 pub mod signoff;
+pub mod text;
 pub mod wire;
 
 pub use attachment::{AttachmentRef, FileKind};

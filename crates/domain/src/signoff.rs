@@ -83,7 +83,7 @@ pub fn check_signoff(
     }
     let a = attestation.ok_or(SignoffProblem::AttestationMissing)?;
     let approver = a.approver.trim();
-    if approver.is_empty() {
+    if approver.is_empty() || !crate::text::is_clean(approver, crate::text::Lines::One) {
         return Err(SignoffProblem::NoApprover);
     }
     if approver.chars().count() > MAX_APPROVER_CHARS {

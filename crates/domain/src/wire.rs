@@ -558,6 +558,66 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// Every code the office answers with, for tables and tests.
+    pub const ALL: [ErrorCode; 27] = [
+        ErrorCode::BadRequest,
+        ErrorCode::WrongCredentials,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::IdempotencyKeyMissing,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::InvalidTransition,
+        ErrorCode::Conflict,
+        ErrorCode::Validation,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::AttachmentMissing,
+        ErrorCode::UnsupportedFile,
+        ErrorCode::DigestMismatch,
+        ErrorCode::StaleDraft,
+        ErrorCode::SignoffRequired,
+        ErrorCode::PreflightFailed,
+        ErrorCode::SeatHandedOver,
+        ErrorCode::SeatHandedOverWipe,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::WeakPassword,
+        ErrorCode::HandoverCodeInvalid,
+        ErrorCode::RateLimited,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::StorageFull,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Internal,
+    ];
+
+    /// The one HTTP status each code is answered with, so a code and its status always agree.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode as E;
+        match self {
+            E::BadRequest | E::IdempotencyKeyMissing => 400,
+            E::WrongCredentials
+            | E::Unauthenticated
+            | E::SeatHandedOver
+            | E::SeatHandedOverWipe => 401,
+            E::Forbidden => 403,
+            E::NotFound => 404,
+            E::InvalidTransition | E::Conflict | E::AttachmentMissing | E::StaleDraft => 409,
+            E::PayloadTooLarge | E::QuotaExceeded => 413,
+            E::UnsupportedFile | E::UnsupportedMediaType => 415,
+            E::IdempotencyKeyReused
+            | E::Validation
+            | E::DigestMismatch
+            | E::SignoffRequired
+            | E::PreflightFailed
+            | E::WeakPassword
+            | E::HandoverCodeInvalid => 422,
+            E::TooManyAttempts | E::RateLimited => 429,
+            E::Internal => 500,
+            E::StorageFull => 507,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
@@ -569,6 +629,25 @@ pub struct ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_code_is_listed_once_with_a_client_or_server_status() {
+        let names: std::collections::HashSet<String> = ErrorCode::ALL
+            .iter()
+            .map(|c| serde_json::to_string(c).unwrap())
+            .collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+        for code in ErrorCode::ALL {
+            let status = code.http_status();
+            assert!((400..600).contains(&status), "{code:?} -> {status}");
+            // Only the office's own failures are 5xx.
+            assert_eq!(
+                status >= 500,
+                matches!(code, ErrorCode::Internal | ErrorCode::StorageFull),
+                "{code:?}"
+            );
+        }
+    }
 
     #[test]
     fn timeline_kind_names_round_trip_and_match_serde() {

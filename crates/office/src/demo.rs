@@ -191,10 +191,6 @@ pub fn department_codes() -> impl Iterator<Item = &'static str> {
 }
 
 pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, DemoError> {
-    let calendar = liaison_domain::WorkCalendar::china_2025_2026();
-    for year in calendar.years() {
-        store.set_calendar_year(year, &calendar)?;
-    }
     let mut seats = Vec::new();
     let mut add_seat = |login: String,
                         role: Role,
@@ -260,6 +256,10 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         address: "demo",
     };
     store.set_word_lists(&lists, &by, now)?;
+    let calendar = liaison_domain::WorkCalendar::china_2025_2026();
+    for year in calendar.years() {
+        store.set_calendar_year(year, &calendar, &by, now)?;
+    }
 
     for (n, dept) in CITY.iter().enumerate() {
         let dept_id = store.create_department(dept.name)?;

@@ -17,10 +17,20 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-pub use api::{AppState, router};
+pub use api::AppState;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use files::FileStore;
 pub use store::{SqliteStore, Store};
+
+/// The whole office: the API under `/api/v1` and the console at `/`, siblings over the same
+/// state. Each gets its own security headers and turns a handler's panic into an answer in its
+/// own form (JSON for the API, a page for the console), so no request ever drops its connection.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .nest("/api/v1", api::router())
+        .merge(console::router())
+        .with_state(state)
+}
 
 /// Serves the API on `listener` until `shutdown` resolves.
 pub async fn serve(

@@ -33,6 +33,10 @@ enum Command {
         /// Seed a demo city into an empty data folder and write demo-seats.json. Loopback only.
         #[arg(long)]
         demo: bool,
+        /// A reverse proxy (its IP address) whose X-Forwarded-For and X-Forwarded-Proto headers
+        /// are believed; repeat for several.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Administration on the office's data folder (the server may be running).
     Admin {
@@ -72,7 +76,12 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { data, listen, demo } => serve(data, listen, demo).await,
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            trusted_proxies,
+        } => serve(data, listen, demo, trusted_proxies).await,
         Command::Admin { command } => match command {
             AdminCommand::VerifyAudit { data } => verify_audit(data),
             AdminCommand::Seed {
@@ -119,7 +128,12 @@ fn verify_audit(data: PathBuf) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Result<()> {
+async fn serve(
+    data: PathBuf,
+    listen: SocketAddr,
+    demo_mode: bool,
+    trusted_proxies: Vec<std::net::IpAddr>,
+) -> anyhow::Result<()> {
     if demo_mode && !listen.ip().is_loopback() {
         bail!(
             "--demo serves well-known demo seats and listens only on loopback (127.0.0.1 or ::1), not {listen}"
@@ -157,7 +171,8 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
         Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
         Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
     }
-    let state = AppState::new(store as Arc<dyn Store>, clock, files);
+    let mut state = AppState::new(store as Arc<dyn Store>, clock, files);
+    state.trusted_proxies = trusted_proxies.into();
     liaison_office::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

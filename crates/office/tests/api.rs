@@ -800,25 +800,50 @@ async fn the_board_puts_the_most_urgent_column_first_and_urges_reach_the_departm
     let (_, theirs) = o.get(&other, "/changes?since=0").await;
     assert!(!theirs.to_string().contains("column_urged"));
 
-    // An update recorded now moves a gap column's due date on.
-    let gap = board
+    // A column fed by items is kept current by accepted items only: no update is recorded on it.
+    let fed = board
         .iter()
-        .find(|c| c["column"]["duty"]["kind"] == "max_gap" && c["status"]["state"] != "ok")
-        .expect("a gap column due soon or overdue");
+        .find(|c| c["column"]["feed"] == "submission")
+        .and_then(|c| c["column"]["id"].as_i64())
+        .unwrap();
+    let (status, err) = o
+        .post(&editor, &format!("/columns/{fed}/updates"), json!({}))
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation"))
+    );
+
+    // An update recorded now moves a scraped or linked gap column's due date on.
+    let (_, departments) = o.get(&editor, "/departments").await;
+    let mut gap = None;
+    for d in departments.as_array().unwrap() {
+        let (_, theirs) = o
+            .get(&editor, &format!("/board?department_id={}", d["id"]))
+            .await;
+        gap = gap.or_else(|| {
+            theirs
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| {
+                    c["column"]["duty"]["kind"] == "max_gap"
+                        && c["column"]["feed"] != "submission"
+                        && c["column"]["feed"] != "co_editing"
+                })
+                .cloned()
+        });
+    }
+    let gap = gap.expect("a scraped or linked gap column");
     let gap_id = gap["column"]["id"].as_i64().unwrap();
-    let (status, _) = o
+    o.clock.advance(chrono::Duration::hours(1));
+    let (status, moved) = o
         .post(&editor, &format!("/columns/{gap_id}/updates"), json!({}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (_, after) = o.get(&officer, "/board").await;
-    let moved = after
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["column"]["id"] == gap_id)
-        .unwrap();
     assert_eq!(moved["status"]["state"], "ok");
     assert!(moved["status"]["due_at"].as_str() > gap["status"]["due_at"].as_str());
+    let (_, after) = o.get(&officer, "/board").await;
 
     // The office's summary counts each department's overdue columns.
     let (status, summary) = o.get(&editor, "/timeliness").await;

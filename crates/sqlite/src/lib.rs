@@ -16,6 +16,8 @@ pub enum OpenError {
         "the database was written by a newer version (schema {found}, this program knows {known})"
     )]
     TooNew { found: u32, known: u32 },
+    #[error("a migration would leave {0} rows referring to rows that do not exist")]
+    BrokenReferences(i64),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -55,10 +57,31 @@ fn apply(conn: &mut Connection, migrations: &[&str]) -> Result<(), OpenError> {
     if found == known {
         return Ok(());
     }
+    // A migration may make a table again (SQLite cannot drop a constraint), which drops the table
+    // other tables refer to: foreign keys are off while the scripts run (the pragma has no effect
+    // inside a transaction) and every reference is checked before they commit.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let applied = apply_pending(conn, migrations, found, known);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    applied
+}
+
+fn apply_pending(
+    conn: &mut Connection,
+    migrations: &[&str],
+    found: u32,
+    known: u32,
+) -> Result<(), OpenError> {
     let tx = conn.transaction()?;
     for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
         tracing::info!(version = i + 1, "applying migration");
         tx.execute_batch(sql)?;
+    }
+    let dangling: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if dangling > 0 {
+        return Err(OpenError::BrokenReferences(dangling));
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
@@ -110,6 +133,33 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables, 0);
+    }
+
+    #[test]
+    fn a_migration_may_make_a_referenced_table_again_but_not_break_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = open(&dir.path().join("t.db")).unwrap();
+        let parent = "CREATE TABLE p (id INTEGER PRIMARY KEY, k TEXT UNIQUE);
+                      CREATE TABLE c (p_id INTEGER NOT NULL REFERENCES p(id));
+                      INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1);";
+        let remake = "CREATE TABLE p_new (id INTEGER PRIMARY KEY, k TEXT);
+                      INSERT INTO p_new SELECT * FROM p; DROP TABLE p;
+                      ALTER TABLE p_new RENAME TO p;";
+        migrate(&mut conn, &[parent, remake]).unwrap();
+        assert_eq!(version(&conn), 2);
+        // Foreign keys are on again afterwards.
+        assert!(conn.execute("INSERT INTO c VALUES (9)", []).is_err());
+        // A script that leaves a dangling reference is refused whole.
+        let breaking = "DELETE FROM p;";
+        assert!(matches!(
+            migrate(&mut conn, &[parent, remake, breaking]),
+            Err(OpenError::BrokenReferences(1))
+        ));
+        assert_eq!(version(&conn), 2);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM p", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1);
     }
 
     #[test]

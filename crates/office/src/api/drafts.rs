@@ -23,9 +23,12 @@ pub struct StaleDraftAnswer {
 }
 
 fn draft_key(key: &str) -> Result<(), ApiFailure> {
-    if key.trim().is_empty() || key.len() > 128 {
+    if key.trim().is_empty()
+        || key.len() > 128
+        || !liaison_domain::text::is_clean(key, liaison_domain::text::Lines::One)
+    {
         return Err(ApiFailure::validation(
-            "the draft key must be 1-128 characters",
+            "the draft key must be 1-128 characters on one line",
         ));
     }
     Ok(())
@@ -48,7 +51,6 @@ pub async fn put(
         || req.body_html.len() > content::MAX_BODY_BYTES
     {
         return Err(ApiFailure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
             "the draft is larger than an item may be",
         ));

@@ -34,14 +34,15 @@ pub async fn set_calendar_year(
 ) -> ApiResult<WorkCalendar> {
     caller.require_role(Role::Admin)?;
     if !(2000..=2100).contains(&year) || days.years().iter().any(|y| *y != year) {
-        return Err(ApiFailure::validation(format!(
-            "every day must lie in {year}"
-        )));
+        return Err(ApiFailure::validation(
+            "the year is 2000-2100 and every day must lie in it",
+        ));
     }
+    let now = state.clock.now();
     Ok(Json(
         state
             .blocking(move |s| {
-                s.set_calendar_year(year, &days)?;
+                s.set_calendar_year(year, &days, &caller.actor(), now)?;
                 Ok(s.calendar()?)
             })
             .await?,
@@ -117,13 +118,12 @@ pub async fn urge(
         ));
     }
     let now = state.clock.now();
-    let by = caller.0;
     let change = state
         .blocking(move |s| {
             let column = s
                 .column(id)?
                 .ok_or_else(|| ApiFailure::not_found("column"))?;
-            Ok(s.urge(&column, &message, &by, now)?)
+            Ok(s.urge(&column, &message, &caller.actor(), now)?)
         })
         .await?;
     state.changes.send_modify(|n| *n += 1);
@@ -131,6 +131,7 @@ pub async fn urge(
 }
 
 /// Record that a scraped or linked column was updated (now); answers the column's new standing.
+/// A column fed by items is refused (422): only accepted items keep it current.
 #[utoipa::path(post, path = "/api/v1/columns/{id}/updates",
     responses((status = 201, body = BoardColumn), (status = 403, body = ApiError),
               (status = 404, body = ApiError)),
@@ -142,13 +143,18 @@ pub async fn record_update(
 ) -> Result<(StatusCode, Json<BoardColumn>), ApiFailure> {
     caller.require_office()?;
     let now = state.clock.now();
-    let by = caller.0.id;
     let updated = state
         .blocking(move |s| {
             let column = s
                 .column(id)?
                 .ok_or_else(|| ApiFailure::not_found("column"))?;
-            s.record_column_update(id, now, by)?;
+            if !column.feed.takes_recorded_updates() {
+                return Err(ApiFailure::validation(
+                    "this column is kept current by the items the office accepts; updates are \
+                     recorded only for scraped and linked columns",
+                ));
+            }
+            s.record_column_update(&column, &caller.actor(), now)?;
             board_of(s, column.department_id, now)?
                 .into_iter()
                 .find(|c| c.column.id == id)
@@ -164,6 +170,18 @@ pub struct TimelinessQuery {
     pub month: Option<String>,
 }
 
+/// The first day of a month written `YYYY-MM` (four digits, no sign), if it is one.
+fn parse_month(m: &str) -> Option<NaiveDate> {
+    let (year, month) = m.split_once('-')?;
+    if year.len() != 4
+        || month.len() != 2
+        || !(year.bytes().chain(month.bytes())).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)
+}
+
 /// Every department's standing now and its accepted updates in a month.
 #[utoipa::path(get, path = "/api/v1/timeliness", params(TimelinessQuery),
     responses((status = 200, body = Vec<Timeliness>), (status = 403, body = ApiError)),
@@ -176,14 +194,15 @@ pub async fn timeliness(
     caller.require_office()?;
     let now = state.clock.now();
     let first = match q.month.as_deref() {
-        Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
-            .map_err(|_| bad_request("month is YYYY-MM"))?,
+        Some(m) => parse_month(m).ok_or_else(|| bad_request("month is YYYY-MM"))?,
         None => {
             let today = liaison_domain::calendar::beijing_date(now);
             today.with_day(1).unwrap_or(today)
         }
     };
-    let next = first + chrono::Months::new(1);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(|| bad_request("month is YYYY-MM"))?;
     let (from, to) = (beijing_midnight(first), beijing_midnight(next));
     Ok(Json(
         state
@@ -234,6 +253,17 @@ pub async fn set_word_lists(
     ApiJson(lists): ApiJson<liaison_domain::preflight::WordLists>,
 ) -> ApiResult<liaison_domain::preflight::WordLists> {
     caller.require_role(Role::Admin)?;
+    let one_line = |w: &str| liaison_domain::text::is_clean(w, liaison_domain::text::Lines::One);
+    if !lists.forbidden.iter().all(|w| one_line(w))
+        || !lists
+            .misspellings
+            .iter()
+            .all(|m| one_line(&m.wrong) && one_line(&m.right))
+    {
+        return Err(ApiFailure::validation(
+            "a word of a list is one line without control characters",
+        ));
+    }
     let now = state.clock.now();
     let clean = |words: Vec<String>| -> Vec<String> {
         words

@@ -1,95 +1,142 @@
-//! Every failure a handler can answer with: a status and a JSON body with a stable `code`.
+//! Every failure a handler can answer with: a stable `code`, the one status that code has
+//! (`ErrorCode::http_status`), and a message for people reading logs.
+//!
+//! Messages never quote what the caller sent (a rejected body or path is described, not echoed),
+//! and a server error never shows its cause: the answer carries a generic message with an id, and
+//! the log holds the same id with the cause.
+
+use std::any::Any;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use liaison_domain::wire::{ApiError, ErrorCode};
 
 use crate::store::StoreError;
+
+/// The header a server error's id is also sent in.
+pub const ERROR_ID_HEADER: &str = "x-error-id";
 
 #[derive(Debug)]
 pub struct ApiFailure {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
+    /// Extra headers of the answer (e.g. `Retry-After`).
+    pub headers: Vec<(axum::http::HeaderName, HeaderValue)>,
 }
 
 impl ApiFailure {
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiFailure {
-            status,
+            status: StatusCode::from_u16(code.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             message: message.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: axum::http::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn unauthenticated() -> Self {
         Self::new(
-            StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthenticated,
             "sign in first; the session is missing or has expired",
         )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            format!("{what} not found"),
-        )
+        Self::new(ErrorCode::NotFound, format!("{what} not found"))
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::Validation,
-            message,
-        )
+        Self::new(ErrorCode::Validation, message)
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
-            message,
-        )
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
     }
+
+    /// A failure of the office itself; `cause` goes to the log only.
+    pub fn internal(cause: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, cause)
+    }
+}
+
+/// A short random id tying a server error's answer to its log line.
+pub fn error_id() -> String {
+    use rand::Rng;
+    format!("{:08x}", rand::rng().random::<u32>())
+}
+
+/// What a server error tells the caller: nothing of its cause.
+fn server_error_message(id: &str) -> String {
+    format!("the office could not complete this request (error id {id})")
 }
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            tracing::error!(code = ?self.code, message = %self.message, "request failed");
-        }
-        (
+        let (message, id) = if self.status.is_server_error() {
+            let id = error_id();
+            tracing::error!(error_id = %id, code = ?self.code, cause = %self.message, "request failed");
+            (server_error_message(&id), Some(id))
+        } else {
+            (self.message, None)
+        };
+        let mut response = (
             self.status,
             Json(ApiError {
                 code: self.code,
-                message: self.message,
+                message,
             }),
         )
-            .into_response()
+            .into_response();
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
+        if let Some(v) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+            headers.insert(ERROR_ID_HEADER, v);
+        }
+        response
     }
+}
+
+/// The answer to a handler that panicked: a logged 500 in the API's form.
+pub fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
+    ApiFailure::internal(format!("handler panicked: {}", panic_text(panic.as_ref())))
+        .into_response()
+}
+
+/// What a panic said, for the log.
+pub fn panic_text<'a>(panic: &'a (dyn Any + Send + 'static)) -> &'a str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)")
 }
 
 impl From<StoreError> for ApiFailure {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiFailure::not_found("item"),
-            StoreError::IllegalTransition(t) => ApiFailure::new(
-                StatusCode::CONFLICT,
-                ErrorCode::InvalidTransition,
-                t.to_string(),
-            ),
-            StoreError::Forbidden(m) => ApiFailure::forbidden(m),
-            StoreError::Conflict(m) => {
-                ApiFailure::new(StatusCode::CONFLICT, ErrorCode::Conflict, m)
+            StoreError::IllegalTransition(t) => {
+                ApiFailure::new(ErrorCode::InvalidTransition, t.to_string())
             }
+            StoreError::Forbidden(m) => ApiFailure::forbidden(m),
+            StoreError::Conflict(m) => ApiFailure::new(ErrorCode::Conflict, m),
+            StoreError::Invalid(m) => ApiFailure::validation(m),
             StoreError::Backend(m) => ApiFailure::internal(m),
         }
     }
@@ -97,42 +144,119 @@ impl From<StoreError> for ApiFailure {
 
 impl From<JsonRejection> for ApiFailure {
     fn from(r: JsonRejection) -> Self {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ErrorCode::PayloadTooLarge
-        } else {
-            ErrorCode::BadRequest
-        };
-        ApiFailure::new(status, code, r.body_text())
+        match r {
+            JsonRejection::JsonDataError(e) => ApiFailure::validation(format!(
+                "the body does not have the fields and types this route takes{}",
+                field_of(&e.body_text())
+            )),
+            JsonRejection::JsonSyntaxError(_) => ApiFailure::bad_request("the body is not JSON"),
+            JsonRejection::MissingJsonContentType(_) => ApiFailure::new(
+                ErrorCode::UnsupportedMediaType,
+                "the body must be sent as Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiFailure::new(ErrorCode::PayloadTooLarge, "the body is too large")
+            }
+            _ => ApiFailure::bad_request("the body could not be read"),
+        }
+    }
+}
+
+/// The field a JSON data error is about (`title`, `attachments[0].size`), never its value:
+/// serde's message reads "…: title: invalid type: integer `5`, expected a string at line 1".
+fn field_of(serde_message: &str) -> String {
+    let after = serde_message
+        .split_once("target type: ")
+        .map_or(serde_message, |(_, rest)| rest);
+    after
+        .split_once(": ")
+        .map_or_else(String::new, |(path, _)| field_note(path))
+}
+
+/// " (at PATH)" for a field path made of names and indexes; nothing for anything else, so a
+/// message never carries what a caller made up.
+pub fn field_note(path: &str) -> String {
+    let plain = !path.is_empty()
+        && path != "."
+        && path.len() <= 100
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    if plain {
+        format!(" (at {path})")
+    } else {
+        String::new()
     }
 }
 
 impl From<PathRejection> for ApiFailure {
     fn from(r: PathRejection) -> Self {
-        ApiFailure::new(r.status(), ErrorCode::BadRequest, r.body_text())
+        if r.status().is_server_error() {
+            return ApiFailure::internal(r.body_text());
+        }
+        ApiFailure::bad_request("the address holds a malformed value (an id is a whole number)")
     }
 }
 
 impl From<QueryRejection> for ApiFailure {
-    fn from(r: QueryRejection) -> Self {
-        ApiFailure::new(r.status(), ErrorCode::BadRequest, r.body_text())
+    fn from(_: QueryRejection) -> Self {
+        ApiFailure::bad_request("the query string holds a malformed or unknown value")
     }
 }
 
 impl From<crate::files::FileError> for ApiFailure {
     fn from(e: crate::files::FileError) -> Self {
         use crate::files::FileError as F;
-        let (status, code) = match &e {
-            F::OffsetMismatch { .. } | F::Busy => (StatusCode::CONFLICT, ErrorCode::Conflict),
-            F::PastEnd => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
-            F::DigestMismatch => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::DigestMismatch),
-            F::Unsupported => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedFile,
-            ),
-            F::Interrupted(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            F::Io(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        let code = match &e {
+            F::OffsetMismatch { .. } | F::Busy => ErrorCode::Conflict,
+            F::PastEnd => ErrorCode::PayloadTooLarge,
+            F::DigestMismatch => ErrorCode::DigestMismatch,
+            F::Unsupported => ErrorCode::UnsupportedFile,
+            F::Interrupted(_) => ErrorCode::BadRequest,
+            F::Io(_) => ErrorCode::Internal,
         };
-        ApiFailure::new(status, code, e.to_string())
+        ApiFailure::new(code, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_data_error_names_the_field_never_the_value() {
+        for (serde, want) in [
+            (
+                "Failed to deserialize the JSON body into the target type: title: invalid type: integer `5`, expected a string at line 1 column 11",
+                " (at title)",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: attachments[0].size: invalid type: string \"<script>\", expected u64",
+                " (at attachments[0].size)",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: missing field `title` at line 1 column 2",
+                "",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: <b>x</b>: y",
+                "",
+            ),
+        ] {
+            assert_eq!(field_of(serde), want, "{serde}");
+        }
+    }
+
+    #[test]
+    fn a_server_error_answers_with_an_id_and_not_its_cause() {
+        let r = ApiFailure::internal("Conversion error from type Text at index: 0").into_response();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let id = r.headers()[ERROR_ID_HEADER].to_str().unwrap().to_owned();
+        assert_eq!(id.len(), 8);
+        let body = futures_util::FutureExt::now_or_never(axum::body::to_bytes(r.into_body(), 4096))
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains(&id) && !text.contains("Conversion"), "{text}");
     }
 }

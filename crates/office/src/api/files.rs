@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use liaison_domain::FileKind;
 use liaison_domain::attachment::{self, AttachmentProblem};
@@ -42,17 +42,11 @@ fn digest(sha256: &str) -> Result<(), ApiFailure> {
 fn problem(p: AttachmentProblem) -> ApiFailure {
     match p {
         AttachmentProblem::FileTooLarge { .. } | AttachmentProblem::ItemTooLarge => {
-            ApiFailure::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                p.to_string(),
-            )
+            ApiFailure::new(ErrorCode::PayloadTooLarge, p.to_string())
         }
-        AttachmentProblem::TypeNotAllowed { .. } => ApiFailure::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedFile,
-            p.to_string(),
-        ),
+        AttachmentProblem::TypeNotAllowed { .. } => {
+            ApiFailure::new(ErrorCode::UnsupportedFile, p.to_string())
+        }
         _ => ApiFailure::validation(p.to_string()),
     }
 }

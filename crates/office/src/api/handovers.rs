@@ -205,7 +205,6 @@ pub async fn redeem(
     let now = state.clock.now();
     if let Some(wait) = state.sign_ins.blocked(&login, &address, now) {
         return Err(ApiFailure::new(
-            StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooManyAttempts,
             format!(
                 "too many failed attempts; try again in {} minute(s)",
@@ -213,13 +212,8 @@ pub async fn redeem(
             ),
         ));
     }
-    check_password(&login, &req.new_password).map_err(|p| {
-        ApiFailure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::WeakPassword,
-            p.to_string(),
-        )
-    })?;
+    check_password(&login, &req.new_password)
+        .map_err(|p| ApiFailure::new(ErrorCode::WeakPassword, p.to_string()))?;
     let password = req.new_password;
     let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
@@ -251,11 +245,7 @@ pub async fn redeem(
             } else {
                 "the seat and the handover code do not match an approved handover"
             };
-            return Err(ApiFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::HandoverCodeInvalid,
-                why,
-            ));
+            return Err(ApiFailure::new(ErrorCode::HandoverCodeInvalid, why));
         }
     };
     state.changes.send_modify(|n| *n += 1);

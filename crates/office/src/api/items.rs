@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
 use crate::store::{
-    InboxFilter, NewComment, NewItem, Review, SubmitOutcome, may_see, payload_digest,
+    InboxFilter, NewComment, NewItem, Review, SubmitOutcome, payload_digest, view_for,
 };
 
 /// The caller's department's columns with their duty rules.
@@ -53,7 +53,6 @@ pub async fn submit(
         .filter(|k| !k.is_empty() && k.len() <= 128)
         .ok_or_else(|| {
             ApiFailure::new(
-                StatusCode::BAD_REQUEST,
                 ErrorCode::IdempotencyKeyMissing,
                 "an Idempotency-Key header (1-128 characters) is required",
             )
@@ -87,7 +86,6 @@ pub async fn submit(
             })
             .collect();
         return Err(ApiFailure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::PreflightFailed,
             format!(
                 "the item fails the pre-flight checks: {}",
@@ -102,13 +100,7 @@ pub async fn submit(
         &req.attachments,
         beijing_date(now),
     )
-    .map_err(|p| {
-        ApiFailure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::SignoffRequired,
-            p.to_string(),
-        )
-    })?;
+    .map_err(|p| ApiFailure::new(ErrorCode::SignoffRequired, p.to_string()))?;
     // The key is bound to what the desk sent; what is stored is the cleaned body.
     let payload_sha256 = payload_digest(&req);
     let mut req = req;
@@ -149,12 +141,10 @@ pub async fn submit(
         }
         SubmitOutcome::Replayed(r) => Ok((StatusCode::CREATED, Json(r))),
         SubmitOutcome::KeyReused => Err(ApiFailure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was already used for a different item",
         )),
         SubmitOutcome::FileMissing(sha256) => Err(ApiFailure::new(
-            StatusCode::CONFLICT,
             ErrorCode::AttachmentMissing,
             format!(
                 "the file {sha256} has not been uploaded completely; upload it, then send again"
@@ -214,7 +204,7 @@ pub async fn item(
     let item = state
         .blocking(move |s| Ok(s.item(id)?))
         .await?
-        .filter(|item| may_see(item, &caller.0))
+        .and_then(|item| view_for(item, &caller.0))
         .ok_or_else(|| ApiFailure::not_found("item"))?;
     Ok(Json(item))
 }
@@ -239,9 +229,7 @@ impl InboxQuery {
         let state = match self.state.as_deref() {
             None | Some("") => Some(ItemState::Delivered),
             Some("all") => None,
-            Some(s) => Some(
-                ItemState::parse(s).ok_or_else(|| bad_request(format!("unknown state {s:?}")))?,
-            ),
+            Some(s) => Some(ItemState::parse(s).ok_or_else(|| bad_request("unknown state"))?),
         };
         Ok(InboxFilter {
             state,
@@ -311,12 +299,14 @@ pub async fn decide(
     review: Review,
 ) -> Result<ItemDetail, ApiFailure> {
     let now = state.clock.now();
+    let seat = caller.0.clone();
     let item = state
         .blocking(move |s| Ok(s.review_item(id, &review, &caller.actor(), now)?))
         .await?;
     state.changes.send_modify(|n| *n += 1);
     tracing::info!(receipt = %item.receipt, state = item.state.as_str(), "item decided");
-    Ok(item)
+    // Whoever could decide it may see it; the office still reads only its part of the timeline.
+    view_for(item, &seat).ok_or_else(|| ApiFailure::not_found("item"))
 }
 
 /// The department's responsible person signs an item off: it goes on to the editors.
@@ -338,17 +328,17 @@ pub fn acceptance(
     now: DateTime<Utc>,
 ) -> Result<Review, ApiFailure> {
     let url = url.trim();
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 2000
+        || !liaison_domain::text::is_clean(url, liaison_domain::text::Lines::One)
+        || url.contains(' ')
+    {
         return Err(ApiFailure::validation(
             "published_url must be an http(s) address",
         ));
     }
+    // When it may have been published is checked against the item, in the store's transaction.
     let published_at = published_at.unwrap_or(now);
-    if published_at > now + chrono::Duration::minutes(5) {
-        return Err(ApiFailure::validation(
-            "an item cannot have been published in the future",
-        ));
-    }
     Ok(Review::Accept {
         published_url: url.to_owned(),
         published_at,

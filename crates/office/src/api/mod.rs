@@ -13,16 +13,17 @@ pub(crate) mod sessions;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
-use axum::http::StatusCode;
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use chrono::Duration;
 use liaison_domain::wire::ErrorCode;
 use liaison_domain::{Role, SeatView};
 use tokio::sync::watch;
 
-pub use error::ApiFailure;
+pub use error::{ApiFailure, error_id, panic_text};
 
 use crate::auth;
 use crate::clock::Clock;
@@ -43,6 +44,10 @@ pub struct AppState {
     pub files: FileStore,
     /// Failed sign-ins per seat and per address.
     pub sign_ins: Arc<crate::throttle::SignInThrottle>,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Whether the office itself serves HTTPS.
+    pub tls: bool,
 }
 
 impl AppState {
@@ -54,6 +59,8 @@ impl AppState {
             changes: Arc::new(watch::channel(0).0),
             files,
             sign_ins: Arc::default(),
+            trusted_proxies: Arc::from([]),
+            tls: false,
         }
     }
 
@@ -70,65 +77,116 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/sessions", post(sessions::sign_in))
-        .route(
-            "/sessions/current",
-            get(sessions::who_am_i).delete(sessions::sign_out),
-        )
-        .route("/columns", get(items::columns))
-        .route(
-            "/items",
-            get(items::my_items)
-                .post(items::submit)
-                .layer(DefaultBodyLimit::max(MAX_ITEM_BYTES)),
-        )
-        .route("/items/{id}", get(items::item))
-        .route("/items/{id}/files/{sha256}", get(files::download))
-        .route("/uploads", post(files::begin))
-        .route("/uploads/{sha256}", get(files::status).patch(files::append))
-        .route("/uploads/{sha256}/content", get(files::content))
-        .route("/calendar", get(duties::calendar))
-        .route("/calendar/{year}", put(duties::set_calendar_year))
-        .route("/board", get(duties::board))
-        .route("/columns/{id}/urge", post(duties::urge))
-        .route("/columns/{id}/updates", post(duties::record_update))
-        .route("/timeliness", get(duties::timeliness))
-        .route(
-            "/wordlists",
-            get(duties::word_lists).put(duties::set_word_lists),
-        )
-        .route("/drafts", get(drafts::list))
-        .route(
-            "/drafts/{draft_key}",
-            put(drafts::put).layer(DefaultBodyLimit::max(MAX_ITEM_BYTES)),
-        )
-        .route("/items/{id}/approve", post(items::approve))
-        .route("/items/{id}/comments", post(items::comment))
-        .route("/signoffs", get(items::signoff_queue))
-        .route("/inbox/counts", get(items::inbox_counts))
-        .route("/departments", get(departments::list))
-        .route("/departments/{id}/signoff", put(departments::set_signoff))
-        .route("/handovers", get(handovers::list).post(handovers::start))
-        .route("/handovers/redeem", post(handovers::redeem))
-        .route("/handovers/{id}/approve", post(handovers::approve))
-        .route("/handovers/{id}/decline", post(handovers::decline))
-        .route("/handovers/{id}/code", get(handovers::code))
-        .route("/seats", get(handovers::seats))
-        .route("/seats/{id}/holders", get(handovers::holders))
-        .route("/audit", get(handovers::audit))
-        .route("/items/{id}/accept", post(items::accept))
-        .route("/items/{id}/return", post(items::return_item))
-        .route("/items/{id}/reject", post(items::reject))
-        .route("/inbox", get(items::inbox))
-        .route("/changes", get(items::changes))
-        .route("/openapi.json", get(openapi::document))
-        .fallback(|| async { ApiFailure::not_found("route") });
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(crate::console::router())
-        .with_state(state)
+/// One method on one path of the API or the console, with its handler. The router is built from
+/// these tables and nothing else, so a test can walk every route (the authorisation matrix).
+pub struct RouteEntry {
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl RouteEntry {
+    pub fn new<H, T>(method: Method, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone())
+            .unwrap_or_else(|_| panic!("{method} is not a method axum routes by"));
+        RouteEntry {
+            method,
+            path,
+            handler: on(filter, handler),
+        }
+    }
+
+    /// A larger body than the default for this route (sends and draft backups).
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+}
+
+/// Every route of the API, relative to `/api/v1`.
+pub fn api_routes() -> Vec<RouteEntry> {
+    use Method as M;
+    vec![
+        RouteEntry::new(M::POST, "/sessions", sessions::sign_in),
+        RouteEntry::new(M::GET, "/sessions/current", sessions::who_am_i),
+        RouteEntry::new(M::DELETE, "/sessions/current", sessions::sign_out),
+        RouteEntry::new(M::GET, "/columns", items::columns),
+        RouteEntry::new(M::GET, "/items", items::my_items),
+        RouteEntry::new(M::POST, "/items", items::submit).body_limit(MAX_ITEM_BYTES),
+        RouteEntry::new(M::GET, "/items/{id}", items::item),
+        RouteEntry::new(M::GET, "/items/{id}/files/{sha256}", files::download),
+        RouteEntry::new(M::POST, "/uploads", files::begin),
+        RouteEntry::new(M::GET, "/uploads/{sha256}", files::status),
+        RouteEntry::new(M::PATCH, "/uploads/{sha256}", files::append),
+        RouteEntry::new(M::GET, "/uploads/{sha256}/content", files::content),
+        RouteEntry::new(M::GET, "/calendar", duties::calendar),
+        RouteEntry::new(M::PUT, "/calendar/{year}", duties::set_calendar_year),
+        RouteEntry::new(M::GET, "/board", duties::board),
+        RouteEntry::new(M::POST, "/columns/{id}/urge", duties::urge),
+        RouteEntry::new(M::POST, "/columns/{id}/updates", duties::record_update),
+        RouteEntry::new(M::GET, "/timeliness", duties::timeliness),
+        RouteEntry::new(M::GET, "/wordlists", duties::word_lists),
+        RouteEntry::new(M::PUT, "/wordlists", duties::set_word_lists),
+        RouteEntry::new(M::GET, "/drafts", drafts::list),
+        RouteEntry::new(M::PUT, "/drafts/{draft_key}", drafts::put).body_limit(MAX_ITEM_BYTES),
+        RouteEntry::new(M::POST, "/items/{id}/approve", items::approve),
+        RouteEntry::new(M::POST, "/items/{id}/comments", items::comment),
+        RouteEntry::new(M::GET, "/signoffs", items::signoff_queue),
+        RouteEntry::new(M::GET, "/inbox/counts", items::inbox_counts),
+        RouteEntry::new(M::GET, "/departments", departments::list),
+        RouteEntry::new(
+            M::PUT,
+            "/departments/{id}/signoff",
+            departments::set_signoff,
+        ),
+        RouteEntry::new(M::GET, "/handovers", handovers::list),
+        RouteEntry::new(M::POST, "/handovers", handovers::start),
+        RouteEntry::new(M::POST, "/handovers/redeem", handovers::redeem),
+        RouteEntry::new(M::POST, "/handovers/{id}/approve", handovers::approve),
+        RouteEntry::new(M::POST, "/handovers/{id}/decline", handovers::decline),
+        RouteEntry::new(M::GET, "/handovers/{id}/code", handovers::code),
+        RouteEntry::new(M::GET, "/seats", handovers::seats),
+        RouteEntry::new(M::GET, "/seats/{id}/holders", handovers::holders),
+        RouteEntry::new(M::GET, "/audit", handovers::audit),
+        RouteEntry::new(M::POST, "/items/{id}/accept", items::accept),
+        RouteEntry::new(M::POST, "/items/{id}/return", items::return_item),
+        RouteEntry::new(M::POST, "/items/{id}/reject", items::reject),
+        RouteEntry::new(M::GET, "/inbox", items::inbox),
+        RouteEntry::new(M::GET, "/changes", items::changes),
+        RouteEntry::new(M::GET, "/openapi.json", openapi::document),
+    ]
+}
+
+/// Builds a router from a table of routes.
+pub fn routes_from(entries: Vec<RouteEntry>) -> Router<AppState> {
+    entries
+        .into_iter()
+        .fold(Router::new(), |router, e| router.route(e.path, e.handler))
+}
+
+/// The API's router, mounted under `/api/v1` by [`crate::router`].
+pub fn router() -> Router<AppState> {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    routes_from(api_routes())
+        .fallback(|| async { ApiFailure::not_found("route") })
+        // Answers hold tokens, codes and people's work: no cache keeps them, no browser guesses
+        // their type. A download sets its own headers first.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_answer,
+        ))
 }
 
 /// The signed-in seat making the request.
@@ -203,7 +261,7 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
         let hash =
             auth::token_hash(bearer(&parts.headers).ok_or_else(ApiFailure::unauthenticated)?);
-        let address = client_address(parts);
+        let address = origin(parts, state).address;
         let now = state.clock.now();
         let found = state
             .blocking(move |s| {
@@ -217,7 +275,6 @@ impl FromRequestParts<AppState> for Caller {
             Ok(seat) => Ok(Caller(seat, address)),
             // A session a handover ended: the desk must stop, and learns what to do with its data.
             Err(Some(outgoing)) => Err(ApiFailure::new(
-                StatusCode::UNAUTHORIZED,
                 match outgoing {
                     liaison_domain::handover::OutgoingData::KeepReadOnly => {
                         ErrorCode::SeatHandedOver
@@ -234,20 +291,86 @@ impl FromRequestParts<AppState> for Caller {
 /// The client's address, for the audit log.
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(client_address(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(origin(parts, state).address))
     }
 }
 
-/// The address a request came from (the TCP peer).
-pub fn client_address(parts: &Parts) -> String {
-    parts
+/// Where a request came from: the client's address, and whether it reached the office over
+/// HTTPS. What a reverse proxy says of the client (`X-Forwarded-For`, `X-Forwarded-Proto`) is
+/// believed only when the connection comes from one of the trusted proxies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub address: String,
+    pub https: bool,
+}
+
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(origin(parts, state))
+    }
+}
+
+/// The [`Origin`] of a request.
+pub fn origin(parts: &Parts, state: &AppState) -> Origin {
+    let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        .map(|c| c.0.ip());
+    let header = |name: &str| {
+        parts
+            .headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let trusted = |ip: &std::net::IpAddr| state.trusted_proxies.contains(ip);
+    match peer {
+        Some(peer) if trusted(&peer) => {
+            // The nearest address that is not one of our own proxies is the client.
+            let hops: Vec<std::net::IpAddr> = header("x-forwarded-for")
+                .split(',')
+                .filter_map(|h| h.trim().parse().ok())
+                .collect();
+            let client = hops
+                .iter()
+                .rev()
+                .find(|ip| !trusted(ip))
+                .or(hops.first())
+                .copied()
+                .unwrap_or(peer);
+            let proto = header("x-forwarded-proto");
+            Origin {
+                address: client.to_string(),
+                https: state.tls
+                    || proto
+                        .split(',')
+                        .next()
+                        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")),
+            }
+        }
+        Some(peer) => Origin {
+            address: peer.to_string(),
+            https: state.tls,
+        },
+        None => Origin {
+            address: "unknown".to_owned(),
+            https: state.tls,
+        },
+    }
 }
 
 /// `Path` whose rejections are answered in the API's error format.
@@ -260,13 +383,99 @@ pub struct ApiPath<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiFailure))]
 pub struct ApiQuery<T>(pub T);
 
-/// `Json` whose rejections are answered in the API's error format.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiFailure))]
+/// A JSON body, answered in the API's error format when it is not one: the content type must be
+/// exactly `application/json` (a charset parameter, if any, UTF-8), or 415.
 pub struct ApiJson<T>(pub T);
 
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiFailure;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiFailure> {
+        if !is_json(req.headers()) {
+            return Err(ApiFailure::new(
+                ErrorCode::UnsupportedMediaType,
+                "the body must be sent as Content-Type: application/json",
+            ));
+        }
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        if let Some(at) = control_character_at(&value, &mut String::new()) {
+            return Err(ApiFailure::validation(format!(
+                "a text holds control characters{}",
+                error::field_note(&at)
+            )));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|e| {
+                ApiFailure::validation(format!(
+                    "the body does not have the fields and types this route takes{}",
+                    error::field_note(&e.path().to_string())
+                ))
+            })
+    }
+}
+
+/// Where the first string of a JSON body holds a control character other than a line break or a
+/// tab (no text anyone writes holds one); fields of one line are checked again by their rules.
+fn control_character_at(value: &serde_json::Value, path: &mut String) -> Option<String> {
+    use liaison_domain::text::{Lines, is_clean};
+    use serde_json::Value;
+    match value {
+        Value::String(s) => (!is_clean(s, Lines::Many)).then(|| path.clone()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = control_character_at(v, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            if !is_clean(k, Lines::One) {
+                return Some(path.clone());
+            }
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let found = control_character_at(v, path);
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a request says its body is JSON: `application/json`, optionally with
+/// `charset=utf-8`, and nothing else (not `text/json`, not `application/jsonx`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = value.split(';').map(str::trim);
+    if !parts
+        .next()
+        .is_some_and(|essence| essence.eq_ignore_ascii_case("application/json"))
+    {
+        return false;
+    }
+    parts.all(|p| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("charset")
+                && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        })
+    })
+}
+
 pub fn bad_request(message: impl Into<String>) -> ApiFailure {
-    ApiFailure::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+    ApiFailure::bad_request(message)
 }
 
 pub type ApiResult<T> = Result<Json<T>, ApiFailure>;

@@ -20,13 +20,8 @@ pub async fn sign_in(
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SignInResponse>), ApiFailure> {
     let opened = open_session(&state, req.login, req.password, &address).await?;
-    let (token, expires_at, seat) = opened.ok_or_else(|| {
-        ApiFailure::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::WrongCredentials,
-            "wrong login or password",
-        )
-    })?;
+    let (token, expires_at, seat) = opened
+        .ok_or_else(|| ApiFailure::new(ErrorCode::WrongCredentials, "wrong login or password"))?;
     tracing::info!(seat = %seat.login, "signed in");
     Ok((
         StatusCode::CREATED,
@@ -56,7 +51,6 @@ pub async fn open_session(
     if let Some(wait) = state.sign_ins.blocked(&login, address, now) {
         audit("session.throttled").await?;
         return Err(ApiFailure::new(
-            StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooManyAttempts,
             format!(
                 "too many failed sign-ins; try again in {} minute(s)",

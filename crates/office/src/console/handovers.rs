@@ -17,18 +17,7 @@ use crate::api::{ApiFailure, AppState, Caller, ClientAddress};
 use crate::store::{Actor, NewHandover};
 
 fn failure(lang: Lang, e: &ApiFailure) -> Response {
-    let code = serde_json::to_value(e.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let key = format!("error.{code}");
-    let words = lang.word(&key);
-    let words = if words == key {
-        format!("{} ({})", lang.word("error.internal"), e.message)
-    } else {
-        words
-    };
-    (e.status, words).into_response()
+    render::failure_page(lang, e)
 }
 
 #[derive(Serialize)]
@@ -192,7 +181,7 @@ pub async fn approve(
 ) -> Response {
     let lang = editor.lang;
     if form.csrf != editor.form_token {
-        return (StatusCode::FORBIDDEN, lang.word("error.form_expired")).into_response();
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
     }
     let outgoing = match form.outgoing.as_str() {
         "wipe" => OutgoingData::Wipe,
@@ -239,7 +228,7 @@ pub async fn decline(
 ) -> Response {
     let lang = editor.lang;
     if form.csrf != editor.form_token {
-        return (StatusCode::FORBIDDEN, lang.word("error.form_expired")).into_response();
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
     }
     let caller = Caller(editor.seat.clone(), editor.address.clone());
     match decline_handover(&state, caller, &address, id, Some(form.reason)).await {
@@ -267,10 +256,10 @@ pub async fn force(
 ) -> Response {
     let lang = editor.lang;
     if form.csrf != editor.form_token {
-        return (StatusCode::FORBIDDEN, lang.word("error.form_expired")).into_response();
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
     }
     if editor.seat.role != Role::Admin {
-        return (StatusCode::FORBIDDEN, lang.word("error.admin_only")).into_response();
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.admin_only"));
     }
     let successor = match (Successor {
         name: form.name,
@@ -281,11 +270,11 @@ pub async fn force(
     {
         Ok(s) => s,
         Err(_) => {
-            return (
+            return render::error_page(
                 StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
                 lang.word("error.validation"),
-            )
-                .into_response();
+            );
         }
     };
     let new = NewHandover {

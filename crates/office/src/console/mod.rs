@@ -44,6 +44,31 @@ pub fn router() -> Router<AppState> {
         .route("/handovers/{id}/approve", post(handovers::approve))
         .route("/handovers/{id}/decline", post(handovers::decline))
         .route("/departments/{id}/signoff", post(pages::set_signoff))
+        .fallback(not_found)
+        // Every answer of the console, pages, errors, the stylesheet and axum's own refusals
+        // alike, carries the console's security headers; a download keeps its own stricter CSP.
+        .layer(axum::middleware::map_response(with_page_headers))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
+}
+
+async fn not_found(headers: HeaderMap) -> Response {
+    let lang = Lang::of(&headers);
+    render::error_page(
+        axum::http::StatusCode::NOT_FOUND,
+        lang,
+        lang.word("error.page_not_found"),
+    )
+}
+
+async fn with_page_headers(mut response: Response) -> Response {
+    page_headers(response.headers_mut());
+    response
+}
+
+/// A handler's panic, answered as a page (Chinese: the panic carries no request to read the
+/// language from) with an id the log also holds.
+fn panic_page(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    render::server_error_page(Lang::ZhCn, crate::api::panic_text(panic.as_ref()))
 }
 
 /// A signed-in office seat, from the session cookie; anyone else is sent to the sign-in page.
@@ -81,7 +106,7 @@ impl FromRequestParts<AppState> for Editor {
         match seat {
             Some(seat) if seat.role.is_office() => Ok(Editor {
                 seat,
-                address: crate::api::client_address(parts),
+                address: crate::api::origin(parts, state).address,
                 form_token: form_token(&token),
                 lang,
             }),
@@ -90,10 +115,13 @@ impl FromRequestParts<AppState> for Editor {
     }
 }
 
-/// Security headers of every console page.
+/// Security headers of every console answer; a header already set (a download's sandbox CSP,
+/// the stylesheet's caching) is kept.
 pub fn page_headers(headers: &mut HeaderMap) {
     let set = |h: &mut HeaderMap, name, value: &'static str| {
-        h.insert(name, axum::http::HeaderValue::from_static(value));
+        if !h.contains_key(&name) {
+            h.insert(name, axum::http::HeaderValue::from_static(value));
+        }
     };
     set(
         headers,

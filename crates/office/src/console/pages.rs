@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::render::{self, Lang, beijing, waited};
 use super::{Editor, SESSION_COOKIE};
 use crate::api::items::{acceptance, add_comment, decide, remark};
-use crate::api::{ApiFailure, AppState, Caller, ClientAddress};
+use crate::api::{ApiFailure, AppState, Caller, Origin};
 use crate::auth;
-use crate::store::{InboxFilter, Review, may_see};
+use crate::store::{InboxFilter, Review, may_see, view_for};
 
 /// Rows per inbox page.
 pub const PAGE_SIZE: u32 = 50;
@@ -32,21 +32,6 @@ const INBOX_STATES: [ItemState; 4] = [
 
 fn state_label(lang: Lang, state: ItemState) -> String {
     lang.word(&format!("state.{}", state.as_str()))
-}
-
-/// The words for a failure from the API layer, by its stable code.
-fn failure_words(lang: Lang, failure: &ApiFailure) -> String {
-    let code = serde_json::to_value(failure.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let key = format!("error.{code}");
-    let words = lang.word(&key);
-    if words == key {
-        lang.word("error.internal")
-    } else {
-        words
-    }
 }
 
 // --- signing in and out --------------------------------------------------------------------------
@@ -75,10 +60,11 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ClientAddress(address): ClientAddress,
+    origin: Origin,
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Response {
+    let address = origin.address;
     let lang = Lang::of(&headers);
     let refuse = |status, key: &str, login: String| {
         let page = SignInPage {
@@ -95,6 +81,8 @@ pub async fn sign_in(
                 .path("/")
                 .http_only(true)
                 .same_site(SameSite::Strict)
+                // Never sent back over plain HTTP once the office is reached over HTTPS.
+                .secure(origin.https)
                 .build();
             (jar.add(cookie), Redirect::to("/inbox")).into_response()
         }
@@ -137,7 +125,7 @@ pub async fn sign_out(
 }
 
 fn forbidden_form(lang: Lang) -> Response {
-    (StatusCode::FORBIDDEN, lang.word("error.form_expired")).into_response()
+    render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"))
 }
 
 // --- the inbox -----------------------------------------------------------------------------------
@@ -255,7 +243,8 @@ pub async fn inbox(
         from: from.map(beijing_midnight),
         until: to.and_then(|d| d.succ_opt()).map(beijing_midnight),
         limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
+        // A page past the end shows nothing; no page number overflows the offset.
+        offset: (page - 1).saturating_mul(PAGE_SIZE),
     };
     let fetched = {
         let filter = filter.clone();
@@ -278,7 +267,7 @@ pub async fn inbox(
     };
     let (items, counts, departments, columns, handovers_waiting) = match fetched {
         Ok(f) => f,
-        Err(e) => return (e.status, failure_words(lang, &e)).into_response(),
+        Err(e) => return render::failure_page(lang, &e),
     };
     let count_of = |st: ItemState| counts.iter().find(|c| c.state == st).map_or(0, |c| c.count);
     let all: u64 = counts.iter().map(|c| c.count).sum();
@@ -472,10 +461,10 @@ async fn item_page(
         .await;
     let (item, departments, columns) = match fetched {
         Ok(f) => f,
-        Err(e) => return (e.status, failure_words(lang, &e)).into_response(),
+        Err(e) => return render::failure_page(lang, &e),
     };
-    let Some(item) = item.filter(|i| may_see(i, &editor.seat)) else {
-        return (StatusCode::NOT_FOUND, lang.word("error.not_found")).into_response();
+    let Some(item) = item.and_then(|i| view_for(i, &editor.seat)) else {
+        return render::error_page(StatusCode::NOT_FOUND, lang, lang.word("error.not_found"));
     };
     let ItemDetail { attestation, .. } = &item;
     let form_sha = attestation.as_ref().map(|a| a.form_sha256.clone());
@@ -553,11 +542,11 @@ pub async fn file(
         Ok((Some(item), Some(file))) if may_see(&item, &editor.seat) => {
             match crate::api::files::file_response(&state, &file).await {
                 Ok(r) => r,
-                Err(e) => (e.status, failure_words(lang, &e)).into_response(),
+                Err(e) => render::failure_page(lang, &e),
             }
         }
-        Ok(_) => (StatusCode::NOT_FOUND, lang.word("error.not_found")).into_response(),
-        Err(e) => (e.status, failure_words(lang, &e)).into_response(),
+        Ok(_) => render::error_page(StatusCode::NOT_FOUND, lang, lang.word("error.not_found")),
+        Err(e) => render::failure_page(lang, &e),
     }
 }
 
@@ -604,7 +593,7 @@ async fn after_form(
     match outcome {
         Ok(()) => Redirect::to(&format!("/items/{id}")).into_response(),
         Err(e) => {
-            let words = failure_words(editor.lang, &e);
+            let words = render::failure_words(editor.lang, &e);
             item_page(state, &editor, id, e.status, Some(words), draft).await
         }
     }
@@ -741,7 +730,7 @@ pub async fn departments(State(state): State<AppState>, editor: Editor) -> Respo
     let lang = editor.lang;
     let listed = match state.blocking(|s| Ok(s.departments()?)).await {
         Ok(d) => d,
-        Err(e) => return (e.status, failure_words(lang, &e)).into_response(),
+        Err(e) => return render::failure_page(lang, &e),
     };
     let label = |p: SignoffPolicy| lang.word(&format!("departments.{}", p.as_str()));
     let page = DepartmentsPage {
@@ -787,10 +776,14 @@ pub async fn set_signoff(
         return forbidden_form(lang);
     }
     if editor.seat.role != Role::Admin {
-        return (StatusCode::FORBIDDEN, lang.word("error.admin_only")).into_response();
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.admin_only"));
     }
     let Some(policy) = SignoffPolicy::parse(&form.signoff) else {
-        return (StatusCode::BAD_REQUEST, lang.word("error.bad_request")).into_response();
+        return render::error_page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            lang.word("error.bad_request"),
+        );
     };
     let now = state.clock.now();
     let by = (editor.seat.clone(), editor.address.clone());
@@ -808,7 +801,7 @@ pub async fn set_signoff(
             tracing::info!(department = id, signoff = policy.as_str(), by = %editor.seat.login, "sign-off policy set");
             Redirect::to("/departments").into_response()
         }
-        Err(e) => (e.status, failure_words(lang, &e)).into_response(),
+        Err(e) => render::failure_page(lang, &e),
     }
 }
 

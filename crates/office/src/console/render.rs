@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 7] = [
+const SOURCES: [(&str, &str); 8] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -40,6 +40,10 @@ const SOURCES: [(&str, &str); 7] = [
     (
         "handover_code.html",
         include_str!("../../console/templates/handover_code.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../console/templates/error.html"),
     ),
 ];
 
@@ -125,6 +129,7 @@ pub fn page(status: StatusCode, lang: Lang, template: &str, page: impl Serialize
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(template, error = %e, "console page failed to render");
+            // Plain words: the error page is a template too.
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 lang.word("error.internal"),
@@ -134,6 +139,66 @@ pub fn page(status: StatusCode, lang: Lang, template: &str, page: impl Serialize
     };
     super::page_headers(response.headers_mut());
     response
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    text: String,
+    error_id: Option<String>,
+}
+
+/// A page saying why something could not be done, in the console's own form and headers.
+pub fn error_page(status: StatusCode, lang: Lang, text: String) -> Response {
+    page(
+        status,
+        lang,
+        "error.html",
+        ErrorPage {
+            text,
+            error_id: None,
+        },
+    )
+}
+
+/// The page for a failure of the office itself: the words for it and an id the log also holds,
+/// never the cause.
+pub fn server_error_page(lang: Lang, cause: &str) -> Response {
+    let id = crate::api::error_id();
+    tracing::error!(error_id = %id, cause, "console request failed");
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        lang,
+        "error.html",
+        ErrorPage {
+            text: lang.word("error.internal"),
+            error_id: Some(id),
+        },
+    )
+}
+
+/// The words for a failure from the API layer, by its stable code (the generic words when the
+/// console has none for it).
+pub fn failure_words(lang: Lang, failure: &crate::api::ApiFailure) -> String {
+    let code = serde_json::to_value(failure.code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let key = format!("error.{code}");
+    let words = lang.word(&key);
+    if words == key {
+        lang.word("error.internal")
+    } else {
+        words
+    }
+}
+
+/// The page for a failure from the API layer.
+pub fn failure_page(lang: Lang, failure: &crate::api::ApiFailure) -> Response {
+    if failure.status.is_server_error() {
+        server_error_page(lang, &failure.message)
+    } else {
+        error_page(failure.status, lang, failure_words(lang, failure))
+    }
 }
 
 pub async fn stylesheet() -> Response {

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The seat may not do this to this item (in its present state).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// What was asked breaks a rule of the domain (the message says which).
+    #[error("invalid: {0}")]
+    Invalid(String),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -309,8 +312,14 @@ pub trait Store: Send + Sync + 'static {
 
     // Duties.
     fn calendar(&self) -> Result<WorkCalendar, StoreError>;
-    /// Replaces one year of the calendar with that year's days of `calendar`.
-    fn set_calendar_year(&self, year: i32, calendar: &WorkCalendar) -> Result<(), StoreError>;
+    /// Replaces one year of the calendar with that year's days of `calendar`; an audit entry.
+    fn set_calendar_year(
+        &self,
+        year: i32,
+        calendar: &WorkCalendar,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// A department's columns, when each duty began, and the update instants from `from` on
     /// (plus the latest one before it).
     fn duty_inputs(
@@ -318,19 +327,19 @@ pub trait Store: Send + Sync + 'static {
         department_id: i64,
         from: DateTime<Utc>,
     ) -> Result<Vec<DutyInput>, StoreError>;
-    /// An update the office saw itself (a scraped or linked column changed).
+    /// An update the office saw itself (a scraped or linked column changed); an audit entry.
     fn record_column_update(
         &self,
-        column_id: i64,
-        at: DateTime<Utc>,
-        by_seat_id: i64,
+        column: &ColumnView,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Appends an urge to the department's change log.
+    /// Appends an urge to the department's change log; an audit entry.
     fn urge(
         &self,
         column: &ColumnView,
         message: &str,
-        by: &SeatView,
+        by: &Actor<'_>,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError>;
 
@@ -414,6 +423,45 @@ pub fn may_see(item: &ItemDetail, seat: &SeatView) -> bool {
     } else {
         seat.department.id == item.department_id
     }
+}
+
+/// Who may read an entry of the change log: only the department's seats while it is about an
+/// item that has not left the department, the editorial office too otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Department,
+    All,
+}
+
+impl Audience {
+    /// The audience of a change to an item that has (or has not) left its department.
+    pub fn of_item(left_department: bool) -> Audience {
+        if left_department {
+            Audience::All
+        } else {
+            Audience::Department
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Department => "department",
+            Audience::All => "all",
+        }
+    }
+}
+
+/// An item as `seat` may see it, or `None` when it may not see it at all. The editorial office
+/// sees neither an item that has not left its department nor the remarks the department wrote
+/// on it before it left (before its sign-off): those stay in the department.
+pub fn view_for(mut item: ItemDetail, seat: &SeatView) -> Option<ItemDetail> {
+    if !may_see(&item, seat) {
+        return None;
+    }
+    if seat.role.is_office() {
+        item.timeline = liaison_domain::item::office_timeline(std::mem::take(&mut item.timeline));
+    }
+    Some(item)
 }
 
 /// The digest an idempotency key is bound to: SHA-256 of the request's canonical JSON.

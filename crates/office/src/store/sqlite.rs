@@ -17,8 +17,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::handover;
 use super::{
-    Actor, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewComment, NewHandover, NewItem,
-    RedeemOutcome, Review, SeatCredentials, Store, StoreError, SubmitOutcome, Upload, may_see,
+    Actor, Audience, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewComment, NewHandover,
+    NewItem, RedeemOutcome, Review, SeatCredentials, Store, StoreError, SubmitOutcome, Upload,
+    may_see,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_handover_and_audit.sql"),
     include_str!("../../migrations/0006_word_lists.sql"),
     include_str!("../../migrations/0007_inbox_indexes.sql"),
+    include_str!("../../migrations/0008_seat_keys_and_change_audience.sql"),
 ];
 
 pub struct SqliteStore {
@@ -251,17 +253,18 @@ fn entry(
     }
 }
 
-/// Appends a change to the department's change log.
+/// Appends a change to the department's change log, readable by `audience`.
 fn add_change(
     conn: &Connection,
     department_id: i64,
     at: DateTime<Utc>,
     change: &ChangeKind,
+    audience: Audience,
 ) -> Result<i64, StoreError> {
     let payload = serde_json::to_string(change).map_err(|e| StoreError::Backend(e.to_string()))?;
     conn.execute(
-        "INSERT INTO changes (department_id, at, payload_json) VALUES (?1, ?2, ?3)",
-        params![department_id, ts(at), payload],
+        "INSERT INTO changes (department_id, at, payload_json, audience) VALUES (?1, ?2, ?3, ?4)",
+        params![department_id, ts(at), payload, audience.as_str()],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -642,8 +645,8 @@ impl Store for SqliteStore {
         let req = item.request;
         let taken: bool = tx
             .query_row(
-                "SELECT 1 FROM items WHERE draft_key = ?1 AND version = ?2",
-                params![req.draft_key, req.version],
+                "SELECT 1 FROM items WHERE seat_id = ?1 AND draft_key = ?2 AND version = ?3",
+                params![item.seat.id, req.draft_key, req.version],
                 |_| Ok(true),
             )
             .optional()?
@@ -736,7 +739,7 @@ impl Store for SqliteStore {
                 title: req.title.clone(),
                 holder_name: seat.holder_name.clone(),
             };
-            add_change(&tx, seat.department.id, now, &change)?;
+            add_change(&tx, seat.department.id, now, &change, Audience::Department)?;
         }
         for (position, file) in req.attachments.iter().enumerate() {
             tx.execute(
@@ -846,6 +849,10 @@ impl Store for SqliteStore {
         let tx = conn.transaction()?;
         let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
         may_decide(&item, review, by)?;
+        if let Review::Accept { published_at, .. } = review {
+            liaison_domain::item::check_published_at(*published_at, item.delivered_at, now)
+                .map_err(|p| StoreError::Invalid(p.to_string()))?;
+        }
         let (event, kind, text, quote) = match review {
             Review::Approve => (ItemEvent::Approve, TimelineKind::SignedOff, None, None),
             Review::Accept { published_url, .. } => (
@@ -908,7 +915,15 @@ impl Store for SqliteStore {
             review_comment,
             by: Some(by.holder_name.clone()),
         };
-        add_change(&tx, item.department_id, now, &change)?;
+        // Approval is the item leaving its department; a return before it stays there.
+        let left = matches!(review, Review::Approve) || item.waiting_since.is_some();
+        add_change(
+            &tx,
+            item.department_id,
+            now,
+            &change,
+            Audience::of_item(left),
+        )?;
         let record = crate::audit::Record::new(
             now,
             &by.login,
@@ -954,7 +969,8 @@ impl Store for SqliteStore {
             text: comment.text.clone(),
             quote: comment.quote.clone(),
         };
-        add_change(&tx, item.department_id, now, &change)?;
+        let audience = Audience::of_item(item.waiting_since.is_some());
+        add_change(&tx, item.department_id, now, &change, audience)?;
         let record = crate::audit::Record::new(
             now,
             &by.login,
@@ -1113,7 +1129,8 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
             "{BACKUP_SELECT} b WHERE seat_id = ?1 AND seq > ?2 AND NOT EXISTS (
-                 SELECT 1 FROM items i WHERE i.draft_key = b.draft_key AND i.version >= b.version)
+                 SELECT 1 FROM items i WHERE i.seat_id = b.seat_id AND i.draft_key = b.draft_key
+                                         AND i.version >= b.version)
              ORDER BY seq"
         ))?;
         let rows = stmt.query_map(params![seat_id, since], backup_from_row)?;
@@ -1137,7 +1154,13 @@ impl Store for SqliteStore {
         Ok(calendar)
     }
 
-    fn set_calendar_year(&self, year: i32, calendar: &WorkCalendar) -> Result<(), StoreError> {
+    fn set_calendar_year(
+        &self,
+        year: i32,
+        calendar: &WorkCalendar,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         use chrono::Datelike;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -1158,6 +1181,23 @@ impl Store for SqliteStore {
                 params![day.format("%Y-%m-%d").to_string(), kind],
             )?;
         }
+        let in_year = |days: &std::collections::BTreeSet<chrono::NaiveDate>| {
+            days.iter().filter(|d| d.year() == year).count()
+        };
+        let detail = format!(
+            "{} holidays, {} working weekend days",
+            in_year(&calendar.holidays),
+            in_year(&calendar.working_weekends)
+        );
+        let record = crate::audit::Record::new(
+            now,
+            &by.seat.login,
+            "calendar.published",
+            format!("calendar:{year}"),
+            detail,
+            by.address,
+        );
+        handover::append_audit(&tx, &record)?;
         tx.commit()?;
         Ok(())
     }
@@ -1211,35 +1251,56 @@ impl Store for SqliteStore {
 
     fn record_column_update(
         &self,
-        column_id: i64,
-        at: DateTime<Utc>,
-        by_seat_id: i64,
+        column: &ColumnView,
+        by: &Actor<'_>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO column_updates (column_id, at, recorded_by) VALUES (?1, ?2, ?3)",
-            params![column_id, ts(at), by_seat_id],
-        )?;
-        Ok(())
+        self.in_transaction(|tx| {
+            tx.execute(
+                "INSERT INTO column_updates (column_id, at, recorded_by) VALUES (?1, ?2, ?3)",
+                params![column.id, ts(now), by.seat.id],
+            )?;
+            let record = crate::audit::Record::new(
+                now,
+                &by.seat.login,
+                "column.update_recorded",
+                format!("column:{}", column.id),
+                column.name.as_str(),
+                by.address,
+            );
+            handover::append_audit(tx, &record)
+        })
     }
 
     fn urge(
         &self,
         column: &ColumnView,
         message: &str,
-        by: &SeatView,
+        by: &Actor<'_>,
         now: DateTime<Utc>,
     ) -> Result<Change, StoreError> {
         let change = ChangeKind::ColumnUrged {
             column_id: column.id,
             column_name: column.name.clone(),
             message: message.to_owned(),
-            urged_by: by.holder_name.clone(),
+            urged_by: by.seat.holder_name.clone(),
         };
-        let seq = add_change(&self.conn(), column.department_id, now, &change)?;
-        Ok(Change {
-            seq,
-            at: now,
-            kind: change,
+        self.in_transaction(|tx| {
+            let seq = add_change(tx, column.department_id, now, &change, Audience::All)?;
+            let record = crate::audit::Record::new(
+                now,
+                &by.seat.login,
+                "column.urged",
+                format!("column:{}", column.id),
+                message,
+                by.address,
+            );
+            handover::append_audit(tx, &record)?;
+            Ok(Change {
+                seq,
+                at: now,
+                kind: change.clone(),
+            })
         })
     }
 
@@ -1393,7 +1454,7 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT seq, at, payload_json FROM changes
-             WHERE seq > ?1 AND (?2 IS NULL OR department_id = ?2)
+             WHERE seq > ?1 AND (department_id = ?2 OR (?2 IS NULL AND audience = 'all'))
              ORDER BY seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![since, department_id, limit], |r| {
