@@ -170,12 +170,16 @@ pub fn routes_from(entries: Vec<RouteEntry>) -> Router<AppState> {
 
 /// The API's router, mounted under `/api/v1` by [`crate::router`].
 pub fn router() -> Router<AppState> {
+    answered(routes_from(api_routes()).fallback(|| async { ApiFailure::not_found("route") }))
+}
+
+/// What every API answer gets: no cache keeps it (answers hold tokens, codes and people's work),
+/// no browser guesses its type, and a handler's panic becomes a logged 500 in the API's form
+/// instead of a dropped connection. A download sets its own headers first.
+pub fn answered(routes: Router<AppState>) -> Router<AppState> {
     use axum::http::{HeaderValue, header};
     use tower_http::set_header::SetResponseHeaderLayer;
-    routes_from(api_routes())
-        .fallback(|| async { ApiFailure::not_found("route") })
-        // Answers hold tokens, codes and people's work: no cache keeps them, no browser guesses
-        // their type. A download sets its own headers first.
+    routes
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

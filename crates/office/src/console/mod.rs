@@ -26,7 +26,7 @@ pub use render::Lang;
 pub const SESSION_COOKIE: &str = "liaison_console";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
         .route("/console.css", get(render::stylesheet))
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
@@ -44,9 +44,15 @@ pub fn router() -> Router<AppState> {
         .route("/handovers/{id}/approve", post(handovers::approve))
         .route("/handovers/{id}/decline", post(handovers::decline))
         .route("/departments/{id}/signoff", post(pages::set_signoff))
-        .fallback(not_found)
-        // Every answer of the console, pages, errors, the stylesheet and axum's own refusals
-        // alike, carries the console's security headers; a download keeps its own stricter CSP.
+        .fallback(not_found);
+    answered(routes)
+}
+
+/// What every console answer gets: pages, errors, the stylesheet and axum's own refusals alike
+/// carry the console's security headers (a download keeps its own stricter CSP), and a handler's
+/// panic becomes an error page instead of a dropped connection.
+pub fn answered(routes: Router<AppState>) -> Router<AppState> {
+    routes
         .layer(axum::middleware::map_response(with_page_headers))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
 }

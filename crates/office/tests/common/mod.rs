@@ -28,6 +28,11 @@ pub fn start() -> DateTime<Utc> {
 }
 
 pub async fn office() -> Office {
+    office_with(|_| {}).await
+}
+
+/// An office whose state a test sets up first (trusted proxies, limits …).
+pub async fn office_with(configure: impl FnOnce(&mut AppState)) -> Office {
     let dir = tempfile::tempdir().unwrap();
     let store = liaison_office::open_store(dir.path()).unwrap();
     let clock = Arc::new(ManualClock::new(start()));
@@ -35,7 +40,8 @@ pub async fn office() -> Office {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
-    let state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
+    let mut state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
+    configure(&mut state);
     tokio::spawn(liaison_office::serve(
         listener,
         state,
