@@ -7,6 +7,7 @@ pub mod clock;
 pub mod console;
 pub mod demo;
 pub mod files;
+pub mod routes;
 pub mod seed;
 pub mod store;
 pub mod throttle;

@@ -12,11 +12,9 @@ pub(crate) mod sessions;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
-use axum::handler::Handler;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::Method;
 use axum::http::request::Parts;
-use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use chrono::Duration;
 use liaison_domain::wire::ErrorCode;
@@ -24,6 +22,8 @@ use liaison_domain::{Role, SeatView};
 use tokio::sync::watch;
 
 pub use error::{ApiFailure, error_id, panic_text};
+
+use crate::routes::RouteEntry;
 
 use crate::auth;
 use crate::clock::Clock;
@@ -74,36 +74,6 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
             .map_err(|e| ApiFailure::internal(format!("worker failed: {e}")))?
-    }
-}
-
-/// One method on one path of the API or the console, with its handler. The router is built from
-/// these tables and nothing else, so a test can walk every route (the authorisation matrix).
-pub struct RouteEntry {
-    pub method: Method,
-    pub path: &'static str,
-    pub handler: MethodRouter<AppState>,
-}
-
-impl RouteEntry {
-    pub fn new<H, T>(method: Method, path: &'static str, handler: H) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone())
-            .unwrap_or_else(|_| panic!("{method} is not a method axum routes by"));
-        RouteEntry {
-            method,
-            path,
-            handler: on(filter, handler),
-        }
-    }
-
-    /// A larger body than the default for this route (sends and draft backups).
-    fn body_limit(mut self, bytes: usize) -> Self {
-        self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
-        self
     }
 }
 
@@ -161,16 +131,12 @@ pub fn api_routes() -> Vec<RouteEntry> {
     ]
 }
 
-/// Builds a router from a table of routes.
-pub fn routes_from(entries: Vec<RouteEntry>) -> Router<AppState> {
-    entries
-        .into_iter()
-        .fold(Router::new(), |router, e| router.route(e.path, e.handler))
-}
-
 /// The API's router, mounted under `/api/v1` by [`crate::router`].
 pub fn router() -> Router<AppState> {
-    answered(routes_from(api_routes()).fallback(|| async { ApiFailure::not_found("route") }))
+    answered(
+        crate::routes::router_of(api_routes())
+            .fallback(|| async { ApiFailure::not_found("route") }),
+    )
 }
 
 /// What every API answer gets: no cache keeps it (answers hold tokens, codes and people's work),

@@ -10,42 +10,50 @@ mod render;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use liaison_domain::SeatView;
 
 use crate::api::AppState;
 use crate::auth;
+use crate::routes::{RouteEntry, router_of};
 
 pub use render::Lang;
 
 /// The cookie holding the console's session token.
 pub const SESSION_COOKIE: &str = "liaison_console";
 
+/// Every route of the console.
+pub fn routes() -> Vec<RouteEntry> {
+    use Method as M;
+    vec![
+        RouteEntry::new(M::GET, "/", || async { Redirect::to("/inbox") }),
+        RouteEntry::new(M::GET, "/console.css", render::stylesheet),
+        RouteEntry::new(M::GET, "/sign-in", pages::sign_in_page),
+        RouteEntry::new(M::POST, "/sign-in", pages::sign_in),
+        RouteEntry::new(M::POST, "/sign-out", pages::sign_out),
+        RouteEntry::new(M::GET, "/inbox", pages::inbox),
+        RouteEntry::new(M::GET, "/items/{id}", pages::item),
+        RouteEntry::new(M::GET, "/items/{id}/files/{sha256}", pages::file),
+        RouteEntry::new(M::POST, "/items/{id}/accept", pages::accept),
+        RouteEntry::new(M::POST, "/items/{id}/return", pages::return_item),
+        RouteEntry::new(M::POST, "/items/{id}/reject", pages::reject),
+        RouteEntry::new(M::POST, "/items/{id}/comment", pages::comment),
+        RouteEntry::new(M::GET, "/departments", pages::departments),
+        RouteEntry::new(M::POST, "/departments/{id}/signoff", pages::set_signoff),
+        RouteEntry::new(M::GET, "/seats", handovers::seats),
+        RouteEntry::new(M::POST, "/handovers/force", handovers::force),
+        RouteEntry::new(M::POST, "/handovers/{id}/approve", handovers::approve),
+        RouteEntry::new(M::POST, "/handovers/{id}/decline", handovers::decline),
+    ]
+}
+
+/// The console's router, merged at `/` by [`crate::router`].
 pub fn router() -> Router<AppState> {
-    let routes = Router::new()
-        .route("/", get(|| async { Redirect::to("/inbox") }))
-        .route("/console.css", get(render::stylesheet))
-        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/sign-out", post(pages::sign_out))
-        .route("/inbox", get(pages::inbox))
-        .route("/items/{id}", get(pages::item))
-        .route("/items/{id}/files/{sha256}", get(pages::file))
-        .route("/items/{id}/accept", post(pages::accept))
-        .route("/items/{id}/return", post(pages::return_item))
-        .route("/items/{id}/reject", post(pages::reject))
-        .route("/items/{id}/comment", post(pages::comment))
-        .route("/departments", get(pages::departments))
-        .route("/seats", get(handovers::seats))
-        .route("/handovers/force", post(handovers::force))
-        .route("/handovers/{id}/approve", post(handovers::approve))
-        .route("/handovers/{id}/decline", post(handovers::decline))
-        .route("/departments/{id}/signoff", post(pages::set_signoff))
-        .fallback(not_found);
-    answered(routes)
+    answered(router_of(routes()).fallback(not_found))
 }
 
 /// What every console answer gets: pages, errors, the stylesheet and axum's own refusals alike
