@@ -2,16 +2,15 @@
 //! way, the administrator's approval (which shows the one-time code once) or refusal, and the
 //! forced handover for a seat whose holder is gone.
 
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use liaison_domain::handover::{OutgoingData, Successor};
 use liaison_domain::{Role, SeatView};
 use serde::{Deserialize, Serialize};
 
-use super::Editor;
 use super::render::{self, Lang, beijing};
+use super::{Editor, Form, Path};
 use crate::api::handovers::{approve_handover, decline_handover};
 use crate::api::{ApiFailure, AppState, Caller, ClientAddress};
 use crate::store::{Actor, NewHandover};

@@ -85,6 +85,53 @@ fn panic_page(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     render::server_error_page(Lang::ZhCn, crate::api::panic_text(panic.as_ref()))
 }
 
+/// A path parameter; a malformed one is refused with a page that quotes nothing.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Refusal))]
+pub struct Path<T>(pub T);
+
+/// A query string; a malformed one is refused with a page that quotes nothing.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Refusal))]
+pub struct Query<T>(pub T);
+
+/// A form; a malformed one is refused with a page that quotes nothing.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Form), rejection(Refusal))]
+pub struct Form<T>(pub T);
+
+/// A request the console cannot read: a page with the generic words (in Chinese: a refusal
+/// reads no request headers) and the status axum gave.
+pub struct Refusal(axum::http::StatusCode);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let lang = Lang::ZhCn;
+        if self.0.is_server_error() {
+            return render::server_error_page(lang, "a console extractor failed");
+        }
+        render::error_page(self.0, lang, lang.word("error.bad_request"))
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for Refusal {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        Refusal(r.status())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for Refusal {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        Refusal(r.status())
+    }
+}
+
+impl From<axum::extract::rejection::FormRejection> for Refusal {
+    fn from(r: axum::extract::rejection::FormRejection) -> Self {
+        Refusal(r.status())
+    }
+}
+
 /// A signed-in office seat, from the session cookie; anyone else is sent to the sign-in page.
 pub struct Editor {
     pub seat: SeatView,

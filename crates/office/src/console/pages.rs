@@ -1,7 +1,6 @@
 //! The console's pages and forms.
 
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -13,7 +12,7 @@ use liaison_domain::{ColumnView, DepartmentView, ItemState, Role, SignoffPolicy}
 use serde::{Deserialize, Serialize};
 
 use super::render::{self, Lang, beijing, waited};
-use super::{Editor, SESSION_COOKIE};
+use super::{Editor, Form, Path, Query, SESSION_COOKIE};
 use crate::api::items::{acceptance, add_comment, decide, remark};
 use crate::api::{ApiFailure, AppState, Caller, Origin};
 use crate::auth;
