@@ -12,7 +12,9 @@
 #   API_FUZZ_SECONDS=30        time budget per role (schemathesis --max-time)
 #   API_FUZZ_ROLES="officer responsible editor admin"
 #   API_FUZZ_SEED=<n>          replay a run (schemathesis prints the seed of each)
-#   API_FUZZ_WORKERS=1         concurrent requests
+#   API_FUZZ_WORKERS=1         concurrent requests (more threads can trip a CPython 3.11 bug in
+#                              Hypothesis, "AST constructor recursion depth mismatch": an error
+#                              of the fuzzer, not of the office)
 #   API_FUZZ_OFFICE_ARGS=...   more arguments for `liaison-office serve` (e.g. looser rate limits;
 #                              a 429 is declared in the document, so it never fails the run)
 #   OFFICE_BIN=target/debug/liaison-office
