@@ -2,10 +2,13 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test chaos bench fuzz deps ui build lint test-rust test-ui clean
+.PHONY: run test chaos bench fuzz api-fuzz deps ui build lint test-rust test-ui clean
 
 # How long `make test` fuzzes the .docx importer; `make fuzz FUZZ_SECONDS=600` for longer.
 FUZZ_SECONDS ?= 30
+# Seconds `make test` fuzzes the office API as each role; `make api-fuzz API_FUZZ_SECONDS=600`
+# for longer (scripts/api-fuzz.sh lists its other knobs).
+API_FUZZ_SECONDS ?= 30
 
 run: build
 	scripts/run.sh
@@ -18,6 +21,7 @@ test: deps ui
 	$(CARGO) clippy --workspace --all-targets --features liaison-tests/window -- -D warnings
 	cd ui && npm test
 	scripts/test-session.sh --display -- $(CARGO) test --workspace --features liaison-tests/window
+	API_FUZZ_SECONDS=$(API_FUZZ_SECONDS) scripts/api-fuzz.sh
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
@@ -41,6 +45,11 @@ bench: deps ui
 # The .docx importer under libFuzzer (cargo-fuzz), bounded.
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The office API against its OpenAPI document (schemathesis), one run per role, bounded.
+api-fuzz: deps
+	$(CARGO) build -p liaison-office --bin liaison-office
+	API_FUZZ_SECONDS=$(API_FUZZ_SECONDS) scripts/api-fuzz.sh
 
 deps:
 	scripts/deps.sh

@@ -13,6 +13,8 @@ SYSTEM_PACKAGES=(
   webkit2gtk-driver fonts-noto-cjk dunst imagemagick
   # the office console's browser test
   chromium chromium-driver
+  # the OpenAPI validator and the API fuzz run (a virtualenv under .tmp/py)
+  python3 python3-venv
 )
 
 missing=()
@@ -39,4 +41,16 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "deps: installing ui npm packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The OpenAPI 3.1 validator and schemathesis (scripts/api-fuzz.sh), pinned, in a virtualenv under
+# the ignored .tmp/; reinstalled only when the pins change.
+PY_TOOLS=(schemathesis==4.32.5 openapi-spec-validator==0.9.0)
+PY_VENV=.tmp/py
+if [ "$(cat "$PY_VENV/.pinned" 2>/dev/null)" != "${PY_TOOLS[*]}" ]; then
+  echo "deps: installing ${PY_TOOLS[*]} into $PY_VENV"
+  rm -rf "$PY_VENV"
+  python3 -m venv "$PY_VENV"
+  "$PY_VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_TOOLS[@]}"
+  echo "${PY_TOOLS[*]}" >"$PY_VENV/.pinned"
 fi

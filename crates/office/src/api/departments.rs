@@ -8,9 +8,12 @@ use liaison_domain::{DepartmentView, Role};
 use super::{ApiJson, ApiPath, ApiResult, AppState, Caller};
 
 /// Every department with its sign-off policy; the editorial office only.
-#[utoipa::path(get, path = "/api/v1/departments",
-    responses((status = 200, body = Vec<DepartmentView>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/departments", operation_id = "list_departments",
+    responses((status = 200, body = Vec<DepartmentView>, description = "every department"),
+              (status = 403, body = ApiError, description = "the editorial office only")),
+    security(("bearer" = []))
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<DepartmentView>> {
     caller.require_office()?;
     Ok(Json(state.blocking(|s| Ok(s.departments()?)).await?))
@@ -18,9 +21,15 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Ve
 
 /// Sets how a department signs off (`in_app` or `attested`); the administrator only. Items
 /// already at the office keep the path they started on.
-#[utoipa::path(put, path = "/api/v1/departments/{id}/signoff", request_body = SignoffPolicyRequest,
-    responses((status = 200, body = DepartmentView), (status = 403, body = ApiError), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    put, path = "/api/v1/departments/{id}/signoff",
+    params(("id" = i64, Path, description = "the department")),
+    request_body = SignoffPolicyRequest,
+    responses((status = 200, body = DepartmentView, description = "the department with its policy"),
+              (status = 403, body = ApiError, description = "the administrator only"),
+              (status = 404, body = ApiError, description = "no such department")),
+    security(("bearer" = []))
+)]
 pub async fn set_signoff(
     State(state): State<AppState>,
     caller: Caller,

@@ -22,6 +22,33 @@ pub struct StaleDraftAnswer {
     pub current: DraftBackup,
 }
 
+/// The 409 answers to a backup: a stale copy ([`StaleDraftAnswer`]), or another conflict
+/// (`conflict`: a `base_rev` when the office holds no backup of the draft).
+pub struct DraftConflict;
+
+impl utoipa::PartialSchema for DraftConflict {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Ref;
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(Ref::from_schema_name("StaleDraftAnswer"))
+            .item(Ref::from_schema_name("ApiError"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DraftConflict {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("StaleDraftAnswer".into(), StaleDraftAnswer::schema()));
+        <StaleDraftAnswer as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 fn draft_key(key: &str) -> Result<(), ApiFailure> {
     if key.trim().is_empty()
         || key.len() > 128
@@ -35,10 +62,19 @@ fn draft_key(key: &str) -> Result<(), ApiFailure> {
 }
 
 /// Back up one draft.
-#[utoipa::path(put, path = "/api/v1/drafts/{draft_key}", request_body = PutDraftRequest,
-    responses((status = 200, body = PutDraftResponse), (status = 409, body = StaleDraftAnswer),
-              (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    put, path = "/api/v1/drafts/{draft_key}",
+    params(("draft_key" = String, Path, min_length = 1, max_length = 128, description = "the desk's identifier of the draft")),
+    request_body = PutDraftRequest,
+    responses((status = 200, body = PutDraftResponse, description = "stored; the office's new `rev`"),
+              (status = 403, body = ApiError, description = "office seats keep no drafts"),
+              (status = 409, body = inline(DraftConflict),
+               description = "`stale_draft`: the office holds a newer copy, which comes with the answer; \
+                              or `conflict`: there is no backup of this draft to replace"),
+              (status = 413, body = ApiError, description = "larger than an item may be"),
+              (status = 415, body = ApiError, description = "`unsupported_file`: a file of a type an item may not carry")),
+    security(("bearer" = []))
+)]
 pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
@@ -80,15 +116,20 @@ pub async fn put(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DraftsQuery {
     /// Only backups written after this `seq` (default 0: all).
     pub since: Option<i64>,
 }
 
 /// The seat's backed-up drafts whose version has not been sent, in the order they were written.
-#[utoipa::path(get, path = "/api/v1/drafts", params(DraftsQuery),
-    responses((status = 200, body = Vec<DraftBackup>)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/drafts", operation_id = "list_drafts",
+    params(DraftsQuery),
+    responses((status = 200, body = Vec<DraftBackup>, description = "the seat's backups after `since`"),
+              (status = 403, body = ApiError, description = "office seats keep no drafts")),
+    security(("bearer" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,

@@ -15,17 +15,24 @@ use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller,
 use crate::store::Store;
 
 /// The working-day calendar the office publishes.
-#[utoipa::path(get, path = "/api/v1/calendar",
-    responses((status = 200, body = WorkCalendar)), security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/calendar",
+    responses((status = 200, body = WorkCalendar, description = "the calendar")),
+    security(("bearer" = []))
+)]
 pub async fn calendar(State(state): State<AppState>, _caller: Caller) -> ApiResult<WorkCalendar> {
     Ok(Json(state.blocking(|s| Ok(s.calendar()?)).await?))
 }
 
 /// Publish one year of the calendar (admin): its holidays and the weekend days worked.
-#[utoipa::path(put, path = "/api/v1/calendar/{year}", request_body = WorkCalendar,
-    responses((status = 200, body = WorkCalendar), (status = 403, body = ApiError),
-              (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    put, path = "/api/v1/calendar/{year}",
+    params(("year" = i32, Path, minimum = 2000, maximum = 2100, description = "the year published")),
+    request_body = WorkCalendar,
+    responses((status = 200, body = WorkCalendar, description = "the whole calendar now"),
+              (status = 403, body = ApiError, description = "the administrator only")),
+    security(("bearer" = []))
+)]
 pub async fn set_calendar_year(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,6 +57,7 @@ pub async fn set_calendar_year(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// The department (office seats only; a department's seats see their own).
     pub department_id: Option<i64>,
@@ -77,9 +85,13 @@ pub fn board_of(
 }
 
 /// The duty board.
-#[utoipa::path(get, path = "/api/v1/board", params(BoardQuery),
-    responses((status = 200, body = Vec<BoardColumn>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/board",
+    params(BoardQuery),
+    responses((status = 200, body = Vec<BoardColumn>, description = "the columns, most urgent first"),
+              (status = 403, body = ApiError, description = "another department's board")),
+    security(("bearer" = []))
+)]
 pub async fn board(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,10 +112,15 @@ pub async fn board(
 }
 
 /// Urge the department to update a column; its desks hear of it through the change cursor.
-#[utoipa::path(post, path = "/api/v1/columns/{id}/urge", request_body = UrgeRequest,
-    responses((status = 201, body = Change), (status = 403, body = ApiError),
-              (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/columns/{id}/urge",
+    params(("id" = i64, Path, description = "the column")),
+    request_body = UrgeRequest,
+    responses((status = 201, body = Change, description = "the urge as the department's desks receive it"),
+              (status = 403, body = ApiError, description = "the editorial office only"),
+              (status = 404, body = ApiError, description = "no such column")),
+    security(("bearer" = []))
+)]
 pub async fn urge(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,10 +149,15 @@ pub async fn urge(
 
 /// Record that a scraped or linked column was updated (now); answers the column's new standing.
 /// A column fed by items is refused (422): only accepted items keep it current.
-#[utoipa::path(post, path = "/api/v1/columns/{id}/updates",
-    responses((status = 201, body = BoardColumn), (status = 403, body = ApiError),
-              (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/columns/{id}/updates",
+    params(("id" = i64, Path, description = "the column")),
+    responses((status = 201, body = BoardColumn, description = "the column's new standing"),
+              (status = 403, body = ApiError, description = "the editorial office only"),
+              (status = 404, body = ApiError, description = "no such column"),
+              (status = 422, body = ApiError, description = "the column is fed by items")),
+    security(("bearer" = []))
+)]
 pub async fn record_update(
     State(state): State<AppState>,
     caller: Caller,
@@ -165,8 +187,10 @@ pub async fn record_update(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TimelinessQuery {
     /// The month, `YYYY-MM` (default: the current one, Beijing time).
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
     pub month: Option<String>,
 }
 
@@ -183,9 +207,13 @@ fn parse_month(m: &str) -> Option<NaiveDate> {
 }
 
 /// Every department's standing now and its accepted updates in a month.
-#[utoipa::path(get, path = "/api/v1/timeliness", params(TimelinessQuery),
-    responses((status = 200, body = Vec<Timeliness>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/timeliness",
+    params(TimelinessQuery),
+    responses((status = 200, body = Vec<Timeliness>, description = "every department's standing"),
+              (status = 403, body = ApiError, description = "the editorial office only")),
+    security(("bearer" = []))
+)]
 pub async fn timeliness(
     State(state): State<AppState>,
     caller: Caller,
@@ -233,9 +261,11 @@ pub async fn timeliness(
 }
 
 /// The office's word lists for the pre-flight checks; every signed-in seat.
-#[utoipa::path(get, path = "/api/v1/wordlists",
-    responses((status = 200, body = liaison_domain::preflight::WordLists), (status = 401, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/wordlists",
+    responses((status = 200, body = liaison_domain::preflight::WordLists, description = "the word lists")),
+    security(("bearer" = []))
+)]
 pub async fn word_lists(
     State(state): State<AppState>,
     _caller: Caller,
@@ -244,9 +274,12 @@ pub async fn word_lists(
 }
 
 /// Publishes both word lists; the administrator only.
-#[utoipa::path(put, path = "/api/v1/wordlists", request_body = liaison_domain::preflight::WordLists,
-    responses((status = 200, body = liaison_domain::preflight::WordLists), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    put, path = "/api/v1/wordlists", request_body = liaison_domain::preflight::WordLists,
+    responses((status = 200, body = liaison_domain::preflight::WordLists, description = "the lists as published"),
+              (status = 403, body = ApiError, description = "the administrator only")),
+    security(("bearer" = []))
+)]
 pub async fn set_word_lists(
     State(state): State<AppState>,
     caller: Caller,

@@ -16,6 +16,7 @@ use liaison_domain::wire::{
     ApiError, ErrorCode, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
 };
 
+use super::openapi::Binary;
 use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller, bad_request};
 use crate::store::Upload;
 
@@ -74,10 +75,16 @@ async fn status_of(
 }
 
 /// Announce a file; answers how much of it the office already holds.
-#[utoipa::path(post, path = "/api/v1/uploads", request_body = UploadRequest,
-    responses((status = 200, body = UploadStatus), (status = 413, body = ApiError),
-              (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/uploads", request_body = UploadRequest,
+    responses((status = 200, body = UploadStatus, description = "how much of the file the office holds"),
+              (status = 400, body = ApiError, description = "not a SHA-256 digest, or a malformed body"),
+              (status = 403, body = ApiError, description = "office seats do not upload"),
+              (status = 413, body = ApiError, description = "larger than a file may be (`payload_too_large`), or over the seat's quota (`quota_exceeded`)"),
+              (status = 415, body = ApiError, description = "`unsupported_file`: a type an item may not carry"),
+              (status = 507, body = ApiError, description = "`storage_full`: the office takes no new files for now")),
+    security(("bearer" = []))
+)]
 pub async fn begin(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,9 +107,14 @@ pub async fn begin(
 }
 
 /// How much of an announced file the office holds.
-#[utoipa::path(get, path = "/api/v1/uploads/{sha256}",
-    responses((status = 200, body = UploadStatus), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/uploads/{sha256}",
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "the file's SHA-256")),
+    responses((status = 200, body = UploadStatus, description = "how much of the file the office holds"),
+              (status = 403, body = ApiError, description = "office seats do not upload"),
+              (status = 404, body = ApiError, description = "no such upload")),
+    security(("bearer" = []))
+)]
 pub async fn status(
     State(state): State<AppState>,
     caller: Caller,
@@ -115,12 +127,23 @@ pub async fn status(
 
 /// Append the piece of the file that starts at `Upload-Offset`. A piece that does not start where
 /// the office's copy ends is refused with 409; ask for the status and go on from there.
-#[utoipa::path(patch, path = "/api/v1/uploads/{sha256}",
-    params(("Upload-Offset" = u64, Header, description = "byte of the file where this piece starts")),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
-    responses((status = 200, body = UploadStatus), (status = 409, body = ApiError),
-              (status = 415, body = ApiError), (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    patch, path = "/api/v1/uploads/{sha256}",
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "the file's SHA-256"),
+           ("Upload-Offset" = u64, Header, description = "byte of the file where this piece starts")),
+    request_body(content = inline(Binary), content_type = "application/offset+octet-stream",
+                 description = "the piece's bytes"),
+    responses((status = 200, body = UploadStatus, description = "how much of the file the office holds now"),
+              (status = 400, body = ApiError, description = "no `Upload-Offset`, or not a digest"),
+              (status = 403, body = ApiError, description = "office seats do not upload"),
+              (status = 404, body = ApiError, description = "no such upload"),
+              (status = 409, body = ApiError, description = "the piece does not start where the office's copy ends"),
+              (status = 413, body = ApiError, description = "past the announced size, or over the seat's quota (`quota_exceeded`)"),
+              (status = 415, body = ApiError, description = "`unsupported_file`: the bytes are not of a type an item may carry; or not `application/offset+octet-stream`"),
+              (status = 422, body = ApiError, description = "`digest_mismatch`: the bytes do not have the announced SHA-256"),
+              (status = 507, body = ApiError, description = "`storage_full`: the office takes no new files for now")),
+    security(("bearer" = []))
+)]
 pub async fn append(
     State(state): State<AppState>,
     caller: Caller,
@@ -173,9 +196,18 @@ pub async fn append(
 
 /// A file of an item, always as a download: its type is the one read from its bytes, the browser
 /// is told not to guess another, and nothing in it may run.
-#[utoipa::path(get, path = "/api/v1/items/{id}/files/{sha256}",
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/items/{id}/files/{sha256}",
+    params(("id" = i64, Path, description = "the item"), ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "the file's SHA-256")),
+    responses((status = 200, description = "the file, as a download of the type read from its bytes",
+               content(("image/png"), ("image/jpeg"), ("image/gif"), ("image/webp"), ("application/pdf"),
+                       ("application/zip"), ("application/x-ole-storage"), ("application/octet-stream")),
+               headers(("Content-Disposition" = String, description = "`attachment` with the file's name"),
+                       ("X-Content-Type-Options" = String, description = "`nosniff`"),
+                       ("Content-Security-Policy" = String, description = "`sandbox; default-src 'none'`"))),
+              (status = 404, body = ApiError, description = "no such item or file, or not the caller's to see")),
+    security(("bearer" = []))
+)]
 pub async fn download(
     State(state): State<AppState>,
     caller: Caller,
@@ -198,9 +230,19 @@ pub async fn download(
 }
 
 /// The bytes of one of the caller's own complete uploads (a new workstation restoring a draft).
-#[utoipa::path(get, path = "/api/v1/uploads/{sha256}/content",
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/uploads/{sha256}/content",
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "the file's SHA-256")),
+    responses((status = 200, description = "the file, as a download of the type read from its bytes",
+               content(("image/png"), ("image/jpeg"), ("image/gif"), ("image/webp"), ("application/pdf"),
+                       ("application/zip"), ("application/x-ole-storage"), ("application/octet-stream")),
+               headers(("Content-Disposition" = String, description = "`attachment` with the file's name"),
+                       ("X-Content-Type-Options" = String, description = "`nosniff`"),
+                       ("Content-Security-Policy" = String, description = "`sandbox; default-src 'none'`"))),
+              (status = 403, body = ApiError, description = "office seats do not upload"),
+              (status = 404, body = ApiError, description = "no such complete upload")),
+    security(("bearer" = []))
+)]
 pub async fn content(
     State(state): State<AppState>,
     caller: Caller,

@@ -20,10 +20,14 @@ use crate::store::{Actor, HandoverDecision, NewHandover, RedeemOutcome};
 
 /// Start a handover: the outgoing holder for their own seat, or the administrator for a seat
 /// whose holder is gone (`seat_id`; a forced handover). The office's admins see it at once.
-#[utoipa::path(post, path = "/api/v1/handovers", request_body = StartHandoverRequest,
-    responses((status = 201, body = HandoverView), (status = 403, body = ApiError),
-              (status = 409, body = ApiError), (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/handovers", request_body = StartHandoverRequest,
+    responses((status = 201, body = HandoverView, description = "requested"),
+              (status = 403, body = ApiError, description = "a forced handover is the administrator's; an office seat hands over no seat"),
+              (status = 404, body = ApiError, description = "no such seat"),
+              (status = 409, body = ApiError, description = "the seat has a handover under way")),
+    security(("bearer" = []))
+)]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,17 +69,27 @@ pub async fn start(
 }
 
 /// Handovers: all of them for the office, the seat's own for a department's seat.
-#[utoipa::path(get, path = "/api/v1/handovers",
-    responses((status = 200, body = Vec<HandoverView>)), security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/handovers", operation_id = "list_handovers",
+    responses((status = 200, body = Vec<HandoverView>, description = "handovers, newest first")),
+    security(("bearer" = []))
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<HandoverView>> {
     let seat = (!caller.0.role.is_office()).then_some(caller.0.id);
     Ok(Json(state.blocking(move |s| Ok(s.handovers(seat)?)).await?))
 }
 
 /// Approve a requested handover: the answer carries the one-time code, shown this once.
-#[utoipa::path(post, path = "/api/v1/handovers/{id}/approve", request_body = ApproveHandoverRequest,
-    responses((status = 200, body = HandoverCode), (status = 403, body = ApiError), (status = 409, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/handovers/{id}/approve", operation_id = "approve_handover",
+    params(("id" = i64, Path, description = "the handover")),
+    request_body = ApproveHandoverRequest,
+    responses((status = 200, body = HandoverCode, description = "approved: the one-time code, shown this once"),
+              (status = 403, body = ApiError, description = "the administrator only"),
+              (status = 404, body = ApiError, description = "no such handover"),
+              (status = 409, body = ApiError, description = "the handover is not waiting for a decision")),
+    security(("bearer" = []))
+)]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -126,9 +140,16 @@ pub async fn approve_handover(
 }
 
 /// Decline a requested handover: nothing changes for the seat.
-#[utoipa::path(post, path = "/api/v1/handovers/{id}/decline", request_body = DeclineHandoverRequest,
-    responses((status = 200, body = HandoverView), (status = 403, body = ApiError), (status = 409, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/handovers/{id}/decline", operation_id = "decline_handover",
+    params(("id" = i64, Path, description = "the handover")),
+    request_body = DeclineHandoverRequest,
+    responses((status = 200, body = HandoverView, description = "declined"),
+              (status = 403, body = ApiError, description = "the administrator only"),
+              (status = 404, body = ApiError, description = "no such handover"),
+              (status = 409, body = ApiError, description = "the handover is not waiting for a decision")),
+    security(("bearer" = []))
+)]
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,
@@ -168,9 +189,14 @@ pub async fn decline_handover(
 }
 
 /// The outgoing holder's one look at the approved handover's code (404 once shown).
-#[utoipa::path(get, path = "/api/v1/handovers/{id}/code",
-    responses((status = 200, body = HandoverCode), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/handovers/{id}/code",
+    params(("id" = i64, Path, description = "the handover")),
+    responses((status = 200, body = HandoverCode, description = "the one-time code, this once"),
+              (status = 403, body = ApiError, description = "not the outgoing holder"),
+              (status = 404, body = ApiError, description = "no such approved handover, or its code was shown")),
+    security(("bearer" = []))
+)]
 pub async fn code(
     State(state): State<AppState>,
     caller: Caller,
@@ -193,9 +219,12 @@ pub async fn code(
 
 /// The successor takes the seat with the one-time code and a new password; every session of
 /// the outgoing holder ends at this moment. Answers like a sign-in.
-#[utoipa::path(post, path = "/api/v1/handovers/redeem", request_body = RedeemHandoverRequest,
-    responses((status = 201, body = SignInResponse), (status = 422, body = ApiError),
-              (status = 429, body = ApiError)))]
+#[utoipa::path(
+    post, path = "/api/v1/handovers/redeem", request_body = RedeemHandoverRequest,
+    responses((status = 201, body = SignInResponse, description = "the seat is the successor's: a session, as a sign-in answers"),
+              (status = 422, body = ApiError, description = "`weak_password` or `handover_code_invalid`"),
+              (status = 429, body = ApiError, description = "`too_many_attempts`"))
+)]
 pub async fn redeem(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -261,18 +290,25 @@ pub async fn redeem(
 }
 
 /// Every seat with its holder now; the office only.
-#[utoipa::path(get, path = "/api/v1/seats",
-    responses((status = 200, body = Vec<SeatView>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/seats",
+    responses((status = 200, body = Vec<SeatView>, description = "every seat"),
+              (status = 403, body = ApiError, description = "the editorial office only")),
+    security(("bearer" = []))
+)]
 pub async fn seats(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<SeatView>> {
     caller.require_office()?;
     Ok(Json(state.blocking(|s| Ok(s.seats()?)).await?))
 }
 
 /// Who held a seat when: its own holder or the office.
-#[utoipa::path(get, path = "/api/v1/seats/{id}/holders",
-    responses((status = 200, body = Vec<Holder>), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/seats/{id}/holders",
+    params(("id" = i64, Path, description = "the seat")),
+    responses((status = 200, body = Vec<Holder>, description = "who held the seat when"),
+              (status = 404, body = ApiError, description = "no such seat, or not the caller's")),
+    security(("bearer" = []))
+)]
 pub async fn holders(
     State(state): State<AppState>,
     caller: Caller,
@@ -285,15 +321,20 @@ pub async fn holders(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// 1-1000, default 200.
     pub limit: Option<u32>,
 }
 
 /// The newest audit entries; the administrator only.
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/audit",
+    params(AuditQuery),
+    responses((status = 200, body = Vec<AuditEntry>, description = "the newest entries, newest first"),
+              (status = 403, body = ApiError, description = "the administrator only")),
+    security(("bearer" = []))
+)]
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,

@@ -21,9 +21,11 @@ use crate::store::{
 };
 
 /// The caller's department's columns with their duty rules.
-#[utoipa::path(get, path = "/api/v1/columns",
-    responses((status = 200, body = Vec<ColumnView>), (status = 401, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/columns",
+    responses((status = 200, body = Vec<ColumnView>, description = "the department's columns")),
+    security(("bearer" = []))
+)]
 pub async fn columns(State(state): State<AppState>, caller: Caller) -> ApiResult<Vec<ColumnView>> {
     let dept = caller.0.department.id;
     Ok(Json(
@@ -35,11 +37,20 @@ pub async fn columns(State(state): State<AppState>, caller: Caller) -> ApiResult
 
 /// Send one version of an item. Exactly once per `Idempotency-Key`: a replay with the same body
 /// answers as the first time; the same key with another body is refused with 422.
-#[utoipa::path(post, path = "/api/v1/items", request_body = SubmitItemRequest,
-    params(("Idempotency-Key" = String, Header, description = "client-generated, one per send")),
-    responses((status = 201, body = SubmitItemResponse), (status = 400, body = ApiError),
-              (status = 403, body = ApiError), (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/items", request_body = SubmitItemRequest,
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 128,
+            description = "client-generated, one per send")),
+    responses((status = 201, body = SubmitItemResponse, description = "stored (or the first answer to this key again)"),
+              (status = 400, body = ApiError, description = "`idempotency_key_missing`, or a malformed body"),
+              (status = 403, body = ApiError, description = "not an officer, or the column is another department's"),
+              (status = 404, body = ApiError, description = "no such column"),
+              (status = 409, body = ApiError, description = "`attachment_missing`: a file is not completely uploaded"),
+              (status = 413, body = ApiError, description = "the files are larger than an item may carry"),
+              (status = 415, body = ApiError, description = "`unsupported_file`: a file of a type an item may not carry"),
+              (status = 422, body = ApiError, description = "`validation`, `preflight_failed`, `signoff_required`, `idempotency_key_reused`")),
+    security(("bearer" = []))
+)]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,6 +173,7 @@ fn validate_submission(req: &SubmitItemRequest) -> Result<(), ApiFailure> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MyItemsQuery {
     /// Only the items sent from the caller's own seat (by any of its holders).
     #[serde(default)]
@@ -169,9 +181,13 @@ pub struct MyItemsQuery {
 }
 
 /// The caller's department's items with their review state and timeline, newest first.
-#[utoipa::path(get, path = "/api/v1/items", params(MyItemsQuery),
-    responses((status = 200, body = Vec<ItemDetail>), (status = 401, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/items",
+    params(MyItemsQuery),
+    responses((status = 200, body = Vec<ItemDetail>, description = "the department's items, newest first"),
+              (status = 403, body = ApiError, description = "office seats read the inbox")),
+    security(("bearer" = []))
+)]
 pub async fn my_items(
     State(state): State<AppState>,
     caller: Caller,
@@ -193,9 +209,13 @@ pub async fn my_items(
 
 /// One item with its content and timeline; its own department, or the office once the
 /// department signed it off.
-#[utoipa::path(get, path = "/api/v1/items/{id}",
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 404, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/items/{id}",
+    params(("id" = i64, Path, description = "the item")),
+    responses((status = 200, body = ItemDetail, description = "the item"),
+              (status = 404, body = ApiError, description = "no such item, or not the caller's to see")),
+    security(("bearer" = []))
+)]
 pub async fn item(
     State(state): State<AppState>,
     caller: Caller,
@@ -210,6 +230,7 @@ pub async fn item(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Only items in this state (default: delivered, i.e. waiting for review; `all` for any).
     pub state: Option<String>,
@@ -245,9 +266,13 @@ impl InboxQuery {
 
 /// The editors' inbox: items that left their department, longest waiting first. Items awaiting
 /// their department's sign-off are never listed.
-#[utoipa::path(get, path = "/api/v1/inbox", params(InboxQuery),
-    responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/inbox",
+    params(InboxQuery),
+    responses((status = 200, body = Vec<InboxItem>, description = "the matching items, longest waiting first"),
+              (status = 403, body = ApiError, description = "the editorial office only")),
+    security(("bearer" = []))
+)]
 pub async fn inbox(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,9 +284,13 @@ pub async fn inbox(
 }
 
 /// How many items of each state match the inbox's filters (the state filter aside).
-#[utoipa::path(get, path = "/api/v1/inbox/counts", params(InboxQuery),
-    responses((status = 200, body = Vec<StateCount>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/inbox/counts",
+    params(InboxQuery),
+    responses((status = 200, body = Vec<StateCount>, description = "how many items of each state"),
+              (status = 403, body = ApiError, description = "the editorial office only")),
+    security(("bearer" = []))
+)]
 pub async fn inbox_counts(
     State(state): State<AppState>,
     caller: Caller,
@@ -277,9 +306,12 @@ pub async fn inbox_counts(
 }
 
 /// The caller's department's items waiting for sign-off; its responsible person only.
-#[utoipa::path(get, path = "/api/v1/signoffs",
-    responses((status = 200, body = Vec<InboxItem>), (status = 403, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/signoffs",
+    responses((status = 200, body = Vec<InboxItem>, description = "items waiting for sign-off"),
+              (status = 403, body = ApiError, description = "the department's responsible person only")),
+    security(("bearer" = []))
+)]
 pub async fn signoff_queue(
     State(state): State<AppState>,
     caller: Caller,
@@ -310,9 +342,15 @@ pub async fn decide(
 }
 
 /// The department's responsible person signs an item off: it goes on to the editors.
-#[utoipa::path(post, path = "/api/v1/items/{id}/approve",
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/items/{id}/approve", operation_id = "approve_item",
+    params(("id" = i64, Path, description = "the item")),
+    responses((status = 200, body = ItemDetail, description = "signed off"),
+              (status = 403, body = ApiError, description = "not the caller's to sign off"),
+              (status = 404, body = ApiError, description = "no such item"),
+              (status = 409, body = ApiError, description = "`invalid_transition`: not waiting for sign-off")),
+    security(("bearer" = []))
+)]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -368,9 +406,16 @@ pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment,
 }
 
 /// Accept a delivered item and record where and when it was published.
-#[utoipa::path(post, path = "/api/v1/items/{id}/accept", request_body = AcceptRequest,
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/items/{id}/accept",
+    params(("id" = i64, Path, description = "the item")),
+    request_body = AcceptRequest,
+    responses((status = 200, body = ItemDetail, description = "accepted"),
+              (status = 403, body = ApiError, description = "not the caller's to decide"),
+              (status = 404, body = ApiError, description = "no such item"),
+              (status = 409, body = ApiError, description = "`invalid_transition`: not waiting for review")),
+    security(("bearer" = []))
+)]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
@@ -383,9 +428,16 @@ pub async fn accept(
 
 /// Return an item for revision with a comment, optionally quoting the passage it concerns: by
 /// the editors once delivered, or by the department's responsible person before sign-off.
-#[utoipa::path(post, path = "/api/v1/items/{id}/return", request_body = ReturnRequest,
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/items/{id}/return",
+    params(("id" = i64, Path, description = "the item")),
+    request_body = ReturnRequest,
+    responses((status = 200, body = ItemDetail, description = "returned for revision"),
+              (status = 403, body = ApiError, description = "not the caller's to decide"),
+              (status = 404, body = ApiError, description = "no such item"),
+              (status = 409, body = ApiError, description = "`invalid_transition`: not in a state that can be returned")),
+    security(("bearer" = []))
+)]
 pub async fn return_item(
     State(state): State<AppState>,
     caller: Caller,
@@ -401,9 +453,16 @@ pub async fn return_item(
 }
 
 /// Reject a delivered item for good, with the reason; it cannot be revised or revived.
-#[utoipa::path(post, path = "/api/v1/items/{id}/reject", request_body = RejectRequest,
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/items/{id}/reject",
+    params(("id" = i64, Path, description = "the item")),
+    request_body = RejectRequest,
+    responses((status = 200, body = ItemDetail, description = "rejected"),
+              (status = 403, body = ApiError, description = "not the caller's to decide"),
+              (status = 404, body = ApiError, description = "no such item"),
+              (status = 409, body = ApiError, description = "`invalid_transition`: not waiting for review")),
+    security(("bearer" = []))
+)]
 pub async fn reject(
     State(state): State<AppState>,
     caller: Caller,
@@ -417,9 +476,15 @@ pub async fn reject(
 }
 
 /// Write in an item's thread: an editor's question, the officer's answer.
-#[utoipa::path(post, path = "/api/v1/items/{id}/comments", request_body = CommentRequest,
-    responses((status = 201, body = TimelineEntry), (status = 404, body = ApiError), (status = 422, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/items/{id}/comments",
+    params(("id" = i64, Path, description = "the item")),
+    request_body = CommentRequest,
+    responses((status = 201, body = TimelineEntry, description = "the comment as the timeline shows it"),
+              (status = 403, body = ApiError, description = "not the caller's to comment on"),
+              (status = 404, body = ApiError, description = "no such item, or not the caller's to see")),
+    security(("bearer" = []))
+)]
 pub async fn comment(
     State(state): State<AppState>,
     caller: Caller,
@@ -446,6 +511,7 @@ pub async fn add_comment(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `next` of the previous answer; 0 the first time.
     pub since: Option<i64>,
@@ -456,9 +522,12 @@ pub struct ChangesQuery {
 const CHANGES_PAGE: u32 = 200;
 
 /// What changed for the caller since the cursor, and the next cursor.
-#[utoipa::path(get, path = "/api/v1/changes", params(ChangesQuery),
-    responses((status = 200, body = ChangesResponse), (status = 401, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/changes",
+    params(ChangesQuery),
+    responses((status = 200, body = ChangesResponse, description = "the changes after `since`, and the next cursor")),
+    security(("bearer" = []))
+)]
 pub async fn changes(
     State(state): State<AppState>,
     caller: Caller,

@@ -12,8 +12,12 @@ use crate::audit::Record;
 use crate::auth;
 
 /// Sign in with a seat's login and password.
-#[utoipa::path(post, path = "/api/v1/sessions", request_body = SignInRequest,
-    responses((status = 201, body = SignInResponse), (status = 401, body = ApiError)))]
+#[utoipa::path(
+    post, path = "/api/v1/sessions", request_body = SignInRequest,
+    responses((status = 201, body = SignInResponse, description = "signed in: the session's token"),
+              (status = 401, body = ApiError, description = "`wrong_credentials`"),
+              (status = 429, body = ApiError, description = "`too_many_attempts`: too many failed sign-ins for the seat or the address"))
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -97,16 +101,21 @@ fn dummy_hash() -> &'static str {
 }
 
 /// The signed-in seat.
-#[utoipa::path(get, path = "/api/v1/sessions/current",
-    responses((status = 200, body = SeatView), (status = 401, body = ApiError)),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/sessions/current",
+    responses((status = 200, body = SeatView, description = "the signed-in seat")),
+    security(("bearer" = []))
+)]
 pub async fn who_am_i(caller: Caller) -> ApiResult<SeatView> {
     Ok(Json(caller.0))
 }
 
 /// Sign out: the session's token stops working at once.
-#[utoipa::path(delete, path = "/api/v1/sessions/current",
-    responses((status = 204), (status = 401, body = ApiError)), security(("bearer" = [])))]
+#[utoipa::path(
+    delete, path = "/api/v1/sessions/current",
+    responses((status = 204, description = "signed out")),
+    security(("bearer" = []))
+)]
 pub async fn sign_out(
     State(state): State<AppState>,
     _caller: Caller,
