@@ -14,7 +14,7 @@ SYSTEM_PACKAGES=(
   # the office console's browser test
   chromium chromium-driver
   # the OpenAPI validator and the API fuzz run (a virtualenv under .tmp/py)
-  python3 python3-venv
+  python3 python3-venv curl
 )
 
 missing=()
