@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{Office, office, start};
+use common::{Office, office, png, sha256_hex, start};
 
 impl Office {
     async fn submit(&self, token: &str, key: Option<&str>, body: &Value) -> (StatusCode, Value) {
@@ -446,55 +446,6 @@ fn demo_city_is_big_enough_and_has_history() {
     let accepted = store.inbox(&filter).unwrap();
     assert!(accepted.len() >= 8, "history: {}", accepted.len());
     assert!(accepted.iter().all(|i| i.delivered_at < start()));
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// Bytes that read as a PNG image, different for each `seed`.
-fn png(len: usize, seed: u8) -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    v.extend((0..len - v.len()).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
-    v
-}
-
-impl Office {
-    async fn announce(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {
-        self.post(
-            token,
-            "/uploads",
-            json!({"sha256": sha256_hex(bytes), "size": bytes.len(), "name": name}),
-        )
-        .await
-    }
-
-    async fn piece(
-        &self,
-        token: &str,
-        sha: &str,
-        offset: usize,
-        bytes: &[u8],
-    ) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .patch(format!("{}/uploads/{sha}", self.base))
-            .bearer_auth(token)
-            .header("Upload-Offset", offset.to_string())
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json().await.unwrap())
-    }
-
-    async fn upload(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {
-        let (status, _) = self.announce(token, bytes, name).await;
-        assert_eq!(status, StatusCode::OK);
-        self.piece(token, &sha256_hex(bytes), 0, bytes).await
-    }
 }
 
 #[tokio::test]

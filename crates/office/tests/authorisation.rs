@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{Office, office};
+use common::{Office, office, png, sha256_hex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Who {
@@ -293,7 +293,7 @@ impl World {
             .unwrap()["id"]
             .as_i64()
             .unwrap();
-        let png = png();
+        let png = png(96, 9);
         let sha = sha256_hex(&png);
         let mut world = World {
             department_a: column["department_id"].as_i64().unwrap(),
@@ -322,27 +322,11 @@ impl World {
 
     async fn upload(&self) {
         let officer = self.token(Who::OfficerA).unwrap();
-        let (status, _) = self
-            .o
-            .post(
-                officer,
-                "/uploads",
-                json!({"sha256": self.sha, "size": self.png.len(), "name": "图.png"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
-        let r = self
-            .o
-            .http
-            .patch(format!("{}/uploads/{}", self.o.base, self.sha))
-            .bearer_auth(officer)
-            .header("Upload-Offset", "0")
-            .header("content-type", "application/offset+octet-stream")
-            .body(self.png.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
+        let (status, body) = self.o.upload(officer, &self.png, "图.png").await;
+        assert_eq!(
+            (status, body["complete"].as_bool()),
+            (StatusCode::OK, Some(true))
+        );
     }
 
     /// A fresh item of department A's officer in `state`.
@@ -522,20 +506,6 @@ impl World {
         }
         req.send().await.unwrap().status()
     }
-}
-
-fn png() -> Vec<u8> {
-    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    png.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
-    ]);
-    png.extend(std::iter::repeat_n(9u8, 64));
-    png
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// One check: allowed callers are not refused; refused callers are, and the office is told an
@@ -731,40 +701,27 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                     );
                 }
                 let r = req.send().await.unwrap();
-                if *path == "/sign-out" {
+                let status = if *path == "/sign-out" {
                     // Signing out answers with the sign-in page either way: what counts is
                     // whether the session ended.
-                    let alive = match &token {
-                        Some(t) => w.o.get(t, "/sessions/current").await.0 == StatusCode::OK,
-                        None => false,
-                    };
-                    let status = match (&token, alive) {
-                        (None, _) => StatusCode::UNAUTHORIZED,
-                        (Some(_), true) => StatusCode::FORBIDDEN,
-                        (Some(_), false) => StatusCode::OK,
-                    };
-                    check(
-                        &mut failures,
-                        &route,
-                        who,
-                        state,
-                        may(*rule, who, state),
-                        status,
-                    );
-                    continue;
-                }
-                let to_sign_in = r.status().is_redirection()
-                    && r.headers().get("location").is_some_and(|l| l == "/sign-in");
-                // The console sends whoever it does not serve to its sign-in page.
-                let status = if to_sign_in {
-                    StatusCode::UNAUTHORIZED
+                    match &token {
+                        None => StatusCode::UNAUTHORIZED,
+                        Some(t) if w.o.get(t, "/sessions/current").await.0 == StatusCode::OK => {
+                            StatusCode::FORBIDDEN
+                        }
+                        Some(_) => StatusCode::OK,
+                    }
+                } else if r.status().is_redirection()
+                    && r.headers().get("location").is_some_and(|l| l == "/sign-in")
+                {
+                    // The console sends whoever it does not serve to its sign-in page.
+                    if who.department() {
+                        StatusCode::FORBIDDEN
+                    } else {
+                        StatusCode::UNAUTHORIZED
+                    }
                 } else {
                     r.status()
-                };
-                let status = if who.department() && status == StatusCode::UNAUTHORIZED {
-                    StatusCode::FORBIDDEN
-                } else {
-                    status
                 };
                 check(
                     &mut failures,

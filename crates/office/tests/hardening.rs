@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{Office, office, office_with};
+use common::{Office, office, office_with, png, sha256_hex};
 
 impl Office {
     /// `http://127.0.0.1:<port>`: where the console lives.
@@ -363,9 +363,14 @@ async fn bad_dates_are_refused_and_no_answer_carries_the_databases_words() {
     let editor = o.sign_in("bjb.editor").await;
     // 市应急管理局 attests on paper; an inline form is enough for this check.
     let column = o.submission_column(&officer).await;
-    let png = tiny_png();
+    let png = png(96, 1);
     let sha = sha256_hex(&png);
-    upload(&o, &officer, &png, &sha).await;
+    let (status, body) = o.upload(&officer, &png, "签发单.png").await;
+    assert_eq!(
+        (status, body["complete"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{body}"
+    );
     let mut body = item(column, "k-dates", "发布时间检查");
     body["attachments"] =
         json!([{"sha256": sha, "name": "签发单.png", "size": png.len(), "mime": "image/png"}]);
@@ -388,48 +393,6 @@ async fn bad_dates_are_refused_and_no_answer_carries_the_databases_words() {
     assert_eq!(
         (status, detail["state"].as_str()),
         (StatusCode::OK, Some("delivered"))
-    );
-}
-
-fn tiny_png() -> Vec<u8> {
-    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    png.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
-    ]);
-    png.extend(std::iter::repeat_n(7u8, 64));
-    png
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}
-
-async fn upload(o: &Office, token: &str, bytes: &[u8], sha: &str) {
-    let (status, body) = o
-        .post(
-            token,
-            "/uploads",
-            json!({"sha256": sha, "size": bytes.len(), "name": "签发单.png"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let r = o
-        .http
-        .patch(format!("{}/uploads/{sha}", o.base))
-        .bearer_auth(token)
-        .header("Upload-Offset", "0")
-        .header("content-type", "application/offset+octet-stream")
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(
-        (status, body["complete"].as_bool()),
-        (StatusCode::OK, Some(true)),
-        "{body}"
     );
 }
 

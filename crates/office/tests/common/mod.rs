@@ -112,3 +112,52 @@ impl Office {
             .await
     }
 }
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Bytes that read as a PNG image, different for each `seed`.
+pub fn png(len: usize, seed: u8) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    v.extend((0..len - v.len()).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    v
+}
+
+impl Office {
+    pub async fn announce(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {
+        self.post(
+            token,
+            "/uploads",
+            json!({"sha256": sha256_hex(bytes), "size": bytes.len(), "name": name}),
+        )
+        .await
+    }
+
+    pub async fn piece(
+        &self,
+        token: &str,
+        sha: &str,
+        offset: usize,
+        bytes: &[u8],
+    ) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .patch(format!("{}/uploads/{sha}", self.base))
+            .bearer_auth(token)
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    pub async fn upload(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {
+        let (status, _) = self.announce(token, bytes, name).await;
+        assert_eq!(status, StatusCode::OK);
+        self.piece(token, &sha256_hex(bytes), 0, bytes).await
+    }
+}
