@@ -7,8 +7,10 @@ pub mod clock;
 pub mod console;
 pub mod demo;
 pub mod files;
+pub mod limits;
 pub mod seed;
 pub mod store;
+pub mod sweep;
 pub mod throttle;
 
 use std::net::SocketAddr;
@@ -20,6 +22,7 @@ use tokio::net::TcpListener;
 pub use api::{AppState, router};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use files::FileStore;
+pub use limits::Limits;
 pub use store::{SqliteStore, Store};
 
 /// Serves the API on `listener` until `shutdown` resolves.

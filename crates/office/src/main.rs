@@ -158,6 +158,8 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
         Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
     }
     let state = AppState::new(store as Arc<dyn Store>, clock, files);
+    // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
+    liaison_office::sweep::spawn(state.clone());
     liaison_office::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

@@ -34,7 +34,7 @@ fn draft_key(key: &str) -> Result<(), ApiFailure> {
 /// Back up one draft.
 #[utoipa::path(put, path = "/api/v1/drafts/{draft_key}", request_body = PutDraftRequest,
     responses((status = 200, body = PutDraftResponse), (status = 409, body = StaleDraftAnswer),
-              (status = 422, body = ApiError)),
+              (status = 422, body = ApiError), (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn put(
     State(state): State<AppState>,

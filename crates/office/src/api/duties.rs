@@ -101,7 +101,7 @@ pub async fn board(
 /// Urge the department to update a column; its desks hear of it through the change cursor.
 #[utoipa::path(post, path = "/api/v1/columns/{id}/urge", request_body = UrgeRequest,
     responses((status = 201, body = Change), (status = 403, body = ApiError),
-              (status = 404, body = ApiError)),
+              (status = 404, body = ApiError), (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn urge(
     State(state): State<AppState>,

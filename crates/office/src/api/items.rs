@@ -38,7 +38,8 @@ pub async fn columns(State(state): State<AppState>, caller: Caller) -> ApiResult
 #[utoipa::path(post, path = "/api/v1/items", request_body = SubmitItemRequest,
     params(("Idempotency-Key" = String, Header, description = "client-generated, one per send")),
     responses((status = 201, body = SubmitItemResponse), (status = 400, body = ApiError),
-              (status = 403, body = ApiError), (status = 422, body = ApiError)),
+              (status = 403, body = ApiError), (status = 422, body = ApiError),
+              (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -321,7 +322,8 @@ pub async fn decide(
 
 /// The department's responsible person signs an item off: it goes on to the editors.
 #[utoipa::path(post, path = "/api/v1/items/{id}/approve",
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError),
+              (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn approve(
     State(state): State<AppState>,
@@ -379,7 +381,8 @@ pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment,
 
 /// Accept a delivered item and record where and when it was published.
 #[utoipa::path(post, path = "/api/v1/items/{id}/accept", request_body = AcceptRequest,
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError),
+              (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn accept(
     State(state): State<AppState>,
@@ -394,7 +397,8 @@ pub async fn accept(
 /// Return an item for revision with a comment, optionally quoting the passage it concerns: by
 /// the editors once delivered, or by the department's responsible person before sign-off.
 #[utoipa::path(post, path = "/api/v1/items/{id}/return", request_body = ReturnRequest,
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError),
+              (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn return_item(
     State(state): State<AppState>,
@@ -412,7 +416,8 @@ pub async fn return_item(
 
 /// Reject a delivered item for good, with the reason; it cannot be revised or revived.
 #[utoipa::path(post, path = "/api/v1/items/{id}/reject", request_body = RejectRequest,
-    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError)),
+    responses((status = 200, body = ItemDetail), (status = 403, body = ApiError), (status = 409, body = ApiError),
+              (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn reject(
     State(state): State<AppState>,
@@ -428,7 +433,8 @@ pub async fn reject(
 
 /// Write in an item's thread: an editor's question, the officer's answer.
 #[utoipa::path(post, path = "/api/v1/items/{id}/comments", request_body = CommentRequest,
-    responses((status = 201, body = TimelineEntry), (status = 404, body = ApiError), (status = 422, body = ApiError)),
+    responses((status = 201, body = TimelineEntry), (status = 404, body = ApiError), (status = 422, body = ApiError),
+              (status = 429, body = ApiError)),
     security(("bearer" = [])))]
 pub async fn comment(
     State(state): State<AppState>,

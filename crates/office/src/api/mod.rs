@@ -8,6 +8,7 @@ pub(crate) mod files;
 pub(crate) mod handovers;
 pub(crate) mod items;
 mod openapi;
+pub(crate) mod quota;
 pub(crate) mod sessions;
 
 use std::sync::Arc;
@@ -43,6 +44,12 @@ pub struct AppState {
     pub files: FileStore,
     /// Failed sign-ins per seat and per address.
     pub sign_ins: Arc<crate::throttle::SignInThrottle>,
+    /// Write rates, upload quotas, the free space kept and the sweep (`AppState::with_limits`).
+    pub limits: Arc<crate::limits::Limits>,
+    /// Each seat's writes by kind, under `limits.writes`.
+    pub writes: Arc<crate::limits::WriteLimiter>,
+    /// Reads the free space of the data folder's filesystem (tests put a full disk here).
+    pub free_space: Arc<dyn crate::limits::FreeSpace>,
 }
 
 impl AppState {
@@ -54,6 +61,9 @@ impl AppState {
             changes: Arc::new(watch::channel(0).0),
             files,
             sign_ins: Arc::default(),
+            limits: Arc::default(),
+            writes: Arc::new(crate::limits::WriteLimiter::new(&Default::default())),
+            free_space: Arc::new(crate::limits::FilesystemSpace),
         }
     }
 
@@ -126,7 +136,13 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiFailure::not_found("route") });
     Router::new()
-        .nest("/api/v1", api)
+        .nest(
+            "/api/v1",
+            api.route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                quota::limit_writes,
+            )),
+        )
         .merge(crate::console::router())
         .with_state(state)
 }
