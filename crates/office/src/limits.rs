@@ -128,6 +128,24 @@ impl WriteRates {
     }
 }
 
+impl WriteRates {
+    /// No practical limit (a million a second): for benchmarks that play many people at once.
+    pub fn unlimited() -> Self {
+        let rate = Rate {
+            burst: 1_000_000,
+            every: Duration::from_micros(1),
+        };
+        WriteRates {
+            send: rate,
+            comment: rate,
+            urge: rate,
+            draft_backup: rate,
+            upload: rate,
+            review: rate,
+        }
+    }
+}
+
 impl Default for WriteRates {
     /// Generous for a person, tight for a script. Each is a burst a person may use at once and
     /// the same again every minute:

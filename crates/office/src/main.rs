@@ -33,6 +33,10 @@ enum Command {
         /// Seed a demo city into an empty data folder and write demo-seats.json. Loopback only.
         #[arg(long)]
         demo: bool,
+        /// Refuse new uploads (507) while less than this many MiB are free on the data folder's
+        /// filesystem.
+        #[arg(long, default_value_t = liaison_office::Limits::default().min_free_bytes / (1024 * 1024))]
+        min_free_mib: u64,
     },
     /// Administration on the office's data folder (the server may be running).
     Admin {
@@ -72,7 +76,12 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { data, listen, demo } => serve(data, listen, demo).await,
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            min_free_mib,
+        } => serve(data, listen, demo, min_free_mib).await,
         Command::Admin { command } => match command {
             AdminCommand::VerifyAudit { data } => verify_audit(data),
             AdminCommand::Seed {
@@ -119,7 +128,12 @@ fn verify_audit(data: PathBuf) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Result<()> {
+async fn serve(
+    data: PathBuf,
+    listen: SocketAddr,
+    demo_mode: bool,
+    min_free_mib: u64,
+) -> anyhow::Result<()> {
     if demo_mode && !listen.ip().is_loopback() {
         bail!(
             "--demo serves well-known demo seats and listens only on loopback (127.0.0.1 or ::1), not {listen}"
@@ -157,7 +171,18 @@ async fn serve(data: PathBuf, listen: SocketAddr, demo_mode: bool) -> anyhow::Re
         Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
         Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
     }
-    let state = AppState::new(store as Arc<dyn Store>, clock, files);
+    let mut limits = liaison_office::Limits {
+        min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
+        ..Default::default()
+    };
+    // Benchmarks and load tests drive one seat far beyond a person's pace (`make bench`).
+    if std::env::var("LIAISON_OFFICE_WRITE_LIMITS").is_ok_and(|v| v == "off") {
+        tracing::warn!(
+            "write limits are off (LIAISON_OFFICE_WRITE_LIMITS=off): for benchmarks only"
+        );
+        limits.writes = liaison_office::limits::WriteRates::unlimited();
+    }
+    let state = AppState::new(store as Arc<dyn Store>, clock, files).with_limits(limits);
     // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
     liaison_office::sweep::spawn(state.clone());
     liaison_office::serve(listener, state, shutdown_signal()).await?;

@@ -413,7 +413,8 @@ async fn a_nearly_full_disk_refuses_new_uploads_and_serves_everything_stored() {
     let free = Arc::new(AtomicU64::new(u64::MAX));
     let probe = free.clone();
     let o = office_with(move |s| {
-        s.with_free_space(move |_: &std::path::Path| Ok(probe.load(Ordering::SeqCst)))
+        s.with_limits(Limits::default())
+            .with_free_space(move |_: &std::path::Path| Ok(probe.load(Ordering::SeqCst)))
     })
     .await;
     let officer = o.sign_in("jyj.officer").await;

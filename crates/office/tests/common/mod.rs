@@ -42,7 +42,13 @@ pub async fn office_with(configure: impl FnOnce(AppState) -> AppState) -> Office
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
-    let state = configure(AppState::new(store as Arc<dyn Store>, clock.clone(), files));
+    // The tests must not depend on how full the machine's disk is (the guard's own tests set it).
+    let limits = liaison_office::Limits {
+        min_free_bytes: 0,
+        ..Default::default()
+    };
+    let state =
+        configure(AppState::new(store as Arc<dyn Store>, clock.clone(), files).with_limits(limits));
     tokio::spawn(liaison_office::serve(
         listener,
         state.clone(),
