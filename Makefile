@@ -40,7 +40,7 @@ chaos: build
 bench: deps ui
 	$(CARGO) build --release -p liaison-office -p liaison-desk-app -p liaison-tests \
 		--bin liaison-office --bin liaison-desk --bin liaison-bench --example bare_window
-	scripts/test-session.sh --display -- target/release/liaison-bench $(BENCH_ARGS)
+	LIAISON_OFFICE_WRITE_LIMITS=off scripts/test-session.sh --display -- target/release/liaison-bench $(BENCH_ARGS)
 
 # The .docx importer under libFuzzer (cargo-fuzz), bounded.
 fuzz:

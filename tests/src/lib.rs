@@ -46,7 +46,16 @@ pub struct OfficeProcess {
 /// Starts the office on `listen` over `data`; returns the process and its base URL.
 fn spawn_office(binary: &Path, data: &Path, listen: &str) -> (Child, String) {
     let mut child = Command::new(binary)
-        .args(["serve", "--demo", "--listen", listen, "--data"])
+        // Keep little free space: these tests must not depend on how full the machine's disk is.
+        .args([
+            "serve",
+            "--demo",
+            "--min-free-mib",
+            "16",
+            "--listen",
+            listen,
+            "--data",
+        ])
         .arg(data)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -76,6 +76,17 @@ export function summarySendStatus(
   return sendStatus(d.state, d.last_error, summaryPercent(d.upload_percent));
 }
 
+/** Office refusal codes the window explains in its own words (`send.office.<code>`). */
+export const OFFICE_CODES = ["quota_exceeded", "storage_full", "rate_limited"] as const;
+export type OfficeCode = (typeof OFFICE_CODES)[number];
+
+/** The office code a send's failure names (the desk keeps it in the detail), if the window has
+ * words for it. */
+export function officeCode(detail: string | null): OfficeCode | null {
+  if (!detail) return null;
+  return OFFICE_CODES.find((c) => new RegExp(`\\b${c}\\b`).test(detail)) ?? null;
+}
+
 /** The short label (the state badge). */
 export function statusLabel(s: SendStatus): StatusMessage {
   switch (s.kind) {
@@ -96,6 +107,8 @@ export function statusLabel(s: SendStatus): StatusMessage {
 
 /** The sentence shown under the label, when the status needs one. */
 export function statusLine(s: SendStatus): StatusMessage | null {
+  const code = s.kind === "needs_attention" || s.kind === "retrying" ? officeCode(s.detail) : null;
+  if (code) return { key: `send.office.${code}` };
   switch (s.kind) {
     case "needs_attention":
       return { key: "send.needs_attention", params: { reason: s.detail } };

@@ -423,14 +423,31 @@ async fn send<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, DeskError> 
 /// Server errors and gateways are transient (retry later); other refusals are not.
 async fn failure(r: reqwest::Response) -> DeskError {
     let status = r.status();
+    let retry_after = retry_after(r.headers());
     let body: Option<ApiError> = r.json().await.ok();
-    classify(status, body)
+    classify(status, retry_after, body)
+}
+
+/// `Retry-After` in whole seconds (the office never sends the HTTP-date form).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(std::time::Duration::from_secs)
 }
 
 /// What an office refusal means for the desk. Server errors, gateways (a proxy with no office
 /// behind it answers 502/504 without our JSON), throttling and timeouts are transient: try again
 /// later. Anything else the office will answer the same way again.
-fn classify(status: StatusCode, body: Option<ApiError>) -> DeskError {
+fn classify(
+    status: StatusCode,
+    retry_after: Option<std::time::Duration>,
+    body: Option<ApiError>,
+) -> DeskError {
     // Too many failed sign-ins is the office's answer to a person, not to the network.
     let throttled_sign_in = body
         .as_ref()
@@ -439,10 +456,19 @@ fn classify(status: StatusCode, body: Option<ApiError>) -> DeskError {
         || (status == StatusCode::TOO_MANY_REQUESTS && !throttled_sign_in)
         || status == StatusCode::REQUEST_TIMEOUT
     {
-        return DeskError::OfficeUnreachable(format!(
+        // The office's code stays in the detail, so the window can say what it means.
+        let detail = format!(
             "HTTP {status}{}",
-            body.map(|b| format!(": {}", b.message)).unwrap_or_default()
-        ));
+            body.map(|b| format!(": {}: {}", code_name(b.code), b.message))
+                .unwrap_or_default()
+        );
+        return match retry_after {
+            Some(retry_after) => DeskError::OfficeBusy {
+                retry_after,
+                detail,
+            },
+            None => DeskError::OfficeUnreachable(detail),
+        };
     }
     let (code, message) = match body {
         Some(ApiError { code, message }) => (code_name(code), message),
@@ -507,6 +533,11 @@ mod tests {
             (409, Some(E::Conflict), D::RejectedByOffice, false),
             (413, Some(E::PayloadTooLarge), D::RejectedByOffice, false),
             (413, None, D::RejectedByOffice, false),
+            // Over the seat's upload quota: the officer must act (or wait a day for the sweep).
+            (413, Some(E::QuotaExceeded), D::RejectedByOffice, false),
+            // Written too fast, or the office's disk is nearly full: try again later.
+            (429, Some(E::RateLimited), D::OfficeUnreachable, true),
+            (507, Some(E::StorageFull), D::OfficeUnreachable, true),
             (422, Some(E::Validation), D::RejectedByOffice, false),
             (
                 422,
@@ -528,7 +559,7 @@ mod tests {
         ];
         for &(status, code, want, transient) in cases {
             let status = StatusCode::from_u16(status).unwrap();
-            let got = authed::<()>(Err(classify(status, code.and_then(api)))).unwrap_err();
+            let got = authed::<()>(Err(classify(status, None, code.and_then(api)))).unwrap_err();
             assert_eq!(got.code(), want, "{status} {code:?}");
             assert_eq!(got.is_transient(), transient, "{status} {code:?}");
         }
@@ -538,12 +569,59 @@ mod tests {
     fn a_refusal_keeps_the_office_code_for_the_officer() {
         match classify(
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
             api(ErrorCode::IdempotencyKeyReused),
         ) {
             DeskError::RejectedByOffice {
                 status: 422, code, ..
             } => assert_eq!(code, "idempotency_key_reused"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_throttled_write_carries_the_wait_the_office_asked_for() {
+        use std::time::Duration;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        let wait = retry_after(&headers);
+        assert_eq!(wait, Some(Duration::from_secs(7)));
+        let e = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            wait,
+            api(ErrorCode::RateLimited),
+        );
+        assert!(e.is_transient());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        assert!(e.to_string().contains("rate_limited"), "{e}");
+        // Without the header it is transient all the same, with the worker's own backoff.
+        let e = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            api(ErrorCode::RateLimited),
+        );
+        assert!(e.is_transient() && e.retry_after().is_none());
+        // The failed-sign-in throttle is a person's problem, whatever the header says.
+        let e = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            wait,
+            api(ErrorCode::TooManyAttempts),
+        );
+        assert!(!e.is_transient() && e.retry_after().is_none());
+        // A nearly full office keeps its code in the detail for the window.
+        let e = classify(
+            StatusCode::INSUFFICIENT_STORAGE,
+            None,
+            api(ErrorCode::StorageFull),
+        );
+        assert!(
+            e.is_transient() && e.to_string().contains("storage_full"),
+            "{e}"
+        );
+        for bad in ["", "soon", "-1", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert(reqwest::header::RETRY_AFTER, bad.parse().unwrap());
+            assert_eq!(retry_after(&h), None, "{bad:?}");
         }
     }
 }

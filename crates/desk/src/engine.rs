@@ -1195,9 +1195,12 @@ impl Desk {
                 Err(e) => {
                     tracing::warn!(error = %e, "sync round failed");
                     on_change(Err(&e));
-                    let pause = delays.next().unwrap_or(crate::retry::LONGEST_RETRY);
+                    let backoff = delays.next().unwrap_or(crate::retry::LONGEST_RETRY);
+                    let (asked, rest) = crate::retry::wait_after(backoff, e.retry_after());
+                    // What the office asked for (Retry-After) is waited out in full.
+                    tokio::time::sleep(asked).await;
                     tokio::select! {
-                        _ = tokio::time::sleep(pause) => {}
+                        _ = tokio::time::sleep(rest) => {}
                         _ = self.wake.notified() => {}
                         _ = self.office_comes_back() => {}
                     }

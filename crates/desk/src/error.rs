@@ -36,6 +36,13 @@ pub enum DeskError {
     KeyringUnavailable(String),
     #[error("the office could not be reached: {0}")]
     OfficeUnreachable(String),
+    /// The office asked the desk to slow down (429 with `Retry-After`): try again, but not
+    /// before `retry_after`.
+    #[error("the office asks to wait {} s: {detail}", .retry_after.as_secs())]
+    OfficeBusy {
+        retry_after: std::time::Duration,
+        detail: String,
+    },
     #[error("wrong login or password")]
     WrongPassword,
     #[error("the session has expired; sign in again")]
@@ -83,6 +90,7 @@ impl DeskError {
         match self {
             DeskError::KeyringUnavailable(_) => DeskErrorCode::KeyringUnavailable,
             DeskError::OfficeUnreachable(_) => DeskErrorCode::OfficeUnreachable,
+            DeskError::OfficeBusy { .. } => DeskErrorCode::OfficeUnreachable,
             DeskError::WrongPassword => DeskErrorCode::WrongPassword,
             DeskError::SessionExpired => DeskErrorCode::SessionExpired,
             DeskError::NotSignedIn => DeskErrorCode::NotSignedIn,
@@ -104,8 +112,18 @@ impl DeskError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            DeskError::OfficeUnreachable(_) | DeskError::FilesOutOfStep(_)
+            DeskError::OfficeUnreachable(_)
+                | DeskError::OfficeBusy { .. }
+                | DeskError::FilesOutOfStep(_)
         )
+    }
+
+    /// How long the office asked the desk to wait before trying again, if it did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            DeskError::OfficeBusy { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
     }
 }
 

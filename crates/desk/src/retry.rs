@@ -24,9 +24,27 @@ pub fn retry_delays() -> ExponentialBackoff {
         .build()
 }
 
+/// The worker's wait after a failed round, in two parts: what the office asked for
+/// (`Retry-After`), which nothing cuts short, and the rest of the backoff, which a wake may cut
+/// short. Together never less than either.
+pub fn wait_after(backoff: Duration, asked: Option<Duration>) -> (Duration, Duration) {
+    match asked {
+        Some(asked) => (asked, backoff.saturating_sub(asked)),
+        None => (Duration::ZERO, backoff),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_office_s_retry_after_is_waited_out_in_full_and_never_shortens_the_backoff() {
+        let s = Duration::from_secs;
+        assert_eq!(wait_after(s(4), None), (s(0), s(4)));
+        assert_eq!(wait_after(s(4), Some(s(30))), (s(30), s(0)));
+        assert_eq!(wait_after(s(30), Some(s(4))), (s(4), s(26)));
+    }
 
     #[test]
     fn waits_double_from_two_seconds_to_the_cap_with_jitter_on_top() {

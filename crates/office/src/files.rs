@@ -89,6 +89,22 @@ impl FileStore {
         Ok(removed)
     }
 
+    /// The folder holding the files (its filesystem's free space guards new uploads).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Deletes what arrived of a forgotten upload, if anything did; says whether it did.
+    pub async fn remove_partial(&self, seat_id: i64, sha256: &str) -> std::io::Result<bool> {
+        remove_if_present(&self.partial(seat_id, sha256)).await
+    }
+
+    /// Deletes a complete file that no upload and no item names any more; says whether there was
+    /// one.
+    pub async fn remove_blob(&self, sha256: &str) -> std::io::Result<bool> {
+        remove_if_present(&self.blob(sha256)).await
+    }
+
     /// `sha256` must have been checked to be 64 hex digits: it becomes a file name.
     fn partial(&self, seat_id: i64, sha256: &str) -> PathBuf {
         self.root
@@ -215,6 +231,14 @@ impl FileStore {
         })
         .await
         .map_err(|e| FileError::Interrupted(e.to_string()))?
+    }
+}
+
+async fn remove_if_present(path: &Path) -> std::io::Result<bool> {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

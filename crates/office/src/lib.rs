@@ -7,9 +7,11 @@ pub mod clock;
 pub mod console;
 pub mod demo;
 pub mod files;
+pub mod limits;
 pub mod routes;
 pub mod seed;
 pub mod store;
+pub mod sweep;
 pub mod throttle;
 
 use std::net::SocketAddr;
@@ -21,6 +23,7 @@ use tokio::net::TcpListener;
 pub use api::AppState;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use files::FileStore;
+pub use limits::Limits;
 pub use store::{SqliteStore, Store};
 
 /// The whole office: the API under `/api/v1` and the console at `/`, siblings over the same
@@ -28,7 +31,7 @@ pub use store::{SqliteStore, Store};
 /// own form (JSON for the API, a page for the console), so no request ever drops its connection.
 pub fn router(state: AppState) -> axum::Router {
     axum::Router::new()
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(&state))
         .merge(console::router())
         .with_state(state)
 }

@@ -37,6 +37,10 @@ enum Command {
         /// are believed; repeat for several.
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Refuse new uploads (507) while less than this many MiB are free on the data folder's
+        /// filesystem.
+        #[arg(long, default_value_t = liaison_office::Limits::default().min_free_bytes / (1024 * 1024))]
+        min_free_mib: u64,
     },
     /// Administration on the office's data folder (the server may be running).
     Admin {
@@ -81,7 +85,8 @@ async fn main() -> anyhow::Result<()> {
             listen,
             demo,
             trusted_proxies,
-        } => serve(data, listen, demo, trusted_proxies).await,
+            min_free_mib,
+        } => serve(data, listen, demo, trusted_proxies, min_free_mib).await,
         Command::Admin { command } => match command {
             AdminCommand::VerifyAudit { data } => verify_audit(data),
             AdminCommand::Seed {
@@ -133,6 +138,7 @@ async fn serve(
     listen: SocketAddr,
     demo_mode: bool,
     trusted_proxies: Vec<std::net::IpAddr>,
+    min_free_mib: u64,
 ) -> anyhow::Result<()> {
     if demo_mode && !listen.ip().is_loopback() {
         bail!(
@@ -171,8 +177,21 @@ async fn serve(
         Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
         Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
     }
-    let mut state = AppState::new(store as Arc<dyn Store>, clock, files);
+    let mut limits = liaison_office::Limits {
+        min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
+        ..Default::default()
+    };
+    // Benchmarks and load tests drive one seat far beyond a person's pace (`make bench`).
+    if std::env::var("LIAISON_OFFICE_WRITE_LIMITS").is_ok_and(|v| v == "off") {
+        tracing::warn!(
+            "write limits are off (LIAISON_OFFICE_WRITE_LIMITS=off): for benchmarks only"
+        );
+        limits.writes = liaison_office::limits::WriteRates::unlimited();
+    }
+    let mut state = AppState::new(store as Arc<dyn Store>, clock, files).with_limits(limits);
     state.trusted_proxies = trusted_proxies.into();
+    // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
+    liaison_office::sweep::spawn(state.clone());
     liaison_office::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

@@ -480,9 +480,11 @@ async fn every_answer_carries_its_security_headers() {
 
 #[tokio::test]
 async fn the_session_cookie_is_secure_over_https_and_only_proxies_we_trust_say_so() {
-    let trusting =
-        office_with(|s| s.trusted_proxies = std::sync::Arc::from(["127.0.0.1".parse().unwrap()]))
-            .await;
+    let trusting = office_with(|mut s| {
+        s.trusted_proxies = std::sync::Arc::from(["127.0.0.1".parse().unwrap()]);
+        s
+    })
+    .await;
     let doubting = office().await;
     let cookie = |o: &Office, proto: &'static str| {
         let (url, password) = (format!("{}/sign-in", o.root()), o.password("bjb.editor"));

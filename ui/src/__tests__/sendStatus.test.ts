@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { ItemState } from "../bindings/ItemState";
 import { makeI18n } from "../i18n";
 import {
+  OFFICE_CODES,
   draftSendStatus,
+  officeCode,
   sendStatus,
   statusLabel,
   statusLine,
@@ -134,5 +136,56 @@ describe("from views", () => {
     expect(summarySendStatus({ state: "draft", last_error: "refused", upload_percent: null }).kind).toBe(
       "needs_attention",
     );
+  });
+});
+
+describe("office refusal codes", () => {
+  // The details as the desk stores them (crates/desk/src/error.rs, client.rs).
+  const quota =
+    "the office refused: quota_exceeded: upload quota: this seat holds 1073741000 bytes of complete uploads that no item or draft backup uses";
+  const limited =
+    "the office asks to wait 5 s: HTTP 429 Too Many Requests: rate_limited: too many sends from this seat in a short time; try again in 5 s";
+  const full =
+    "the office could not be reached: HTTP 507 Insufficient Storage: storage_full: the office's storage is nearly full";
+
+  it("are found in the detail, and only whole", () => {
+    expect(officeCode(quota)).toBe("quota_exceeded");
+    expect(officeCode(limited)).toBe("rate_limited");
+    expect(officeCode(full)).toBe("storage_full");
+    expect(officeCode("the office refused: payload_too_large: the file is too large")).toBeNull();
+    expect(officeCode("not_rate_limited_at_all")).toBeNull();
+    expect(officeCode(null)).toBeNull();
+  });
+
+  it("a send over the upload quota needs attention, said in the window's words", () => {
+    const s = sendStatus("draft", quota, null);
+    expect(s.kind).toBe("needs_attention");
+    expect(say(statusLabel(s))).toBe("需要处理");
+    const line = say(statusLine(s)) ?? "";
+    expect(line.startsWith("需要处理：")).toBe(true);
+    expect(line).toContain("限额");
+    expect(line).not.toContain("quota_exceeded");
+    expect(say(statusLine(s), en.t)).toContain("limit");
+  });
+
+  it("a throttled or storage-full send is retried, and says why", () => {
+    const throttled = sendStatus("queued", limited, null);
+    expect(throttled.kind).toBe("retrying");
+    expect(say(statusLine(throttled))).toContain("送出过于频繁");
+    expect(say(statusLine(throttled), en.t)).toContain("Sent too often");
+    const full_ = sendStatus("queued", full, 40);
+    expect(say(statusLabel(full_))).toBe("上传中 40%");
+    expect(say(statusLine(full_))).toContain("存储空间不足");
+    // Any other failure keeps the general sentence.
+    expect(statusLine(sendStatus("queued", "connection reset", null))).toEqual({ key: "send.retrying" });
+  });
+
+  it("every code has its own sentence in both languages", () => {
+    for (const code of OFFICE_CODES) {
+      const key = `send.office.${code}`;
+      expect(zh.te(key), key).toBe(true);
+      expect(en.te(key), key).toBe(true);
+      expect(zh.t(key)).not.toBe(en.t(key));
+    }
   });
 });

@@ -17,8 +17,9 @@ use liaison_domain::wire::{
 };
 
 use super::openapi::Binary;
+use super::quota::{ensure_room, over_quota};
 use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller, bad_request};
-use crate::store::Upload;
+use crate::store::{BeginUpload, Upload};
 
 /// The caller's upload of `sha256` (checked to be a digest), or 404.
 async fn held_upload(state: &AppState, seat_id: i64, sha256: &str) -> Result<Upload, ApiFailure> {
@@ -100,10 +101,29 @@ pub async fn begin(
         name: req.name.trim().to_owned(),
         mime: None,
     };
+    let held_already = {
+        let key = upload.sha256.clone();
+        state
+            .blocking(move |s| Ok(s.upload(seat_id, &key)?))
+            .await?
+    };
+    // What a new upload (or the rest of a resumed one) would bring must leave room free.
+    let incoming = match &held_already {
+        Some(h) if h.mime.is_some() => 0,
+        Some(h) => h.size - state.files.offset(seat_id, &h.sha256).await?.min(h.size),
+        None => upload.size,
+    };
+    if incoming > 0 {
+        ensure_room(&state, incoming).await?;
+    }
+    let quota = state.upload_quota();
     let held = state
-        .blocking(move |s| Ok(s.begin_upload(seat_id, &upload, now)?))
+        .blocking(move |s| Ok(s.begin_upload_within(seat_id, &upload, &quota, now)?))
         .await?;
-    Ok(Json(status_of(&state, seat_id, held).await?))
+    match held {
+        BeginUpload::Held(held) => Ok(Json(status_of(&state, seat_id, held).await?)),
+        BeginUpload::OverQuota(problem) => Err(over_quota(problem)),
+    }
 }
 
 /// How much of an announced file the office holds.
@@ -161,10 +181,17 @@ pub async fn append(
     if held.mime.is_some() {
         return Ok(Json(status_of(&state, seat_id, held).await?));
     }
+    ensure_room(&state, held.size.saturating_sub(offset)).await?;
     let at = state
         .files
         .append(seat_id, &sha256, held.size, offset, body.into_data_stream())
         .await?;
+    {
+        let (key, now) = (sha256.clone(), state.clock.now());
+        state
+            .blocking(move |s| Ok(s.touch_upload(seat_id, &key, now)?))
+            .await?;
+    }
     if at < held.size {
         return Ok(Json(status_of(&state, seat_id, held).await?));
     }

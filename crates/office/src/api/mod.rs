@@ -8,6 +8,7 @@ pub(crate) mod files;
 pub(crate) mod handovers;
 pub(crate) mod items;
 mod openapi;
+pub(crate) mod quota;
 pub(crate) mod sessions;
 
 use std::sync::Arc;
@@ -48,6 +49,12 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Whether the office itself serves HTTPS.
     pub tls: bool,
+    /// Write rates, upload quotas, the free space kept and the sweep (`AppState::with_limits`).
+    pub limits: Arc<crate::limits::Limits>,
+    /// Each seat's writes by kind, under `limits.writes`.
+    pub writes: Arc<crate::limits::WriteLimiter>,
+    /// Reads the free space of the data folder's filesystem (tests put a full disk here).
+    pub free_space: Arc<dyn crate::limits::FreeSpace>,
 }
 
 impl AppState {
@@ -61,6 +68,9 @@ impl AppState {
             sign_ins: Arc::default(),
             trusted_proxies: Arc::from([]),
             tls: false,
+            limits: Arc::default(),
+            writes: Arc::new(crate::limits::WriteLimiter::new(&Default::default())),
+            free_space: Arc::new(crate::limits::FilesystemSpace),
         }
     }
 
@@ -131,10 +141,15 @@ pub fn api_routes() -> Vec<RouteEntry> {
     ]
 }
 
-/// The API's router, mounted under `/api/v1` by [`crate::router`].
-pub fn router() -> Router<AppState> {
+/// The API's router, mounted under `/api/v1` by [`crate::router`]. Each seat's writes are
+/// counted against its limits before a handler runs (`quota::limit_writes`).
+pub fn router(state: &AppState) -> Router<AppState> {
     answered(
         crate::routes::router_of(api_routes())
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                quota::limit_writes,
+            ))
             .fallback(|| async { ApiFailure::not_found("route") }),
     )
 }

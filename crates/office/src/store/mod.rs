@@ -6,6 +6,7 @@
 //! Methods are blocking; handlers call them through `spawn_blocking`.
 
 mod handover;
+mod quota;
 mod sqlite;
 
 use chrono::{DateTime, Utc};
@@ -82,6 +83,57 @@ pub struct Upload {
     pub name: String,
     /// Set when the bytes were complete, matched the digest and were of an allowed type.
     pub mime: Option<String>,
+}
+
+/// How much a seat may hold in uploads (see [`crate::limits::Limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    /// Announced and not yet complete.
+    pub pending_bytes: u64,
+    /// Complete, and used by no item and no draft backup of the seat.
+    pub unused_bytes: u64,
+}
+
+/// What a seat holds in uploads, measured as [`UploadQuota`] counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UploadUsage {
+    pub pending_bytes: u64,
+    pub unused_bytes: u64,
+}
+
+/// Which upload quota a new upload would go over, with the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QuotaProblem {
+    #[error(
+        "upload quota: this seat has {held} bytes of unfinished uploads; {asked} more would go \
+         over its limit of {limit} bytes (finish them, or they are removed after a day unused)"
+    )]
+    Pending { held: u64, asked: u64, limit: u64 },
+    #[error(
+        "upload quota: this seat holds {held} bytes of complete uploads that no item or draft \
+         backup uses; {asked} more would go over its limit of {limit} bytes (they are removed \
+         after a day unused)"
+    )]
+    Unused { held: u64, asked: u64, limit: u64 },
+}
+
+/// The outcome of announcing an upload within the seat's quota.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BeginUpload {
+    /// Recorded now, or already recorded (resumed): the upload as the office holds it.
+    Held(Upload),
+    OverQuota(QuotaProblem),
+}
+
+/// An upload the sweep forgot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweptUpload {
+    pub seat_id: i64,
+    pub sha256: String,
+    /// Its bytes were complete (in the blobs); else they are a partial file.
+    pub complete: bool,
+    /// No upload of any seat and no item names the blob any more: its bytes may go.
+    pub blob_unreferenced: bool,
 }
 
 /// The outcome of a draft backup.
@@ -290,6 +342,26 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Forgets an upload whose bytes turned out wrong, so it can start again.
     fn discard_upload(&self, seat_id: i64, sha256: &str) -> Result<(), StoreError>;
+    /// Records the start of an upload, or returns the one already recorded (and notes the
+    /// activity), in one transaction with the check of the seat's quota.
+    fn begin_upload_within(
+        &self,
+        seat_id: i64,
+        upload: &Upload,
+        quota: &UploadQuota,
+        now: DateTime<Utc>,
+    ) -> Result<BeginUpload, StoreError>;
+    /// Notes activity on an upload (a piece arrived), so the sweep leaves it.
+    fn touch_upload(
+        &self,
+        seat_id: i64,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    fn upload_usage(&self, seat_id: i64) -> Result<UploadUsage, StoreError>;
+    /// Forgets, in one transaction, every upload last active before `idle_before` that no item
+    /// and no draft backup of its seat uses; the caller deletes their bytes.
+    fn sweep_uploads(&self, idle_before: DateTime<Utc>) -> Result<Vec<SweptUpload>, StoreError>;
     /// A file of an item, if the item carries one with this digest.
     fn item_file(&self, item_id: i64, sha256: &str) -> Result<Option<AttachmentRef>, StoreError>;
 

@@ -16,11 +16,13 @@ use liaison_domain::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::handover;
+use super::quota;
 use super::{
     Actor, Audience, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewComment, NewHandover,
     NewItem, RedeemOutcome, Review, SeatCredentials, Store, StoreError, SubmitOutcome, Upload,
     may_see,
 };
+use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
@@ -31,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_word_lists.sql"),
     include_str!("../../migrations/0007_inbox_indexes.sql"),
     include_str!("../../migrations/0008_seat_keys_and_change_audience.sql"),
+    include_str!("../../migrations/0009_upload_quota.sql"),
 ];
 
 pub struct SqliteStore {
@@ -297,9 +300,9 @@ fn item_in(conn: &Connection, id: i64) -> Result<Option<ItemDetail>, StoreError>
         .transpose()
 }
 
-const UPLOAD_SELECT: &str = "SELECT sha256, size, name, mime FROM uploads";
+pub(super) const UPLOAD_SELECT: &str = "SELECT sha256, size, name, mime FROM uploads";
 
-fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
+pub(super) fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
     Ok(Upload {
         sha256: r.get(0)?,
         size: r.get(1)?,
@@ -1046,6 +1049,33 @@ impl Store for SqliteStore {
             params![seat_id, sha256],
         )?;
         Ok(())
+    }
+
+    fn begin_upload_within(
+        &self,
+        seat_id: i64,
+        upload: &Upload,
+        quota: &UploadQuota,
+        now: DateTime<Utc>,
+    ) -> Result<BeginUpload, StoreError> {
+        self.in_transaction(|tx| quota::begin_within(tx, seat_id, upload, quota, now))
+    }
+
+    fn touch_upload(
+        &self,
+        seat_id: i64,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        quota::touch(&self.conn(), seat_id, sha256, now)
+    }
+
+    fn upload_usage(&self, seat_id: i64) -> Result<UploadUsage, StoreError> {
+        quota::usage(&self.conn(), seat_id)
+    }
+
+    fn sweep_uploads(&self, idle_before: DateTime<Utc>) -> Result<Vec<SweptUpload>, StoreError> {
+        self.in_transaction(|tx| quota::sweep(tx, idle_before))
     }
 
     fn item_file(&self, item_id: i64, sha256: &str) -> Result<Option<AttachmentRef>, StoreError> {

@@ -19,6 +19,8 @@ pub struct Office {
     pub http: reqwest::Client,
     /// The office's data folder.
     pub dir: tempfile::TempDir,
+    /// The state the office serves with (the sweep runs on it).
+    pub state: AppState,
 }
 
 pub fn start() -> DateTime<Utc> {
@@ -28,11 +30,11 @@ pub fn start() -> DateTime<Utc> {
 }
 
 pub async fn office() -> Office {
-    office_with(|_| {}).await
+    office_with(|state| state).await
 }
 
-/// An office whose state a test sets up first (trusted proxies, limits …).
-pub async fn office_with(configure: impl FnOnce(&mut AppState)) -> Office {
+/// An office whose state `configure` adjusts first (limits, the free-space probe).
+pub async fn office_with(configure: impl FnOnce(AppState) -> AppState) -> Office {
     let dir = tempfile::tempdir().unwrap();
     let store = liaison_office::open_store(dir.path()).unwrap();
     let clock = Arc::new(ManualClock::new(start()));
@@ -40,11 +42,16 @@ pub async fn office_with(configure: impl FnOnce(&mut AppState)) -> Office {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
     let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
-    let mut state = AppState::new(store as Arc<dyn Store>, clock.clone(), files);
-    configure(&mut state);
+    // The tests must not depend on how full the machine's disk is (the guard's own tests set it).
+    let limits = liaison_office::Limits {
+        min_free_bytes: 0,
+        ..Default::default()
+    };
+    let state =
+        configure(AppState::new(store as Arc<dyn Store>, clock.clone(), files).with_limits(limits));
     tokio::spawn(liaison_office::serve(
         listener,
-        state,
+        state.clone(),
         std::future::pending(),
     ));
     Office {
@@ -53,6 +60,7 @@ pub async fn office_with(configure: impl FnOnce(&mut AppState)) -> Office {
         seats,
         http: reqwest::Client::new(),
         dir,
+        state,
     }
 }
 
