@@ -32,7 +32,7 @@ pub use store::{SqliteStore, Store};
 pub fn router(state: AppState) -> axum::Router {
     axum::Router::new()
         .nest("/api/v1", api::router(&state))
-        .merge(console::router())
+        .merge(console::router(&state))
         .with_state(state)
 }
 

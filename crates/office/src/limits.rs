@@ -83,13 +83,14 @@ impl WriteKind {
     }
 }
 
-/// Which kind of write a request of the API is, from its method and its route (the pattern it
-/// matched under `/api/v1`, e.g. `/items/{id}/comments`); `None` for what is not limited.
+/// Which kind of write a request of the API or the console is, from its method and its route
+/// (the pattern it matched, e.g. `/api/v1/items/{id}/comments` or the console's
+/// `/items/{id}/comment`); `None` for what is not limited.
 pub fn write_kind(method: &Method, route: &str) -> Option<WriteKind> {
     let route = route.strip_prefix("/api/v1").unwrap_or(route);
     match (method.as_str(), route) {
         ("POST", "/items") => Some(WriteKind::Send),
-        ("POST", "/items/{id}/comments") => Some(WriteKind::Comment),
+        ("POST", "/items/{id}/comments" | "/items/{id}/comment") => Some(WriteKind::Comment),
         ("POST", "/columns/{id}/urge") => Some(WriteKind::Urge),
         ("PUT", "/drafts/{draft_key}") => Some(WriteKind::DraftBackup),
         ("POST", "/uploads") => Some(WriteKind::Upload),

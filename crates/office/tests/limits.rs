@@ -571,3 +571,84 @@ async fn uploads_idle_for_a_day_that_nothing_uses_are_swept_and_shared_bytes_sta
     o.upload_whole(&jyj, &shared).await;
     assert!(o.blob_path(&shared).exists());
 }
+
+#[tokio::test]
+async fn an_editors_writes_in_the_console_count_against_the_same_limits() {
+    let o = office_with(|s| {
+        s.with_limits(Limits {
+            writes: WriteRates {
+                comment: tight(2),
+                ..Limits::default().writes
+            },
+            ..Limits::default()
+        })
+    })
+    .await;
+    let officer = o.sign_in("jyj.officer").await;
+    let column = o.column(&officer).await;
+    let r = o
+        .send(&officer, "c0", &item(column, "待评稿", vec![]))
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let responsible = o.sign_in("jyj.responsible").await;
+    let (status, _) = o
+        .post(&responsible, &format!("/items/{id}/approve"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The editor's console session: its cookie and the form token derived from it.
+    let root = o.base.trim_end_matches("/api/v1").to_owned();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{root}/sign-in"))
+        .form(&[
+            ("login", "bjb.editor"),
+            ("password", &o.password("bjb.editor")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap();
+    let csrf = liaison_office::console::form_token(&token);
+    let comment = |text: &'static str| {
+        client
+            .post(format!("{root}/items/{id}/comment"))
+            .header(
+                "cookie",
+                format!("{}={token}", liaison_office::console::SESSION_COOKIE),
+            )
+            .form(&[("csrf", csrf.as_str()), ("text", text), ("quote", "")])
+            .send()
+    };
+    for text in ["一问", "二问"] {
+        assert_eq!(comment(text).await.unwrap().status(), StatusCode::SEE_OTHER);
+    }
+    let r = comment("三问").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("操作过于频繁"));
+    // The API shares the seat's allowance.
+    let (status, body) = o
+        .post(
+            &token,
+            &format!("/items/{id}/comments"),
+            json!({"text": "四问"}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let (_, detail) = o.get(&officer, &format!("/items/{id}")).await;
+    let timeline = detail["timeline"].to_string();
+    assert!(timeline.contains("二问") && !timeline.contains("三问") && !timeline.contains("四问"));
+}

@@ -86,7 +86,9 @@ fn server_error_message(id: &str) -> String {
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        let (message, id) = if self.status.is_server_error() {
+        // A failure of the office itself says nothing of its cause; a full disk (507) is a
+        // condition the caller is told plainly.
+        let (message, id) = if self.code == ErrorCode::Internal {
             let id = error_id();
             tracing::error!(error_id = %id, code = ?self.code, cause = %self.message, "request failed");
             (server_error_message(&id), Some(id))

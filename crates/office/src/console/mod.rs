@@ -51,9 +51,52 @@ pub fn routes() -> Vec<RouteEntry> {
     ]
 }
 
-/// The console's router, merged at `/` by [`crate::router`].
-pub fn router() -> Router<AppState> {
-    answered(router_of(routes()).fallback(not_found))
+/// The console's router, merged at `/` by [`crate::router`]. An editor's writes count against
+/// the same limits as through the API.
+pub fn router(state: &AppState) -> Router<AppState> {
+    answered(
+        router_of(routes())
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                limit_writes,
+            ))
+            .fallback(not_found),
+    )
+}
+
+/// Refuses an editor's write past its seat's limit with a page (429, `Retry-After`).
+async fn limit_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let kind = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .and_then(|route| crate::limits::write_kind(request.method(), route.as_str()));
+    let Some(kind) = kind else {
+        return next.run(request).await;
+    };
+    let (mut parts, body) = request.into_parts();
+    if let Ok(editor) = Editor::from_request_parts(&mut parts, &state).await
+        && let Err(wait) = state.writes.check(editor.seat.id, kind)
+    {
+        let secs = crate::api::quota::retry_after_secs(wait);
+        let words = editor
+            .lang
+            .word("error.rate_limited")
+            .replace("{seconds}", &secs.to_string());
+        let mut page = render::error_page(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            editor.lang,
+            words,
+        );
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        return page;
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// What every console answer gets: pages, errors, the stylesheet and axum's own refusals alike

@@ -194,7 +194,7 @@ pub fn failure_words(lang: Lang, failure: &crate::api::ApiFailure) -> String {
 
 /// The page for a failure from the API layer.
 pub fn failure_page(lang: Lang, failure: &crate::api::ApiFailure) -> Response {
-    if failure.status.is_server_error() {
+    if failure.code == liaison_domain::wire::ErrorCode::Internal {
         server_error_page(lang, &failure.message)
     } else {
         error_page(failure.status, lang, failure_words(lang, failure))
