@@ -50,16 +50,18 @@ pub async fn limit_writes(State(state): State<AppState>, request: Request, next:
         return next.run(request).await;
     };
     let (mut parts, body) = request.into_parts();
-    if let Ok(caller) = Caller::from_request_parts(&mut parts, &state).await
-        && let Err(wait) = state.writes.check(caller.0.id, kind)
-    {
-        tracing::info!(
-            seat = caller.0.id,
-            kind = kind.as_str(),
-            wait_ms = wait.as_millis() as u64,
-            "write limit reached"
-        );
-        return rate_limited(kind, wait);
+    if let Ok(caller) = Caller::from_request_parts(&mut parts, &state).await {
+        if let Err(wait) = state.writes.check(caller.0.id, kind) {
+            tracing::info!(
+                seat = caller.0.id,
+                kind = kind.as_str(),
+                wait_ms = wait.as_millis() as u64,
+                "write limit reached"
+            );
+            return rate_limited(kind, wait);
+        }
+        // The handler's `Caller` is this one: the session is looked up once per write.
+        parts.extensions.insert(caller);
     }
     next.run(Request::from_parts(parts, body)).await
 }
