@@ -18,7 +18,7 @@ use liaison_domain::{AttachmentRef, WorkCalendar};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
 use liaison_domain::{DepartmentView, ItemState, SignoffPolicy};
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -36,6 +36,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_upload_quota.sql"),
 ];
 
+/// The schema version this binary writes (`PRAGMA user_version` after migrating).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
 pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
