@@ -929,6 +929,56 @@ mod tests {
             matches!(&err, RestoreError::Damaged(p) if *p == victim),
             "{err}"
         );
+        // Found by the check that runs before anything is written, not while writing.
+        let mut zip = zip::ZipArchive::new(File::open(&archive).unwrap()).unwrap();
+        let err = check_archive(&archive, &mut zip, &mut no_progress()).unwrap_err();
+        assert!(
+            matches!(&err, RestoreError::Damaged(p) if *p == victim),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_backup_whose_audit_log_was_edited_is_refused() {
+        let (dir, archive, _) = backed_up();
+        // Someone edits an audit entry in the archive's database and fixes up the manifest.
+        let mut zip = zip::ZipArchive::new(File::open(&archive).unwrap()).unwrap();
+        let db = dir.path().join("edited.db");
+        io::copy(
+            &mut zip.by_name(DATABASE).unwrap(),
+            &mut File::create(&db).unwrap(),
+        )
+        .unwrap();
+        drop(zip);
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_append_only_update;
+             UPDATE audit_log SET actor = 'someone' WHERE seq = 2;",
+        )
+        .unwrap();
+        drop(conn);
+        let edited = std::fs::read(&db).unwrap();
+        std::fs::remove_file(&db).unwrap();
+        let mut m = manifest_of(&archive);
+        m.files[0].sha256 = hex::encode(Sha256::digest(&edited));
+        m.files[0].size = edited.len() as u64;
+        m.bytes = m.files.iter().map(|f| f.size).sum();
+        let json = serde_json::to_vec(&m).unwrap();
+        rewrite(&archive, |name, bytes| {
+            Some(match name {
+                DATABASE => edited.clone(),
+                MANIFEST => json.clone(),
+                _ => bytes,
+            })
+        });
+        let err = refused(&archive, dir.path());
+        assert!(
+            matches!(
+                err,
+                RestoreError::AuditBroken(ChainBreak::Altered { seq: 2 })
+            ),
+            "{err}"
+        );
     }
 
     #[test]
