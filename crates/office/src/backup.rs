@@ -1109,6 +1109,68 @@ mod tests {
     }
 
     #[test]
+    fn an_older_backup_is_migrated_when_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        // An office database as the previous release left it (schema 8).
+        let db = dir.path().join("old.db");
+        let mut conn = liaison_sqlite::open(&db).unwrap();
+        liaison_sqlite::migrate(&mut conn, &crate::store::MIGRATIONS[..8]).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        drop(conn);
+        let bytes = std::fs::read(&db).unwrap();
+        let manifest = Manifest {
+            format: FORMAT,
+            created_at: now(),
+            schema_version: 8,
+            items: 0,
+            blobs: 0,
+            audit_entries: 0,
+            bytes: bytes.len() as u64,
+            files: vec![ManifestFile {
+                path: DATABASE.into(),
+                size: bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            }],
+        };
+        let archive = dir.path().join("old.zip");
+        let mut zip = zip::ZipWriter::new(File::create(&archive).unwrap());
+        zip.start_file(DATABASE, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&bytes).unwrap();
+        zip.start_file(MANIFEST, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&serde_json::to_vec(&manifest).unwrap())
+            .unwrap();
+        zip.finish().unwrap();
+
+        let target = dir.path().join("restored");
+        let restored = restore(&archive, &target, &mut no_progress()).unwrap();
+        assert_eq!(restored.manifest.schema_version, 8);
+        assert_eq!(restored.schema_version, SCHEMA_VERSION);
+        let conn = Connection::open(target.join(DATABASE)).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        // A backup from a newer office is refused before anything is written.
+        let mut newer = manifest.clone();
+        newer.schema_version = SCHEMA_VERSION + 1;
+        let json = serde_json::to_vec(&newer).unwrap();
+        rewrite(&archive, |name, bytes| {
+            Some(if name == MANIFEST {
+                json.clone()
+            } else {
+                bytes
+            })
+        });
+        std::fs::remove_dir_all(&target).unwrap();
+        assert!(matches!(
+            refused(&archive, dir.path()),
+            RestoreError::TooNew { .. }
+        ));
+    }
+
+    #[test]
     fn a_full_disk_is_said_so() {
         let full = io::Error::from_raw_os_error(28);
         let err = BackupError::io("writing", Path::new("/b/a.zip"), full);

@@ -18,6 +18,8 @@ use liaison_domain::{AttachmentRef, WorkCalendar};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
 use liaison_domain::{DepartmentView, ItemState, SignoffPolicy};
 
+#[cfg(test)]
+pub(crate) use sqlite::MIGRATIONS;
 pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]

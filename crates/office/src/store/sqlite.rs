@@ -24,7 +24,7 @@ use super::{
 };
 use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_files_and_draft_backups.sql"),
     include_str!("../../migrations/0003_duties.sql"),
