@@ -229,7 +229,7 @@ fn open_office_db(data: &Path) -> Result<Connection, BackupError> {
         &path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|_| not_office())?;
+    .map_err(|e| BackupError::db(&path, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(|e| BackupError::db(&path, e))?;
     let tables: i64 = conn
