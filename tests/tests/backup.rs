@@ -348,7 +348,7 @@ async fn a_backup_taken_while_items_arrive_restores_every_acknowledged_item_and_
     }
     assert!(held >= before.len());
     println!(
-        "drill: {} items acknowledged before the backup, {held} restored, {} sent in all, {:.1} s",
+        "drill: {} items acknowledged before the backup, {held} items of these departments restored, {} sent in all, {:.1} s",
         before.len(),
         count(&sent),
         started.elapsed().as_secs_f64()

@@ -58,6 +58,8 @@ pub struct ManifestFile {
 /// Bytes copied (or checked) so far of all there is to copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// `copying` (backup), `checking` then `writing` (restore).
+    pub stage: &'static str,
     pub done: u64,
     pub total: u64,
 }
@@ -330,7 +332,10 @@ pub fn backup(
     let named = named_blobs(&conn).map_err(|e| BackupError::db(&snapshot, e))?;
     let blobs_dir = data.join("files").join("blobs");
     let mut present = Vec::with_capacity(named.len());
-    let mut total = 0u64;
+    // Everything to copy, the database included, so progress runs once from 0 to 100%.
+    let mut total = std::fs::metadata(&snapshot)
+        .map_err(|e| BackupError::io("reading", &snapshot, e))?
+        .len();
     let mut swept = Vec::new();
     for (sha, by_item) in &named {
         if !is_sha256(sha) {
@@ -363,7 +368,11 @@ pub fn backup(
     let mut done = 0u64;
     let mut bump = |n: u64, total: u64| {
         done += n;
-        progress(Progress { done, total });
+        progress(Progress {
+            stage: "copying",
+            done,
+            total,
+        });
     };
     let stored = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
@@ -418,11 +427,11 @@ pub fn backup(
 
     // 3. The database itself, then the manifest.
     let mut db = File::open(&snapshot).map_err(|e| BackupError::io("reading", &snapshot, e))?;
+    // Its size may have changed a little since `total` was counted (swept uploads forgotten).
     let db_size = db
         .metadata()
         .map_err(|e| BackupError::io("reading", &snapshot, e))?
         .len();
-    let total = total + db_size;
     zip.start_file(
         DATABASE,
         zip::write::SimpleFileOptions::default()
@@ -557,7 +566,11 @@ fn check_archive<R: Read + Seek>(
             .map_err(|_| RestoreError::Missing(f.path.clone()))?;
         let (digest, n) = copy_hashing(&mut entry.take(f.size + 1), &mut io::sink(), &mut |n| {
             done += n;
-            progress(Progress { done, total })
+            progress(Progress {
+                stage: "checking",
+                done,
+                total,
+            })
         })
         .map_err(|_| RestoreError::Damaged(f.path.clone()))?;
         if digest != f.sha256 || n != f.size {
@@ -623,7 +636,11 @@ pub fn restore(
             File::create_new(&target).map_err(|e| RestoreError::io("creating", &target, e))?;
         let (digest, n) = copy_hashing(&mut entry.take(f.size + 1), &mut out, &mut |n| {
             done += n;
-            progress(Progress { done, total })
+            progress(Progress {
+                stage: "writing",
+                done,
+                total,
+            })
         })
         .map_err(|e| RestoreError::io("writing", &target, e))?;
         // The archive may have changed since it was checked.

@@ -152,24 +152,28 @@ fn verify_audit(data: PathBuf) -> anyhow::Result<()> {
     }
 }
 
-/// Progress on stderr once there is enough to wait for (64 MiB), every 1%.
+/// Backups this large show their progress on stderr.
+const SHOW_PROGRESS_FROM: u64 = 64 << 20;
+
+/// Progress on stderr once there is enough to wait for, every 1%.
 fn progress_printer(what: &'static str) -> impl FnMut(liaison_office::backup::Progress) {
     let mut shown = None;
     move |p: liaison_office::backup::Progress| {
-        if p.total < 64 << 20 {
+        if p.total < SHOW_PROGRESS_FROM {
             return;
         }
-        let percent = p.done.saturating_mul(100) / p.total.max(1);
-        if shown != Some(percent) {
-            shown = Some(percent);
+        let percent = (p.done.saturating_mul(100) / p.total.max(1)).min(100);
+        if shown != Some((p.stage, percent)) {
+            if shown.is_some_and(|(stage, _)| stage != p.stage) {
+                eprintln!();
+            }
+            shown = Some((p.stage, percent));
             eprint!(
-                "\r{what}: {} / {} MiB ({percent}%)",
+                "\r{what}, {}: {} / {} MiB ({percent}%)",
+                p.stage,
                 p.done >> 20,
                 p.total >> 20
             );
-            if p.done >= p.total {
-                eprintln!();
-            }
         }
     }
 }
@@ -183,6 +187,9 @@ fn backup(data: PathBuf, to: PathBuf) -> anyhow::Result<()> {
         &mut progress_printer("backup"),
     )
     .with_context(|| format!("backing up {}", data.display()))?;
+    if manifest.bytes >= SHOW_PROGRESS_FROM {
+        eprintln!();
+    }
     println!(
         "backed up {} items, {} files, {} audit entries ({} bytes) into {} in {:.1} s",
         manifest.items,
@@ -198,6 +205,9 @@ fn backup(data: PathBuf, to: PathBuf) -> anyhow::Result<()> {
 fn restore(from: PathBuf, data: PathBuf) -> anyhow::Result<()> {
     let restored = liaison_office::backup::restore(&from, &data, &mut progress_printer("restore"))
         .with_context(|| format!("restoring {}", from.display()))?;
+    if restored.manifest.bytes >= SHOW_PROGRESS_FROM {
+        eprintln!();
+    }
     let m = &restored.manifest;
     println!(
         "restored the backup of {} into {}: {} items, {} files ({} bytes), audit log intact: {} entries, schema {}{}",
