@@ -38,6 +38,9 @@ pub use liaison_domain::wire::DemoSeat;
 pub struct OfficeProcess {
     child: Child,
     binary: PathBuf,
+    /// Served with `--demo`, and with this environment (kept for `restart`).
+    demo: bool,
+    env: Vec<(&'static str, &'static str)>,
     pub url: String,
     pub seats: Vec<DemoSeat>,
     pub data: tempfile::TempDir,
@@ -102,6 +105,8 @@ impl OfficeProcess {
         OfficeProcess {
             child,
             binary: binary.to_path_buf(),
+            demo: true,
+            env: Vec::new(),
             url,
             seats,
             data,
@@ -109,7 +114,7 @@ impl OfficeProcess {
     }
 
     /// The demo office with more environment for the process (e.g. the write limits off).
-    pub fn start_demo_with_env(env: &[(&str, &str)]) -> OfficeProcess {
+    pub fn start_demo_with_env(env: &[(&'static str, &'static str)]) -> OfficeProcess {
         let binary = built_binary("liaison-office");
         let data = tempfile::tempdir().expect("temp dir");
         let (child, url) = spawn_office_with(&binary, data.path(), "127.0.0.1:0", true, env);
@@ -119,6 +124,8 @@ impl OfficeProcess {
         OfficeProcess {
             child,
             binary,
+            demo: true,
+            env: env.to_vec(),
             url,
             seats,
             data,
@@ -133,6 +140,8 @@ impl OfficeProcess {
         OfficeProcess {
             child,
             binary,
+            demo: false,
+            env: Vec::new(),
             url,
             seats,
             data,
@@ -149,7 +158,13 @@ impl OfficeProcess {
     pub fn restart(&mut self) {
         self.stop();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn_office(&self.binary, self.data.path(), &listen);
+        let (child, url) = spawn_office_with(
+            &self.binary,
+            self.data.path(),
+            &listen,
+            self.demo,
+            &self.env,
+        );
         assert_eq!(url, self.url);
         self.child = child;
     }
