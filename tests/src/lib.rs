@@ -38,6 +38,9 @@ pub use liaison_domain::wire::DemoSeat;
 pub struct OfficeProcess {
     child: Child,
     binary: PathBuf,
+    /// Served with `--demo`, and with this environment (kept for `restart`).
+    demo: bool,
+    env: Vec<(&'static str, &'static str)>,
     pub url: String,
     pub seats: Vec<DemoSeat>,
     pub data: tempfile::TempDir,
@@ -45,19 +48,25 @@ pub struct OfficeProcess {
 
 /// Starts the office on `listen` over `data`; returns the process and its base URL.
 fn spawn_office(binary: &Path, data: &Path, listen: &str) -> (Child, String) {
+    spawn_office_with(binary, data, listen, true, &[])
+}
+
+/// [`spawn_office`], as a demo office or not, with more environment.
+fn spawn_office_with(
+    binary: &Path,
+    data: &Path,
+    listen: &str,
+    demo: bool,
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(binary)
+        .arg("serve")
+        .args(demo.then_some("--demo"))
         // Keep little free space: these tests must not depend on how full the machine's disk is.
-        .args([
-            "serve",
-            "--demo",
-            "--min-free-mib",
-            "16",
-            "--listen",
-            listen,
-            "--data",
-        ])
+        .args(["--min-free-mib", "16", "--listen", listen, "--data"])
         .arg(data)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("start liaison-office");
@@ -96,6 +105,43 @@ impl OfficeProcess {
         OfficeProcess {
             child,
             binary: binary.to_path_buf(),
+            demo: true,
+            env: Vec::new(),
+            url,
+            seats,
+            data,
+        }
+    }
+
+    /// The demo office with more environment for the process (e.g. the write limits off).
+    pub fn start_demo_with_env(env: &[(&'static str, &'static str)]) -> OfficeProcess {
+        let binary = built_binary("liaison-office");
+        let data = tempfile::tempdir().expect("temp dir");
+        let (child, url) = spawn_office_with(&binary, data.path(), "127.0.0.1:0", true, env);
+        let seats_json =
+            std::fs::read(data.path().join("demo-seats.json")).expect("demo-seats.json");
+        let seats = serde_json::from_slice(&seats_json).expect("demo seats parse");
+        OfficeProcess {
+            child,
+            binary,
+            demo: true,
+            env: env.to_vec(),
+            url,
+            seats,
+            data,
+        }
+    }
+
+    /// An office over a data folder that already holds one (not a demo: nothing is seeded),
+    /// whose seats are `seats` (e.g. restored from another office's backup).
+    pub fn serve_existing(data: tempfile::TempDir, seats: Vec<DemoSeat>) -> OfficeProcess {
+        let binary = built_binary("liaison-office");
+        let (child, url) = spawn_office_with(&binary, data.path(), "127.0.0.1:0", false, &[]);
+        OfficeProcess {
+            child,
+            binary,
+            demo: false,
+            env: Vec::new(),
             url,
             seats,
             data,
@@ -112,7 +158,13 @@ impl OfficeProcess {
     pub fn restart(&mut self) {
         self.stop();
         let listen = self.url.trim_start_matches("http://").to_owned();
-        let (child, url) = spawn_office(&self.binary, self.data.path(), &listen);
+        let (child, url) = spawn_office_with(
+            &self.binary,
+            self.data.path(),
+            &listen,
+            self.demo,
+            &self.env,
+        );
         assert_eq!(url, self.url);
         self.child = child;
     }

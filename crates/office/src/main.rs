@@ -56,6 +56,23 @@ enum AdminCommand {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Back the office up into one new archive (office.db, the files it names, a manifest), while
+    /// it serves.
+    Backup {
+        #[arg(long)]
+        data: PathBuf,
+        /// The archive to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new data folder, after checking every file of the archive.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// The new data folder; it must not hold anything yet.
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Fill an office with a year of sample items in realistic Chinese, sent by the demo city's
     /// officers (an empty folder gets the demo city first, with its demo-seats.json).
     Seed {
@@ -89,6 +106,8 @@ async fn main() -> anyhow::Result<()> {
         } => serve(data, listen, demo, trusted_proxies, min_free_mib).await,
         Command::Admin { command } => match command {
             AdminCommand::VerifyAudit { data } => verify_audit(data),
+            AdminCommand::Backup { data, to } => backup(data, to),
+            AdminCommand::Restore { from, data } => restore(from, data),
             AdminCommand::Seed {
                 data,
                 items,
@@ -131,6 +150,82 @@ fn verify_audit(data: PathBuf) -> anyhow::Result<()> {
         }
         Err(broken) => bail!("audit log broken: {broken}"),
     }
+}
+
+/// Backups this large show their progress on stderr.
+const SHOW_PROGRESS_FROM: u64 = 64 << 20;
+
+/// Progress on stderr once there is enough to wait for, every 1%.
+fn progress_printer(what: &'static str) -> impl FnMut(liaison_office::backup::Progress) {
+    let mut shown = None;
+    move |p: liaison_office::backup::Progress| {
+        if p.total < SHOW_PROGRESS_FROM {
+            return;
+        }
+        let percent = (p.done.saturating_mul(100) / p.total.max(1)).min(100);
+        if shown != Some((p.stage, percent)) {
+            if shown.is_some_and(|(stage, _)| stage != p.stage) {
+                eprintln!();
+            }
+            shown = Some((p.stage, percent));
+            eprint!(
+                "\r{what}, {}: {} / {} MiB ({percent}%)",
+                p.stage,
+                p.done >> 20,
+                p.total >> 20
+            );
+        }
+    }
+}
+
+fn backup(data: PathBuf, to: PathBuf) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let manifest = liaison_office::backup::backup(
+        &data,
+        &to,
+        SystemClock.now(),
+        &mut progress_printer("backup"),
+    )
+    .with_context(|| format!("backing up {}", data.display()))?;
+    if manifest.bytes >= SHOW_PROGRESS_FROM {
+        eprintln!();
+    }
+    println!(
+        "backed up {} items, {} files, {} audit entries ({} bytes) into {} in {:.1} s",
+        manifest.items,
+        manifest.blobs,
+        manifest.audit_entries,
+        manifest.bytes,
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn restore(from: PathBuf, data: PathBuf) -> anyhow::Result<()> {
+    let restored = liaison_office::backup::restore(&from, &data, &mut progress_printer("restore"))
+        .with_context(|| format!("restoring {}", from.display()))?;
+    if restored.manifest.bytes >= SHOW_PROGRESS_FROM {
+        eprintln!();
+    }
+    let m = &restored.manifest;
+    println!(
+        "restored the backup of {} into {}: {} items, {} files ({} bytes), audit log intact: {} entries, schema {}{}",
+        m.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        data.display(),
+        m.items,
+        m.blobs,
+        m.bytes,
+        restored.audit_entries,
+        restored.schema_version,
+        if restored.schema_version > m.schema_version {
+            format!(" (migrated from {})", m.schema_version)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
 }
 
 async fn serve(

@@ -18,7 +18,9 @@ use liaison_domain::{AttachmentRef, WorkCalendar};
 use liaison_domain::{ColumnView, DutyRule, FeedMethod, IllegalTransition, Role, SeatView};
 use liaison_domain::{DepartmentView, ItemState, SignoffPolicy};
 
-pub use sqlite::SqliteStore;
+#[cfg(test)]
+pub(crate) use sqlite::MIGRATIONS;
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

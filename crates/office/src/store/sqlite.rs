@@ -24,7 +24,7 @@ use super::{
 };
 use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_files_and_draft_backups.sql"),
     include_str!("../../migrations/0003_duties.sql"),
@@ -35,6 +35,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_seat_keys_and_change_audience.sql"),
     include_str!("../../migrations/0009_upload_quota.sql"),
 ];
+
+/// The schema version this binary writes (`PRAGMA user_version` after migrating).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
