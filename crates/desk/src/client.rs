@@ -566,6 +566,19 @@ mod tests {
     }
 
     #[test]
+    fn an_office_asking_to_wait_is_its_own_code_and_carries_the_wait() {
+        let wait = Duration::from_secs(7);
+        let got = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(wait),
+            api(ErrorCode::RateLimited),
+        );
+        assert_eq!(got.code(), DeskErrorCode::OfficeBusy);
+        assert!(got.is_transient());
+        assert_eq!(got.retry_after(), Some(wait));
+    }
+
+    #[test]
     fn a_refusal_keeps_the_office_code_for_the_officer() {
         match classify(
             StatusCode::UNPROCESSABLE_ENTITY,

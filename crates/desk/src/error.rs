@@ -10,6 +10,9 @@ use ts_rs::TS;
 pub enum DeskErrorCode {
     KeyringUnavailable,
     OfficeUnreachable,
+    /// The office asked this seat to slow down (too many changes in a short time); the desk
+    /// tries again by itself after the wait it was given.
+    OfficeBusy,
     WrongPassword,
     SessionExpired,
     NotSignedIn,
@@ -90,7 +93,7 @@ impl DeskError {
         match self {
             DeskError::KeyringUnavailable(_) => DeskErrorCode::KeyringUnavailable,
             DeskError::OfficeUnreachable(_) => DeskErrorCode::OfficeUnreachable,
-            DeskError::OfficeBusy { .. } => DeskErrorCode::OfficeUnreachable,
+            DeskError::OfficeBusy { .. } => DeskErrorCode::OfficeBusy,
             DeskError::WrongPassword => DeskErrorCode::WrongPassword,
             DeskError::SessionExpired => DeskErrorCode::SessionExpired,
             DeskError::NotSignedIn => DeskErrorCode::NotSignedIn,

@@ -29,6 +29,7 @@ import type { SearchHit } from "../bindings/SearchHit";
 export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "keyring_unavailable",
   "office_unreachable",
+  "office_busy",
   "wrong_password",
   "session_expired",
   "not_signed_in",
