@@ -374,39 +374,11 @@ async fn a_long_poll_wakes_when_a_review_lands() {
     );
 }
 
+/// The document itself is walked in `tests/openapi.rs`; here: what a client gets wrong is
+/// answered in the API's error format.
 #[tokio::test]
-async fn the_openapi_document_describes_every_route() {
+async fn malformed_paths_queries_and_unknown_routes_answer_in_the_error_format() {
     let o = office().await;
-    let doc: Value = o
-        .http
-        .get(format!("{}/openapi.json", o.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let paths = doc["paths"].as_object().unwrap();
-    for p in [
-        "/api/v1/sessions",
-        "/api/v1/sessions/current",
-        "/api/v1/columns",
-        "/api/v1/items",
-        "/api/v1/items/{id}",
-        "/api/v1/items/{id}/accept",
-        "/api/v1/items/{id}/return",
-        "/api/v1/items/{id}/reject",
-        "/api/v1/inbox",
-        "/api/v1/changes",
-        "/api/v1/uploads",
-        "/api/v1/uploads/{sha256}",
-        "/api/v1/items/{id}/files/{sha256}",
-        "/api/v1/drafts",
-        "/api/v1/drafts/{draft_key}",
-    ] {
-        assert!(paths.contains_key(p), "missing {p}");
-    }
-    assert!(doc["components"]["schemas"]["SubmitItemRequest"].is_object());
     // Malformed paths and queries answer in the same error format.
     let token = o.sign_in("bjb.editor").await;
     let (status, err) = o.get(&token, "/items/not-a-number").await;
