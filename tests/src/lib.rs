@@ -335,3 +335,13 @@ pub fn desk_cli(
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 }
+
+/// The first column of the desk's department that takes submitted items.
+pub fn submission_column(desk: &liaison_desk::Desk) -> i64 {
+    desk.columns()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.feed.accepts_items())
+        .unwrap()
+        .id
+}

@@ -115,13 +115,7 @@ async fn an_editor_filters_opens_and_returns_an_item_and_the_desk_shows_the_comm
     desk.sign_in(&office.url, &officer.login, &officer.password)
         .await
         .unwrap();
-    let column = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.feed.accepts_items())
-        .unwrap()
-        .id;
+    let column = liaison_tests::submission_column(&desk);
 
     // An item whose body tries to run script three ways, with an inline image and a file.
     let draft = desk.create_draft(Some(column)).unwrap();

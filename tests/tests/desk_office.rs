@@ -23,13 +23,7 @@ async fn officer_desk(office: &OfficeProcess, department: &str, dir: &Path) -> (
     desk.sign_in(&office.url, &officer.login, &officer.password)
         .await
         .unwrap();
-    let column = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.feed.accepts_items())
-        .unwrap()
-        .id;
+    let column = liaison_tests::submission_column(&desk);
     (desk, column)
 }
 

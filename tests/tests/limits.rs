@@ -100,13 +100,7 @@ async fn a_throttled_desk_waits_as_asked_and_delivers_everything_once() {
     desk.sign_in(&url, &officer.login, &officer.password)
         .await
         .unwrap();
-    let column = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.feed.accepts_items())
-        .unwrap()
-        .id;
+    let column = liaison_tests::submission_column(&desk);
     let mut drafts = Vec::new();
     for n in 1..=3 {
         let draft = desk.create_draft(Some(column)).unwrap();
