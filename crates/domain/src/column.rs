@@ -53,6 +53,35 @@ impl FeedMethod {
     }
 }
 
+/// Where a column sits in the portal's tree (栏目级别). First-level columns are what the
+/// national single-veto rule for government websites counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ColumnLevel {
+    /// 一级栏目.
+    First,
+    /// 二级栏目 (and deeper).
+    #[default]
+    Second,
+}
+
+impl ColumnLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnLevel::First => "first",
+            ColumnLevel::Second => "second",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ColumnLevel> {
+        [ColumnLevel::First, ColumnLevel::Second]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+}
+
 /// Unit of a maximum gap between accepted updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

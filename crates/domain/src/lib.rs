@@ -19,7 +19,7 @@ pub mod wire;
 
 pub use attachment::{AttachmentRef, FileKind};
 pub use calendar::WorkCalendar;
-pub use column::{ColumnView, DutyRule, FeedMethod, GapUnit, Period};
+pub use column::{ColumnLevel, ColumnView, DutyRule, FeedMethod, GapUnit, Period};
 pub use duty::{DayKind, DutyState, DutyStatus, by_urgency, duty_status};
 pub use item::{IllegalTransition, ItemEvent, ItemState};
 pub use org::{DepartmentView, Role, SeatView};
