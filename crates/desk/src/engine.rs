@@ -1080,7 +1080,7 @@ impl Desk {
                 version,
                 ..
             } => (*item_id, draft_key, *version),
-            ChangeKind::ColumnUrged { .. } => return,
+            ChangeKind::ColumnUrged { .. } | ChangeKind::OrganisationChanged { .. } => return,
         };
         if !self
             .store

@@ -969,6 +969,8 @@ impl LocalStore {
                     now,
                 )?
             }
+            // The board is fetched again on the next round, which this change started.
+            ChangeKind::OrganisationChanged { .. } => false,
         };
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -168,6 +168,9 @@ pub struct ColumnView {
     pub path: String,
     pub feed: FeedMethod,
     pub duty: DutyRule,
+    /// 一级 or 二级: first-level columns count for the national single-veto rule.
+    #[serde(default)]
+    pub level: ColumnLevel,
 }
 
 #[cfg(test)]

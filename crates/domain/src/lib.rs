@@ -11,6 +11,7 @@ pub mod duty;
 pub mod handover;
 pub mod item;
 pub mod org;
+pub mod organisation;
 pub mod preflight;
 pub mod sanitize;
 pub mod signoff;

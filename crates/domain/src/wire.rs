@@ -352,6 +352,32 @@ pub enum ChangeKind {
         /// The editor's name.
         urged_by: String,
     },
+    /// The administrator changed what the department has: the desk refreshes its board.
+    OrganisationChanged {
+        what: OrganisationEvent,
+        /// The column's or the seat's id.
+        subject_id: i64,
+        /// The column's name, the seat's login, or the department's new name.
+        name: String,
+    },
+}
+
+/// What the administrator changed for a department (see [`ChangeKind::OrganisationChanged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationEvent {
+    ColumnAdded,
+    ColumnChanged,
+    /// The column now belongs to this department, with its history.
+    ColumnMovedIn,
+    /// The column went to another department.
+    ColumnMovedOut,
+    ColumnRetired,
+    ColumnRestored,
+    DepartmentRenamed,
+    SeatDisabled,
+    SeatEnabled,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -540,6 +566,8 @@ pub enum ErrorCode {
     SeatHandedOver,
     /// As `SeatHandedOver`, and the workstation removes its local data.
     SeatHandedOverWipe,
+    /// The administrator disabled this seat: it can neither sign in nor send until enabled.
+    SeatDisabled,
     /// Too many failed sign-ins for this seat or from this address; try again later.
     TooManyAttempts,
     /// The new password does not meet the minimum policy.
@@ -560,7 +588,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the office answers with, for tables and tests.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::BadRequest,
         ErrorCode::WrongCredentials,
         ErrorCode::Unauthenticated,
@@ -580,6 +608,7 @@ impl ErrorCode {
         ErrorCode::PreflightFailed,
         ErrorCode::SeatHandedOver,
         ErrorCode::SeatHandedOverWipe,
+        ErrorCode::SeatDisabled,
         ErrorCode::TooManyAttempts,
         ErrorCode::WeakPassword,
         ErrorCode::HandoverCodeInvalid,
@@ -599,7 +628,7 @@ impl ErrorCode {
             | E::Unauthenticated
             | E::SeatHandedOver
             | E::SeatHandedOverWipe => 401,
-            E::Forbidden => 403,
+            E::Forbidden | E::SeatDisabled => 403,
             E::NotFound => 404,
             E::InvalidTransition | E::Conflict | E::AttachmentMissing | E::StaleDraft => 409,
             E::PayloadTooLarge | E::QuotaExceeded => 413,

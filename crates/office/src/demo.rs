@@ -6,10 +6,15 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use liaison_domain::wire::SubmitItemRequest;
-use liaison_domain::{DutyRule, FeedMethod, GapUnit, Period, Role, SeatView, SignoffPolicy};
+use liaison_domain::{
+    ColumnLevel, DutyRule, FeedMethod, GapUnit, Period, Role, SeatView, SignoffPolicy,
+};
 
 use crate::auth;
-use crate::store::{Actor, NewItem, Review, Store, StoreError, SubmitOutcome, payload_digest};
+use crate::service::organisation::{self as service, AdminChange, AdminOutcome, ColumnInput};
+use crate::store::{
+    Actor, NewItem, Review, SeatCodeOutcome, Store, StoreError, SubmitOutcome, payload_digest,
+};
 
 pub use liaison_domain::wire::DemoSeat;
 
@@ -190,48 +195,70 @@ pub fn department_codes() -> impl Iterator<Item = &'static str> {
     CITY.iter().map(|d| d.code)
 }
 
+/// Seeds an empty office through the administration's own calls, as an administrator would have
+/// set the city up sixty days ago: the first administrator, then departments, columns and seats
+/// (each holder choosing a password with their one-time code), then some accepted history.
 pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, DemoError> {
+    let set_up = now - Duration::days(60);
     let mut seats = Vec::new();
+    let admin_password = auth::demo_password();
+    service::first_admin(
+        store,
+        "bjb.admin",
+        "冯雪梅",
+        &auth::hash_password(&admin_password)?,
+        "demo",
+        set_up,
+    )?;
+    seats.push(DemoSeat {
+        login: "bjb.admin".into(),
+        password: admin_password,
+        role: Role::Admin,
+        department: OFFICE.into(),
+    });
+    let admin = seat_view(store, "bjb.admin")?;
+    let by = Actor {
+        seat: &admin,
+        address: "demo",
+    };
     let mut add_seat = |login: String,
                         role: Role,
                         dept: Option<(i64, &str)>,
                         holder: &str|
-     -> Result<i64, DemoError> {
-        let password = auth::demo_password();
-        let id = store.create_seat(
-            &login,
+     -> Result<SeatView, DemoError> {
+        let change = AdminChange::CreateSeat {
+            login: login.clone(),
             role,
-            dept.map(|d| d.0),
-            holder,
+            department_id: dept.map(|d| d.0),
+            holder_name: holder.to_owned(),
+            phone: String::new(),
+        };
+        let AdminOutcome::Code(code) = service::administer(store, &change, &by, set_up)? else {
+            return Err(DemoError::MissingSeat(login));
+        };
+        // The holder chooses a password with the one-time code, as at a real desk.
+        let password = auth::demo_password();
+        let session = auth::token_hash(&auth::new_token());
+        let outcome = store.redeem_seat_code(
+            &login,
+            &auth::token_hash(&auth::normalized_code(&code.code)),
             &auth::hash_password(&password)?,
+            (&session, set_up),
+            "demo",
+            set_up,
         )?;
+        let SeatCodeOutcome::Done(seat) = outcome else {
+            return Err(DemoError::MissingSeat(login));
+        };
         seats.push(DemoSeat {
             login,
             password,
             role,
-            department: dept.map_or("门户网站编辑部", |d| d.1).to_owned(),
+            department: dept.map_or(OFFICE, |d| d.1).to_owned(),
         });
-        Ok(id)
+        Ok(seat)
     };
-    let office = liaison_domain::DepartmentView {
-        id: 0,
-        name: "门户网站编辑部".into(),
-        signoff: SignoffPolicy::default(),
-    };
-    let editor = SeatView {
-        id: add_seat("bjb.editor".into(), Role::Editor, None, "钱晓东")?,
-        login: "bjb.editor".into(),
-        role: Role::Editor,
-        department: office,
-        holder_name: "钱晓东".into(),
-    };
-    let admin = SeatView {
-        id: add_seat("bjb.admin".into(), Role::Admin, None, "冯雪梅")?,
-        login: "bjb.admin".into(),
-        role: Role::Admin,
-        department: editor.department.clone(),
-        holder_name: "冯雪梅".into(),
-    };
+    let editor = add_seat("bjb.editor".into(), Role::Editor, None, "钱晓东")?;
     let lists = liaison_domain::preflight::WordLists {
         forbidden: ["内部资料", "绝密", "机密", "不得外传"]
             .map(str::to_owned)
@@ -251,53 +278,49 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         })
         .to_vec(),
     };
-    let by = Actor {
-        seat: &admin,
-        address: "demo",
-    };
-    store.set_word_lists(&lists, &by, now)?;
+    store.set_word_lists(&lists, &by, set_up)?;
     let calendar = liaison_domain::WorkCalendar::china_2025_2026();
     for year in calendar.years() {
-        store.set_calendar_year(year, &calendar, &by, now)?;
+        store.set_calendar_year(year, &calendar, &by, set_up)?;
     }
 
     for (n, dept) in CITY.iter().enumerate() {
-        let dept_id = store.create_department(dept.name)?;
-        store.set_signoff_policy(dept_id, dept.signoff, &by, now)?;
-        let department = liaison_domain::DepartmentView {
-            id: dept_id,
+        let created = AdminChange::CreateDepartment {
             name: dept.name.to_owned(),
-            signoff: dept.signoff,
         };
-        let officer_id = add_seat(
+        let AdminOutcome::Created(dept_id) = service::administer(store, &created, &by, set_up)?
+        else {
+            return Err(DemoError::MissingSeat(dept.name.to_owned()));
+        };
+        store.set_signoff_policy(dept_id, dept.signoff, &by, set_up)?;
+        let officer = add_seat(
             format!("{}.officer", dept.code),
             Role::Officer,
             Some((dept_id, dept.name)),
             dept.officer,
         )?;
-        let responsible_id = add_seat(
+        let responsible = add_seat(
             format!("{}.responsible", dept.code),
             Role::Responsible,
             Some((dept_id, dept.name)),
             dept.responsible,
         )?;
-        let officer = SeatView {
-            id: officer_id,
-            login: format!("{}.officer", dept.code),
-            role: Role::Officer,
-            department: department.clone(),
-            holder_name: dept.officer.to_owned(),
-        };
-        let responsible = SeatView {
-            id: responsible_id,
-            login: format!("{}.responsible", dept.code),
-            role: Role::Responsible,
-            department,
-            holder_name: dept.responsible.to_owned(),
-        };
         for (c, (name, path, feed, duty)) in dept.columns.iter().enumerate() {
-            let column_id =
-                store.create_column(dept_id, name, path, *feed, *duty, now - Duration::days(60))?;
+            let column = AdminChange::CreateColumn {
+                department_id: dept_id,
+                fields: ColumnInput {
+                    name: (*name).to_owned(),
+                    path: column_path(dept.name, path),
+                    feed: *feed,
+                    duty: *duty,
+                    level: level_of(path, *duty),
+                },
+            };
+            let AdminOutcome::Created(column_id) =
+                service::administer(store, &column, &by, set_up)?
+            else {
+                return Err(DemoError::MissingSeat((*name).to_owned()));
+            };
             if feed.accepts_items() && (n + c) % 2 == 0 {
                 let days_ago = 1 + ((n * 7 + c * 5) % 40) as i64;
                 publish_history(
@@ -312,6 +335,40 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         }
     }
     Ok(seats)
+}
+
+/// The editorial office's own name, for its seats.
+const OFFICE: &str = "门户网站编辑部";
+
+/// Where a demo column sits: a column every department has (通知公告, 政策文件, 人事信息) sits
+/// under its department, e.g. 政务公开/市教育局/通知公告, so that every path is the city's one.
+fn column_path(department: &str, path: &str) -> String {
+    let shared = CITY
+        .iter()
+        .flat_map(|d| d.columns.iter())
+        .filter(|c| c.1 == path)
+        .count()
+        > 1;
+    match path.split_once('/') {
+        Some((section, rest)) if shared => format!("{section}/{department}/{rest}"),
+        _ => path.to_owned(),
+    }
+}
+
+/// Home-page columns, news and the notices and policy documents are first-level columns.
+fn level_of(path: &str, duty: DutyRule) -> ColumnLevel {
+    if path.starts_with("首页") || duty == DutyRule::NEWS || duty == DutyRule::NOTICES {
+        ColumnLevel::First
+    } else {
+        ColumnLevel::Second
+    }
+}
+
+fn seat_view(store: &dyn Store, login: &str) -> Result<SeatView, DemoError> {
+    store
+        .seat_credentials(login)?
+        .map(|c| c.seat)
+        .ok_or_else(|| DemoError::MissingSeat(login.to_owned()))
 }
 
 /// One item sent, signed off (in the app, or attested on paper) and accepted.

@@ -11,6 +11,7 @@ pub mod files;
 pub mod limits;
 pub mod routes;
 pub mod seed;
+pub mod service;
 pub mod store;
 pub mod sweep;
 pub mod throttle;

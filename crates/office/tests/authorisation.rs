@@ -187,6 +187,20 @@ const API: &[(&str, &str, Rule)] = &[
     ("GET", "/handovers/{id}/code", Rule::OutgoingHolder),
     ("POST", "/handovers/{id}/decline", Rule::Admin),
     ("POST", "/handovers/redeem", Rule::Public),
+    ("GET", "/admin/organisation", Rule::Admin),
+    ("POST", "/admin/departments", Rule::Admin),
+    ("PUT", "/admin/departments/{id}", Rule::Admin),
+    ("POST", "/admin/departments/{id}/retire", Rule::Admin),
+    ("POST", "/admin/columns", Rule::Admin),
+    ("PUT", "/admin/columns/{id}", Rule::Admin),
+    ("POST", "/admin/columns/{id}/move", Rule::Admin),
+    ("POST", "/admin/columns/{id}/retire", Rule::Admin),
+    ("POST", "/admin/columns/{id}/restore", Rule::Admin),
+    ("POST", "/admin/seats", Rule::Admin),
+    ("POST", "/admin/seats/{id}/disable", Rule::Admin),
+    ("POST", "/admin/seats/{id}/enable", Rule::Admin),
+    ("POST", "/admin/seats/{id}/password-reset", Rule::Admin),
+    ("POST", "/admin/seats/{id}/sign-out", Rule::Admin),
 ];
 
 /// Every console route and who may call it (the console is the office's: a department's seat
@@ -256,6 +270,17 @@ struct World {
     /// Officer A's and responsible A's handovers (requested).
     handovers: Vec<i64>,
     sent: u32,
+    /// What the administration routes change: a department of its own with a column and a
+    /// seat, so that retiring, moving and disabling leave department A as it is.
+    spare: Spare,
+}
+
+struct Spare {
+    department: i64,
+    column: i64,
+    seat: i64,
+    /// Creations need fresh names.
+    made: u32,
 }
 
 impl World {
@@ -315,13 +340,56 @@ impl World {
             items: HashMap::new(),
             handovers: Vec::new(),
             sent: 0,
+            spare: Spare {
+                department: 0,
+                column: 0,
+                seat: 0,
+                made: 0,
+            },
         };
+        world.spare = world.spare().await;
         world.upload().await;
         for state in STATES {
             let id = world.item_in(state).await;
             world.items.insert(state, id);
         }
         world
+    }
+
+    async fn spare(&self) -> Spare {
+        let admin = self.token(Who::Admin).unwrap();
+        let (status, d) = self
+            .o
+            .post(admin, "/admin/departments", json!({"name": "矩阵备用局"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        let department = d["id"].as_i64().unwrap();
+        let (status, c) = self
+            .o
+            .post(
+                admin,
+                "/admin/columns",
+                json!({"department_id": department, "name": "备用栏目", "path": "矩阵/备用栏目",
+                       "feed": "submission", "duty": {"kind": "max_gap", "amount": 1, "unit": "months"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        let (status, seat) = self
+            .o
+            .post(
+                admin,
+                "/admin/seats",
+                json!({"login": "spare.officer", "role": "officer", "department_id": department,
+                       "holder_name": "备用"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{seat}");
+        Spare {
+            department,
+            column: c["id"].as_i64().unwrap(),
+            seat: seat["seat_id"].as_i64().unwrap(),
+            made: 0,
+        }
     }
 
     fn token(&self, who: Who) -> Option<&str> {
@@ -424,6 +492,15 @@ impl World {
             filled = filled.replace("{id}", &item.to_string());
         }
         let filled = match path {
+            p if p.starts_with("/admin/departments/{id}") => {
+                p.replace("{id}", &self.spare.department.to_string())
+            }
+            p if p.starts_with("/admin/columns/{id}") => {
+                p.replace("{id}", &self.spare.column.to_string())
+            }
+            p if p.starts_with("/admin/seats/{id}") => {
+                p.replace("{id}", &self.spare.seat.to_string())
+            }
             p if p.starts_with("/columns/{id}/updates") => {
                 p.replace("{id}", &self.scraped_column.to_string())
             }
@@ -477,6 +554,26 @@ impl World {
             }
             ("POST", "/handovers/{id}/approve") => json!({"outgoing": "keep_read_only"}),
             ("POST", "/handovers/{id}/decline") => json!({"reason": "人未定"}),
+            ("POST", "/admin/departments") | ("PUT", "/admin/departments/{id}") => {
+                self.spare.made += 1;
+                json!({"name": format!("矩阵新局{}", self.spare.made)})
+            }
+            ("POST", "/admin/columns") | ("PUT", "/admin/columns/{id}") => {
+                self.spare.made += 1;
+                let mut body = json!({"name": "新栏目",
+                       "path": format!("矩阵/新栏目{}", self.spare.made), "feed": "link",
+                       "duty": {"kind": "min_count", "count": 2, "period": "month"}, "level": "first"});
+                if method == "POST" {
+                    body["department_id"] = json!(self.spare.department);
+                }
+                body
+            }
+            ("POST", "/admin/columns/{id}/move") => json!({"department_id": self.department_a}),
+            ("POST", "/admin/seats") => {
+                self.spare.made += 1;
+                json!({"login": format!("matrix.seat{}", self.spare.made), "role": "editor",
+                       "holder_name": "新编辑"})
+            }
             ("POST", "/handovers/redeem") => {
                 json!({"login": "jyj.officer", "code": "AAAA-BBBB-CCCC", "new_password": "a new pass 123"})
             }

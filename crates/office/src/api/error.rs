@@ -44,6 +44,14 @@ impl ApiFailure {
         self
     }
 
+    pub fn seat_disabled() -> Self {
+        Self::new(
+            ErrorCode::SeatDisabled,
+            "the editorial office disabled this seat; it can neither sign in nor send until it \
+             is enabled again",
+        )
+    }
+
     pub fn unauthenticated() -> Self {
         Self::new(
             ErrorCode::Unauthenticated,
@@ -139,6 +147,16 @@ impl From<StoreError> for ApiFailure {
             StoreError::Forbidden(m) => ApiFailure::forbidden(m),
             StoreError::Conflict(m) => ApiFailure::new(ErrorCode::Conflict, m),
             StoreError::Invalid(m) => ApiFailure::validation(m),
+            StoreError::Organisation(p) => {
+                use liaison_domain::organisation::OrgProblem as P;
+                let code = match p {
+                    P::LoginTaken(_) | P::DepartmentNameTaken(_) | P::PathTaken(_) => {
+                        ErrorCode::Conflict
+                    }
+                    _ => ErrorCode::Validation,
+                };
+                ApiFailure::new(code, p.to_string())
+            }
             StoreError::Backend(m) => ApiFailure::internal(m),
         }
     }

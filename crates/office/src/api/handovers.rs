@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, ClientAddress};
 use crate::auth;
-use crate::store::{Actor, HandoverDecision, NewHandover, RedeemOutcome};
+use crate::store::{Actor, HandoverDecision, NewHandover, RedeemOutcome, SeatCodeOutcome};
 
 /// Start a handover: the outgoing holder for their own seat, or the administrator for a seat
 /// whose holder is gone (`seat_id`; a forced handover). The office's admins see it at once.
@@ -217,8 +217,9 @@ pub async fn code(
     Ok(Json(code))
 }
 
-/// The successor takes the seat with the one-time code and a new password; every session of
-/// the outgoing holder ends at this moment. Answers like a sign-in.
+/// The holder of a one-time code chooses a password with it and is signed in: the successor of a
+/// handover (every session of the outgoing holder ends at this moment), or the holder of a new
+/// seat or of a seat whose password the administrator reset. Answers like a sign-in.
 #[utoipa::path(
     post, path = "/api/v1/handovers/redeem", request_body = RedeemHandoverRequest,
     responses((status = 201, body = SignInResponse, description = "the seat is the successor's: a session, as a sign-in answers"),
@@ -255,24 +256,41 @@ pub async fn redeem(
     let (attempt, at) = (login.clone(), address.clone());
     let outcome = state
         .blocking(move |s| {
-            Ok(s.redeem_handover(
+            // A seat's own one-time code (a new seat, a reset password) first; else a handover's.
+            let own = s.redeem_seat_code(
                 &attempt,
                 &code_hash,
                 &password_hash,
                 (&token_hash, expires_at),
                 &at,
                 now,
-            )?)
+            )?;
+            Ok(match own {
+                SeatCodeOutcome::NoCode => match s.redeem_handover(
+                    &attempt,
+                    &code_hash,
+                    &password_hash,
+                    (&token_hash, expires_at),
+                    &at,
+                    now,
+                )? {
+                    RedeemOutcome::Done(seat) => SeatCodeOutcome::Done(seat),
+                    RedeemOutcome::Invalid => SeatCodeOutcome::Invalid,
+                    RedeemOutcome::Expired => SeatCodeOutcome::Expired,
+                },
+                own => own,
+            })
         })
         .await?;
     let seat: SeatView = match outcome {
-        RedeemOutcome::Done(seat) => seat,
-        RedeemOutcome::Invalid | RedeemOutcome::Expired => {
+        SeatCodeOutcome::Done(seat) => seat,
+        SeatCodeOutcome::Disabled => return Err(ApiFailure::seat_disabled()),
+        SeatCodeOutcome::Invalid | SeatCodeOutcome::Expired | SeatCodeOutcome::NoCode => {
             state.sign_ins.failed(&login, &address, now);
-            let why = if matches!(outcome, RedeemOutcome::Expired) {
-                "the handover code has expired; ask the office for a new handover"
+            let why = if matches!(outcome, SeatCodeOutcome::Expired) {
+                "the one-time code has expired; ask the office for a new one"
             } else {
-                "the seat and the handover code do not match an approved handover"
+                "the seat and the one-time code do not match"
             };
             return Err(ApiFailure::new(ErrorCode::HandoverCodeInvalid, why));
         }

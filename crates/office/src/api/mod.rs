@@ -8,6 +8,7 @@ pub(crate) mod files;
 pub(crate) mod handovers;
 pub(crate) mod items;
 mod openapi;
+mod organisation;
 pub(crate) mod quota;
 pub(crate) mod sessions;
 
@@ -29,7 +30,7 @@ use crate::routes::RouteEntry;
 use crate::auth;
 use crate::clock::Clock;
 use crate::files::FileStore;
-use crate::store::Store;
+use crate::store::{SessionEnd, Store};
 
 /// Largest send request: the largest body the rules allow, plus room for the rest of the JSON.
 pub const MAX_ITEM_BYTES: usize = liaison_domain::content::MAX_BODY_BYTES + 1024 * 1024;
@@ -138,6 +139,60 @@ pub fn api_routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::GET, "/inbox", items::inbox),
         RouteEntry::new(M::GET, "/changes", items::changes),
         RouteEntry::new(M::GET, "/openapi.json", openapi::document),
+        RouteEntry::new(M::GET, "/admin/organisation", organisation::organisation),
+        RouteEntry::new(
+            M::POST,
+            "/admin/departments",
+            organisation::create_department,
+        ),
+        RouteEntry::new(
+            M::PUT,
+            "/admin/departments/{id}",
+            organisation::rename_department,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/admin/departments/{id}/retire",
+            organisation::retire_department,
+        ),
+        RouteEntry::new(M::POST, "/admin/columns", organisation::create_column),
+        RouteEntry::new(M::PUT, "/admin/columns/{id}", organisation::update_column),
+        RouteEntry::new(
+            M::POST,
+            "/admin/columns/{id}/move",
+            organisation::move_column,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/admin/columns/{id}/retire",
+            organisation::retire_column,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/admin/columns/{id}/restore",
+            organisation::restore_column,
+        ),
+        RouteEntry::new(M::POST, "/admin/seats", organisation::create_seat),
+        RouteEntry::new(
+            M::POST,
+            "/admin/seats/{id}/disable",
+            organisation::disable_seat,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/admin/seats/{id}/enable",
+            organisation::enable_seat,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/admin/seats/{id}/password-reset",
+            organisation::reset_password,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/admin/seats/{id}/sign-out",
+            organisation::sign_out_everywhere,
+        ),
     ]
 }
 
@@ -257,14 +312,14 @@ impl FromRequestParts<AppState> for Caller {
             .blocking(move |s| {
                 Ok(match s.session_seat(&hash, now)? {
                     Some(seat) => Ok(seat),
-                    None => Err(s.revoked_session(&hash)?),
+                    None => Err(s.ended_session(&hash)?),
                 })
             })
             .await?;
         match found {
             Ok(seat) => Ok(Caller(seat, address)),
             // A session a handover ended: the desk must stop, and learns what to do with its data.
-            Err(Some(outgoing)) => Err(ApiFailure::new(
+            Err(Some(SessionEnd::HandedOver(outgoing))) => Err(ApiFailure::new(
                 match outgoing {
                     liaison_domain::handover::OutgoingData::KeepReadOnly => {
                         ErrorCode::SeatHandedOver
@@ -273,6 +328,7 @@ impl FromRequestParts<AppState> for Caller {
                 },
                 "this seat was handed over to a successor; this session has ended for good",
             )),
+            Err(Some(SessionEnd::SeatDisabled)) => Err(ApiFailure::seat_disabled()),
             Err(None) => Err(ApiFailure::unauthenticated()),
         }
     }

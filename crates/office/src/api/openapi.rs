@@ -15,7 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{departments, drafts, duties, files, handovers, items, sessions};
+use super::{departments, drafts, duties, files, handovers, items, organisation, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +32,12 @@ use super::{departments, drafts, duties, files, handovers, items, sessions};
         drafts::put, drafts::list,
         duties::calendar, duties::set_calendar_year, duties::board, duties::urge,
         duties::record_update, duties::timeliness, duties::word_lists, duties::set_word_lists,
+        organisation::organisation, organisation::create_department,
+        organisation::rename_department, organisation::retire_department,
+        organisation::create_column, organisation::update_column, organisation::move_column,
+        organisation::retire_column, organisation::restore_column, organisation::create_seat,
+        organisation::disable_seat, organisation::enable_seat, organisation::reset_password,
+        organisation::sign_out_everywhere,
         document,
     ),
     components(schemas(liaison_domain::wire::ApiError)),

@@ -16,6 +16,7 @@ use crate::auth;
     post, path = "/api/v1/sessions", request_body = SignInRequest,
     responses((status = 201, body = SignInResponse, description = "signed in: the session's token"),
               (status = 401, body = ApiError, description = "`wrong_credentials`"),
+              (status = 403, body = ApiError, description = "`seat_disabled`: the administrator disabled the seat"),
               (status = 429, body = ApiError, description = "`too_many_attempts`: too many failed sign-ins for the seat or the address"))
 )]
 pub async fn sign_in(
@@ -76,12 +77,22 @@ pub async fn open_session(
             if !auth::verify_password(&password, &creds.password_hash) {
                 return Ok(None);
             }
+            if creds.disabled {
+                return Ok(Some(Err(())));
+            }
             s.create_session(creds.seat.id, &token_hash, now, expires_at)?;
-            Ok(Some(creds.seat))
+            Ok(Some(Ok(creds.seat)))
         })
         .await?;
     match seat {
-        Some(seat) => {
+        // The right password for a seat the administrator disabled: said plainly, since only
+        // its holder could have typed it.
+        Some(Err(())) => {
+            state.sign_ins.succeeded(&login);
+            audit("session.refused_disabled").await?;
+            Err(ApiFailure::seat_disabled())
+        }
+        Some(Ok(seat)) => {
             state.sign_ins.succeeded(&login);
             audit("session.signed_in").await?;
             Ok(Some((token, expires_at, seat)))

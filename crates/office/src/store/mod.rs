@@ -6,6 +6,7 @@
 //! Methods are blocking; handlers call them through `spawn_blocking`.
 
 mod handover;
+mod organisation;
 mod quota;
 mod sqlite;
 
@@ -36,6 +37,9 @@ pub enum StoreError {
     /// What was asked breaks a rule of the domain (the message says which).
     #[error("invalid: {0}")]
     Invalid(String),
+    /// An administrative change breaks a rule of the organisation.
+    #[error(transparent)]
+    Organisation(#[from] liaison_domain::organisation::OrgProblem),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -51,6 +55,8 @@ impl From<rusqlite::Error> for StoreError {
 pub struct SeatCredentials {
     pub seat: SeatView,
     pub password_hash: String,
+    /// The administrator disabled the seat: no sign-in, no session.
+    pub disabled: bool,
 }
 
 /// A send as it reaches the store: who sent it, under which key, and what.
@@ -237,27 +243,113 @@ pub struct NewComment {
     pub quote: Option<String>,
 }
 
+/// A column's fields as the administrator sets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnFields {
+    pub department_id: i64,
+    pub name: String,
+    pub path: String,
+    pub feed: FeedMethod,
+    pub duty: DutyRule,
+    pub level: liaison_domain::ColumnLevel,
+}
+
+/// A seat to create, with its first holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSeat {
+    pub login: String,
+    pub role: Role,
+    pub department_id: Option<i64>,
+    pub holder_name: String,
+    pub phone: Option<String>,
+    /// The first password's hash, or `None` for a seat whose holder chooses it with a one-time
+    /// code (until then no password signs in).
+    pub password_hash: Option<String>,
+}
+
+/// How a session ended other than by expiring or signing out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// A handover gave the seat to a successor; what the workstation does with its data.
+    HandedOver(liaison_domain::handover::OutgoingData),
+    /// The administrator disabled the seat.
+    SeatDisabled,
+}
+
+/// One transaction of the administration: the service reads the organisation, applies the
+/// domain's rules, and writes through these, all committed together or not at all. Persistence
+/// only: every rule is the caller's.
+pub trait OrganisationTx {
+    /// Every department, column and seat, retired and disabled ones included.
+    fn organisation(&self) -> Result<liaison_domain::organisation::Organisation, StoreError>;
+    fn insert_department(&mut self, name: &str) -> Result<i64, StoreError>;
+    fn rename_department(&mut self, id: i64, name: &str) -> Result<(), StoreError>;
+    fn retire_department(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// A new column whose duty begins at `since`.
+    fn insert_column(
+        &mut self,
+        column: &ColumnFields,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+    /// Sets every field, the department too (a move keeps the column's id, so its history).
+    fn update_column(&mut self, id: i64, column: &ColumnFields) -> Result<(), StoreError>;
+    /// Retires the column (`Some`) or brings it back (`None`).
+    fn set_column_retired(&mut self, id: i64, at: Option<DateTime<Utc>>) -> Result<(), StoreError>;
+    fn insert_seat(&mut self, seat: &NewSeat, now: DateTime<Utc>) -> Result<i64, StoreError>;
+    /// Disables the seat (`Some`) or enables it again (`None`).
+    fn set_seat_disabled(&mut self, id: i64, at: Option<DateTime<Utc>>) -> Result<(), StoreError>;
+    /// Gives the seat a one-time code (replacing any earlier one) and takes its password away.
+    fn set_seat_code(
+        &mut self,
+        seat_id: i64,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Ends every session of the seat; how many there were.
+    fn end_sessions(&mut self, seat_id: i64) -> Result<usize, StoreError>;
+    fn append_audit(&mut self, record: &crate::audit::Record) -> Result<(), StoreError>;
+    /// Appends to a department's change log, for its desks.
+    fn append_change(
+        &mut self,
+        department_id: i64,
+        change: &Change,
+        audience: Audience,
+    ) -> Result<(), StoreError>;
+}
+
+/// What redeeming a seat's one-time code did.
+#[derive(Debug, Clone)]
+pub enum SeatCodeOutcome {
+    /// The holder chose a password and is signed in.
+    Done(SeatView),
+    /// The seat holds no one-time code (a handover's code may be meant).
+    NoCode,
+    Invalid,
+    Expired,
+    Disabled,
+}
+
 pub trait Store: Send + Sync + 'static {
-    // Organisation (used by the demo seeding and, later, the admin).
-    fn create_department(&self, name: &str) -> Result<i64, StoreError>;
-    fn create_seat(
+    /// Runs `f` as one transaction of the administration, committed only if it returns `Ok`.
+    fn organise(
+        &self,
+        f: &mut dyn FnMut(&mut dyn OrganisationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// The holder of a seat with a one-time code chooses a password: checked, set and signed in
+    /// (the session `(token hash, expiry)`) in one transaction, with an audit entry.
+    #[allow(clippy::too_many_arguments)]
+    fn redeem_seat_code(
         &self,
         login: &str,
-        role: Role,
-        department_id: Option<i64>,
-        holder_name: &str,
+        code_hash: &str,
         password_hash: &str,
-    ) -> Result<i64, StoreError>;
-    #[allow(clippy::too_many_arguments)]
-    fn create_column(
-        &self,
-        department_id: i64,
-        name: &str,
-        path: &str,
-        feed: FeedMethod,
-        duty: DutyRule,
-        duty_since: DateTime<Utc>,
-    ) -> Result<i64, StoreError>;
+        session: (&str, DateTime<Utc>),
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SeatCodeOutcome, StoreError>;
+
+    // Organisation (its administration is `organise`).
     fn departments(&self) -> Result<Vec<DepartmentView>, StoreError>;
     /// Sets how a department signs off; an audit entry.
     fn set_signoff_policy(
@@ -466,11 +558,8 @@ pub trait Store: Send + Sync + 'static {
         address: &str,
         now: DateTime<Utc>,
     ) -> Result<RedeemOutcome, StoreError>;
-    /// A session a handover ended, and what its workstation is to do with its data.
-    fn revoked_session(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<liaison_domain::handover::OutgoingData>, StoreError>;
+    /// Why a session that no longer signs in ended, if a handover or the administrator ended it.
+    fn ended_session(&self, token_hash: &str) -> Result<Option<SessionEnd>, StoreError>;
     fn append_audit(&self, record: &crate::audit::Record) -> Result<(), StoreError>;
     fn verify_audit(&self) -> Result<Result<u64, crate::audit::ChainBreak>, StoreError>;
     fn audit_entries(

@@ -10,7 +10,7 @@ use liaison_domain::wire::{
     SubmitItemResponse, TimelineEntry, TimelineKind,
 };
 use liaison_domain::{
-    AttachmentRef, ColumnView, DepartmentView, DutyRule, FeedMethod, ItemEvent, ItemState, Role,
+    AttachmentRef, ColumnLevel, ColumnView, DepartmentView, FeedMethod, ItemEvent, ItemState, Role,
     SeatView, SignoffPolicy, WorkCalendar,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -19,8 +19,8 @@ use super::handover;
 use super::quota;
 use super::{
     Actor, Audience, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewComment, NewHandover,
-    NewItem, RedeemOutcome, Review, SeatCredentials, Store, StoreError, SubmitOutcome, Upload,
-    may_see,
+    NewItem, RedeemOutcome, Review, SeatCredentials, SessionEnd, Store, StoreError, SubmitOutcome,
+    Upload, may_see,
 };
 use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
 
@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_inbox_indexes.sql"),
     include_str!("../../migrations/0008_seat_keys_and_change_audience.sql"),
     include_str!("../../migrations/0009_upload_quota.sql"),
+    include_str!("../../migrations/0010_organisation_admin.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after migrating).
@@ -112,7 +113,8 @@ fn receipt_for(id: i64, at: DateTime<Utc>) -> String {
 }
 
 pub(super) const SEAT_SELECT: &str =
-    "SELECT s.id, s.login, s.role, s.holder_name, d.id, d.name, s.password_hash, d.signoff
+    "SELECT s.id, s.login, s.role, s.holder_name, d.id, d.name, s.password_hash, d.signoff,
+            s.disabled_at IS NOT NULL
      FROM seats s LEFT JOIN departments d ON d.id = s.department_id";
 
 fn parse_policy(s: &str) -> rusqlite::Result<SignoffPolicy> {
@@ -144,12 +146,17 @@ pub(super) fn seat_from_row(row: &Row<'_>) -> rusqlite::Result<SeatCredentials> 
             holder_name: row.get(3)?,
         },
         password_hash: row.get(6)?,
+        disabled: row.get(8)?,
     })
 }
 
-fn column_from_row(row: &Row<'_>) -> rusqlite::Result<ColumnView> {
+/// What [`column_from_row`] reads, in its order.
+pub(super) const COLUMN_FIELDS: &str = "id, department_id, name, path, feed, duty_json, level";
+
+pub(super) fn column_from_row(row: &Row<'_>) -> rusqlite::Result<ColumnView> {
     let feed: String = row.get(4)?;
     let duty: String = row.get(5)?;
+    let level: String = row.get(6)?;
     Ok(ColumnView {
         id: row.get(0)?,
         department_id: row.get(1)?,
@@ -157,6 +164,7 @@ fn column_from_row(row: &Row<'_>) -> rusqlite::Result<ColumnView> {
         path: row.get(3)?,
         feed: FeedMethod::parse(&feed).ok_or_else(|| bad_value("feed method", &feed))?,
         duty: serde_json::from_str(&duty).map_err(|_| bad_value("duty rule", &duty))?,
+        level: ColumnLevel::parse(&level).ok_or_else(|| bad_value("column level", &level))?,
     })
 }
 
@@ -421,70 +429,11 @@ fn may_decide(item: &ItemDetail, review: &Review, by: &SeatView) -> Result<(), S
 }
 
 impl Store for SqliteStore {
-    fn create_department(&self, name: &str) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.execute("INSERT INTO departments (name) VALUES (?1)", [name])?;
-        Ok(conn.last_insert_rowid())
-    }
-
-    fn create_seat(
-        &self,
-        login: &str,
-        role: Role,
-        department_id: Option<i64>,
-        holder_name: &str,
-        password_hash: &str,
-    ) -> Result<i64, StoreError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO seats (login, role, department_id, holder_name, password_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                login,
-                role.as_str(),
-                department_id,
-                holder_name,
-                password_hash
-            ],
-        )?;
-        let id = conn.last_insert_rowid();
-        conn.execute(
-            "INSERT INTO holders (seat_id, name, from_at)
-             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            params![id, holder_name],
-        )?;
-        Ok(id)
-    }
-
-    fn create_column(
-        &self,
-        department_id: i64,
-        name: &str,
-        path: &str,
-        feed: FeedMethod,
-        duty: DutyRule,
-        duty_since: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let duty = serde_json::to_string(&duty).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO columns (department_id, name, path, feed, duty_json, duty_since)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                department_id,
-                name,
-                path,
-                feed.as_str(),
-                duty,
-                ts(duty_since)
-            ],
-        )?;
-        Ok(conn.last_insert_rowid())
-    }
-
     fn departments(&self) -> Result<Vec<DepartmentView>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, name, signoff FROM departments ORDER BY id")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, name, signoff FROM departments WHERE retired_at IS NULL ORDER BY id",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok(DepartmentView {
                 id: r.get(0)?,
@@ -524,10 +473,9 @@ impl Store for SqliteStore {
 
     fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, department_id, name, path, feed, duty_json FROM columns
-             ORDER BY department_id, id",
-        )?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMN_FIELDS} FROM columns ORDER BY department_id, id"
+        ))?;
         let rows = stmt.query_map([], column_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -576,7 +524,7 @@ impl Store for SqliteStore {
             .query_row(
                 &format!(
                     "{SEAT_SELECT} JOIN sessions x ON x.seat_id = s.id
-                     WHERE x.token_hash = ?1 AND x.expires_at > ?2"
+                     WHERE x.token_hash = ?1 AND x.expires_at > ?2 AND s.disabled_at IS NULL"
                 ),
                 params![token_hash, ts(now)],
                 seat_from_row,
@@ -593,10 +541,10 @@ impl Store for SqliteStore {
 
     fn columns_of_department(&self, department_id: i64) -> Result<Vec<ColumnView>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, department_id, name, path, feed, duty_json FROM columns
-             WHERE department_id = ?1 ORDER BY id",
-        )?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMN_FIELDS} FROM columns
+                 WHERE department_id = ?1 AND retired_at IS NULL ORDER BY id"
+        ))?;
         let rows = stmt.query_map([department_id], column_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -605,7 +553,9 @@ impl Store for SqliteStore {
         Ok(self
             .conn()
             .query_row(
-                "SELECT id, department_id, name, path, feed, duty_json FROM columns WHERE id = ?1",
+                &format!(
+                    "SELECT {COLUMN_FIELDS} FROM columns WHERE id = ?1 AND retired_at IS NULL"
+                ),
                 [id],
                 column_from_row,
             )
@@ -1241,12 +1191,12 @@ impl Store for SqliteStore {
         from: DateTime<Utc>,
     ) -> Result<Vec<DutyInput>, StoreError> {
         let conn = self.conn();
-        let mut columns = conn.prepare(
-            "SELECT id, department_id, name, path, feed, duty_json, duty_since FROM columns
-             WHERE department_id = ?1 ORDER BY id",
-        )?;
+        let mut columns = conn.prepare(&format!(
+            "SELECT {COLUMN_FIELDS}, duty_since FROM columns
+                 WHERE department_id = ?1 AND retired_at IS NULL ORDER BY id"
+        ))?;
         let rows = columns.query_map([department_id], |r| {
-            Ok((column_from_row(r)?, parse_ts(&r.get::<_, String>(6)?)?))
+            Ok((column_from_row(r)?, parse_ts(&r.get::<_, String>(7)?)?))
         })?;
         let columns: Vec<(ColumnView, DateTime<Utc>)> = rows.collect::<Result<_, _>>()?;
         // Accepted items and recorded updates, newest first: every one from `from` on, and the
@@ -1456,11 +1406,49 @@ impl Store for SqliteStore {
         })
     }
 
-    fn revoked_session(
+    fn ended_session(&self, token_hash: &str) -> Result<Option<SessionEnd>, StoreError> {
+        let conn = self.conn();
+        if let Some(outgoing) = handover::revoked(&conn, token_hash)? {
+            return Ok(Some(SessionEnd::HandedOver(outgoing)));
+        }
+        let disabled: Option<bool> = conn
+            .query_row(
+                "SELECT s.disabled_at IS NOT NULL FROM sessions x JOIN seats s ON s.id = x.seat_id
+                 WHERE x.token_hash = ?1",
+                [token_hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok((disabled == Some(true)).then_some(SessionEnd::SeatDisabled))
+    }
+
+    fn organise(
         &self,
-        token_hash: &str,
-    ) -> Result<Option<liaison_domain::handover::OutgoingData>, StoreError> {
-        handover::revoked(&self.conn(), token_hash)
+        f: &mut dyn FnMut(&mut dyn super::OrganisationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::organisation::SqliteOrganisationTx { tx }))
+    }
+
+    fn redeem_seat_code(
+        &self,
+        login: &str,
+        code_hash: &str,
+        password_hash: &str,
+        session: (&str, DateTime<Utc>),
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<super::SeatCodeOutcome, StoreError> {
+        self.in_transaction(|tx| {
+            super::organisation::redeem_seat_code(
+                tx,
+                login,
+                code_hash,
+                password_hash,
+                session,
+                address,
+                now,
+            )
+        })
     }
 
     fn append_audit(&self, record: &crate::audit::Record) -> Result<(), StoreError> {

@@ -1,0 +1,546 @@
+//! The administration of the organisation over the API: every operation, what its departments'
+//! desks learn through the change log, and the rules it refuses by.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+mod common;
+
+use common::{Office, office};
+
+/// The administrator's token and the whole organisation as the API answers it.
+async fn organisation(o: &Office, admin: &str) -> Value {
+    let (status, org) = o.get(admin, "/admin/organisation").await;
+    assert_eq!(status, StatusCode::OK, "{org}");
+    org
+}
+
+fn id_of(list: &Value, field: &str, value: &str) -> i64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[field] == value)
+        .unwrap_or_else(|| panic!("no {field} = {value}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn put(o: &Office, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    o.call(Method::PUT, Some(token), path, body).await
+}
+
+/// Creates a department with an officer seat whose holder chose a password with the code.
+async fn department_with_officer(
+    o: &Office,
+    admin: &str,
+    name: &str,
+    login: &str,
+) -> (i64, String) {
+    let (status, d) = o
+        .post(admin, "/admin/departments", json!({"name": name}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{d}");
+    let department = d["id"].as_i64().unwrap();
+    let (status, code) = o
+        .post(
+            admin,
+            "/admin/seats",
+            json!({"login": login, "role": "officer", "department_id": department,
+                   "holder_name": "林小雨", "phone": "0571-8765 4321"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    let (status, signed_in) =
+        redeem(o, login, code["code"].as_str().unwrap(), "Xinmima-2026").await;
+    assert_eq!(status, StatusCode::CREATED, "{signed_in}");
+    (department, signed_in["token"].as_str().unwrap().to_owned())
+}
+
+async fn redeem(o: &Office, login: &str, code: &str, password: &str) -> (StatusCode, Value) {
+    o.call(
+        Method::POST,
+        None,
+        "/handovers/redeem",
+        json!({"login": login, "code": code, "new_password": password}),
+    )
+    .await
+}
+
+fn column(department_id: i64, name: &str, path: &str) -> Value {
+    json!({"department_id": department_id, "name": name, "path": path, "feed": "submission",
+           "duty": {"kind": "max_gap", "amount": 1, "unit": "working_days"}, "level": "first"})
+}
+
+async fn board_names(o: &Office, token: &str) -> Vec<String> {
+    let (status, board) = o.get(token, "/board").await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    board
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["column"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn organisation_changes(o: &Office, token: &str) -> Vec<Value> {
+    let (status, changes) = o.get(token, "/changes?since=0").await;
+    assert_eq!(status, StatusCode::OK, "{changes}");
+    changes["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "organisation_changed")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_department_gets_columns_and_a_seat_whose_holder_signs_in_with_the_one_time_code() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let (department, officer) =
+        department_with_officer(&o, &admin, "市体育局", "tyj.officer").await;
+
+    let (status, c) = o
+        .post(
+            &admin,
+            "/admin/columns",
+            column(department, "体育动态", "部门动态/体育动态"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    assert_eq!(board_names(&o, &officer).await, ["体育动态"]);
+    let (_, columns) = o.get(&officer, "/columns").await;
+    assert_eq!(columns[0]["level"], "first");
+    let told = organisation_changes(&o, &officer).await;
+    assert_eq!(told.len(), 1, "a new department's log has only this: {told:?}");
+    assert_eq!(told[0]["what"], "column_added");
+    assert_eq!(told[0]["name"], "体育动态");
+
+    // The code was spent: a second try is refused, and the password the holder chose signs in.
+    let (status, _) = o
+        .post(
+            &admin,
+            "/admin/seats",
+            json!({"login": "tyj.officer", "role": "officer",
+                                              "department_id": department, "holder_name": "重名"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a login is one seat's");
+    let (status, _) = o.try_sign_in("tyj.officer", "Xinmima-2026").await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Every step is an audit entry.
+    let (_, audit) = o.get(&admin, "/audit?limit=50").await;
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "department.created",
+        "seat.created",
+        "seat.code_redeemed",
+        "column.created",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_column_moves_with_its_history_and_both_departments_are_told() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let edu = o.sign_in("jyj.officer").await;
+    let (to, sport) = department_with_officer(&o, &admin, "市体育局", "tyj.officer").await;
+    let (_, edu_board) = o.get(&edu, "/board").await;
+    // A column of the education bureau with accepted history.
+    let moved = edu_board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| !c["updates"].as_array().unwrap().is_empty())
+        .unwrap()
+        .clone();
+    let id = moved["column"]["id"].as_i64().unwrap();
+    let name = moved["column"]["name"].as_str().unwrap().to_owned();
+
+    let (status, body) = o
+        .post(
+            &admin,
+            &format!("/admin/columns/{id}/move"),
+            json!({"department_id": to}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    assert!(!board_names(&o, &edu).await.contains(&name));
+    let (_, sport_board) = o.get(&sport, "/board").await;
+    let arrived = &sport_board.as_array().unwrap()[0];
+    assert_eq!(arrived["column"]["id"], id);
+    assert_eq!(arrived["column"]["department_id"], to);
+    assert_eq!(
+        arrived["updates"], moved["updates"],
+        "the history moved with it"
+    );
+    assert_eq!(
+        organisation_changes(&o, &edu).await.last().unwrap()["what"],
+        "column_moved_out"
+    );
+    assert_eq!(
+        organisation_changes(&o, &sport).await.last().unwrap()["what"],
+        "column_moved_in"
+    );
+    // The education bureau can no longer send into it; the sports bureau can.
+    let (status, _) = o
+        .post(
+            &admin,
+            &format!("/admin/columns/{id}/move"),
+            json!({"department_id": to}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "already there");
+}
+
+#[tokio::test]
+async fn retiring_keeps_items_and_refuses_what_would_lose_something() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let edu = o.sign_in("jyj.officer").await;
+    let editor = o.sign_in("bjb.editor").await;
+    let (_, items_before) = o.get(&editor, "/inbox?limit=200").await;
+    let org = organisation(&o, &admin).await;
+    let edu_id = id_of(&org["departments"], "name", "市教育局");
+    let edu_columns: Vec<i64> = org["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["department_id"] == edu_id)
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+
+    // A department with live columns is not retired.
+    let (status, body) = o
+        .post(
+            &admin,
+            &format!("/admin/departments/{edu_id}/retire"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("column"),
+        "{body}"
+    );
+
+    for id in &edu_columns {
+        let (status, body) = o
+            .post(&admin, &format!("/admin/columns/{id}/retire"), Value::Null)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+    assert!(board_names(&o, &edu).await.is_empty());
+    let (status, _) = o
+        .post(
+            &admin,
+            &format!("/admin/departments/{edu_id}/retire"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Nothing was deleted: the inbox holds the same items, the audit chain verifies, the
+    // retired things are still in the organisation, marked so.
+    let (_, items_after) = o.get(&editor, "/inbox?limit=200").await;
+    assert_eq!(items_before, items_after);
+    let org = organisation(&o, &admin).await;
+    let edu_dept = org["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == edu_id)
+        .unwrap();
+    assert_eq!(edu_dept["retired"], true);
+    assert!(
+        org["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["department_id"] == edu_id)
+            .all(|c| c["retired"] == true)
+    );
+    assert_eq!(o.state.store.verify_audit().unwrap().unwrap() > 0, true);
+    // Its seats were disabled with it: their sessions say so.
+    let (status, body) = o.get(&edu, "/board").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("seat_disabled"))
+    );
+    // A column of a retired department does not come back.
+    let (status, _) = o
+        .post(
+            &admin,
+            &format!("/admin/columns/{}/restore", edu_columns[0]),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_disabled_seat_neither_signs_in_nor_sends_until_enabled() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let edu = o.sign_in("jyj.officer").await;
+    let org = organisation(&o, &admin).await;
+    let seat = id_of(&org["seats"], "login", "jyj.officer");
+
+    let (status, _) = o
+        .post(&admin, &format!("/admin/seats/{seat}/disable"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = o.get(&edu, "/columns").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("seat_disabled"))
+    );
+    let (status, body) = o
+        .try_sign_in("jyj.officer", &o.password("jyj.officer"))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("seat_disabled"))
+    );
+    // A wrong password is refused as always, saying nothing about the seat.
+    let (status, body) = o.try_sign_in("jyj.officer", "not-the-password-1").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("wrong_credentials"))
+    );
+
+    let (status, _) = o
+        .post(&admin, &format!("/admin/seats/{seat}/enable"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = o.get(&edu, "/columns").await;
+    assert_eq!(status, StatusCode::OK, "the session works again");
+    // The department's log told its desks both times (after the demo city's own set-up).
+    let whats: Vec<Value> = organisation_changes(&o, &edu)
+        .await
+        .iter()
+        .map(|c| c["what"].clone())
+        .collect();
+    assert_eq!(whats[whats.len() - 2..], [json!("seat_disabled"), json!("seat_enabled")]);
+}
+
+#[tokio::test]
+async fn the_last_administrator_and_ones_own_seat_stay_enabled() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let org = organisation(&o, &admin).await;
+    let own = id_of(&org["seats"], "login", "bjb.admin");
+    let (status, body) = o
+        .post(&admin, &format!("/admin/seats/{own}/disable"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // With a second administrator, one may disable the other, never the last one left.
+    let (status, code) = o
+        .post(
+            &admin,
+            "/admin/seats",
+            json!({"login": "bjb.admin2", "role": "admin",
+                                              "holder_name": "蒋文"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    let (_, second) = redeem(
+        &o,
+        "bjb.admin2",
+        code["code"].as_str().unwrap(),
+        "Guanliyuan-2026",
+    )
+    .await;
+    let second = second["token"].as_str().unwrap().to_owned();
+    let (status, _) = o
+        .post(&second, &format!("/admin/seats/{own}/disable"), Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "two admins: one may go");
+    let second_id = code["seat_id"].as_i64().unwrap();
+    // The first is disabled, so the second is the last: nobody can disable it (its own seat
+    // aside, no enabled admin is left to).
+    let (status, body) = o
+        .post(
+            &second,
+            &format!("/admin/seats/{second_id}/disable"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _) = o.get(&admin, "/admin/organisation").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the disabled admin's session stopped"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_password_ends_the_sessions_and_the_holder_chooses_the_next_one() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let edu = o.sign_in("jyj.officer").await;
+    let org = organisation(&o, &admin).await;
+    let seat = id_of(&org["seats"], "login", "jyj.officer");
+
+    let (status, code) = o
+        .post(
+            &admin,
+            &format!("/admin/seats/{seat}/password-reset"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{code}");
+    assert_eq!(code["login"], "jyj.officer");
+    let (status, _) = o.get(&edu, "/columns").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "every session ended");
+    let (status, _) = o
+        .try_sign_in("jyj.officer", &o.password("jyj.officer"))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password is gone");
+    let (status, body) = redeem(&o, "jyj.officer", "WRONG-CODE-0000", "Xinmima-2027").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("handover_code_invalid")
+        )
+    );
+    let (status, body) = redeem(
+        &o,
+        "jyj.officer",
+        code["code"].as_str().unwrap(),
+        "Xinmima-2027",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = o.try_sign_in("jyj.officer", "Xinmima-2027").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = redeem(
+        &o,
+        "jyj.officer",
+        code["code"].as_str().unwrap(),
+        "Xinmima-2028",
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a code works once"
+    );
+
+    // Signing out everywhere ends sessions and keeps the password.
+    let token = o.try_sign_in("jyj.officer", "Xinmima-2027").await.1["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = o
+        .post(
+            &admin,
+            &format!("/admin/seats/{seat}/sign-out"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = o.get(&token, "/columns").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = o.try_sign_in("jyj.officer", "Xinmima-2027").await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn bad_administrative_input_is_refused_by_the_domain_rules() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let org = organisation(&o, &admin).await;
+    let edu = id_of(&org["departments"], "name", "市教育局");
+    let taken_path = org["columns"][0]["path"].as_str().unwrap().to_owned();
+    let cases: Vec<(&str, Value, StatusCode)> = vec![
+        (
+            "/admin/departments",
+            json!({"name": "  "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/departments",
+            json!({"name": "市教育局"}),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "/admin/departments",
+            json!({"name": "市\n教育局"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/columns",
+            column(edu, "重复", &taken_path),
+            StatusCode::CONFLICT,
+        ),
+        (
+            "/admin/columns",
+            column(edu, "空段", "政务公开//通知"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/columns",
+            column(999_999, "无部门", "无/部门"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/admin/columns",
+            json!({"department_id": edu, "name": "零", "path": "零/零", "feed": "submission",
+                   "duty": {"kind": "min_count", "count": 0, "period": "month"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/seats",
+            json!({"login": "王晓燕", "role": "officer", "department_id": edu, "holder_name": "王晓燕"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/seats",
+            json!({"login": "jyj.editor", "role": "editor", "department_id": edu, "holder_name": "编辑"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/seats",
+            json!({"login": "jyj.officer2", "role": "officer", "holder_name": "无部门"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/seats",
+            json!({"login": "jyj.officer2", "role": "officer", "department_id": edu,
+                   "holder_name": "电话", "phone": "12"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    let before = organisation(&o, &admin).await;
+    for (path, body, want) in cases {
+        let (status, answer) = o.post(&admin, path, body.clone()).await;
+        assert_eq!(status, want, "{path} {body}: {answer}");
+        assert!(answer["message"].is_string(), "{answer}");
+    }
+    let (status, _) = put(
+        &o,
+        &admin,
+        &format!("/admin/departments/{edu}"),
+        json!({"name": ""}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(organisation(&o, &admin).await, before, "nothing changed");
+}
