@@ -470,6 +470,13 @@ fn classify(
             None => DeskError::OfficeUnreachable(detail),
         };
     }
+    if let Some(ApiError {
+        code: ErrorCode::SeatDisabled,
+        message,
+    }) = body
+    {
+        return DeskError::SeatDisabled(message);
+    }
     let (code, message) = match body {
         Some(ApiError { code, message }) => (code_name(code), message),
         None => ("unknown".to_owned(), format!("HTTP {status}")),
@@ -518,6 +525,8 @@ mod tests {
             (401, Some(E::WrongCredentials), D::SessionExpired, false),
             (401, Some(E::SeatHandedOver), D::SeatHandedOver, false),
             (401, Some(E::SeatHandedOverWipe), D::SeatHandedOver, false),
+            // Disabled by the administrator: kept, and tried again until enabled.
+            (403, Some(E::SeatDisabled), D::SeatDisabled, true),
             (429, Some(E::TooManyAttempts), D::RejectedByOffice, false),
             (422, Some(E::WeakPassword), D::RejectedByOffice, false),
             (

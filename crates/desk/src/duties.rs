@@ -407,6 +407,7 @@ mod tests {
             path: "政务公开/教育动态".into(),
             feed: FeedMethod::Submission,
             duty: DutyRule::NEWS,
+            level: liaison_domain::ColumnLevel::First,
         };
         let since = at("2026-01-01T00:00:00+08:00");
         let updates = vec![at("2026-11-27T10:00:00+08:00")];

@@ -24,6 +24,9 @@ pub enum DeskErrorCode {
     SignoffRequired,
     /// The seat was handed to a successor: this desk no longer sends, and is read-only.
     SeatHandedOver,
+    /// The editorial office disabled the seat: nothing is sent until it is enabled again; what
+    /// waits to be sent stays on this computer.
+    SeatDisabled,
     /// A blocking pre-flight problem; the window lists them (`preflight`).
     PreflightFailed,
     /// A handover cannot start while something would be lost (see the detail).
@@ -75,6 +78,9 @@ pub enum DeskError {
     /// The office ended this seat's sessions because it went to a successor.
     #[error("this seat was handed over to a successor; this workstation no longer sends")]
     SeatHandedOver { wipe: bool },
+    /// The office's administrator disabled the seat.
+    #[error("the editorial office disabled this seat: {0}")]
+    SeatDisabled(String),
     /// Not everything is at the office yet: these items (titles) would be lost.
     #[error("not yet at the office: {}", .0.join("、"))]
     HandoverBlocked(Vec<String>),
@@ -103,6 +109,7 @@ impl DeskError {
             DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
             DeskError::SignoffRequired(_) => DeskErrorCode::SignoffRequired,
             DeskError::SeatHandedOver { .. } => DeskErrorCode::SeatHandedOver,
+            DeskError::SeatDisabled(_) => DeskErrorCode::SeatDisabled,
             DeskError::PreflightFailed(_) => DeskErrorCode::PreflightFailed,
             DeskError::HandoverBlocked(_) => DeskErrorCode::HandoverBlocked,
             DeskError::FilesOutOfStep(_) => DeskErrorCode::OfficeUnreachable,
@@ -118,6 +125,8 @@ impl DeskError {
             DeskError::OfficeUnreachable(_)
                 | DeskError::OfficeBusy { .. }
                 | DeskError::FilesOutOfStep(_)
+                // Kept and tried again: the administrator may enable the seat.
+                | DeskError::SeatDisabled(_)
         )
     }
 

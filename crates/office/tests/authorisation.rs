@@ -224,6 +224,13 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("POST", "/handovers/{id}/approve", Rule::Admin),
     ("POST", "/handovers/{id}/decline", Rule::Admin),
     ("POST", "/sign-out", Rule::Office),
+    ("GET", "/organisation", Rule::Office),
+    ("POST", "/organisation/departments", Rule::Admin),
+    ("POST", "/organisation/departments/{id}", Rule::Admin),
+    ("POST", "/organisation/columns", Rule::Admin),
+    ("POST", "/organisation/columns/{id}", Rule::Admin),
+    ("POST", "/organisation/seats", Rule::Admin),
+    ("POST", "/organisation/seats/{id}", Rule::Admin),
 ];
 
 fn listed(table: &[(&str, &str, Rule)]) -> BTreeSet<(String, String)> {
@@ -758,6 +765,9 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                         "/departments/{id}/signoff" => w.department_a,
                         "/handovers/{id}/approve" => w.handovers[0],
                         "/handovers/{id}/decline" => w.handovers[1],
+                        "/organisation/departments/{id}" => w.spare.department,
+                        "/organisation/columns/{id}" => w.spare.column,
+                        "/organisation/seats/{id}" => w.spare.seat,
                         _ => item.unwrap_or_default(),
                     }
                     .to_string(),
@@ -791,6 +801,37 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                     ]),
                     "/handovers/{id}/approve" => form.push(("outgoing", "keep_read_only".into())),
                     "/handovers/{id}/decline" => form.push(("reason", "人未定".into())),
+                    "/organisation/departments" | "/organisation/departments/{id}" => {
+                        w.spare.made += 1;
+                        form.extend([
+                            ("action", "rename".into()),
+                            ("name", format!("控制台新局{}", w.spare.made)),
+                        ])
+                    }
+                    "/organisation/columns" | "/organisation/columns/{id}" => {
+                        w.spare.made += 1;
+                        form.extend([
+                            ("action", "update".into()),
+                            ("department_id", w.spare.department.to_string()),
+                            ("name", "控制台栏目".into()),
+                            ("path", format!("控制台/栏目{}", w.spare.made)),
+                            ("feed", "submission".into()),
+                            ("duty", "count".into()),
+                            ("count", "3".into()),
+                            ("period", "quarter".into()),
+                            ("level", "second".into()),
+                        ])
+                    }
+                    "/organisation/seats" => {
+                        w.spare.made += 1;
+                        form.extend([
+                            ("login", format!("console.seat{}", w.spare.made)),
+                            ("role", "officer".into()),
+                            ("department_id", w.spare.department.to_string()),
+                            ("holder_name", "控制台新人".into()),
+                        ])
+                    }
+                    "/organisation/seats/{id}" => form.push(("action", "sign_out".into())),
                     _ => {}
                 }
                 let url = format!("{root}{filled}");

@@ -113,7 +113,11 @@ async fn a_new_department_gets_columns_and_a_seat_whose_holder_signs_in_with_the
     let (_, columns) = o.get(&officer, "/columns").await;
     assert_eq!(columns[0]["level"], "first");
     let told = organisation_changes(&o, &officer).await;
-    assert_eq!(told.len(), 1, "a new department's log has only this: {told:?}");
+    assert_eq!(
+        told.len(),
+        1,
+        "a new department's log has only this: {told:?}"
+    );
     assert_eq!(told[0]["what"], "column_added");
     assert_eq!(told[0]["name"], "体育动态");
 
@@ -334,7 +338,10 @@ async fn a_disabled_seat_neither_signs_in_nor_sends_until_enabled() {
         .iter()
         .map(|c| c["what"].clone())
         .collect();
-    assert_eq!(whats[whats.len() - 2..], [json!("seat_disabled"), json!("seat_enabled")]);
+    assert_eq!(
+        whats[whats.len() - 2..],
+        [json!("seat_disabled"), json!("seat_enabled")]
+    );
 }
 
 #[tokio::test]
@@ -543,4 +550,112 @@ async fn bad_administrative_input_is_refused_by_the_domain_rules() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(organisation(&o, &admin).await, before, "nothing changed");
+}
+
+/// The console's organisation page: what it lists, a change through a form, a refusal worded by
+/// the domain's problem, and the one-time code sheet.
+#[tokio::test]
+async fn the_console_administers_the_organisation_through_forms() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let root = o.base.trim_end_matches("/api/v1").to_owned();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = format!("{}={admin}", liaison_office::console::SESSION_COOKIE);
+    let csrf = liaison_office::console::form_token(&admin);
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        client
+            .post(format!("{root}{path}"))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+
+    let page = client
+        .get(format!("{root}/organisation"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    for shown in [
+        "市教育局",
+        "教育动态",
+        "jyj.officer",
+        "每个工作日",
+        "一级栏目",
+        "信息报送",
+    ] {
+        assert!(html.contains(shown), "{shown} missing");
+    }
+
+    let r = post(
+        "/organisation/departments",
+        vec![("csrf", csrf.clone()), ("name", "市体育局".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let org = organisation(&o, &admin).await;
+    let sport = id_of(&org["departments"], "name", "市体育局");
+
+    // A path with an empty part: refused with the domain's reason, in Chinese, nothing stored.
+    let r = post(
+        "/organisation/columns",
+        vec![
+            ("csrf", csrf.clone()),
+            ("department_id", sport.to_string()),
+            ("name", "体育动态".into()),
+            ("path", "部门动态//体育".into()),
+            ("feed", "submission".into()),
+            ("duty", "news".into()),
+            ("level", "first".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("每一级都不能为空"));
+    assert_eq!(organisation(&o, &admin).await["columns"], org["columns"]);
+
+    let r = post(
+        "/organisation/seats",
+        vec![
+            ("csrf", csrf.clone()),
+            ("login", "tyj.officer".into()),
+            ("role", "officer".into()),
+            ("department_id", sport.to_string()),
+            ("holder_name", "林小雨".into()),
+            ("phone", "13800138000".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let sheet = r.text().await.unwrap();
+    assert!(sheet.contains("一次性验证码") && sheet.contains("tyj.officer"));
+    let code = sheet
+        .split("<td class=\"code\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    let (status, _) = redeem(&o, "tyj.officer", &code, "Tiyuju-2026!").await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the printed code works at the desk"
+    );
+
+    // A form without the session's token changes nothing.
+    let r = post(
+        "/organisation/departments",
+        vec![("csrf", "forged".into()), ("name", "伪造局".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

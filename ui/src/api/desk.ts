@@ -39,6 +39,7 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "file_not_allowed",
   "signoff_required",
   "seat_handed_over",
+  "seat_disabled",
   "preflight_failed",
   "handover_blocked",
   "storage",

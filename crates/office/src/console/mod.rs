@@ -5,6 +5,7 @@
 //! Item bodies are cleaned again when shown, and every page forbids scripts through its CSP.
 
 mod handovers;
+mod organisation;
 mod pages;
 mod render;
 
@@ -48,6 +49,33 @@ pub fn routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::POST, "/handovers/force", handovers::force),
         RouteEntry::new(M::POST, "/handovers/{id}/approve", handovers::approve),
         RouteEntry::new(M::POST, "/handovers/{id}/decline", handovers::decline),
+        RouteEntry::new(M::GET, "/organisation", organisation::organisation),
+        RouteEntry::new(
+            M::POST,
+            "/organisation/departments",
+            organisation::create_department,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/organisation/departments/{id}",
+            organisation::change_department,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/organisation/columns",
+            organisation::create_column,
+        ),
+        RouteEntry::new(
+            M::POST,
+            "/organisation/columns/{id}",
+            organisation::change_column,
+        ),
+        RouteEntry::new(M::POST, "/organisation/seats", organisation::create_seat),
+        RouteEntry::new(
+            M::POST,
+            "/organisation/seats/{id}",
+            organisation::change_seat,
+        ),
     ]
 }
 

@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 8] = [
+const SOURCES: [(&str, &str); 11] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -44,6 +44,18 @@ const SOURCES: [(&str, &str); 8] = [
     (
         "error.html",
         include_str!("../../console/templates/error.html"),
+    ),
+    (
+        "organisation.html",
+        include_str!("../../console/templates/organisation.html"),
+    ),
+    (
+        "seat_rows.html",
+        include_str!("../../console/templates/seat_rows.html"),
+    ),
+    (
+        "seat_codes.html",
+        include_str!("../../console/templates/seat_codes.html"),
     ),
 ];
 
