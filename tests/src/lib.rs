@@ -277,7 +277,7 @@ impl SeatSession {
         (r.status().as_u16(), r.json().await.expect("JSON answer"))
     }
 
-    /// POST JSON under `/api/v1`; the status and the answer.
+    /// POST JSON under `/api/v1`; the status and the answer (null when there is none).
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let r = self
             .http
@@ -287,7 +287,8 @@ impl SeatSession {
             .send()
             .await
             .expect("office answers");
-        (r.status().as_u16(), r.json().await.expect("JSON answer"))
+        // 204 and the like answer nothing: null.
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
     /// The inbox items with this title.
