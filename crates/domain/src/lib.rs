@@ -5,6 +5,7 @@
 
 pub mod attachment;
 pub mod calendar;
+pub mod calendar_text;
 pub mod column;
 pub mod content;
 pub mod duty;
@@ -17,6 +18,7 @@ pub mod sanitize;
 pub mod signoff;
 pub mod text;
 pub mod wire;
+pub mod word_lists;
 
 pub use attachment::{AttachmentRef, FileKind};
 pub use calendar::WorkCalendar;

@@ -231,6 +231,10 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("POST", "/organisation/columns/{id}", Rule::Admin),
     ("POST", "/organisation/seats", Rule::Admin),
     ("POST", "/organisation/seats/{id}", Rule::Admin),
+    ("GET", "/calendar", Rule::Office),
+    ("POST", "/calendar", Rule::Admin),
+    ("GET", "/wordlists", Rule::Office),
+    ("POST", "/wordlists", Rule::Admin),
 ];
 
 fn listed(table: &[(&str, &str, Rule)]) -> BTreeSet<(String, String)> {
@@ -832,6 +836,15 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                         ])
                     }
                     "/organisation/seats/{id}" => form.push(("action", "sign_out".into())),
+                    "/calendar" => form.extend([
+                        ("year", "2027".into()),
+                        ("holidays", "1月1日".into()),
+                        ("working_weekends", String::new()),
+                    ]),
+                    "/wordlists" => form.extend([
+                        ("forbidden", "绝密".into()),
+                        ("misspellings", "按装 → 安装".into()),
+                    ]),
                     _ => {}
                 }
                 let url = format!("{root}{filled}");

@@ -659,3 +659,107 @@ async fn the_console_administers_the_organisation_through_forms() {
     .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// The calendar and the word lists from the console: the State Council's notice pasted as its
+/// dates, a refusal that names the bad date, and the lists in their text form.
+#[tokio::test]
+async fn the_console_publishes_the_calendar_and_the_word_lists() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let root = o.base.trim_end_matches("/api/v1").to_owned();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = format!("{}={admin}", liaison_office::console::SESSION_COOKIE);
+    let csrf = liaison_office::console::form_token(&admin);
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        client
+            .post(format!("{root}{path}"))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let r = post(
+        "/calendar",
+        vec![
+            ("csrf", csrf.clone()),
+            ("year", "2027".into()),
+            (
+                "holidays",
+                "元旦：1月1日（周五）至3日（周日）放假，共3天。春节：2月6日（农历腊月三十、周六）至12日放假调休".into(),
+            ),
+            ("working_weekends", "2月14日（周日）、2月20日（周六）".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, calendar) = o.get(&admin, "/calendar").await;
+    let holidays: Vec<&str> = calendar["holidays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.as_str())
+        .filter(|d| d.starts_with("2027"))
+        .collect();
+    assert_eq!(holidays.len(), 3 + 7, "{holidays:?}");
+    assert!(
+        calendar["working_weekends"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2027-02-20"))
+    );
+
+    // A weekday as a weekend day worked: refused, named, what was typed kept, nothing changed.
+    let r = post(
+        "/calendar",
+        vec![
+            ("csrf", csrf.clone()),
+            ("year", "2027".into()),
+            ("holidays", "1月1日".into()),
+            ("working_weekends", "2月15日".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("2027-02-15 不是周六或周日"), "{page}");
+    assert!(page.contains("2月15日"));
+    assert_eq!(o.get(&admin, "/calendar").await.1, calendar);
+
+    let r = post(
+        "/wordlists",
+        vec![
+            ("csrf", csrf.clone()),
+            ("forbidden", "绝密\n内部资料\n".into()),
+            ("misspellings", "按装 → 安装\n既使=>即使".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, lists) = o.get(&admin, "/wordlists").await;
+    assert_eq!(lists["forbidden"], json!(["绝密", "内部资料"]));
+    assert_eq!(
+        lists["misspellings"][1],
+        json!({"wrong": "既使", "right": "即使"})
+    );
+    let r = post(
+        "/wordlists",
+        vec![
+            ("csrf", csrf),
+            ("forbidden", String::new()),
+            ("misspellings", "按装".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        o.get(&admin, "/wordlists").await.1,
+        lists,
+        "nothing half-published"
+    );
+}

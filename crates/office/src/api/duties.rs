@@ -40,11 +40,8 @@ pub async fn set_calendar_year(
     ApiJson(days): ApiJson<WorkCalendar>,
 ) -> ApiResult<WorkCalendar> {
     caller.require_role(Role::Admin)?;
-    if !(2000..=2100).contains(&year) || days.years().iter().any(|y| *y != year) {
-        return Err(ApiFailure::validation(
-            "the year is 2000-2100 and every day must lie in it",
-        ));
-    }
+    liaison_domain::calendar_text::check_year(year, &days)
+        .map_err(|p| ApiFailure::validation(p.to_string()))?;
     let now = state.clock.now();
     Ok(Json(
         state
@@ -286,33 +283,10 @@ pub async fn set_word_lists(
     ApiJson(lists): ApiJson<liaison_domain::preflight::WordLists>,
 ) -> ApiResult<liaison_domain::preflight::WordLists> {
     caller.require_role(Role::Admin)?;
-    let one_line = |w: &str| liaison_domain::text::is_clean(w, liaison_domain::text::Lines::One);
-    if !lists.forbidden.iter().all(|w| one_line(w))
-        || !lists
-            .misspellings
-            .iter()
-            .all(|m| one_line(&m.wrong) && one_line(&m.right))
-    {
-        return Err(ApiFailure::validation(
-            "a word of a list is one line without control characters",
-        ));
-    }
+    let lists = lists
+        .published()
+        .map_err(|p| ApiFailure::validation(p.to_string()))?;
     let now = state.clock.now();
-    let clean = |words: Vec<String>| -> Vec<String> {
-        words
-            .into_iter()
-            .map(|w| w.trim().to_owned())
-            .filter(|w| !w.is_empty())
-            .collect()
-    };
-    let lists = liaison_domain::preflight::WordLists {
-        forbidden: clean(lists.forbidden),
-        misspellings: lists
-            .misspellings
-            .into_iter()
-            .filter(|m| !m.wrong.trim().is_empty())
-            .collect(),
-    };
     let stored = lists.clone();
     state
         .blocking(move |s| Ok(s.set_word_lists(&stored, &caller.actor(), now)?))

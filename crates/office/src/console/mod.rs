@@ -7,6 +7,7 @@
 mod handovers;
 mod organisation;
 mod pages;
+mod published;
 mod render;
 
 use axum::Router;
@@ -76,6 +77,10 @@ pub fn routes() -> Vec<RouteEntry> {
             "/organisation/seats/{id}",
             organisation::change_seat,
         ),
+        RouteEntry::new(M::GET, "/calendar", published::calendar),
+        RouteEntry::new(M::POST, "/calendar", published::publish_calendar),
+        RouteEntry::new(M::GET, "/wordlists", published::word_lists),
+        RouteEntry::new(M::POST, "/wordlists", published::publish_word_lists),
     ]
 }
 

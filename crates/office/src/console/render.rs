@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 11] = [
+const SOURCES: [(&str, &str); 13] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -56,6 +56,14 @@ const SOURCES: [(&str, &str); 11] = [
     (
         "seat_codes.html",
         include_str!("../../console/templates/seat_codes.html"),
+    ),
+    (
+        "calendar.html",
+        include_str!("../../console/templates/calendar.html"),
+    ),
+    (
+        "word_lists.html",
+        include_str!("../../console/templates/word_lists.html"),
     ),
 ];
 
