@@ -119,6 +119,48 @@ impl HandoverState {
     pub fn is_open(self) -> bool {
         matches!(self, HandoverState::Requested | HandoverState::Approved)
     }
+
+    /// The one handover state machine: `requested` is approved or declined by the
+    /// administrator; an approved handover is completed when the successor redeems its code, or
+    /// expires when the code is tried too late. Anything else is refused.
+    pub fn apply(self, event: HandoverEvent) -> Result<HandoverState, IllegalHandoverStep> {
+        use HandoverEvent as E;
+        use HandoverState as S;
+        match (self, event) {
+            (S::Requested, E::Approve) => Ok(S::Approved),
+            (S::Requested, E::Decline) => Ok(S::Declined),
+            (S::Approved, E::Redeem) => Ok(S::Completed),
+            (S::Approved, E::Expire) => Ok(S::Expired),
+            (from, event) => Err(IllegalHandoverStep { from, event }),
+        }
+    }
+}
+
+/// What happens to a handover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HandoverEvent {
+    Approve,
+    Decline,
+    /// The successor redeemed the code in time.
+    Redeem,
+    /// The code was tried after it expired.
+    Expire,
+}
+
+impl HandoverEvent {
+    pub const ALL: [HandoverEvent; 4] = [
+        HandoverEvent::Approve,
+        HandoverEvent::Decline,
+        HandoverEvent::Redeem,
+        HandoverEvent::Expire,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a handover that is {} cannot be {event:?}d", from.as_str())]
+pub struct IllegalHandoverStep {
+    pub from: HandoverState,
+    pub event: HandoverEvent,
 }
 
 /// What becomes of the outgoing workstation's local data once it learns of the handover.
@@ -168,6 +210,37 @@ pub fn check_password(login: &str, password: &str) -> Result<(), PasswordProblem
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handover_moves_only_requested_to_decided_and_approved_to_done() {
+        use HandoverEvent as E;
+        use HandoverState as S;
+        let allowed = [
+            (S::Requested, E::Approve, S::Approved),
+            (S::Requested, E::Decline, S::Declined),
+            (S::Approved, E::Redeem, S::Completed),
+            (S::Approved, E::Expire, S::Expired),
+        ];
+        for from in S::ALL {
+            for event in E::ALL {
+                let want = allowed
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event)
+                    .map(|(_, _, to)| *to);
+                assert_eq!(from.apply(event).ok(), want, "{from:?} {event:?}");
+                if let Ok(to) = from.apply(event) {
+                    assert!(from.is_open(), "only an open handover moves");
+                    assert!(to != S::Requested);
+                }
+            }
+        }
+        for closed in [S::Declined, S::Completed, S::Expired] {
+            assert!(
+                E::ALL.iter().all(|e| closed.apply(*e).is_err()),
+                "{closed:?} is final"
+            );
+        }
+    }
 
     #[test]
     fn passwords_follow_the_minimum_policy() {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use liaison_domain::SeatView;
-use liaison_domain::handover::{HandoverState, Holder, OutgoingData, Successor};
+use liaison_domain::handover::{HandoverEvent, HandoverState, Holder, OutgoingData, Successor};
 use liaison_domain::wire::{AuditEntry, HandoverCode, HandoverView};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -286,12 +286,16 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> Result<HandoverView, StoreError> {
     let h = handover(conn, id)?.ok_or(StoreError::NotFound)?;
-    if h.state != HandoverState::Requested {
-        return Err(StoreError::Conflict(format!(
+    let event = match decision {
+        HandoverDecision::Approve { .. } => HandoverEvent::Approve,
+        HandoverDecision::Decline { .. } => HandoverEvent::Decline,
+    };
+    let to = h.state.apply(event).map_err(|_| {
+        StoreError::Conflict(format!(
             "the handover is {}, not waiting for a decision",
             h.state.as_str()
-        )));
-    }
+        ))
+    })?;
     let (action, detail) = match decision {
         HandoverDecision::Approve {
             outgoing,
@@ -300,7 +304,7 @@ pub fn decide(
             expires_at,
         } => {
             conn.execute(
-                "UPDATE handovers SET state = 'approved', decided_by = ?1, decided_at = ?2,
+                "UPDATE handovers SET state = ?8, decided_by = ?1, decided_at = ?2,
                         outgoing_data = ?3, code_hash = ?4, code_plain = ?5, code_expires_at = ?6
                  WHERE id = ?7",
                 params![
@@ -311,7 +315,8 @@ pub fn decide(
                     // A forced handover's outgoing holder is gone: the code is the admin's only.
                     (!h.forced).then_some(code_plain.as_str()),
                     ts(*expires_at),
-                    id
+                    id,
+                    to.as_str()
                 ],
             )?;
             (
@@ -325,10 +330,10 @@ pub fn decide(
         }
         HandoverDecision::Decline { reason } => {
             conn.execute(
-                "UPDATE handovers SET state = 'declined', decided_by = ?1, decided_at = ?2,
+                "UPDATE handovers SET state = ?5, decided_by = ?1, decided_at = ?2,
                         reason = coalesce(?3, reason)
                  WHERE id = ?4",
-                params![by.seat.id, ts(now), reason, id],
+                params![by.seat.id, ts(now), reason, id, to.as_str()],
             )?;
             (
                 "handover.declined",
@@ -452,14 +457,21 @@ pub fn redeem(
         return Ok(RedeemOutcome::Invalid);
     }
     if parse_ts(&expires_at)? <= now {
+        let expired = HandoverState::Approved
+            .apply(HandoverEvent::Expire)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
         conn.execute(
-            "UPDATE handovers SET state = 'expired', code_plain = NULL WHERE id = ?1",
-            [id],
+            "UPDATE handovers SET state = ?2, code_plain = NULL WHERE id = ?1",
+            params![id, expired.as_str()],
         )?;
         refuse("expired code")?;
         return Ok(RedeemOutcome::Expired);
     }
     let h = handover(conn, id)?.ok_or(StoreError::NotFound)?;
+    let completed = h
+        .state
+        .apply(HandoverEvent::Redeem)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
     conn.execute(
         "UPDATE holders SET until_at = ?1 WHERE seat_id = ?2 AND until_at IS NULL",
         params![ts(now), seat.id],
@@ -489,9 +501,9 @@ pub fn redeem(
         params![session.0, seat.id, ts(now), ts(session.1)],
     )?;
     conn.execute(
-        "UPDATE handovers SET state = 'completed', completed_at = ?1, code_hash = NULL, code_plain = NULL
+        "UPDATE handovers SET state = ?3, completed_at = ?1, code_hash = NULL, code_plain = NULL
          WHERE id = ?2",
-        params![ts(now), id],
+        params![ts(now), id, completed.as_str()],
     )?;
     append_audit(
         conn,
