@@ -141,6 +141,13 @@ pub enum PublicationProblem {
     InFuture,
 }
 
+/// An item's receipt number (回执号): its id on the day it arrived, as the office's own day runs
+/// (Beijing time), e.g. `LS-20261130-000042`.
+pub fn receipt_for(id: i64, arrived: chrono::DateTime<chrono::Utc>) -> String {
+    let day = crate::calendar::beijing_date(arrived);
+    format!("LS-{}-{id:06}", day.format("%Y%m%d"))
+}
+
 /// Checks the time an editor says an item was published: after it reached the office and not
 /// later than now (give or take [`PUBLICATION_SLACK_MINUTES`]). A forged publication date fails
 /// a government site's inspection outright, so the office records none.
@@ -194,6 +201,14 @@ impl ItemEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receipts_read_the_beijing_day() {
+        let late_utc = chrono::DateTime::parse_from_rfc3339("2026-11-30T17:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(receipt_for(42, late_utc), "LS-20261201-000042");
+    }
     use ItemEvent as E;
     use ItemState as S;
     use proptest::prelude::*;

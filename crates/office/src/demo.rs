@@ -393,14 +393,17 @@ fn publish_history(
         ),
     };
     let key = format!("demo-history-{column_id}");
-    let outcome = store.submit_item(NewItem {
-        seat: officer,
-        address: "demo",
-        idempotency_key: &key,
-        payload_sha256: &payload_digest(&request),
-        request: &request,
-        now: at,
-    })?;
+    let outcome = crate::service::items::submit(
+        store,
+        NewItem {
+            seat: officer,
+            address: "demo",
+            idempotency_key: &key,
+            payload_sha256: &payload_digest(&request),
+            request: &request,
+            now: at,
+        },
+    )?;
     if let SubmitOutcome::Created(r) = outcome {
         let url = format!(
             "https://portal.demo-city.example/{}/{}.html",
@@ -411,9 +414,16 @@ fn publish_history(
                 seat: responsible,
                 address: "demo",
             };
-            store.review_item(r.id, &Review::Approve, &by, at + Duration::hours(1))?;
+            crate::service::items::review(
+                store,
+                r.id,
+                &Review::Approve,
+                &by,
+                at + Duration::hours(1),
+            )?;
         }
-        store.review_item(
+        crate::service::items::review(
+            store,
             r.id,
             &Review::Accept {
                 published_url: url,

@@ -77,14 +77,17 @@ pub fn seed_items(
                 body_html: item.body_html,
             };
             let key = format!("seed-{run}-{n}");
-            let outcome = store.submit_item(NewItem {
-                seat: &sender.officer,
-                address: "seed",
-                idempotency_key: &key,
-                payload_sha256: &payload_digest(&request),
-                request: &request,
-                now: at,
-            })?;
+            let outcome = crate::service::items::submit(
+                store,
+                NewItem {
+                    seat: &sender.officer,
+                    address: "seed",
+                    idempotency_key: &key,
+                    payload_sha256: &payload_digest(&request),
+                    request: &request,
+                    now: at,
+                },
+            )?;
             let SubmitOutcome::Created(created) = outcome else {
                 continue;
             };
@@ -98,7 +101,8 @@ pub fn seed_items(
                 if writer.pick(20) == 0 {
                     continue;
                 }
-                store.review_item(
+                crate::service::items::review(
+                    store,
                     created.id,
                     &Review::Approve,
                     &by(&sender.responsible),
@@ -127,7 +131,7 @@ pub fn seed_items(
                 }),
             };
             if let Some(review) = review {
-                store.review_item(created.id, &review, &by(&editor), decided)?;
+                crate::service::items::review(store, created.id, &review, &by(&editor), decided)?;
             }
         }
         progress(count);

@@ -277,7 +277,10 @@ async fn retiring_keeps_items_and_refuses_what_would_lose_something() {
             .filter(|c| c["department_id"] == edu_id)
             .all(|c| c["retired"] == true)
     );
-    assert_eq!(o.state.store.verify_audit().unwrap().unwrap() > 0, true);
+    assert!(
+        o.state.store.verify_audit().unwrap().unwrap() > 0,
+        "the audit chain verifies"
+    );
     // Its seats were disabled with it: their sessions say so.
     let (status, body) = o.get(&edu, "/board").await;
     assert_eq!(

@@ -132,14 +132,17 @@ pub async fn submit(
                     "this column is not fed by submitted items",
                 ));
             }
-            Ok(s.submit_item(NewItem {
-                seat: &seat,
-                address: &caller_address,
-                idempotency_key: &key,
-                payload_sha256: &payload_sha256,
-                request: &req,
-                now,
-            })?)
+            Ok(crate::service::items::submit(
+                s,
+                NewItem {
+                    seat: &seat,
+                    address: &caller_address,
+                    idempotency_key: &key,
+                    payload_sha256: &payload_sha256,
+                    request: &req,
+                    now,
+                },
+            )?)
         })
         .await?;
     match outcome {
@@ -333,7 +336,15 @@ pub async fn decide(
     let now = state.clock.now();
     let seat = caller.0.clone();
     let item = state
-        .blocking(move |s| Ok(s.review_item(id, &review, &caller.actor(), now)?))
+        .blocking(move |s| {
+            Ok(crate::service::items::review(
+                s,
+                id,
+                &review,
+                &caller.actor(),
+                now,
+            )?)
+        })
         .await?;
     state.changes.send_modify(|n| *n += 1);
     tracing::info!(receipt = %item.receipt, state = item.state.as_str(), "item decided");
@@ -504,7 +515,15 @@ pub async fn add_comment(
 ) -> Result<TimelineEntry, ApiFailure> {
     let now = state.clock.now();
     let entry = state
-        .blocking(move |s| Ok(s.comment_item(id, &comment, &caller.actor(), now)?))
+        .blocking(move |s| {
+            Ok(crate::service::items::comment(
+                s,
+                id,
+                &comment,
+                &caller.actor(),
+                now,
+            )?)
+        })
         .await?;
     state.changes.send_modify(|n| *n += 1);
     Ok(entry)

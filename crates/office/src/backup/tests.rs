@@ -63,16 +63,18 @@ fn office(dir: &Path) -> Vec<String> {
             }],
             attestation: None,
         };
-        let out = store
-            .submit_item(NewItem {
+        let out = crate::service::items::submit(
+            store.as_ref(),
+            NewItem {
                 seat: &seat,
                 address: "127.0.0.1",
                 idempotency_key: &format!("k{i}"),
                 payload_sha256: &format!("p{i}"),
                 request: &request,
                 now: now(),
-            })
-            .unwrap();
+            },
+        )
+        .unwrap();
         assert!(matches!(out, SubmitOutcome::Created(_)), "{out:?}");
         if i == 0 {
             // An item's file stays the item's whatever becomes of the upload that brought it.

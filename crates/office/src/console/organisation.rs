@@ -323,21 +323,21 @@ async fn run(
     editor: &Editor,
     csrf: &str,
     change: AdminChange,
-) -> Result<AdminOutcome, Response> {
+) -> Result<AdminOutcome, Box<Response>> {
     let lang = editor.lang;
     if csrf != editor.form_token {
-        return Err(render::error_page(
+        return Err(Box::new(render::error_page(
             StatusCode::FORBIDDEN,
             lang,
             lang.word("error.form_expired"),
-        ));
+        )));
     }
     if editor.seat.role != Role::Admin {
-        return Err(render::error_page(
+        return Err(Box::new(render::error_page(
             StatusCode::FORBIDDEN,
             lang,
             lang.word("error.admin_only"),
-        ));
+        )));
     }
     let now = state.clock.now();
     let (seat, address) = (editor.seat.clone(), editor.address.clone());
@@ -357,9 +357,9 @@ async fn run(
         }
         Ok(Err(refused)) => {
             let (status, words) = refusal_words(lang, &refused);
-            Err(show(state, editor, status, Some(words)).await)
+            Err(Box::new(show(state, editor, status, Some(words)).await))
         }
-        Err(failure) => Err(render::failure_page(lang, &failure)),
+        Err(failure) => Err(Box::new(render::failure_page(lang, &failure))),
     }
 }
 
@@ -392,7 +392,7 @@ pub async fn create_department(
     let change = AdminChange::CreateDepartment { name: form.name };
     match run(&state, &editor, &form.csrf, change).await {
         Ok(_) => back(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -412,7 +412,7 @@ pub async fn change_department(
     };
     match run(&state, &editor, &form.csrf, change).await {
         Ok(_) => back(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -483,7 +483,7 @@ pub async fn create_column(
     };
     match run(&state, &editor, &form.csrf, change).await {
         Ok(_) => back(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -508,7 +508,7 @@ pub async fn change_column(
     };
     match run(&state, &editor, &form.csrf, change).await {
         Ok(_) => back(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -589,7 +589,7 @@ pub async fn create_seat(
     match run(&state, &editor, &form.csrf, change).await {
         Ok(AdminOutcome::Code(code)) => codes_page(&editor, &[code]),
         Ok(_) => back(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }
 
@@ -609,6 +609,6 @@ pub async fn change_seat(
     match run(&state, &editor, &form.csrf, change).await {
         Ok(AdminOutcome::Code(code)) => codes_page(&editor, &[code]),
         Ok(_) => back(),
-        Err(page) => page,
+        Err(page) => *page,
     }
 }

@@ -118,24 +118,24 @@ fn calendar_words(lang: Lang, p: &CalendarProblem) -> String {
         .replace("{what}", &p.subject())
 }
 
-/// Only the administrator publishes, with the session's form token.
-fn may_publish(editor: &Editor, csrf: &str) -> Result<(), Response> {
+/// The refusal, unless the administrator publishes with the session's form token.
+fn refusal(editor: &Editor, csrf: &str) -> Option<Response> {
     let lang = editor.lang;
     if csrf != editor.form_token {
-        return Err(render::error_page(
+        return Some(render::error_page(
             StatusCode::FORBIDDEN,
             lang,
             lang.word("error.form_expired"),
         ));
     }
     if editor.seat.role != Role::Admin {
-        return Err(render::error_page(
+        return Some(render::error_page(
             StatusCode::FORBIDDEN,
             lang,
             lang.word("error.admin_only"),
         ));
     }
-    Ok(())
+    None
 }
 
 pub async fn publish_calendar(
@@ -143,7 +143,7 @@ pub async fn publish_calendar(
     editor: Editor,
     Form(form): Form<CalendarForm>,
 ) -> Response {
-    if let Err(refused) = may_publish(&editor, &form.csrf) {
+    if let Some(refused) = refusal(&editor, &form.csrf) {
         return refused;
     }
     let lang = editor.lang;
@@ -235,7 +235,7 @@ pub async fn publish_word_lists(
     editor: Editor,
     Form(form): Form<WordListsForm>,
 ) -> Response {
-    if let Err(refused) = may_publish(&editor, &form.csrf) {
+    if let Some(refused) = refusal(&editor, &form.csrf) {
         return refused;
     }
     let lang = editor.lang;

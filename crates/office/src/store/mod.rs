@@ -9,6 +9,7 @@ mod handover;
 mod organisation;
 mod quota;
 mod sqlite;
+mod transaction;
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
@@ -276,10 +277,102 @@ pub enum SessionEnd {
     SeatDisabled,
 }
 
+/// What every transaction of the service may append: an audit entry, and a change in a
+/// department's log for its desks (its `seq` is the store's to give).
+pub trait Writes {
+    fn append_audit(&mut self, record: &crate::audit::Record) -> Result<(), StoreError>;
+    fn append_change(
+        &mut self,
+        department_id: i64,
+        change: &Change,
+        audience: Audience,
+    ) -> Result<(), StoreError>;
+}
+
+/// A send the seat made before under the same idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierSend {
+    pub id: i64,
+    pub receipt: String,
+    pub delivered_at: DateTime<Utc>,
+    pub payload_sha256: String,
+    /// It was held for its department's sign-off when it arrived.
+    pub held: bool,
+}
+
+/// An item as it is first stored.
+#[derive(Debug, Clone)]
+pub struct StoredItem<'a> {
+    pub id: i64,
+    pub receipt: &'a str,
+    pub seat: &'a SeatView,
+    pub idempotency_key: &'a str,
+    pub payload_sha256: &'a str,
+    pub request: &'a SubmitItemRequest,
+    pub state: ItemState,
+    pub delivered_at: DateTime<Utc>,
+    /// Kept only for a department that attests on paper.
+    pub attestation: Option<&'a liaison_domain::Attestation>,
+    /// When it reached the editorial office (`None` while it awaits sign-off).
+    pub waiting_since: Option<DateTime<Utc>>,
+}
+
+/// What a decision changes of a stored item.
+#[derive(Debug, Clone)]
+pub enum ItemUpdate<'a> {
+    SignedOff {
+        state: ItemState,
+        by_name: &'a str,
+        at: DateTime<Utc>,
+    },
+    Accepted {
+        state: ItemState,
+        published_url: &'a str,
+        published_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+        by: i64,
+    },
+    /// Returned or rejected, with the reason.
+    Reviewed {
+        state: ItemState,
+        comment: &'a str,
+        at: DateTime<Utc>,
+        by: i64,
+    },
+}
+
+/// One transaction over items: the service reads, applies the item state machine and the rules
+/// of who may decide, and writes through these.
+pub trait ItemsTx: Writes {
+    /// The item with its files and timeline.
+    fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError>;
+    fn earlier_send(
+        &self,
+        seat_id: i64,
+        idempotency_key: &str,
+    ) -> Result<Option<EarlierSend>, StoreError>;
+    /// Whether the seat already sent this version of the draft (under any key).
+    fn version_sent(&self, seat_id: i64, draft_key: &str, version: u32)
+    -> Result<bool, StoreError>;
+    fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
+    /// The id the next stored item gets.
+    fn next_item_id(&self) -> Result<i64, StoreError>;
+    /// Stores the item and its files.
+    fn insert_item(&mut self, item: &StoredItem<'_>) -> Result<(), StoreError>;
+    fn update_item(&mut self, id: i64, update: &ItemUpdate<'_>) -> Result<(), StoreError>;
+    /// Appends to the item's timeline, written by `seat_id`.
+    fn append_event(
+        &mut self,
+        item_id: i64,
+        entry: &TimelineEntry,
+        seat_id: i64,
+    ) -> Result<(), StoreError>;
+}
+
 /// One transaction of the administration: the service reads the organisation, applies the
 /// domain's rules, and writes through these, all committed together or not at all. Persistence
 /// only: every rule is the caller's.
-pub trait OrganisationTx {
+pub trait OrganisationTx: Writes {
     /// Every department, column and seat, retired and disabled ones included.
     fn organisation(&self) -> Result<liaison_domain::organisation::Organisation, StoreError>;
     fn insert_department(&mut self, name: &str) -> Result<i64, StoreError>;
@@ -308,14 +401,6 @@ pub trait OrganisationTx {
     ) -> Result<(), StoreError>;
     /// Ends every session of the seat; how many there were.
     fn end_sessions(&mut self, seat_id: i64) -> Result<usize, StoreError>;
-    fn append_audit(&mut self, record: &crate::audit::Record) -> Result<(), StoreError>;
-    /// Appends to a department's change log, for its desks.
-    fn append_change(
-        &mut self,
-        department_id: i64,
-        change: &Change,
-        audience: Audience,
-    ) -> Result<(), StoreError>;
 }
 
 /// What redeeming a seat's one-time code did.
@@ -335,6 +420,11 @@ pub trait Store: Send + Sync + 'static {
     fn organise(
         &self,
         f: &mut dyn FnMut(&mut dyn OrganisationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Runs `f` as one transaction over items, committed only if it returns `Ok`.
+    fn items(
+        &self,
+        f: &mut dyn FnMut(&mut dyn ItemsTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
     /// The holder of a seat with a one-time code chooses a password: checked, set and signed in
     /// (the session `(token hash, expiry)`) in one transaction, with an audit entry.
@@ -385,9 +475,6 @@ pub trait Store: Send + Sync + 'static {
     fn column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;
 
     // Items.
-    /// Stores a submission exactly once per (seat, idempotency key). Under the department's
-    /// `in_app` policy the item is held for sign-off; otherwise it goes to the editors.
-    fn submit_item(&self, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError>;
     fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError>;
     /// A department's items (those one seat sent, with `seat_id`), newest first.
     fn items_of_department(
@@ -400,24 +487,6 @@ pub trait Store: Send + Sync + 'static {
     fn inbox_counts(&self, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError>;
     /// A department's items waiting for its responsible person, longest waiting first.
     fn signoff_queue(&self, department_id: i64) -> Result<Vec<InboxItem>, StoreError>;
-    /// Applies a decision through the item state machine, checking inside the same transaction
-    /// that `by` may take it in the item's present state, and appends the change for the desk.
-    fn review_item(
-        &self,
-        id: i64,
-        review: &Review,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<ItemDetail, StoreError>;
-    /// Appends a remark to the item's thread (its department or the office).
-    fn comment_item(
-        &self,
-        id: i64,
-        comment: &NewComment,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<TimelineEntry, StoreError>;
-
     // Files.
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
     /// Records the start of an upload, or returns the one already recorded.

@@ -3,25 +3,17 @@
 
 use chrono::{DateTime, Utc};
 use liaison_domain::organisation::{OrgColumn, OrgDepartment, OrgSeat, Organisation};
-use liaison_domain::wire::Change;
 use liaison_domain::{ColumnLevel, FeedMethod, Role};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::handover::append_audit;
 use super::sqlite::{SEAT_SELECT, bad_value, parse_ts, seat_from_row, ts};
-use super::{Audience, ColumnFields, NewSeat, OrganisationTx, SeatCodeOutcome, StoreError};
+use super::transaction::{SqliteTx, json};
+use super::{ColumnFields, NewSeat, OrganisationTx, SeatCodeOutcome, StoreError};
 use crate::audit::Record;
 
 /// What a seat without a password of its own holds instead: no hash matches it.
 pub const NO_PASSWORD: &str = "!";
-
-pub struct SqliteOrganisationTx<'a> {
-    pub tx: &'a Transaction<'a>,
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))
-}
 
 fn changed(n: usize) -> Result<(), StoreError> {
     if n == 0 {
@@ -31,7 +23,7 @@ fn changed(n: usize) -> Result<(), StoreError> {
     }
 }
 
-impl OrganisationTx for SqliteOrganisationTx<'_> {
+impl OrganisationTx for SqliteTx<'_> {
     fn organisation(&self) -> Result<Organisation, StoreError> {
         let mut org = Organisation::default();
         let mut stmt = self
@@ -208,28 +200,6 @@ impl OrganisationTx for SqliteOrganisationTx<'_> {
         Ok(self
             .tx
             .execute("DELETE FROM sessions WHERE seat_id = ?1", [seat_id])?)
-    }
-
-    fn append_audit(&mut self, record: &Record) -> Result<(), StoreError> {
-        append_audit(self.tx, record)
-    }
-
-    fn append_change(
-        &mut self,
-        department_id: i64,
-        change: &Change,
-        audience: Audience,
-    ) -> Result<(), StoreError> {
-        self.tx.execute(
-            "INSERT INTO changes (department_id, at, payload_json, audience) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                department_id,
-                ts(change.at),
-                json(&change.kind)?,
-                audience.as_str()
-            ],
-        )?;
-        Ok(())
     }
 }
 

@@ -7,20 +7,19 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
     Change, ChangeKind, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount,
-    SubmitItemResponse, TimelineEntry, TimelineKind,
+    TimelineEntry, TimelineKind,
 };
 use liaison_domain::{
-    AttachmentRef, ColumnLevel, ColumnView, DepartmentView, FeedMethod, ItemEvent, ItemState, Role,
-    SeatView, SignoffPolicy, WorkCalendar,
+    AttachmentRef, ColumnLevel, ColumnView, DepartmentView, FeedMethod, ItemState, Role, SeatView,
+    SignoffPolicy, WorkCalendar,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::handover;
 use super::quota;
 use super::{
-    Actor, Audience, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewComment, NewHandover,
-    NewItem, RedeemOutcome, Review, SeatCredentials, SessionEnd, Store, StoreError, SubmitOutcome,
-    Upload, may_see,
+    Actor, Audience, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewHandover,
+    RedeemOutcome, SeatCredentials, SessionEnd, Store, StoreError, Upload,
 };
 use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
 
@@ -104,12 +103,6 @@ pub(super) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
 
 fn parse_state(s: &str) -> rusqlite::Result<ItemState> {
     ItemState::parse(s).ok_or_else(|| bad_value("item state", s))
-}
-
-/// Receipt numbers read in Beijing time, which is when the office works.
-fn receipt_for(id: i64, at: DateTime<Utc>) -> String {
-    let day = liaison_domain::calendar::beijing_date(at);
-    format!("LS-{}-{id:06}", day.format("%Y%m%d"))
 }
 
 pub(super) const SEAT_SELECT: &str =
@@ -227,7 +220,7 @@ fn timeline_of(conn: &Connection, item_id: i64) -> Result<Vec<TimelineEntry>, St
 }
 
 /// Appends one entry to an item's timeline.
-fn add_event(
+pub(super) fn add_event(
     conn: &Connection,
     item_id: i64,
     entry: &TimelineEntry,
@@ -248,23 +241,6 @@ fn add_event(
         ],
     )?;
     Ok(())
-}
-
-fn entry(
-    at: DateTime<Utc>,
-    kind: TimelineKind,
-    by: &SeatView,
-    text: Option<String>,
-    quote: Option<String>,
-) -> TimelineEntry {
-    TimelineEntry {
-        at,
-        kind,
-        actor: by.holder_name.clone(),
-        actor_role: by.role,
-        text,
-        quote,
-    }
 }
 
 /// Appends a change to the department's change log, readable by `audience`.
@@ -304,7 +280,7 @@ fn with_files(conn: &Connection, mut item: ItemDetail) -> Result<ItemDetail, Sto
     Ok(item)
 }
 
-fn item_in(conn: &Connection, id: i64) -> Result<Option<ItemDetail>, StoreError> {
+pub(super) fn item_in(conn: &Connection, id: i64) -> Result<Option<ItemDetail>, StoreError> {
     conn.query_row(&format!("{ITEM_SELECT} WHERE id = ?1"), [id], item_from_row)
         .optional()?
         .map(|item| with_files(conn, item))
@@ -399,33 +375,6 @@ fn inbox_item_from_row(r: &Row<'_>) -> rusqlite::Result<InboxItem> {
         delivered_at: parse_ts(&r.get::<_, String>(12)?)?,
         waiting_since: parse_ts(&r.get::<_, String>(13)?)?,
     })
-}
-
-/// Who decides what: while an item awaits sign-off, only its department's responsible person;
-/// once delivered, only the editorial office.
-fn may_decide(item: &ItemDetail, review: &Review, by: &SeatView) -> Result<(), StoreError> {
-    if !may_see(item, by) {
-        return Err(StoreError::NotFound);
-    }
-    let signing_off = item.state == ItemState::AwaitingSignoff;
-    let allowed = match review {
-        Review::Approve => by.role == Role::Responsible,
-        Review::Return { .. } if signing_off => by.role == Role::Responsible,
-        Review::Accept { .. } | Review::Return { .. } | Review::Reject { .. } => {
-            by.role.is_office()
-        }
-    };
-    if allowed {
-        Ok(())
-    } else if signing_off || matches!(review, Review::Approve) {
-        Err(StoreError::Forbidden(
-            "only the department's responsible person signs its items off",
-        ))
-    } else {
-        Err(StoreError::Forbidden(
-            "only the editorial office reviews items",
-        ))
-    }
 }
 
 impl Store for SqliteStore {
@@ -562,173 +511,6 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn submit_item(&self, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let earlier: Option<(i64, String, String, String)> = tx
-            .query_row(
-                "SELECT id, receipt, delivered_at, payload_sha256 FROM items
-                 WHERE seat_id = ?1 AND idempotency_key = ?2",
-                params![item.seat.id, item.idempotency_key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        if let Some((id, receipt, delivered_at, sha)) = earlier {
-            // The first answer said whether the item was held for sign-off.
-            let held: bool = tx
-                .query_row(
-                    "SELECT 1 FROM item_events WHERE item_id = ?1 AND kind = 'awaiting_signoff'",
-                    [id],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
-            return Ok(if sha == item.payload_sha256 {
-                SubmitOutcome::Replayed(SubmitItemResponse {
-                    id,
-                    receipt,
-                    delivered_at: parse_ts(&delivered_at)?,
-                    state: if held {
-                        ItemState::AwaitingSignoff
-                    } else {
-                        ItemState::Delivered
-                    },
-                })
-            } else {
-                SubmitOutcome::KeyReused
-            });
-        }
-        let req = item.request;
-        let taken: bool = tx
-            .query_row(
-                "SELECT 1 FROM items WHERE seat_id = ?1 AND draft_key = ?2 AND version = ?3",
-                params![item.seat.id, req.draft_key, req.version],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        if taken {
-            return Err(StoreError::Conflict(format!(
-                "version {} of this item was already sent under another key",
-                req.version
-            )));
-        }
-        for file in &req.attachments {
-            let held: Option<(u64, Option<String>)> = tx
-                .query_row(
-                    "SELECT size, mime FROM uploads WHERE seat_id = ?1 AND sha256 = ?2",
-                    params![item.seat.id, file.sha256],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            match held {
-                Some((size, Some(mime))) if size == file.size && mime == file.mime => {}
-                _ => return Ok(SubmitOutcome::FileMissing(file.sha256.clone())),
-            }
-        }
-        // The state machine: an item arrives queued at the desk and is delivered here, into the
-        // editors' inbox or, when the department signs off in the app, into its sign-off queue.
-        let policy = item.seat.department.signoff;
-        let held = policy == SignoffPolicy::InApp;
-        let state = ItemState::Queued.apply(if held {
-            ItemEvent::Hold
-        } else {
-            ItemEvent::Deliver
-        })?;
-        let attestation = match (&req.attestation, policy) {
-            (Some(a), SignoffPolicy::Attested) => {
-                Some(serde_json::to_string(a).map_err(|e| StoreError::Backend(e.to_string()))?)
-            }
-            _ => None,
-        };
-        let next_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM items", [], |r| {
-            r.get(0)
-        })?;
-        let receipt = receipt_for(next_id, item.now);
-        tx.execute(
-            "INSERT INTO items (id, receipt, seat_id, idempotency_key, payload_sha256, draft_key, version,
-                                department_id, column_id, holder_name, title, body_html, state, delivered_at,
-                                attestation_json, waiting_since)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                next_id,
-                receipt,
-                item.seat.id,
-                item.idempotency_key,
-                item.payload_sha256,
-                req.draft_key,
-                req.version,
-                item.seat.department.id,
-                req.column_id,
-                item.seat.holder_name,
-                req.title,
-                req.body_html,
-                state.as_str(),
-                ts(item.now),
-                attestation,
-                (!held).then(|| ts(item.now)),
-            ],
-        )?;
-        let now = item.now;
-        let seat = item.seat;
-        let delivered = entry(
-            now,
-            TimelineKind::Delivered,
-            seat,
-            Some(receipt.clone()),
-            None,
-        );
-        add_event(&tx, next_id, &delivered, seat.id)?;
-        if let (Some(a), SignoffPolicy::Attested) = (&req.attestation, policy) {
-            let text = format!("{} {}", a.approver.trim(), a.approved_on);
-            let attested = entry(now, TimelineKind::Attested, seat, Some(text), None);
-            add_event(&tx, next_id, &attested, seat.id)?;
-        }
-        if held {
-            let waiting = entry(now, TimelineKind::AwaitingSignoff, seat, None, None);
-            add_event(&tx, next_id, &waiting, seat.id)?;
-            let change = ChangeKind::SignoffRequested {
-                item_id: next_id,
-                draft_key: req.draft_key.clone(),
-                version: req.version,
-                receipt: receipt.clone(),
-                title: req.title.clone(),
-                holder_name: seat.holder_name.clone(),
-            };
-            add_change(&tx, seat.department.id, now, &change, Audience::Department)?;
-        }
-        for (position, file) in req.attachments.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO item_files (item_id, position, sha256, name, size, mime)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    next_id,
-                    position,
-                    file.sha256,
-                    file.name,
-                    file.size,
-                    file.mime
-                ],
-            )?;
-        }
-        let record = crate::audit::Record::new(
-            now,
-            &seat.login,
-            "item.delivered",
-            format!("item:{receipt}"),
-            format!("{} v{} -> {}", req.draft_key, req.version, state.as_str()),
-            item.address,
-        );
-        handover::append_audit(&tx, &record)?;
-        tx.commit()?;
-        Ok(SubmitOutcome::Created(SubmitItemResponse {
-            id: next_id,
-            receipt,
-            delivered_at: item.now,
-            state,
-        }))
-    }
-
     fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError> {
         item_in(&self.conn(), id)
     }
@@ -791,153 +573,6 @@ impl Store for SqliteStore {
             inbox_item_from_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    fn review_item(
-        &self,
-        id: i64,
-        review: &Review,
-        actor: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<ItemDetail, StoreError> {
-        let by = actor.seat;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
-        may_decide(&item, review, by)?;
-        if let Review::Accept { published_at, .. } = review {
-            liaison_domain::item::check_published_at(*published_at, item.delivered_at, now)
-                .map_err(|p| StoreError::Invalid(p.to_string()))?;
-        }
-        let (event, kind, text, quote) = match review {
-            Review::Approve => (ItemEvent::Approve, TimelineKind::SignedOff, None, None),
-            Review::Accept { published_url, .. } => (
-                ItemEvent::Accept,
-                TimelineKind::Accepted,
-                Some(published_url.clone()),
-                None,
-            ),
-            Review::Return { comment, quote } => (
-                ItemEvent::Return,
-                TimelineKind::Returned,
-                Some(comment.clone()),
-                quote.clone(),
-            ),
-            Review::Reject { reason } => (
-                ItemEvent::Reject,
-                TimelineKind::Rejected,
-                Some(reason.clone()),
-                None,
-            ),
-        };
-        let state = item.state.apply(event)?;
-        match review {
-            Review::Approve => {
-                tx.execute(
-                    "UPDATE items SET state = ?1, signed_off_by = ?2, waiting_since = ?3 WHERE id = ?4",
-                    params![state.as_str(), by.holder_name, ts(now), id],
-                )?;
-            }
-            Review::Accept { published_at, .. } => {
-                tx.execute(
-                    "UPDATE items SET state = ?1, published_url = ?2, published_at = ?3,
-                                      reviewed_at = ?4, reviewed_by = ?5
-                     WHERE id = ?6",
-                    params![state.as_str(), text, ts(*published_at), ts(now), by.id, id],
-                )?;
-            }
-            Review::Return { .. } | Review::Reject { .. } => {
-                tx.execute(
-                    "UPDATE items SET state = ?1, review_comment = ?2, reviewed_at = ?3,
-                                      reviewed_by = ?4
-                     WHERE id = ?5",
-                    params![state.as_str(), text, ts(now), by.id, id],
-                )?;
-            }
-        }
-        add_event(&tx, id, &entry(now, kind, by, text.clone(), quote), by.id)?;
-        let (published_url, review_comment) = match review {
-            Review::Accept { .. } => (text, None),
-            Review::Approve => (None, None),
-            _ => (None, text),
-        };
-        let change = ChangeKind::ItemReviewed {
-            item_id: id,
-            draft_key: item.draft_key.clone(),
-            version: item.version,
-            receipt: item.receipt.clone(),
-            state,
-            published_url,
-            review_comment,
-            by: Some(by.holder_name.clone()),
-        };
-        // Approval is the item leaving its department; a return before it stays there.
-        let left = matches!(review, Review::Approve) || item.waiting_since.is_some();
-        add_change(
-            &tx,
-            item.department_id,
-            now,
-            &change,
-            Audience::of_item(left),
-        )?;
-        let record = crate::audit::Record::new(
-            now,
-            &by.login,
-            &format!("item.{}", kind.as_str()),
-            format!("item:{}", item.receipt),
-            format!("{} -> {}", item.state.as_str(), state.as_str()),
-            actor.address,
-        );
-        handover::append_audit(&tx, &record)?;
-        let updated = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
-        tx.commit()?;
-        Ok(updated)
-    }
-
-    fn comment_item(
-        &self,
-        id: i64,
-        comment: &NewComment,
-        actor: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<TimelineEntry, StoreError> {
-        let by = actor.seat;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let item = item_in(&tx, id)?.ok_or(StoreError::NotFound)?;
-        if !may_see(&item, by) {
-            return Err(StoreError::NotFound);
-        }
-        let remark = entry(
-            now,
-            TimelineKind::Comment,
-            by,
-            Some(comment.text.clone()),
-            comment.quote.clone(),
-        );
-        add_event(&tx, id, &remark, by.id)?;
-        let change = ChangeKind::ItemCommented {
-            item_id: id,
-            draft_key: item.draft_key.clone(),
-            version: item.version,
-            author: by.holder_name.clone(),
-            author_role: by.role,
-            text: comment.text.clone(),
-            quote: comment.quote.clone(),
-        };
-        let audience = Audience::of_item(item.waiting_since.is_some());
-        add_change(&tx, item.department_id, now, &change, audience)?;
-        let record = crate::audit::Record::new(
-            now,
-            &by.login,
-            "item.comment",
-            format!("item:{}", item.receipt),
-            "",
-            actor.address,
-        );
-        handover::append_audit(&tx, &record)?;
-        tx.commit()?;
-        Ok(remark)
     }
 
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError> {
@@ -1422,11 +1057,18 @@ impl Store for SqliteStore {
         Ok((disabled == Some(true)).then_some(SessionEnd::SeatDisabled))
     }
 
+    fn items(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::ItemsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
     fn organise(
         &self,
         f: &mut dyn FnMut(&mut dyn super::OrganisationTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.in_transaction(|tx| f(&mut super::organisation::SqliteOrganisationTx { tx }))
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
     }
 
     fn redeem_seat_code(
@@ -1487,19 +1129,5 @@ impl Store for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn receipts_use_the_beijing_date() {
-        // 2026-11-27 17:00 UTC is already the 28th in Beijing.
-        let t = DateTime::parse_from_rfc3339("2026-11-27T17:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(receipt_for(42, t), "LS-20261128-000042");
     }
 }
