@@ -11,6 +11,7 @@ pub mod duty;
 pub mod handover;
 pub mod item;
 pub mod org;
+pub mod orgsheet;
 pub mod preflight;
 pub mod sanitize;
 pub mod signoff;
