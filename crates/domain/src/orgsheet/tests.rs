@@ -10,7 +10,10 @@ const FOUR_A_MONTH: DutyRule = DutyRule::MinCount {
 };
 
 /// A city like the demo's (its paths made unique per department, as the importer requires).
-const CITY: &[(&str, &str, &str, &[(&str, &str, FeedMethod, DutyRule)])] = &[
+/// 栏目, 栏目路径, 保障方式, 更新要求.
+type Columns = &'static [(&'static str, &'static str, FeedMethod, DutyRule)];
+
+const CITY: &[(&str, &str, &str, Columns)] = &[
     (
         "市教育局",
         "王晓燕",
