@@ -44,6 +44,7 @@ pub struct SheetRow {
 
 /// A row refused, with why (in Chinese, naming the field and the bad value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
     pub row: u32,
     pub reason: String,
@@ -320,5 +321,7 @@ fn fill_people(rows: &mut [OrgRow], errors: &mut Vec<RowError>) {
     }
 }
 
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod tests;

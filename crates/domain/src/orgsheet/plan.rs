@@ -49,6 +49,7 @@ pub struct OrgSeat {
 /// One change to the office. Departments are named (a department the same plan creates has no
 /// id yet); columns and seats that exist are named by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OrgChange {
     CreateDepartment {
@@ -93,6 +94,7 @@ pub enum OrgChange {
 
 /// What the office must do to match the sheet: departments first, then columns, then seats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgPlan {
     pub changes: Vec<OrgChange>,
     /// What the plan leaves alone on purpose, in Chinese (a seat whose holder differs from the
@@ -102,6 +104,7 @@ pub struct OrgPlan {
 
 /// How many changes of each kind a plan holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanSummary {
     pub departments_created: usize,
     pub columns_created: usize,
