@@ -236,14 +236,22 @@ fn xlsx_grid(bytes: &[u8]) -> Result<Grid, SheetError> {
     let Some((first_row, first_col)) = range.start() else {
         return Err(SheetError::Empty);
     };
-    let Some((last_row, last_col)) = range.end() else {
+    // The last row holding a value (formatting alone may reach much further down).
+    let Some(last_row) = range
+        .used_cells()
+        .filter(|(_, _, v)| !cell_text(v).trim().is_empty())
+        .map(|(r, _, _)| first_row as usize + r)
+        .max()
+    else {
         return Err(SheetError::Empty);
     };
+    let last_col = range.end().map_or(first_col, |(_, c)| c);
     // The header and the blank rows above it are not data, but a sheet this tall is refused
     // before its cells are copied.
-    if last_row as usize > MAX_ROWS + 100 {
+    if last_row > MAX_ROWS + 100 {
         return Err(SheetError::TooManyRows { max: MAX_ROWS });
     }
+    let last_row = last_row as u32;
     let width = ((last_col as usize) + 1).min(MAX_COLUMNS);
     let mut grid: Vec<(u32, Vec<String>)> = (0..=last_row)
         .map(|r| (r + 1, vec![String::new(); width]))

@@ -408,3 +408,32 @@ fn a_sheet_over_the_row_limit_is_refused() {
         Ok(5_000)
     );
 }
+
+#[test]
+fn a_damaged_xlsx_is_refused_or_read_never_a_panic() {
+    let good = fixture_xlsx().expect("fixture");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + next() % 8 {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] = next() as u8;
+        }
+        let cut = if next() % 4 == 0 {
+            (next() as usize) % bytes.len()
+        } else {
+            bytes.len()
+        };
+        bytes.truncate(cut);
+        // Either a clear refusal or rows: what matters is that it answers.
+        if let Err(e) = read_sheet(&bytes, "org.xlsx") {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}

@@ -409,3 +409,26 @@ mod idempotence {
         }
     }
 }
+
+#[test]
+fn an_office_with_one_path_in_two_departments_matches_the_rows_own_department_first() {
+    // As the demo city has it: 政务公开/通知公告 under two departments.
+    let mut org = city();
+    org.columns[1].path = "政务公开/通知公告".into(); // 市教育局
+    org.columns.push(OrgColumn {
+        id: 40,
+        department_id: 2,
+        name: "通知公告".into(),
+        path: "政务公开/通知公告".into(),
+        feed: Submission,
+        duty: DutyRule::NOTICES,
+        level: ColumnLevel::Second,
+        retired: false,
+    });
+    let mut sheet = city_sheet();
+    sheet[1].path = "政务公开/通知公告".into();
+    let plan = planned(&org, &sheet);
+    // 市教育局 keeps its own; 市卫生健康委's, no longer listed, is retired.
+    assert_eq!(plan.changes, [OrgChange::RetireColumn { id: 40 }]);
+    assert!(planned(&org.apply(&plan), &sheet).is_empty());
+}
