@@ -31,8 +31,11 @@ pub enum SheetError {
     UnsupportedType(String),
     #[error("文件过大（{size} 字节），不能超过 {max} 字节")]
     TooLarge { size: usize, max: usize },
-    #[error("文件不是有效的 .xlsx 表格（可能已损坏，或只是改了扩展名）：{0}")]
+    /// The detail (from the zip or xlsx reader, in English) is for the log, not the message.
+    #[error("文件不是有效的 .xlsx 表格（可能已损坏，或只是改了扩展名）")]
     NotASpreadsheet(String),
+    #[error("表格解压后超过 {max_mib} MiB，不能导入")]
+    Unpacked { max_mib: u64 },
     #[error("表格中没有工作表")]
     NoWorksheet,
     #[error("CSV 文件的编码无法识别，请另存为 UTF-8 或 GB18030（GBK）编码")]
@@ -120,13 +123,17 @@ pub fn read_sheet(bytes: &[u8], file_name: &str) -> Result<Vec<SheetRow>, SheetE
     }
     let lower = file_name.trim().to_lowercase();
     let grid = if lower.ends_with(".xlsx") {
-        xlsx_grid(bytes)?
+        xlsx_grid(bytes)
     } else if lower.ends_with(".csv") {
-        csv_grid(bytes)?
+        csv_grid(bytes)
     } else {
-        return Err(SheetError::UnsupportedType(file_name.to_string()));
+        Err(SheetError::UnsupportedType(file_name.to_string()))
     };
-    rows_of(grid)
+    let rows = grid.and_then(rows_of);
+    if let Err(e) = &rows {
+        tracing::info!(file = file_name, error = ?e, "organisation sheet refused");
+    }
+    rows
 }
 
 /// A sheet as rows of cell texts, each with the row number a user sees.
@@ -295,10 +302,9 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), SheetError> {
         let entry = archive.by_index_raw(i).map_err(not_zip)?;
         total = total.saturating_add(entry.size());
         if total > MAX_UNPACKED_BYTES {
-            return Err(SheetError::NotASpreadsheet(format!(
-                "解压后超过 {} MiB",
-                MAX_UNPACKED_BYTES / 1024 / 1024
-            )));
+            return Err(SheetError::Unpacked {
+                max_mib: MAX_UNPACKED_BYTES / 1024 / 1024,
+            });
         }
     }
     Ok(())

@@ -437,3 +437,24 @@ fn a_damaged_xlsx_is_refused_or_read_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn an_xlsx_that_unpacks_too_large_is_refused_before_it_is_read() {
+    let bomb = {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("zip");
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..65 {
+            std::io::Write::write_all(&mut w, &zeros).expect("zip");
+        }
+        w.finish().expect("zip").into_inner()
+    };
+    assert!(bomb.len() < MAX_BYTES);
+    let err = read_sheet(&bomb, "org.xlsx").expect_err("refused");
+    assert_eq!(err, SheetError::Unpacked { max_mib: 64 });
+    assert_eq!(err.to_string(), "表格解压后超过 64 MiB，不能导入");
+}
