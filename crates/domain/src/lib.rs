@@ -13,6 +13,7 @@ pub mod handover;
 pub mod item;
 pub mod org;
 pub mod organisation;
+pub mod orgsheet;
 pub mod preflight;
 pub mod sanitize;
 pub mod signoff;

@@ -9,6 +9,7 @@ pub mod console;
 pub mod demo;
 pub mod files;
 pub mod limits;
+pub mod orgsheet;
 pub mod routes;
 pub mod seed;
 pub mod service;
