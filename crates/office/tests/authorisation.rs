@@ -188,6 +188,7 @@ const API: &[(&str, &str, Rule)] = &[
     ("POST", "/handovers/{id}/decline", Rule::Admin),
     ("POST", "/handovers/redeem", Rule::Public),
     ("GET", "/admin/organisation", Rule::Admin),
+    ("POST", "/admin/organisation/import", Rule::Admin),
     ("POST", "/admin/departments", Rule::Admin),
     ("PUT", "/admin/departments/{id}", Rule::Admin),
     ("POST", "/admin/departments/{id}/retire", Rule::Admin),
@@ -527,6 +528,7 @@ impl World {
             }
             "/handovers/{id}/decline" => path.replace("{id}", &self.handovers[1].to_string()),
             "/board" => format!("/board?department_id={}", self.department_a),
+            "/admin/organisation/import" => format!("{path}?file_name=organisation.csv"),
             _ => filled,
         };
         let body = match (method, path) {

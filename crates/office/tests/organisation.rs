@@ -766,3 +766,164 @@ async fn the_console_publishes_the_calendar_and_the_word_lists() {
         "nothing half-published"
     );
 }
+
+async fn import(o: &Office, admin: &str, bytes: &[u8], query: &str) -> (StatusCode, Value) {
+    let r = o
+        .http
+        .post(format!("{}/admin/organisation/import?{query}", o.base))
+        .bearer_auth(admin)
+        .header("content-type", "application/octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_sheet_is_previewed_then_imported_all_at_once_and_a_second_import_changes_nothing() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let sheet = liaison_office::orgsheet::fixture::fixture_xlsx().unwrap();
+    let before = organisation(&o, &admin).await;
+
+    let (status, preview) = import(&o, &admin, &sheet, "file_name=组织机构.xlsx").await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["applied"], false);
+    assert_eq!(preview["summary"]["departments_created"], 1, "{preview}");
+    assert!(
+        preview["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("市文化广电旅游局"))
+    );
+    assert_eq!(
+        organisation(&o, &admin).await,
+        before,
+        "a dry run changes nothing"
+    );
+
+    // The office changed since the preview: the plan shown is not applied.
+    let (status, stale) = import(
+        &o,
+        &admin,
+        &sheet,
+        "file_name=org.xlsx&dry_run=false&plan_digest=0000",
+    )
+    .await;
+    assert_eq!(
+        (status, stale["applied"].as_bool(), stale["stale"].as_bool()),
+        (StatusCode::OK, Some(false), Some(true))
+    );
+
+    let digest = preview["plan_digest"].as_str().unwrap();
+    let (status, done) = import(
+        &o,
+        &admin,
+        &sheet,
+        &format!("file_name=org.xlsx&dry_run=false&plan_digest={digest}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["applied"], true);
+    let codes = done["codes"].as_array().unwrap();
+    assert_eq!(
+        codes.len(),
+        2,
+        "the new department's officer and responsible: {done}"
+    );
+    let after = organisation(&o, &admin).await;
+    let culture = id_of(&after["departments"], "name", "市文化广电旅游局");
+    assert!(
+        after["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["department_id"] == culture)
+    );
+    // Its officer signs in with the printed code.
+    let officer = codes
+        .iter()
+        .find(|c| c["login"].as_str().unwrap().ends_with(".officer"))
+        .unwrap();
+    let (status, _) = redeem(
+        &o,
+        officer["login"].as_str().unwrap(),
+        officer["code"].as_str().unwrap(),
+        "Wenlvju-2026!",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // Again: nothing to do.
+    let (status, again) = import(&o, &admin, &sheet, "file_name=org.xlsx&dry_run=false").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            again["applied"].as_bool(),
+            again["changes"].as_array().unwrap().len()
+        ),
+        (Some(false), 0),
+        "{again}"
+    );
+    assert_eq!(organisation(&o, &admin).await, after);
+    let (_, audit) = o.get(&admin, "/audit?limit=200").await;
+    assert_eq!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "organisation.imported")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_bad_sheet_is_refused_row_by_row_in_chinese_and_nothing_is_half_applied() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let before = organisation(&o, &admin).await;
+    let text = "部门,栏目,栏目路径,保障方式,更新要求,栏目级别,信息员,联系电话,责任人\n\
+                市体育局,体育动态,部门动态/体育动态,信息报送,每个工作日,一级,林小雨,13800138000,赵刚\n\
+                市体育局,赛事公告,部门动态/体育动态,信息报送,每周,二级,,,\n\
+                市体育局,场馆信息,公共服务/场馆,网上采集,每月,二级,,,\n\
+                市水务局,水务动态,部门动态/水务动态,信息报送,偶尔,一级,,,\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(text);
+    let (status, report) = import(&o, &admin, &gb, "file_name=组织机构.csv&dry_run=false").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["applied"], false);
+    let refused: Vec<(u64, String)> = report["rows_refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let rows: std::collections::BTreeSet<u64> = refused.iter().map(|r| r.0).collect();
+    // The second row of a path names the first; the other two name their bad words.
+    assert_eq!(rows, [3, 4, 5].into_iter().collect(), "{refused:?}");
+    assert!(refused[0].1.contains("第2行"), "{refused:?}");
+    assert!(
+        refused.iter().any(|(_, why)| why.contains("网上采集")),
+        "{refused:?}"
+    );
+    assert!(
+        refused.iter().any(|(_, why)| why.contains("偶尔")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        organisation(&o, &admin).await,
+        before,
+        "nothing half-applied"
+    );
+
+    // Not a sheet at all.
+    let (status, body) = import(&o, &admin, b"PK\x03\x04 not really", "file_name=org.xlsx").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}

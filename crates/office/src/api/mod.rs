@@ -140,6 +140,8 @@ pub fn api_routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::GET, "/changes", items::changes),
         RouteEntry::new(M::GET, "/openapi.json", openapi::document),
         RouteEntry::new(M::GET, "/admin/organisation", organisation::organisation),
+        RouteEntry::new(M::POST, "/admin/organisation/import", organisation::import)
+            .body_limit(crate::orgsheet::MAX_BYTES + 1024),
         RouteEntry::new(
             M::POST,
             "/admin/departments",

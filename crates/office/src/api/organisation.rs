@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller};
 use crate::service::organisation::{
-    self as service, AdminChange, AdminOutcome, ColumnInput, SeatCode,
+    self as service, AdminChange, AdminOutcome, ColumnInput, ImportReport, SeatCode,
 };
 use crate::store::StoreError;
 
@@ -396,4 +396,82 @@ pub async fn sign_out_everywhere(
 ) -> Result<StatusCode, ApiFailure> {
     run(&state, caller, AdminChange::SignOutEverywhere { id }).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The file's name; its ending says the format (`.xlsx` or `.csv`).
+    pub file_name: String,
+    /// Only show what would change (the default); `false` applies it.
+    #[serde(default = "yes")]
+    pub dry_run: bool,
+    /// The `plan_digest` of the dry run being confirmed: the import is applied only if the plan
+    /// is still that one.
+    #[serde(default)]
+    pub plan_digest: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Imports the organisation from a spreadsheet (the raw bytes of an .xlsx or a .csv, UTF-8 or
+/// GB18030): departments, columns and their officer and responsible seats. A dry run (the
+/// default) shows what would be created, changed, moved or retired; every bad row is refused
+/// with its number and reason, and then nothing changes. Importing the same file again changes
+/// nothing. New seats' one-time codes come back once.
+#[utoipa::path(
+    post, path = "/api/v1/admin/organisation/import",
+    params(ImportQuery),
+    request_body(content = super::openapi::Binary, content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportReport, description = "the report: applied, a dry run, rows refused (`rows_refused`, nothing changed), or `stale` (the office changed since the dry run: the new plan, not applied)"),
+              (status = 403, body = ApiError, description = "the administrator only"),
+              (status = 422, body = ApiError, description = "the file is not a readable sheet (`validation`)")),
+    security(("bearer" = []))
+)]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::ApiQuery(q): super::ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<ImportReport> {
+    caller.require_role(Role::Admin)?;
+    let raw = crate::orgsheet::read_sheet(&body, &q.file_name)
+        .map_err(|e| ApiFailure::validation(e.to_string()))?;
+    let rows = match liaison_domain::orgsheet::rows(&raw) {
+        Ok(rows) => rows,
+        Err(refused) => return Ok(Json(refused_report(refused))),
+    };
+    let now = state.clock.now();
+    let (dry_run, expect) = (q.dry_run, q.plan_digest.clone());
+    let report = state
+        .blocking(move |s| {
+            Ok(service::import(
+                s,
+                &rows,
+                dry_run,
+                expect.as_deref(),
+                &caller.actor(),
+                now,
+            )?)
+        })
+        .await?;
+    if report.applied {
+        state.changes.send_modify(|n| *n += 1);
+    }
+    Ok(Json(report))
+}
+
+fn refused_report(rows_refused: Vec<liaison_domain::orgsheet::RowError>) -> ImportReport {
+    ImportReport {
+        applied: false,
+        summary: Default::default(),
+        changes: Vec::new(),
+        notes: Vec::new(),
+        rows_refused,
+        codes: Vec::new(),
+        plan_digest: String::new(),
+        stale: false,
+    }
 }
