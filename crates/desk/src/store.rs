@@ -350,6 +350,18 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Every (key, value) whose key starts with `prefix`, by key.
+    pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, DeskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+        )?;
+        let rows = stmt
+            .query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn delete_meta(&self, key: &str) -> Result<(), DeskError> {
         self.conn()
             .execute("DELETE FROM meta WHERE key = ?1", [key])?;

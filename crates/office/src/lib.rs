@@ -14,6 +14,7 @@ pub mod seed;
 pub mod store;
 pub mod sweep;
 pub mod throttle;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::Path;
