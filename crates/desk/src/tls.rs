@@ -109,13 +109,19 @@ pub(crate) fn client_config(trust: &OfficeTrust) -> Result<rustls::ClientConfig,
         Some(path) => read_ca_file(path)?,
         None => Vec::new(),
     };
-    let system = rustls_platform_verifier::Verifier::new_with_extra_roots(
-        extra_roots,
-        provider.clone(),
-    )
-    .map_err(|e| DeskError::Internal(format!("the system's certificate store: {e}")))?;
+    // Without any root (no system store, no CA file) nothing is vouched for: every unpinned
+    // office is then unknown, and may still be trusted on first use.
+    let system =
+        match rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
+        {
+            Ok(verifier) => Some(Arc::new(verifier)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no root certificates: only pinned offices are trusted");
+                None
+            }
+        };
     let verifier = OfficeVerifier {
-        system: Arc::new(system),
+        system,
         pin: trust.pin.clone(),
         has_ca_file: trust.ca_file.is_some(),
         provider: provider.clone(),
@@ -132,7 +138,7 @@ pub(crate) fn client_config(trust: &OfficeTrust) -> Result<rustls::ClientConfig,
 /// system's verifier (its roots plus the CA file). Handshake signatures are always checked.
 #[derive(Debug)]
 struct OfficeVerifier {
-    system: Arc<rustls_platform_verifier::Verifier>,
+    system: Option<Arc<rustls_platform_verifier::Verifier>>,
     pin: Option<String>,
     has_ca_file: bool,
     provider: Arc<CryptoProvider>,
@@ -164,7 +170,12 @@ impl ServerCertVerifier for OfficeVerifier {
                 }))
             };
         }
-        self.system
+        let system = self.system.as_ref().ok_or_else(|| {
+            refused(CertificateRefusal::Unknown {
+                presented: presented.clone(),
+            })
+        })?;
+        system
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|e| {
                 tracing::warn!(error = %e, fingerprint = %presented, "office certificate not trusted");

@@ -62,7 +62,7 @@ pub fn fingerprint(cert_der: &[u8]) -> String {
 pub fn leaf_fingerprint(tls: &TlsFiles) -> Result<String, TlsError> {
     let chain = load_chain(&tls.cert)?;
     // load_chain refuses an empty chain.
-    Ok(chain.first().map(|c| fingerprint(c)).unwrap_or_default())
+    Ok(chain.first().map(|c| fingerprint(c.as_ref())).unwrap_or_default())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
