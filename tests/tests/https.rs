@@ -13,9 +13,7 @@ use liaison_desk::{Desk, DeskConfig, DeskError, DeskErrorCode, DeskErrorView};
 use liaison_domain::ItemState;
 use liaison_office::tls::{TlsFiles, leaf_fingerprint, serve_tls};
 use liaison_office::{AppState, Store, SystemClock};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -223,12 +221,16 @@ async fn trust_on_first_use_pins_the_certificate_and_refuses_a_changed_one() {
         .unwrap_err();
     let view = DeskErrorView::from(&refused);
     assert_eq!(view.code, DeskErrorCode::CertificateUnknown, "{refused}");
-    let certificate = view.certificate.expect("the fingerprint travels with the error");
+    let certificate = view
+        .certificate
+        .expect("the fingerprint travels with the error");
     assert_eq!(certificate.presented, printed);
     assert_eq!(certificate.pinned, None);
 
     // The officer compared it and trusts it: signed in, and syncing works.
-    let trust = desk.trust_certificate(&url, &certificate.presented).unwrap();
+    let trust = desk
+        .trust_certificate(&url, &certificate.presented)
+        .unwrap();
     assert_eq!(trust.pinned.len(), 1);
     assert_eq!(trust.pinned[0].fingerprint, printed);
     desk.sign_in(&url, &officer.login, &officer.password)
@@ -287,5 +289,8 @@ async fn plain_http_off_loopback_is_refused_before_connecting() {
         .trust_certificate("http://10.1.2.3:8480", &fingerprint)
         .unwrap_err();
     assert_eq!(e.code(), DeskErrorCode::PlainHttpRefused, "{e}");
-    assert!(desk.trust_certificate("https://10.1.2.3:8480", &fingerprint).is_ok());
+    assert!(
+        desk.trust_certificate("https://10.1.2.3:8480", &fingerprint)
+            .is_ok()
+    );
 }

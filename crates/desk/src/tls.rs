@@ -36,7 +36,9 @@ pub enum CertificateRefusal {
     )]
     Changed { pinned: String, presented: String },
     /// A CA file is set, and neither it nor the system vouches for the certificate.
-    #[error("the office's certificate (SHA-256 {presented}) is not signed by a trusted CA: {reason}")]
+    #[error(
+        "the office's certificate (SHA-256 {presented}) is not signed by a trusted CA: {reason}"
+    )]
     NotByTrustedCa { presented: String, reason: String },
 }
 
@@ -89,7 +91,8 @@ pub fn check_address(office_url: &str) -> Result<reqwest::Url, DeskError> {
 
 /// Every certificate in a PEM file (at least one), for the CA file setting.
 pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, DeskError> {
-    let invalid = |detail: String| DeskError::CaFileInvalid(format!("{}: {detail}", path.display()));
+    let invalid =
+        |detail: String| DeskError::CaFileInvalid(format!("{}: {detail}", path.display()));
     let bytes = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
@@ -111,15 +114,16 @@ pub(crate) fn client_config(trust: &OfficeTrust) -> Result<rustls::ClientConfig,
     };
     // Without any root (no system store, no CA file) nothing is vouched for: every unpinned
     // office is then unknown, and may still be trusted on first use.
-    let system =
-        match rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-        {
-            Ok(verifier) => Some(Arc::new(verifier)),
-            Err(e) => {
-                tracing::warn!(error = %e, "no root certificates: only pinned offices are trusted");
-                None
-            }
-        };
+    let system = match rustls_platform_verifier::Verifier::new_with_extra_roots(
+        extra_roots,
+        provider.clone(),
+    ) {
+        Ok(verifier) => Some(Arc::new(verifier)),
+        Err(e) => {
+            tracing::warn!(error = %e, "no root certificates: only pinned offices are trusted");
+            None
+        }
+    };
     let verifier = OfficeVerifier {
         system,
         pin: trust.pin.clone(),
@@ -227,9 +231,7 @@ impl ServerCertVerifier for OfficeVerifier {
 
 /// The certificate refusal somewhere in a request's error, if that is why it failed.
 /// (`io::Error` hides the error it wraps from `source()`, so it is opened with `get_ref`.)
-pub(crate) fn refusal_in(
-    error: &(dyn std::error::Error + 'static),
-) -> Option<CertificateRefusal> {
+pub(crate) fn refusal_in(error: &(dyn std::error::Error + 'static)) -> Option<CertificateRefusal> {
     let mut next = Some(error);
     while let Some(e) = next {
         if let Some(r) = e.downcast_ref::<CertificateRefusal>() {
@@ -320,7 +322,10 @@ mod tests {
         let junk = dir.path().join("ca.pem");
         std::fs::write(&junk, "hello").unwrap();
         let e = read_ca_file(&junk).unwrap_err();
-        assert!(matches!(e, DeskError::CaFileInvalid(ref m) if m.contains("ca.pem")), "{e}");
+        assert!(
+            matches!(e, DeskError::CaFileInvalid(ref m) if m.contains("ca.pem")),
+            "{e}"
+        );
         let e = read_ca_file(&dir.path().join("missing.pem")).unwrap_err();
         assert!(matches!(e, DeskError::CaFileInvalid(_)), "{e}");
     }

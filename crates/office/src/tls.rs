@@ -62,7 +62,10 @@ pub fn fingerprint(cert_der: &[u8]) -> String {
 pub fn leaf_fingerprint(tls: &TlsFiles) -> Result<String, TlsError> {
     let chain = load_chain(&tls.cert)?;
     // load_chain refuses an empty chain.
-    Ok(chain.first().map(|c| fingerprint(c.as_ref())).unwrap_or_default())
+    Ok(chain
+        .first()
+        .map(|c| fingerprint(c.as_ref()))
+        .unwrap_or_default())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
@@ -171,10 +174,12 @@ mod tests {
         );
         let fp = fingerprint(b"liaison");
         assert_eq!(fp.len(), 32 * 3 - 1);
-        assert!(fp.split(':').all(|pair| pair.len() == 2
-            && pair
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))));
+        assert!(fp.split(':').all(|pair| {
+            pair.len() == 2
+                && pair
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+        }));
     }
 
     #[test]
@@ -185,7 +190,10 @@ mod tests {
             key: dir.path().join("nope.key"),
         };
         let e = leaf_fingerprint(&missing).unwrap_err();
-        assert!(matches!(e, TlsError::Missing(ref p) if p.ends_with("nope.pem")), "{e}");
+        assert!(
+            matches!(e, TlsError::Missing(ref p) if p.ends_with("nope.pem")),
+            "{e}"
+        );
         let junk = dir.path().join("junk.pem");
         std::fs::write(&junk, "not a certificate").unwrap();
         let e = leaf_fingerprint(&TlsFiles {
