@@ -294,3 +294,79 @@ async fn plain_http_off_loopback_is_refused_before_connecting() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_key_of_another_certificate_is_refused_naming_both_files() {
+    let pki = Pki::new();
+    let one = pki.office_cert("one", true);
+    let other = pki.office_cert("other", true);
+    let mixed = TlsFiles {
+        cert: one.cert.clone(),
+        key: other.key.clone(),
+    };
+    let e = liaison_office::tls::server_config(&mixed).unwrap_err();
+    assert!(
+        matches!(e, liaison_office::tls::TlsError::KeyMismatch { .. }),
+        "{e}"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("one.crt") && text.contains("other.key"),
+        "{text}"
+    );
+    assert!(liaison_office::tls::server_config(&one).is_ok());
+}
+
+/// `liaison-office serve --tls-cert --tls-key` prints the fingerprint and serves HTTPS.
+#[tokio::test]
+async fn the_office_binary_serves_https_and_prints_the_fingerprint() {
+    use std::io::{BufRead, BufReader};
+    let pki = Pki::new();
+    let tls = pki.office_cert("office", false);
+    let data = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(liaison_tests::built_binary("liaison-office"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--min-free-mib",
+            "16",
+        ])
+        .arg("--data")
+        .arg(data.path())
+        .arg("--tls-cert")
+        .arg(&tls.cert)
+        .arg("--tls-key")
+        .arg(&tls.key)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = None;
+    let url = loop {
+        let line = lines.next().expect("the office ends early").unwrap();
+        if let Some(fp) = line.strip_prefix("certificate SHA-256 fingerprint: ") {
+            printed = Some(fp.trim().to_owned());
+        }
+        if let Some(url) = line.strip_prefix("liaison-office listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    assert_eq!(printed, Some(leaf_fingerprint(&tls).unwrap()));
+
+    // A desk pinned to that fingerprint reaches it (wrong password: the TLS part worked).
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path());
+    desk.trust_certificate(&url, printed.as_deref().unwrap())
+        .unwrap();
+    let e = desk
+        .sign_in(&url, "jtj.officer", "not the password")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), DeskErrorCode::WrongPassword, "{e}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
