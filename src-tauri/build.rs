@@ -41,6 +41,10 @@ const COMMANDS: &[&str] = &[
     "import_folder",
     "set_import_folder",
     "import_log",
+    "trust_settings",
+    "set_ca_file",
+    "trust_certificate",
+    "forget_certificate",
 ];
 
 fn main() {

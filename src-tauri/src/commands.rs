@@ -10,7 +10,7 @@ use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::view::{
     DraftSummary, DraftView, ImportRecord, ItemTimeline, SearchHit, SessionView, SyncReport,
 };
-use liaison_desk::{Desk, DeskError, DeskErrorView};
+use liaison_desk::{Desk, DeskError, DeskErrorView, TrustView};
 use liaison_domain::handover::{Holder, Successor};
 use liaison_domain::preflight::Problem;
 use liaison_domain::wire::{HandoverCode, HandoverView, InboxItem, ItemDetail};
@@ -329,4 +329,32 @@ pub fn set_import_folder(
 #[tauri::command]
 pub fn import_log(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ImportRecord>> {
     view(desk.import_log())
+}
+
+/// The CA file and the offices trusted with a pinned certificate.
+#[tauri::command]
+pub fn trust_settings(desk: State<'_, Arc<Desk>>) -> Answer<TrustView> {
+    view(desk.trust_settings())
+}
+
+/// Sets (or, with `null`, clears) the CA file the office handed out.
+#[tauri::command]
+pub fn set_ca_file(desk: State<'_, Arc<Desk>>, path: Option<String>) -> Answer<TrustView> {
+    view(desk.set_ca_file(path.as_deref()))
+}
+
+/// Trusts the office with exactly this certificate, after the officer compared its fingerprint.
+#[tauri::command]
+pub fn trust_certificate(
+    desk: State<'_, Arc<Desk>>,
+    office_url: String,
+    fingerprint: String,
+) -> Answer<TrustView> {
+    view(desk.trust_certificate(&office_url, &fingerprint))
+}
+
+/// Forgets the office's pinned certificate (it announced a new one).
+#[tauri::command]
+pub fn forget_certificate(desk: State<'_, Arc<Desk>>, office_url: String) -> Answer<TrustView> {
+    view(desk.forget_certificate(&office_url))
 }

@@ -170,6 +170,10 @@ pub fn run() {
             commands::import_folder,
             commands::set_import_folder,
             commands::import_log,
+            commands::trust_settings,
+            commands::set_ca_file,
+            commands::trust_certificate,
+            commands::forget_certificate,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

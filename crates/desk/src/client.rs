@@ -14,22 +14,38 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::DeskError;
+use crate::tls::OfficeTrust;
 
 #[derive(Clone)]
 pub struct OfficeClient {
     http: Client,
     office_url: String,
     base: String,
+    trust: OfficeTrust,
 }
 
 /// Longest a long poll may wait at the office.
 pub const LONG_POLL_SECS: u64 = 25;
 
 impl OfficeClient {
-    pub fn new(office_url: &str) -> Result<Self, DeskError> {
+    /// A client of one office, trusting what `trust` says. Plain HTTP off loopback is refused
+    /// here, before any connection.
+    pub fn new(office_url: &str, trust: &OfficeTrust) -> Result<Self, DeskError> {
         let office_url = office_url.trim_end_matches('/').to_owned();
+        crate::tls::check_address(&office_url)?;
         let base = format!("{office_url}/api/v1");
         let http = Client::builder()
+            .tls_backend_preconfigured(crate::tls::client_config(trust)?)
+            // A redirect may not lead to plain HTTP off loopback either.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= 10 {
+                    attempt.error("too many redirects")
+                } else if let Err(e) = crate::tls::check_address(attempt.url().as_str()) {
+                    attempt.error(e)
+                } else {
+                    attempt.follow()
+                }
+            }))
             .connect_timeout(Duration::from_secs(10))
             // A long poll plus a slow government network.
             .timeout(Duration::from_secs(LONG_POLL_SECS + 60))
@@ -40,7 +56,13 @@ impl OfficeClient {
             http,
             office_url,
             base,
+            trust: trust.clone(),
         })
+    }
+
+    /// What this client trusts.
+    pub fn trust(&self) -> &OfficeTrust {
+        &self.trust
     }
 
     /// The office address this client talks to.
@@ -392,8 +414,12 @@ impl OfficeClient {
     }
 }
 
+/// A request that got no answer: a refused certificate says so, anything else is the network.
 fn unreachable(e: reqwest::Error) -> DeskError {
-    DeskError::OfficeUnreachable(e.to_string())
+    match crate::tls::refusal_in(&e) {
+        Some(refusal) => DeskError::Certificate(refusal),
+        None => DeskError::OfficeUnreachable(e.to_string()),
+    }
 }
 
 /// A 401 on an authenticated call means the session is gone.

@@ -257,7 +257,7 @@ impl Desk {
         password: &str,
     ) -> Result<SessionView, DeskError> {
         let office_url = office_address(office_url)?;
-        let client = OfficeClient::new(&office_url)?;
+        let client = self.client_for(&office_url)?;
         let answer = client.sign_in(login.trim(), password).await?;
         self.take_session(&client, &office_url, answer).await
     }
@@ -272,7 +272,7 @@ impl Desk {
         new_password: &str,
     ) -> Result<SessionView, DeskError> {
         let office_url = office_address(office_url)?;
-        let client = OfficeClient::new(&office_url)?;
+        let client = self.client_for(&office_url)?;
         let request = liaison_domain::wire::RedeemHandoverRequest {
             login: login.trim().to_owned(),
             code: code.trim().to_owned(),
@@ -326,7 +326,11 @@ impl Desk {
         if let (Some(url), Some(seat)) = (self.store.meta("office_url")?, self.store.seat()?) {
             if let Ok(Some(token)) = self.keyring.token(&url, &seat.login) {
                 // Best effort: offline, the token still dies at its expiry.
-                if let Err(e) = OfficeClient::new(&url)?.sign_out(&token).await {
+                let heard = match self.client_for(&url) {
+                    Ok(client) => client.sign_out(&token).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = heard {
                     tracing::warn!(error = %e, "the office did not hear the sign-out");
                 }
             }
@@ -349,10 +353,11 @@ impl Desk {
             .keyring
             .token(&url, &seat.login)?
             .ok_or(DeskError::NotSignedIn)?;
+        let trust = self.trust_for(&url)?;
         let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
         let client = match cached.as_ref() {
-            Some(c) if c.office_url() == url => c.clone(),
-            _ => cached.insert(OfficeClient::new(&url)?).clone(),
+            Some(c) if c.office_url() == url && *c.trust() == trust => c.clone(),
+            _ => cached.insert(OfficeClient::new(&url, &trust)?).clone(),
         };
         Ok((client, token))
     }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::tls::CertificateRefusal;
+
 /// A stable code per kind of failure; the UI shows its own sentence for each (zh-CN, en).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +35,17 @@ pub enum DeskErrorCode {
     HandoverBlocked,
     Storage,
     Internal,
+    /// Plain `http://` to an address that is not this computer: only `https://` goes there.
+    PlainHttpRefused,
+    /// No CA file is set and the system does not trust the office's certificate: the officer
+    /// compares its fingerprint with the office's and may trust it (`certificate` in the view).
+    CertificateUnknown,
+    /// The office is trusted with a pinned certificate and showed another one.
+    CertificateChanged,
+    /// A CA file is set, and the office's certificate is not signed by it (nor by the system's).
+    CertificateNotTrusted,
+    /// The CA file in the settings cannot be read or holds no certificate.
+    CaFileInvalid,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +103,14 @@ pub enum DeskError {
     FilesOutOfStep(String),
     #[error("local storage failed: {0}")]
     Storage(String),
+    /// Plain HTTP to an address off this computer, refused before any connection.
+    #[error("plain http:// is only for this computer; use https:// for {0}")]
+    PlainHttpRefused(String),
+    /// The office's certificate was refused (unknown, changed, or not by a trusted CA).
+    #[error(transparent)]
+    Certificate(#[from] crate::tls::CertificateRefusal),
+    #[error("the CA file cannot be used: {0}")]
+    CaFileInvalid(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -115,6 +136,13 @@ impl DeskError {
             DeskError::FilesOutOfStep(_) => DeskErrorCode::OfficeUnreachable,
             DeskError::Storage(_) => DeskErrorCode::Storage,
             DeskError::Internal(_) => DeskErrorCode::Internal,
+            DeskError::PlainHttpRefused(_) => DeskErrorCode::PlainHttpRefused,
+            DeskError::Certificate(r) => match r {
+                CertificateRefusal::Unknown { .. } => DeskErrorCode::CertificateUnknown,
+                CertificateRefusal::Changed { .. } => DeskErrorCode::CertificateChanged,
+                CertificateRefusal::NotByTrustedCa { .. } => DeskErrorCode::CertificateNotTrusted,
+            },
+            DeskError::CaFileInvalid(_) => DeskErrorCode::CaFileInvalid,
         }
     }
 
@@ -176,6 +204,19 @@ pub struct DeskErrorView {
     pub code: DeskErrorCode,
     /// The technical detail, shown small under the translated sentence.
     pub detail: String,
+    /// The fingerprints of a refused office certificate, for the officer to compare.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub certificate: Option<CertificateView>,
+}
+
+/// A refused office certificate: the SHA-256 fingerprint it has, and the one the desk trusts
+/// for that office when it is pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CertificateView {
+    pub presented: String,
+    pub pinned: Option<String>,
 }
 
 impl From<&DeskError> for DeskErrorView {
@@ -183,6 +224,22 @@ impl From<&DeskError> for DeskErrorView {
         DeskErrorView {
             code: e.code(),
             detail: e.to_string(),
+            certificate: match e {
+                DeskError::Certificate(CertificateRefusal::Changed { pinned, presented }) => {
+                    Some(CertificateView {
+                        presented: presented.clone(),
+                        pinned: Some(pinned.clone()),
+                    })
+                }
+                DeskError::Certificate(
+                    CertificateRefusal::Unknown { presented }
+                    | CertificateRefusal::NotByTrustedCa { presented, .. },
+                ) => Some(CertificateView {
+                    presented: presented.clone(),
+                    pinned: None,
+                }),
+                _ => None,
+            },
         }
     }
 }

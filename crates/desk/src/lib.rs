@@ -13,9 +13,12 @@ mod importing;
 pub mod retry;
 pub mod secrets;
 mod store;
+pub mod tls;
+mod trust;
 pub mod view;
 pub mod watch;
 
 pub use engine::{Clock, Desk, DeskConfig, WorkerEvent};
-pub use error::{DeskError, DeskErrorCode, DeskErrorView};
+pub use error::{CertificateView, DeskError, DeskErrorCode, DeskErrorView};
 pub use secrets::Keyring;
+pub use trust::{PinnedOffice, TrustView};

@@ -350,6 +350,18 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Every (key, value) whose key starts with `prefix`, by key.
+    pub fn meta_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>, DeskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT key, value FROM meta WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+        )?;
+        let rows = stmt
+            .query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn delete_meta(&self, key: &str) -> Result<(), DeskError> {
         self.conn()
             .execute("DELETE FROM meta WHERE key = ?1", [key])?;
@@ -1152,7 +1164,8 @@ impl LocalStore {
     }
 
     /// Removes the seat's work from this workstation (a handover whose office asked for it).
-    /// What stays: the office's address and why the desk stopped.
+    /// What stays: the office's address, why the desk stopped, and the workstation's trust in
+    /// offices (the CA file, pinned certificates: `tls_*`), which is not the seat's.
     pub fn wipe(&self) -> Result<(), DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -1160,7 +1173,7 @@ impl LocalStore {
             "DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM draft_files;
              DELETE FROM revisions; DELETE FROM drafts; DELETE FROM draft_search; DELETE FROM files; DELETE FROM notices;
              DELETE FROM board; DELETE FROM columns;
-             DELETE FROM meta WHERE key NOT IN ('office_url', 'handed_over');",
+             DELETE FROM meta WHERE key NOT IN ('office_url', 'handed_over') AND substr(key, 1, 4) <> 'tls_';",
         )?;
         tx.commit()?;
         Ok(())
@@ -1738,6 +1751,24 @@ mod tests {
         // Wiping the seat's work empties the index too.
         store.wipe().unwrap();
         assert_eq!(ids("通知"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_wipe_keeps_the_workstations_trust_in_offices() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store.set_meta("tls_ca_file", "/etc/city-ca.pem").unwrap();
+        store.set_meta("tls_pin https://a", "AB").unwrap();
+        store.set_meta("tlsx", "seat's").unwrap();
+        store.set_meta("cursor", "7").unwrap();
+        store.wipe().unwrap();
+        assert_eq!(
+            store.meta_with_prefix("tls_pin ").unwrap(),
+            [("tls_pin https://a".to_owned(), "AB".to_owned())]
+        );
+        assert!(store.meta("tls_ca_file").unwrap().is_some());
+        assert_eq!(store.meta("tlsx").unwrap(), None);
+        assert_eq!(store.meta("cursor").unwrap(), None);
     }
 
     #[test]

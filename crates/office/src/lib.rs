@@ -16,6 +16,7 @@ pub mod service;
 pub mod store;
 pub mod sweep;
 pub mod throttle;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::Path;

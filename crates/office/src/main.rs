@@ -41,6 +41,12 @@ enum Command {
         /// filesystem.
         #[arg(long, default_value_t = liaison_office::Limits::default().min_free_bytes / (1024 * 1024))]
         min_free_mib: u64,
+        /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
     },
     /// Administration on the office's data folder (the server may be running).
     Admin {
@@ -103,7 +109,14 @@ async fn main() -> anyhow::Result<()> {
             demo,
             trusted_proxies,
             min_free_mib,
-        } => serve(data, listen, demo, trusted_proxies, min_free_mib).await,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| liaison_office::tls::TlsFiles { cert, key });
+            serve(data, listen, demo, trusted_proxies, min_free_mib, tls).await
+        }
         Command::Admin { command } => match command {
             AdminCommand::VerifyAudit { data } => verify_audit(data),
             AdminCommand::Backup { data, to } => backup(data, to),
@@ -234,6 +247,7 @@ async fn serve(
     demo_mode: bool,
     trusted_proxies: Vec<std::net::IpAddr>,
     min_free_mib: u64,
+    tls: Option<liaison_office::tls::TlsFiles>,
 ) -> anyhow::Result<()> {
     if demo_mode && !listen.ip().is_loopback() {
         bail!(
@@ -262,8 +276,15 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    if let Some(tls) = &tls {
+        // What officers compare on their desks before they trust this office.
+        let fingerprint = liaison_office::tls::leaf_fingerprint(tls)?;
+        tracing::info!(%fingerprint, cert = %tls.cert.display(), "serving HTTPS");
+        println!("certificate SHA-256 fingerprint: {fingerprint}");
+    }
     // A line scripts and tests wait for.
-    println!("liaison-office listening on http://{addr}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("liaison-office listening on {scheme}://{addr}");
     let files = liaison_office::FileStore::open(&data.join("files"))
         .with_context(|| format!("opening the file store in {}", data.display()))?;
     // An upload nobody has added to for a week is abandoned; its seat starts it again from zero.
@@ -287,7 +308,12 @@ async fn serve(
     state.trusted_proxies = trusted_proxies.into();
     // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
     liaison_office::sweep::spawn(state.clone());
-    liaison_office::serve(listener, state, shutdown_signal()).await?;
+    match tls {
+        Some(tls) => {
+            liaison_office::tls::serve_tls(listener, state, &tls, shutdown_signal()).await?
+        }
+        None => liaison_office::serve(listener, state, shutdown_signal()).await?,
+    }
     Ok(())
 }
 

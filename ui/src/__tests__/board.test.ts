@@ -28,7 +28,7 @@ const zh = translator("zh-CN");
 const en = translator("en");
 
 function column(id: number, name: string, duty: ColumnView["duty"] = { kind: "max_gap", amount: 1, unit: "working_days" }): ColumnView {
-  return { id, department_id: 1, name, path: `政务公开/${name}`, feed: "submission", duty };
+  return { id, department_id: 1, name, path: `政务公开/${name}`, feed: "submission", duty, level: "second" };
 }
 
 function status(over: Partial<DutyStatus> = {}): DutyStatus {

@@ -43,6 +43,11 @@ describe("desk API without the Tauri runtime", () => {
       () => desk.setImportFolder("/home/a/导入"),
       () => desk.setImportFolder(null),
       () => desk.importLog(),
+      () => desk.trustSettings(),
+      () => desk.setCaFile("/home/a/city-ca.pem"),
+      () => desk.setCaFile(null),
+      () => desk.trustCertificate("https://xxb.example.gov.cn", "AB:CD"),
+      () => desk.forgetCertificate("https://xxb.example.gov.cn"),
       () => desk.onChanged(() => {}),
     ];
     for (const call of calls) {
@@ -60,6 +65,17 @@ describe("desk API without the Tauri runtime", () => {
       detail: "command save_draft not found",
     });
     expect(desk.toDeskError({ code: "bogus", detail: "?" }).code).toBe("internal");
+  });
+
+  it("keeps a refused certificate's fingerprints for the officer to compare", () => {
+    const presented = Array(32).fill("AB").join(":");
+    expect(
+      desk.toDeskError({ code: "certificate_unknown", detail: "x", certificate: { presented, pinned: null } }),
+    ).toEqual({ code: "certificate_unknown", detail: "x", certificate: { presented, pinned: null } });
+    expect(desk.toDeskError({ code: "plain_http_refused", detail: "http://10.1.2.3" })).toEqual({
+      code: "plain_http_refused",
+      detail: "http://10.1.2.3",
+    });
   });
 });
 

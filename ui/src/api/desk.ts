@@ -23,6 +23,7 @@ import type { NotifyHours } from "../bindings/NotifyHours";
 import type { Problem } from "../bindings/Problem";
 import type { SessionView } from "../bindings/SessionView";
 import type { Successor } from "../bindings/Successor";
+import type { TrustView } from "../bindings/TrustView";
 import type { SyncReport } from "../bindings/SyncReport";
 import type { SearchHit } from "../bindings/SearchHit";
 
@@ -44,6 +45,11 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "handover_blocked",
   "storage",
   "internal",
+  "plain_http_refused",
+  "certificate_unknown",
+  "certificate_changed",
+  "certificate_not_trusted",
+  "ca_file_invalid",
 ];
 
 export const RUNTIME_MISSING_DETAIL =
@@ -64,7 +70,12 @@ export function isDeskError(value: unknown): value is DeskError {
 
 /** Turns anything a command rejected with into a DeskError. */
 export function toDeskError(value: unknown): DeskError {
-  if (isDeskError(value)) return { code: value.code, detail: value.detail };
+  if (isDeskError(value)) {
+    const certificate = value.certificate;
+    return certificate
+      ? { code: value.code, detail: value.detail, certificate }
+      : { code: value.code, detail: value.detail };
+  }
   if (value instanceof Error) return { code: "internal", detail: value.message };
   if (typeof value === "string") return { code: "internal", detail: value };
   let detail: string;
@@ -330,4 +341,24 @@ export async function onChanged(handler: () => void): Promise<() => void> {
   } catch (e) {
     throw toDeskError(e);
   }
+}
+
+/** The CA file the desk trusts besides the system's, and the offices trusted with a pinned certificate. */
+export function trustSettings(): Promise<TrustView> {
+  return call("trust_settings");
+}
+
+/** Sets the CA file the office handed out (it must hold a PEM certificate), or clears it with `null`. */
+export function setCaFile(path: string | null): Promise<TrustView> {
+  return call("set_ca_file", { path });
+}
+
+/** Trusts the office with exactly the certificate of this SHA-256 fingerprint (after comparing it). */
+export function trustCertificate(officeUrl: string, fingerprint: string): Promise<TrustView> {
+  return call("trust_certificate", { officeUrl, fingerprint });
+}
+
+/** Forgets the office's pinned certificate, after it announced a new one. */
+export function forgetCertificate(officeUrl: string): Promise<TrustView> {
+  return call("forget_certificate", { officeUrl });
 }

@@ -78,6 +78,27 @@ enum Command {
     },
     /// Follow the import folder until killed; prints one JSON line per file taken.
     Watch,
+    /// The CA file and the offices trusted with a pinned certificate.
+    Trust,
+    /// Trust the CA file the office handed out (or `--off`), besides the system's roots.
+    CaFile {
+        file: Option<PathBuf>,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Trust an office with exactly the certificate of this SHA-256 fingerprint (compared with
+    /// the one the office printed).
+    TrustCertificate {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        fingerprint: String,
+    },
+    /// Forget the office's pinned certificate (it announced a new one).
+    ForgetCertificate {
+        #[arg(long)]
+        office: String,
+    },
     /// The import log, newest first.
     Imports,
     /// Drafts whose title or text holds a term, most recently saved first.
@@ -283,6 +304,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Handovers => json!(desk.handovers().await.map_err(fail)?),
         Command::HandoverCode { id } => json!(desk.handover_code(id).await.map_err(fail)?),
         Command::Holders => json!(desk.holders().await.map_err(fail)?),
+        Command::Trust => json!(desk.trust_settings().map_err(fail)?),
+        Command::CaFile { file, off } => {
+            let file = if off { None } else { file };
+            json!(
+                desk.set_ca_file(file.as_deref().map(|f| f.to_string_lossy()).as_deref())
+                    .map_err(fail)?
+            )
+        }
+        Command::TrustCertificate {
+            office,
+            fingerprint,
+        } => json!(
+            desk.trust_certificate(&office, &fingerprint)
+                .map_err(fail)?
+        ),
+        Command::ForgetCertificate { office } => {
+            json!(desk.forget_certificate(&office).map_err(fail)?)
+        }
         Command::Preflight { id } => json!(desk.preflight(&id).map_err(fail)?),
         Command::Import { file, column } => {
             let bytes =
