@@ -352,6 +352,7 @@ fn init(
             );
         }
     }
+    setup::check_login_and_name(login, name)?;
     let password = read_new_password(login)?;
     let admin = setup::FirstAdmin {
         login,
@@ -366,6 +367,7 @@ fn init(
         name.trim()
     );
     if let Some(tls) = &config.tls {
+        // Officers compare the certificate's fingerprint when their desk first connects.
         println!("TLS certificate: {}", tls.cert.display());
     }
     let config_arg = config_path.map_or(String::new(), |p| format!(" --config {}", p.display()));
@@ -379,26 +381,29 @@ fn init(
 /// The new administrator's password: one line of standard input, or asked for twice on a
 /// terminal. It must meet the office's password policy.
 fn read_new_password(login: &str) -> anyhow::Result<String> {
-    let password = if std::io::stdin().is_terminal() {
+    let policy = |password: &str| {
+        liaison_domain::handover::check_password(login, password)
+            .map_err(|p| anyhow::anyhow!("the password is not accepted: {p}; nothing was created"))
+    };
+    if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password(format!("Password for {login}: "))
             .context("reading the password")?;
-        liaison_domain::handover::check_password(login, &first)?;
+        policy(&first)?;
         let again = rpassword::prompt_password("The same password again: ")
             .context("reading the password")?;
         if again != first {
             bail!("the two passwords differ: nothing was created");
         }
-        first
+        Ok(first)
     } else {
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)
             .context("reading the password from standard input")?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    liaison_domain::handover::check_password(login, &password)
-        .map_err(|p| anyhow::anyhow!("the password is not accepted: {p}; nothing was created"))?;
-    Ok(password)
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        policy(&password)?;
+        Ok(password)
+    }
 }
 
 /// Why `serve` will not start on `data`, with what to do about it; `None` when it holds an office.

@@ -134,7 +134,14 @@ pub struct FirstAdmin<'a> {
 
 /// Checks what `init` was given, before anything is touched.
 pub fn check_first_admin(admin: &FirstAdmin<'_>) -> Result<(), SetupError> {
-    let login = admin.login;
+    check_login_and_name(admin.login, admin.holder_name)?;
+    check_password(admin.login, admin.password)?;
+    Ok(())
+}
+
+/// The administrator's login (1 to 64 characters, no spaces or control characters) and the
+/// holder's name (1 to 64 characters on one line), checked before a password is asked for.
+pub fn check_login_and_name(login: &str, holder_name: &str) -> Result<(), SetupError> {
     if login.is_empty()
         || login.chars().count() > 64
         || login.chars().any(char::is_whitespace)
@@ -142,11 +149,10 @@ pub fn check_first_admin(admin: &FirstAdmin<'_>) -> Result<(), SetupError> {
     {
         return Err(SetupError::Login);
     }
-    let name = admin.holder_name.trim();
+    let name = holder_name.trim();
     if name.is_empty() || name.chars().count() > 64 || !is_clean(name, Lines::One) {
         return Err(SetupError::HolderName);
     }
-    check_password(login, admin.password)?;
     Ok(())
 }
 

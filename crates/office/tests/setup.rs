@@ -171,6 +171,22 @@ fn init_refuses_a_weak_password_and_creates_nothing() {
         );
         assert!(!data.exists(), "{password:?}: the folder was created");
     }
+    // A login with a space is refused before any password is read.
+    let out = run(
+        &[
+            "init",
+            "--data",
+            path(&data),
+            "--admin",
+            "city admin",
+            "--name",
+            "冯雪梅",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("login must be"), "{}", stderr(&out));
+    assert!(!data.exists());
 }
 
 #[test]
