@@ -32,7 +32,7 @@ for f in ./usr/bin/liaison-office ./etc/liaison-office/office.toml \
   awk '{print $6}' "$work/contents" | grep -qx "$f" || fail "$f is not in the package"
 done
 grep -q ' Package: liaison-office$' "$work/info" || fail "the package is not named liaison-office"
-dpkg-deb --ctrl-tarfile "$deb" | tar -x -C "$work" --one-top-level=control
+dpkg-deb --control "$deb" "$work/control"
 grep -qx /etc/liaison-office/office.toml "$work/control/conffiles" ||
   fail "/etc/liaison-office/office.toml is not a conffile"
 for script in postinst prerm postrm; do
