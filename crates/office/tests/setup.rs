@@ -343,3 +343,51 @@ fn admin_backup_with_the_configuration_writes_into_the_backup_folder() {
         "{archives:?}"
     );
 }
+
+/// `init` under a terminal (util-linux `script` gives it one): the password is asked for twice,
+/// and two different answers create nothing.
+#[test]
+fn init_on_a_terminal_asks_twice() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: the terminal path is not exercised");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("office");
+    let on_a_terminal = |typed: &str| {
+        let command = format!(
+            "{BINARY} init --data '{}' --admin city.admin --name 冯雪梅",
+            path(&data)
+        );
+        let mut child = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start script");
+        let _ = child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(typed.as_bytes());
+        let out = child.wait_with_output().expect("wait for script");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (status, shown) = on_a_terminal(&format!("{PASSWORD}\nAnother-Password-9\n"));
+    assert!(!status.success(), "{shown}");
+    assert!(shown.contains("The same password again"), "{shown}");
+    assert!(shown.contains("the two passwords differ"), "{shown}");
+    assert!(!data.exists());
+
+    let (status, shown) = on_a_terminal(&format!("{PASSWORD}\n{PASSWORD}\n"));
+    assert!(status.success(), "{shown}");
+    assert_eq!(
+        liaison_office::setup::office_state(&data).unwrap(),
+        liaison_office::setup::OfficeState::Ready
+    );
+}
