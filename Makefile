@@ -56,7 +56,8 @@ deps:
 
 # The office's .deb (release build, cargo-deb) with its systemd unit and office.toml, checked
 # (dpkg-deb --info/--contents, systemd-analyze verify) by the script; not part of `make test`.
-package: deps
+package:
+	scripts/deps.sh --package
 	scripts/package.sh
 
 # The desk's front end; Tauri embeds ui/dist at compile time, so it is built before the app.

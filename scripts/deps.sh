@@ -38,7 +38,9 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
 
-if ! command -v cargo-deb >/dev/null 2>&1; then
+# `scripts/deps.sh --package` (make package) adds cargo-deb, the office's .deb builder: its
+# build takes minutes, so `make test` and `make run` do without it.
+if [ "${1:-}" = "--package" ] && ! command -v cargo-deb >/dev/null 2>&1; then
   echo "deps: installing cargo-deb (make package: the office's .deb)"
   cargo install cargo-deb --locked --quiet
 fi
