@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test chaos bench fuzz api-fuzz deps ui build lint test-rust test-ui clean
+.PHONY: run test chaos bench fuzz api-fuzz deps ui build lint test-rust test-ui clean package
 
 # How long `make test` fuzzes the .docx importer; `make fuzz FUZZ_SECONDS=600` for longer.
 FUZZ_SECONDS ?= 30
@@ -53,6 +53,12 @@ api-fuzz: deps
 
 deps:
 	scripts/deps.sh
+
+# The office's .deb (release build, cargo-deb) with its systemd unit and office.toml, checked
+# (dpkg-deb --info/--contents, systemd-analyze verify) by the script; not part of `make test`.
+package:
+	scripts/deps.sh --package
+	scripts/package.sh
 
 # The desk's front end; Tauri embeds ui/dist at compile time, so it is built before the app.
 ui: deps

@@ -38,6 +38,13 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
 
+# `scripts/deps.sh --package` (make package) adds cargo-deb, the office's .deb builder: its
+# build takes minutes, so `make test` and `make run` do without it.
+if [ "${1:-}" = "--package" ] && ! command -v cargo-deb >/dev/null 2>&1; then
+  echo "deps: installing cargo-deb (make package: the office's .deb)"
+  cargo install cargo-deb --locked --quiet
+fi
+
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "deps: installing ui npm packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,11 +1,15 @@
 //! `liaison-office`: serve the editorial office.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use liaison_office::config::{self, Config, ServeFlags, Settings};
+use liaison_office::setup::{self, OfficeState};
 use liaison_office::{AppState, Clock, Store, SystemClock, demo};
 use tracing_subscriber::EnvFilter;
 
@@ -22,14 +26,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API.
+    /// Serve the HTTP API (the data folder must hold an office: see `init`, or `--demo`).
     Serve {
-        /// Folder holding office.db (created if missing).
+        /// The configuration file (TOML); the flags below override it.
         #[arg(long)]
-        data: PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8480 (port 0 picks a free one).
-        #[arg(long, default_value = "127.0.0.1:8480")]
-        listen: SocketAddr,
+        config: Option<PathBuf>,
+        /// Folder holding office.db.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Address to listen on, e.g. 127.0.0.1:8480 (port 0 picks a free one). Default
+        /// 127.0.0.1:8480.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
         /// Seed a demo city into an empty data folder and write demo-seats.json. Loopback only.
         #[arg(long)]
         demo: bool,
@@ -38,15 +46,31 @@ enum Command {
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
         /// Refuse new uploads (507) while less than this many MiB are free on the data folder's
-        /// filesystem.
-        #[arg(long, default_value_t = liaison_office::Limits::default().min_free_bytes / (1024 * 1024))]
-        min_free_mib: u64,
+        /// filesystem (default 2048).
+        #[arg(long)]
+        min_free_mib: Option<u64>,
         /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
         #[arg(long, requires = "tls_key", value_name = "FILE")]
         tls_cert: Option<PathBuf>,
         /// The PEM private key of --tls-cert.
         #[arg(long, requires = "tls_cert", value_name = "FILE")]
         tls_key: Option<PathBuf>,
+    },
+    /// Create an empty office with its first administrator seat. The password is read from
+    /// standard input (one line), or asked for twice when standard input is a terminal.
+    Init {
+        /// The configuration file (TOML), for its data folder.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folder to hold office.db (created if missing; must not hold an office yet).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The administrator's login.
+        #[arg(long)]
+        admin: String,
+        /// The name of the person who holds the administrator seat.
+        #[arg(long)]
+        name: String,
     },
     /// Administration on the office's data folder (the server may be running).
     Admin {
@@ -65,11 +89,15 @@ enum AdminCommand {
     /// Back the office up into one new archive (office.db, the files it names, a manifest), while
     /// it serves.
     Backup {
+        /// The configuration file (TOML), for its data folder and backup folder.
         #[arg(long)]
-        data: PathBuf,
-        /// The archive to write; it must not exist.
+        config: Option<PathBuf>,
         #[arg(long)]
-        to: PathBuf,
+        data: Option<PathBuf>,
+        /// The archive to write; it must not exist. Default: a new archive in the configured
+        /// backup folder, named as the nightly ones.
+        #[arg(long)]
+        to: Option<PathBuf>,
     },
     /// Restore a backup into a new data folder, after checking every file of the archive.
     Restore {
@@ -94,16 +122,39 @@ enum AdminCommand {
     },
 }
 
+/// The exit status of a start refused for its configuration or its data folder (EX_CONFIG):
+/// the systemd unit does not restart on it (`RestartPreventExitStatus=78`).
+const EXIT_REFUSED: u8 = 78;
+
+/// `serve` will not start on a folder that holds no office.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct NotAnOffice(String);
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match run(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            let refused = e
+                .chain()
+                .any(|c| c.is::<config::ConfigError>() || c.is::<NotAnOffice>());
+            ExitCode::from(if refused { EXIT_REFUSED } else { 1 })
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve {
+            config,
             data,
             listen,
             demo,
@@ -112,14 +163,28 @@ async fn main() -> anyhow::Result<()> {
             tls_cert,
             tls_key,
         } => {
-            let tls = tls_cert
-                .zip(tls_key)
-                .map(|(cert, key)| liaison_office::tls::TlsFiles { cert, key });
-            serve(data, listen, demo, trusted_proxies, min_free_mib, tls).await
+            let flags = ServeFlags {
+                data,
+                listen,
+                trusted_proxies,
+                min_free_mib,
+                tls: tls_cert
+                    .zip(tls_key)
+                    .map(|(cert, key)| liaison_office::tls::TlsFiles { cert, key }),
+            };
+            serve(flags.over(read_config(config.as_deref())?)?, demo).await
         }
+        Command::Init {
+            config,
+            data,
+            admin,
+            name,
+        } => init(config.as_deref(), data, &admin, &name),
         Command::Admin { command } => match command {
             AdminCommand::VerifyAudit { data } => verify_audit(data),
-            AdminCommand::Backup { data, to } => backup(data, to),
+            AdminCommand::Backup { config, data, to } => {
+                backup_command(config.as_deref(), data, to)
+            }
             AdminCommand::Restore { from, data } => restore(from, data),
             AdminCommand::Seed {
                 data,
@@ -191,6 +256,30 @@ fn progress_printer(what: &'static str) -> impl FnMut(liaison_office::backup::Pr
     }
 }
 
+fn backup_command(
+    config_path: Option<&Path>,
+    data: Option<PathBuf>,
+    to: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let config = read_config(config_path)?;
+    let data = data_folder(&config, data)?;
+    let to = match (to, &config.backup) {
+        (Some(to), _) => to,
+        (None, Some(b)) => {
+            std::fs::create_dir_all(&b.dir)
+                .with_context(|| format!("creating the backup folder {}", b.dir.display()))?;
+            b.dir.join(liaison_office::nightly::archive_name(
+                &b.name,
+                SystemClock.now(),
+            ))
+        }
+        (None, None) => {
+            bail!("no archive to write: give --to FILE or [backup] dir in the configuration")
+        }
+    };
+    backup(data, to)
+}
+
 fn backup(data: PathBuf, to: PathBuf) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let manifest = liaison_office::backup::backup(
@@ -241,18 +330,132 @@ fn restore(from: PathBuf, data: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(
-    data: PathBuf,
-    listen: SocketAddr,
-    demo_mode: bool,
-    trusted_proxies: Vec<std::net::IpAddr>,
-    min_free_mib: u64,
-    tls: Option<liaison_office::tls::TlsFiles>,
+/// The configuration file's values, or the defaults without one.
+fn read_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    Ok(match path {
+        Some(path) => config::load(path)?,
+        None => Config::default(),
+    })
+}
+
+/// The data folder from `--data` or the configuration's `data`.
+fn data_folder(config: &Config, data: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    data.or_else(|| config.data.clone()).context(
+        "no data folder: give --data DIR or `data = \"…\"` in the configuration (--config FILE)",
+    )
+}
+
+fn init(
+    config_path: Option<&Path>,
+    data: Option<PathBuf>,
+    login: &str,
+    name: &str,
 ) -> anyhow::Result<()> {
+    let config = read_config(config_path)?;
+    let data = data_folder(&config, data)?;
+    // Refuse before asking for a password that would not be used.
+    match setup::office_state(&data)? {
+        OfficeState::Missing | OfficeState::Empty => {}
+        OfficeState::NoAdministrator | OfficeState::Ready => {
+            bail!(
+                "{} already holds an office: init changes nothing in it",
+                data.display()
+            );
+        }
+    }
+    setup::check_login_and_name(login, name)?;
+    let password = read_new_password(login)?;
+    let admin = setup::FirstAdmin {
+        login,
+        holder_name: name,
+        password: &password,
+    };
+    setup::init_office(&data, &admin, SystemClock.now())
+        .with_context(|| format!("creating the office in {}", data.display()))?;
+    println!(
+        "created the office in {} with its administrator {login} ({})",
+        data.display(),
+        name.trim()
+    );
+    if let Some(tls) = &config.tls {
+        // Officers compare the certificate's fingerprint when their desk first connects.
+        let fingerprint = liaison_office::tls::leaf_fingerprint(tls)
+            .with_context(|| format!("reading the TLS certificate {}", tls.cert.display()))?;
+        println!("certificate SHA-256 fingerprint: {fingerprint}");
+        println!("give it to the officers on paper: their desks show it when they first connect");
+    }
+    let config_arg = config_path.map_or(String::new(), |p| format!(" --config {}", p.display()));
+    println!(
+        "start it with: liaison-office serve{config_arg} --data {}",
+        data.display()
+    );
+    Ok(())
+}
+
+/// The new administrator's password: one line of standard input, or asked for twice on a
+/// terminal. It must meet the office's password policy.
+fn read_new_password(login: &str) -> anyhow::Result<String> {
+    let policy = |password: &str| {
+        liaison_domain::handover::check_password(login, password)
+            .map_err(|p| anyhow::anyhow!("the password is not accepted: {p}; nothing was created"))
+    };
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("Password for {login}: "))
+            .context("reading the password")?;
+        policy(&first)?;
+        let again = rpassword::prompt_password("The same password again: ")
+            .context("reading the password")?;
+        if again != first {
+            bail!("the two passwords differ: nothing was created");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        policy(&password)?;
+        Ok(password)
+    }
+}
+
+/// Why `serve` will not start on `data`, with what to do about it; `None` when it holds an office.
+fn not_an_office(data: &Path) -> anyhow::Result<Option<String>> {
+    let init = format!(
+        "liaison-office init --data {} --admin LOGIN --name \"HOLDER NAME\"",
+        data.display()
+    );
+    Ok(match setup::office_state(data)? {
+        OfficeState::Ready => None,
+        OfficeState::Missing | OfficeState::Empty => Some(format!(
+            "{} holds no office yet. Create it with its first administrator (the password is asked for):\n  {init}",
+            data.display()
+        )),
+        OfficeState::NoAdministrator => Some(format!(
+            "{} holds an office without any administrator seat, so nobody could run it: \
+             restore a backup (liaison-office admin restore) or start from an empty folder with\n  {init}",
+            data.display()
+        )),
+    })
+}
+
+async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
+    let Settings {
+        data,
+        listen,
+        tls,
+        trusted_proxies,
+        limits,
+        backup: nightly,
+    } = settings;
     if demo_mode && !listen.ip().is_loopback() {
         bail!(
             "--demo serves well-known demo seats and listens only on loopback (127.0.0.1 or ::1), not {listen}"
         );
+    }
+    if !demo_mode && let Some(message) = not_an_office(&data)? {
+        return Err(NotAnOffice(message).into());
     }
     let store = liaison_office::open_store(&data)
         .with_context(|| format!("opening the office data in {}", data.display()))?;
@@ -293,10 +496,7 @@ async fn serve(
         Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
         Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
     }
-    let mut limits = liaison_office::Limits {
-        min_free_bytes: min_free_mib.saturating_mul(1024 * 1024),
-        ..Default::default()
-    };
+    let mut limits = limits;
     // Benchmarks and load tests drive one seat far beyond a person's pace (`make bench`).
     if std::env::var("LIAISON_OFFICE_WRITE_LIMITS").is_ok_and(|v| v == "off") {
         tracing::warn!(
@@ -308,6 +508,10 @@ async fn serve(
     state.trusted_proxies = trusted_proxies.into();
     // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
     liaison_office::sweep::spawn(state.clone());
+    // The nightly backup, if the configuration asks for one (nightly.rs).
+    if let Some(schedule) = nightly {
+        liaison_office::nightly::spawn(data.clone(), schedule, state.clock.clone());
+    }
     match tls {
         Some(tls) => {
             liaison_office::tls::serve_tls(listener, state, &tls, shutdown_signal()).await?
