@@ -232,6 +232,8 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("POST", "/organisation/columns/{id}", Rule::Admin),
     ("POST", "/organisation/seats", Rule::Admin),
     ("POST", "/organisation/seats/{id}", Rule::Admin),
+    ("GET", "/organisation/import", Rule::Admin),
+    ("POST", "/organisation/import", Rule::Admin),
     ("GET", "/calendar", Rule::Office),
     ("POST", "/calendar", Rule::Admin),
     ("GET", "/wordlists", Rule::Office),

@@ -927,3 +927,95 @@ async fn a_bad_sheet_is_refused_row_by_row_in_chinese_and_nothing_is_half_applie
     let (status, body) = import(&o, &admin, b"PK\x03\x04 not really", "file_name=org.xlsx").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+/// The value of a hidden field of a page's form, as a browser sends it back (entities decoded).
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).map(|i| i + marker.len()).unwrap();
+    let raw = html[start..].split('"').next().unwrap();
+    [
+        ("&#x2f;", "/"),
+        ("&#x27;", "'"),
+        ("&quot;", "\""),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+    ]
+    .iter()
+    .fold(raw.to_owned(), |v, (from, to)| v.replace(from, to))
+    .replace("&amp;", "&")
+}
+
+#[tokio::test]
+async fn the_console_previews_an_uploaded_sheet_and_imports_it_on_confirmation() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let root = o.base.trim_end_matches("/api/v1").to_owned();
+    let client = reqwest::Client::new();
+    let cookie = format!("{}={admin}", liaison_office::console::SESSION_COOKIE);
+    let csrf = liaison_office::console::form_token(&admin);
+    let upload = |bytes: Vec<u8>, name: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("action", "preview")
+            .part(
+                "sheet",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        client
+            .post(format!("{root}/organisation/import"))
+            .header("cookie", &cookie)
+            .multipart(form)
+            .send()
+    };
+    let sheet = liaison_office::orgsheet::fixture::fixture_xlsx().unwrap();
+    let before = organisation(&o, &admin).await;
+    let r = upload(sheet.clone(), "栏目保障责任表.xlsx").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = r.text().await.unwrap();
+    assert!(preview.contains("市文化广电旅游局") && preview.contains("确认导入"));
+    assert_eq!(
+        organisation(&o, &admin).await,
+        before,
+        "a preview changes nothing"
+    );
+
+    let confirm = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("action", "apply")
+        .text("file_name", hidden(&preview, "file_name"))
+        .text("plan_digest", hidden(&preview, "plan_digest"))
+        .text("sheet_b64", hidden(&preview, "sheet_b64"));
+    let r = client
+        .post(format!("{root}/organisation/import"))
+        .header("cookie", &cookie)
+        .multipart(confirm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let codes = r.text().await.unwrap();
+    assert!(
+        codes.contains("一次性验证码") && codes.contains(".officer"),
+        "{codes}"
+    );
+    let after = organisation(&o, &admin).await;
+    id_of(&after["departments"], "name", "市文化广电旅游局");
+
+    let again = upload(sheet, "栏目保障责任表.xlsx")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("无需导入"), "{again}");
+
+    let bad =
+        "部门,栏目,栏目路径,保障方式,更新要求\n市教育局,教育动态,部门动态/教育动态,信息报送,偶尔\n";
+    let (gb, _, _) = encoding_rs::GB18030.encode(bad);
+    let r = upload(gb.into_owned(), "坏表.csv").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("第2行") && page.contains("偶尔"), "{page}");
+    assert!(!page.contains("确认导入"));
+    assert_eq!(organisation(&o, &admin).await, after);
+}

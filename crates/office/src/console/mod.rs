@@ -5,6 +5,7 @@
 //! Item bodies are cleaned again when shown, and every page forbids scripts through its CSP.
 
 mod handovers;
+mod import;
 mod organisation;
 mod pages;
 mod published;
@@ -77,6 +78,9 @@ pub fn routes() -> Vec<RouteEntry> {
             "/organisation/seats/{id}",
             organisation::change_seat,
         ),
+        RouteEntry::new(M::GET, "/organisation/import", import::import_page),
+        RouteEntry::new(M::POST, "/organisation/import", import::import)
+            .body_limit(crate::orgsheet::MAX_BYTES * 2),
         RouteEntry::new(M::GET, "/calendar", published::calendar),
         RouteEntry::new(M::POST, "/calendar", published::publish_calendar),
         RouteEntry::new(M::GET, "/wordlists", published::word_lists),

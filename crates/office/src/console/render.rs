@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 13] = [
+const SOURCES: [(&str, &str); 14] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -64,6 +64,10 @@ const SOURCES: [(&str, &str); 13] = [
     (
         "word_lists.html",
         include_str!("../../console/templates/word_lists.html"),
+    ),
+    (
+        "import.html",
+        include_str!("../../console/templates/import.html"),
     ),
 ];
 
