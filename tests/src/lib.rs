@@ -346,3 +346,15 @@ pub fn submission_column(desk: &liaison_desk::Desk) -> i64 {
         .unwrap()
         .id
 }
+
+/// The names of the desk's columns (its department's board), sorted.
+pub fn column_names(desk: &liaison_desk::Desk) -> Vec<String> {
+    let mut names: Vec<String> = desk
+        .columns()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    names.sort();
+    names
+}

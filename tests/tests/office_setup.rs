@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use browser::{ChromeDriver, css, text_when};
 use liaison_desk::{Desk, DeskConfig, DeskError};
 use liaison_domain::Role;
-use liaison_tests::{DemoSeat, OfficeProcess, built_binary};
+use liaison_tests::{DemoSeat, OfficeProcess, built_binary, column_names};
 
 const ADMIN_PASSWORD: &str = "Shizhengfu-menhu-2026";
 
@@ -25,17 +25,6 @@ async fn click(c: &fantoccini::Client, selector: &str) {
         .click()
         .await
         .unwrap();
-}
-
-fn desk_names(desk: &Desk) -> Vec<String> {
-    let mut names: Vec<String> = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    names.sort();
-    names
 }
 
 #[tokio::test]
@@ -182,7 +171,7 @@ async fn an_office_set_up_from_nothing_is_imported_in_the_browser_and_a_desk_fol
         .collect();
     expected.sort();
     assert!(!expected.is_empty());
-    assert_eq!(desk_names(&desk), expected);
+    assert_eq!(column_names(&desk), expected);
 
     // 4. The administrator moves the education bureau's news column to this department.
     let moved = org["columns"]
@@ -206,9 +195,9 @@ async fn an_office_set_up_from_nothing_is_imported_in_the_browser_and_a_desk_fol
     text_when(&c, "h1", |t| t.starts_with("组织机构")).await;
     desk.sync_once(1).await.unwrap();
     assert!(
-        desk_names(&desk).contains(&"教育动态".to_owned()),
+        column_names(&desk).contains(&"教育动态".to_owned()),
         "{:?}",
-        desk_names(&desk)
+        column_names(&desk)
     );
 
     // 5. The administrator disables the seat: the desk is told, in its own code.

@@ -4,19 +4,8 @@
 //! keeps what waits to be sent until the seat is enabled again.
 
 use liaison_desk::{Desk, DeskConfig, DeskError};
-use liaison_tests::OfficeProcess;
+use liaison_tests::{OfficeProcess, column_names};
 use serde_json::{Value, json};
-
-fn names(desk: &Desk) -> Vec<String> {
-    let mut names: Vec<String> = desk
-        .columns()
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    names.sort();
-    names
-}
 
 #[tokio::test]
 async fn a_new_seat_signs_in_with_its_code_and_follows_what_the_administrator_changes() {
@@ -60,7 +49,7 @@ async fn a_new_seat_signs_in_with_its_code_and_follows_what_the_administrator_ch
     )
     .await
     .unwrap();
-    assert_eq!(names(&desk), ["体育动态"]);
+    assert_eq!(column_names(&desk), ["体育动态"]);
 
     // A column of the education bureau moves here, with its history; a new one appears.
     let org = admin.get("/admin/organisation").await;
@@ -80,7 +69,7 @@ async fn a_new_seat_signs_in_with_its_code_and_follows_what_the_administrator_ch
         .await;
     assert_eq!(status, 204);
     desk.sync_once(1).await.unwrap();
-    assert_eq!(names(&desk), ["体育动态", "教育动态"]);
+    assert_eq!(column_names(&desk), ["体育动态", "教育动态"]);
     let board = desk.board().unwrap();
     let moved = board
         .columns
@@ -95,7 +84,7 @@ async fn a_new_seat_signs_in_with_its_code_and_follows_what_the_administrator_ch
         .await;
     assert_eq!(status, 204);
     desk.sync_once(1).await.unwrap();
-    assert_eq!(names(&desk), ["体育动态"]);
+    assert_eq!(column_names(&desk), ["体育动态"]);
 
     // Disabled with a draft waiting: the desk is told why and keeps it.
     let column = desk.columns().unwrap()[0].id;

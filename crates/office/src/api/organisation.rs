@@ -110,17 +110,9 @@ pub async fn organisation(
     caller: Caller,
 ) -> ApiResult<Organisation> {
     caller.require_role(Role::Admin)?;
-    let mut org = None;
-    state
-        .blocking(move |s| {
-            s.organise(&mut |tx| {
-                org = Some(tx.organisation()?);
-                Ok(())
-            })?;
-            org.ok_or_else(|| ApiFailure::internal("no organisation read"))
-        })
-        .await
-        .map(Json)
+    Ok(Json(
+        state.blocking(|s| Ok(service::organisation(s)?)).await?,
+    ))
 }
 
 /// Creates a department.
@@ -178,7 +170,8 @@ pub async fn rename_department(
     params(("id" = i64, Path, description = "the department")),
     responses((status = 204, description = "retired"),
               (status = 403, body = ApiError, description = "the administrator only"),
-              (status = 404, body = ApiError, description = "no such department")),
+              (status = 404, body = ApiError, description = "no such department"),
+              (status = 422, body = ApiError, description = "`validation`: the department still guarantees live columns, or is retired")),
     security(("bearer" = []))
 )]
 pub async fn retire_department(
@@ -266,7 +259,8 @@ pub async fn move_column(
     params(("id" = i64, Path, description = "the column")),
     responses((status = 204, description = "retired"),
               (status = 403, body = ApiError, description = "the administrator only"),
-              (status = 404, body = ApiError, description = "no such column")),
+              (status = 404, body = ApiError, description = "no such column"),
+              (status = 422, body = ApiError, description = "`validation`: the column is already retired")),
     security(("bearer" = []))
 )]
 pub async fn retire_column(
@@ -284,7 +278,9 @@ pub async fn retire_column(
     params(("id" = i64, Path, description = "the column")),
     responses((status = 204, description = "restored"),
               (status = 403, body = ApiError, description = "the administrator only"),
-              (status = 404, body = ApiError, description = "no such column")),
+              (status = 404, body = ApiError, description = "no such column"),
+              (status = 409, body = ApiError, description = "`conflict`: a live column holds its path"),
+              (status = 422, body = ApiError, description = "`validation`: its department is retired")),
     security(("bearer" = []))
 )]
 pub async fn restore_column(
@@ -302,6 +298,7 @@ pub async fn restore_column(
     post, path = "/api/v1/admin/seats", request_body = NewSeatRequest,
     responses((status = 201, body = SeatCode, description = "the seat's one-time code, this once"),
               (status = 403, body = ApiError, description = "the administrator only"),
+              (status = 404, body = ApiError, description = "no such department"),
               (status = 409, body = ApiError, description = "the login is taken")),
     security(("bearer" = []))
 )]
@@ -330,7 +327,8 @@ pub async fn create_seat(
     params(("id" = i64, Path, description = "the seat")),
     responses((status = 204, description = "disabled"),
               (status = 403, body = ApiError, description = "the administrator only"),
-              (status = 404, body = ApiError, description = "no such seat")),
+              (status = 404, body = ApiError, description = "no such seat"),
+              (status = 422, body = ApiError, description = "`validation`: the last enabled administrator, or one's own seat")),
     security(("bearer" = []))
 )]
 pub async fn disable_seat(
@@ -348,7 +346,8 @@ pub async fn disable_seat(
     params(("id" = i64, Path, description = "the seat")),
     responses((status = 204, description = "enabled"),
               (status = 403, body = ApiError, description = "the administrator only"),
-              (status = 404, body = ApiError, description = "no such seat")),
+              (status = 404, body = ApiError, description = "no such seat"),
+              (status = 422, body = ApiError, description = "`validation`: its department is retired")),
     security(("bearer" = []))
 )]
 pub async fn enable_seat(
@@ -441,7 +440,7 @@ pub async fn import(
         .map_err(|e| ApiFailure::validation(e.to_string()))?;
     let rows = match liaison_domain::orgsheet::rows(&raw) {
         Ok(rows) => rows,
-        Err(refused) => return Ok(Json(refused_report(refused))),
+        Err(refused) => return Ok(Json(ImportReport::refused(refused))),
     };
     let now = state.clock.now();
     let (dry_run, expect) = (q.dry_run, q.plan_digest.clone());
@@ -461,17 +460,4 @@ pub async fn import(
         state.changes.send_modify(|n| *n += 1);
     }
     Ok(Json(report))
-}
-
-fn refused_report(rows_refused: Vec<liaison_domain::orgsheet::RowError>) -> ImportReport {
-    ImportReport {
-        applied: false,
-        summary: Default::default(),
-        changes: Vec::new(),
-        notes: Vec::new(),
-        rows_refused,
-        codes: Vec::new(),
-        plan_digest: String::new(),
-        stale: false,
-    }
 }

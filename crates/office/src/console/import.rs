@@ -121,8 +121,8 @@ pub async fn import(
     let Some(up) = read_form(form).await else {
         return bad_request();
     };
-    if up.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = super::admin_form_refusal(&editor, &up.csrf) {
+        return refused;
     }
     if up.bytes.is_empty() {
         return refused(
@@ -141,16 +141,7 @@ pub async fn import(
     let (seat, address) = (editor.seat.clone(), editor.address.clone());
     let expect = up.plan_digest.clone();
     let report = match liaison_domain::orgsheet::rows(&raw) {
-        Err(rows_refused) => ImportReport {
-            applied: false,
-            summary: Default::default(),
-            changes: Vec::new(),
-            notes: Vec::new(),
-            rows_refused,
-            codes: Vec::new(),
-            plan_digest: String::new(),
-            stale: false,
-        },
+        Err(rows_refused) => ImportReport::refused(rows_refused),
         Ok(rows) => {
             let done = state
                 .blocking(move |s| {

@@ -222,6 +222,20 @@ pub struct Editor {
     pub lang: Lang,
 }
 
+/// Why an administrator's form is refused: a form token that is not this session's, or a seat
+/// that is not the administrator's; `None` when it may go on.
+fn admin_form_refusal(editor: &Editor, csrf: &str) -> Option<Response> {
+    let lang = editor.lang;
+    let (status, key) = if csrf != editor.form_token {
+        (axum::http::StatusCode::FORBIDDEN, "error.form_expired")
+    } else if editor.seat.role != liaison_domain::Role::Admin {
+        (axum::http::StatusCode::FORBIDDEN, "error.admin_only")
+    } else {
+        return None;
+    };
+    Some(render::error_page(status, lang, lang.word(key)))
+}
+
 /// The token every form of a session must carry: derived from the session token, so a page of
 /// another site cannot know it, and nothing more is stored.
 pub fn form_token(session_token: &str) -> String {

@@ -246,16 +246,7 @@ fn page_of(editor: &Editor, org: &Organisation, error: Option<String>) -> Organi
 }
 
 async fn read(state: &AppState) -> Result<Organisation, ApiFailure> {
-    state
-        .blocking(|s| {
-            let mut org = None;
-            s.organise(&mut |tx| {
-                org = Some(tx.organisation()?);
-                Ok(())
-            })?;
-            org.ok_or_else(|| ApiFailure::internal("no organisation read"))
-        })
-        .await
+    state.blocking(|s| Ok(service::organisation(s)?)).await
 }
 
 async fn show(
@@ -325,19 +316,8 @@ async fn run(
     change: AdminChange,
 ) -> Result<AdminOutcome, Box<Response>> {
     let lang = editor.lang;
-    if csrf != editor.form_token {
-        return Err(Box::new(render::error_page(
-            StatusCode::FORBIDDEN,
-            lang,
-            lang.word("error.form_expired"),
-        )));
-    }
-    if editor.seat.role != Role::Admin {
-        return Err(Box::new(render::error_page(
-            StatusCode::FORBIDDEN,
-            lang,
-            lang.word("error.admin_only"),
-        )));
+    if let Some(refused) = super::admin_form_refusal(editor, csrf) {
+        return Err(Box::new(refused));
     }
     let now = state.clock.now();
     let (seat, address) = (editor.seat.clone(), editor.address.clone());

@@ -118,32 +118,12 @@ fn calendar_words(lang: Lang, p: &CalendarProblem) -> String {
         .replace("{what}", &p.subject())
 }
 
-/// The refusal, unless the administrator publishes with the session's form token.
-fn refusal(editor: &Editor, csrf: &str) -> Option<Response> {
-    let lang = editor.lang;
-    if csrf != editor.form_token {
-        return Some(render::error_page(
-            StatusCode::FORBIDDEN,
-            lang,
-            lang.word("error.form_expired"),
-        ));
-    }
-    if editor.seat.role != Role::Admin {
-        return Some(render::error_page(
-            StatusCode::FORBIDDEN,
-            lang,
-            lang.word("error.admin_only"),
-        ));
-    }
-    None
-}
-
 pub async fn publish_calendar(
     State(state): State<AppState>,
     editor: Editor,
     Form(form): Form<CalendarForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&editor, &form.csrf) {
+    if let Some(refused) = super::admin_form_refusal(&editor, &form.csrf) {
         return refused;
     }
     let lang = editor.lang;
@@ -235,7 +215,7 @@ pub async fn publish_word_lists(
     editor: Editor,
     Form(form): Form<WordListsForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&editor, &form.csrf) {
+    if let Some(refused) = super::admin_form_refusal(&editor, &form.csrf) {
         return refused;
     }
     let lang = editor.lang;

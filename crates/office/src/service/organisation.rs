@@ -555,6 +555,32 @@ pub struct ImportReport {
     pub stale: bool,
 }
 
+impl ImportReport {
+    /// The report of rows refused before any plan: nothing changed.
+    pub fn refused(rows_refused: Vec<RowError>) -> ImportReport {
+        ImportReport {
+            applied: false,
+            summary: PlanSummary::default(),
+            changes: Vec::new(),
+            notes: Vec::new(),
+            rows_refused,
+            codes: Vec::new(),
+            plan_digest: String::new(),
+            stale: false,
+        }
+    }
+}
+
+/// The whole organisation as it is, retired and disabled parts included.
+pub fn organisation(store: &dyn Store) -> Result<Organisation, StoreError> {
+    let mut org = None;
+    store.organise(&mut |tx| {
+        org = Some(tx.organisation()?);
+        Ok(())
+    })?;
+    org.ok_or_else(|| StoreError::Backend("no organisation read".into()))
+}
+
 fn digest(plan: &OrgPlan) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(
@@ -582,16 +608,7 @@ pub fn import(
         let plan = match orgsheet::plan(&org, rows) {
             Ok(plan) => plan,
             Err(refused) => {
-                report = Some(ImportReport {
-                    applied: false,
-                    summary: PlanSummary::default(),
-                    changes: Vec::new(),
-                    notes: Vec::new(),
-                    rows_refused: refused,
-                    codes: Vec::new(),
-                    plan_digest: String::new(),
-                    stale: false,
-                });
+                report = Some(ImportReport::refused(refused));
                 return Ok(());
             }
         };

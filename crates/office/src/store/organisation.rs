@@ -2,12 +2,14 @@
 //! one-time code: persistence only, the rules are the service's.
 
 use chrono::{DateTime, Utc};
+use liaison_domain::Role;
 use liaison_domain::organisation::{OrgColumn, OrgDepartment, OrgSeat, Organisation};
-use liaison_domain::{ColumnLevel, FeedMethod, Role};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::handover::append_audit;
-use super::sqlite::{SEAT_SELECT, bad_value, parse_ts, seat_from_row, ts};
+use super::sqlite::{
+    COLUMN_FIELDS, SEAT_SELECT, bad_value, column_from_row, parse_ts, seat_from_row, ts,
+};
 use super::transaction::{SqliteTx, json};
 use super::{ColumnFields, NewSeat, OrganisationTx, SeatCodeOutcome, StoreError};
 use crate::audit::Record;
@@ -38,25 +40,20 @@ impl OrganisationTx for SqliteTx<'_> {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        let mut stmt = self.tx.prepare(
-            "SELECT id, department_id, name, path, feed, duty_json, level, retired_at IS NOT NULL
-             FROM columns ORDER BY department_id, id",
-        )?;
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT {COLUMN_FIELDS}, retired_at IS NOT NULL FROM columns ORDER BY department_id, id"
+        ))?;
         org.columns = stmt
             .query_map([], |r| {
-                let feed: String = r.get(4)?;
-                let duty: String = r.get(5)?;
-                let level: String = r.get(6)?;
+                let c = column_from_row(r)?;
                 Ok(OrgColumn {
-                    id: r.get(0)?,
-                    department_id: r.get(1)?,
-                    name: r.get(2)?,
-                    path: r.get(3)?,
-                    feed: FeedMethod::parse(&feed)
-                        .ok_or_else(|| bad_value("feed method", &feed))?,
-                    duty: serde_json::from_str(&duty).map_err(|_| bad_value("duty rule", &duty))?,
-                    level: ColumnLevel::parse(&level)
-                        .ok_or_else(|| bad_value("column level", &level))?,
+                    id: c.id,
+                    department_id: c.department_id,
+                    name: c.name,
+                    path: c.path,
+                    feed: c.feed,
+                    duty: c.duty,
+                    level: c.level,
                     retired: r.get(7)?,
                 })
             })?
