@@ -1019,3 +1019,49 @@ async fn the_console_previews_an_uploaded_sheet_and_imports_it_on_confirmation()
     assert!(!page.contains("确认导入"));
     assert_eq!(organisation(&o, &admin).await, after);
 }
+
+/// A send replayed after its column retired still gets its first answer (exactly once); a new
+/// send into a retired column finds no column.
+#[tokio::test]
+async fn a_replay_after_the_column_retired_gets_its_first_answer() {
+    let o = office().await;
+    let admin = o.sign_in("bjb.admin").await;
+    let officer = o.sign_in("jyj.officer").await;
+    let (_, columns) = o.get(&officer, "/columns").await;
+    let column = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["feed"] == "submission")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let send = |key: &'static str| {
+        o.http
+            .post(format!("{}/items", o.base))
+            .bearer_auth(&officer)
+            .header("Idempotency-Key", key)
+            .json(&json!({"draft_key": key, "version": 1, "column_id": column,
+                          "title": "关于做好冬季供暖工作的通知", "body_html": "<p>正文</p>"}))
+            .send()
+    };
+    let first = send("retire-replay").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let (status, _) = o
+        .post(
+            &admin,
+            &format!("/admin/columns/{column}/retire"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let again = send("retire-replay").await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(
+        again.json::<Value>().await.unwrap()["receipt"],
+        first["receipt"]
+    );
+    let fresh = send("retire-fresh").await.unwrap();
+    assert_eq!(fresh.status(), StatusCode::NOT_FOUND);
+}

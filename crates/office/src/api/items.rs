@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
 use crate::store::{
-    InboxFilter, NewComment, NewItem, Review, SubmitOutcome, payload_digest, view_for,
+    InboxFilter, NewComment, NewItem, Review, StoreError, SubmitOutcome, payload_digest, view_for,
 };
 
 /// The caller's department's columns with their duty rules.
@@ -119,20 +119,7 @@ pub async fn submit(
     let (seat, caller_address) = (caller.0, caller.1);
     let outcome = state
         .blocking(move |s| {
-            let column = s
-                .column(req.column_id)?
-                .ok_or_else(|| ApiFailure::not_found("column"))?;
-            if column.department_id != seat.department.id {
-                return Err(ApiFailure::forbidden(
-                    "the column belongs to another department",
-                ));
-            }
-            if !column.feed.accepts_items() {
-                return Err(ApiFailure::validation(
-                    "this column is not fed by submitted items",
-                ));
-            }
-            Ok(crate::service::items::submit(
+            crate::service::items::submit(
                 s,
                 NewItem {
                     seat: &seat,
@@ -142,7 +129,11 @@ pub async fn submit(
                     request: &req,
                     now,
                 },
-            )?)
+            )
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiFailure::not_found("column"),
+                e => e.into(),
+            })
         })
         .await?;
     match outcome {

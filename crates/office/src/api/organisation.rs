@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiResult, AppState, Caller};
+use crate::service::import::ImportReport;
 use crate::service::organisation::{
-    self as service, AdminChange, AdminOutcome, ColumnInput, ImportReport, SeatCode,
+    self as service, AdminChange, AdminOutcome, ColumnInput, SeatCode,
 };
 use crate::store::StoreError;
 
@@ -446,7 +447,7 @@ pub async fn import(
     let (dry_run, expect) = (q.dry_run, q.plan_digest.clone());
     let report = state
         .blocking(move |s| {
-            Ok(service::import(
+            Ok(crate::service::import::import(
                 s,
                 &rows,
                 dry_run,

@@ -16,7 +16,7 @@ use super::Editor;
 use super::organisation::codes_page;
 use super::render::{self, Lang};
 use crate::api::AppState;
-use crate::service::organisation::{self as service, ImportReport};
+use crate::service::import::{ImportReport, import as import_rows};
 use crate::store::Actor;
 
 #[derive(Serialize, Default)]
@@ -149,14 +149,7 @@ pub async fn import(
                         seat: &seat,
                         address: &address,
                     };
-                    Ok(service::import(
-                        s,
-                        &rows,
-                        !apply,
-                        expect.as_deref(),
-                        &by,
-                        now,
-                    )?)
+                    Ok(import_rows(s, &rows, !apply, expect.as_deref(), &by, now)?)
                 })
                 .await;
             match done {

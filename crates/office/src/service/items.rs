@@ -50,7 +50,8 @@ fn change(at: DateTime<Utc>, kind: ChangeKind) -> Change {
 }
 
 /// Stores a send exactly once per (seat, idempotency key): a replay with the same payload gets
-/// the first answer, another payload under the key is refused. Under the department's `in_app`
+/// the first answer, another payload under the key is refused. A new send goes only into a live
+/// column of the seat's own department that takes items (`NotFound` for no such column). Under the department's `in_app`
 /// policy the item is held for sign-off (and only its department hears of it); otherwise it goes
 /// to the editors.
 pub fn submit(store: &dyn Store, item: NewItem<'_>) -> Result<SubmitOutcome, StoreError> {
@@ -77,6 +78,19 @@ fn submit_in(tx: &mut dyn ItemsTx, item: &NewItem<'_>) -> Result<SubmitOutcome, 
         });
     }
     let req = item.request;
+    // Checked after the key, so that a replay gets its first answer even if the column has
+    // retired or moved since.
+    let column = tx.live_column(req.column_id)?.ok_or(StoreError::NotFound)?;
+    if column.department_id != seat.department.id {
+        return Err(StoreError::Forbidden(
+            "the column belongs to another department",
+        ));
+    }
+    if !column.feed.accepts_items() {
+        return Err(StoreError::Invalid(
+            "this column is not fed by submitted items".into(),
+        ));
+    }
     if tx.version_sent(seat.id, &req.draft_key, req.version)? {
         return Err(StoreError::Conflict(format!(
             "version {} of this item was already sent under another key",

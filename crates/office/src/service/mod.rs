@@ -5,5 +5,6 @@
 //! organisation live here; handovers, uploads, draft backups and duties still keep their steps
 //! in the SQLite store and move here next (see ARCHITECTURE.md).
 
+pub mod import;
 pub mod items;
 pub mod organisation;

@@ -355,6 +355,8 @@ pub trait ItemsTx: Writes {
     fn version_sent(&self, seat_id: i64, draft_key: &str, version: u32)
     -> Result<bool, StoreError>;
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
+    /// A column that is not retired.
+    fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;
     /// The id the next stored item gets.
     fn next_item_id(&self) -> Result<i64, StoreError>;
     /// Stores the item and its files.

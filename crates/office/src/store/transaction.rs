@@ -1,11 +1,15 @@
 //! One SQLite transaction as the service sees it ([`Writes`], [`ItemsTx`]; the administration's
 //! [`OrganisationTx`](super::OrganisationTx) is in `organisation.rs`): persistence only.
 
+use liaison_domain::ColumnView;
 use liaison_domain::wire::{Change, ItemDetail, TimelineEntry};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::handover::append_audit;
-use super::sqlite::{UPLOAD_SELECT, add_event, item_in, parse_ts, ts, upload_from_row};
+use super::sqlite::{
+    COLUMN_FIELDS, UPLOAD_SELECT, add_event, column_from_row, item_in, parse_ts, ts,
+    upload_from_row,
+};
 use super::{Audience, EarlierSend, ItemUpdate, ItemsTx, StoreError, StoredItem, Upload, Writes};
 use crate::audit::Record;
 
@@ -105,6 +109,19 @@ impl ItemsTx for SqliteTx<'_> {
                 &format!("{UPLOAD_SELECT} WHERE seat_id = ?1 AND sha256 = ?2"),
                 params![seat_id, sha256],
                 upload_from_row,
+            )
+            .optional()?)
+    }
+
+    fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                &format!(
+                    "SELECT {COLUMN_FIELDS} FROM columns WHERE id = ?1 AND retired_at IS NULL"
+                ),
+                [id],
+                column_from_row,
             )
             .optional()?)
     }
