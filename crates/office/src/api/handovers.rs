@@ -61,7 +61,7 @@ pub async fn start(
                 seat: &caller.0,
                 address: &address,
             };
-            Ok(s.start_handover(&new, &by, now)?)
+            Ok(crate::service::handovers::start(s, &new, &by, now)?)
         })
         .await?;
     tracing::info!(seat = %view.seat_login, forced, "handover requested");
@@ -127,7 +127,9 @@ pub async fn approve_handover(
                 seat: &caller.0,
                 address: &address,
             };
-            Ok(s.decide_handover(id, &decision, &by, now)?)
+            Ok(crate::service::handovers::decide(
+                s, id, &decision, &by, now,
+            )?)
         })
         .await?;
     tracing::info!(seat = %view.seat_login, "handover approved");
@@ -183,7 +185,9 @@ pub async fn decline_handover(
                 seat: &caller.0,
                 address: &address,
             };
-            Ok(s.decide_handover(id, &decision, &by, now)?)
+            Ok(crate::service::handovers::decide(
+                s, id, &decision, &by, now,
+            )?)
         })
         .await
 }
@@ -210,7 +214,7 @@ pub async fn code(
                 seat: &caller.0,
                 address: &address,
             };
-            Ok(s.take_handover_code(id, &by, now)?)
+            Ok(crate::service::handovers::take_code(s, id, &by, now)?)
         })
         .await?
         .ok_or_else(|| ApiFailure::not_found("handover code (it is shown once)"))?;
@@ -266,7 +270,8 @@ pub async fn redeem(
                 now,
             )?;
             Ok(match own {
-                SeatCodeOutcome::NoCode => match s.redeem_handover(
+                SeatCodeOutcome::NoCode => match crate::service::handovers::redeem(
+                    s,
                     &attempt,
                     &code_hash,
                     &password_hash,

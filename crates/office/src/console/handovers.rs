@@ -290,7 +290,7 @@ pub async fn force(
                 seat: &seat,
                 address: &address,
             };
-            Ok(s.start_handover(&new, &by, now)?)
+            Ok(crate::service::handovers::start(s, &new, &by, now)?)
         })
         .await;
     match started {

@@ -1,15 +1,16 @@
 //! Handovers, holders, revoked sessions and the audit log in SQLite: the SQL behind the
-//! [`Store`](super::Store) methods of the same names. Each public function runs inside the
-//! caller's transaction; every step of a handover writes its audit entry in that transaction.
+//! [`Store`](super::Store) methods of the same names and the handovers' transaction
+//! ([`HandoversTx`]); the steps and their rules are `service::handovers`.
 
 use chrono::{DateTime, Utc};
 use liaison_domain::SeatView;
-use liaison_domain::handover::{HandoverEvent, HandoverState, Holder, OutgoingData, Successor};
-use liaison_domain::wire::{AuditEntry, HandoverCode, HandoverView};
+use liaison_domain::handover::{HandoverState, Holder, OutgoingData, Successor};
+use liaison_domain::wire::{AuditEntry, HandoverView};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::sqlite::{SEAT_SELECT, bad_value, parse_ts, seat_from_row, ts};
-use super::{Actor, HandoverDecision, NewHandover, RedeemOutcome, StoreError};
+use super::transaction::SqliteTx;
+use super::{ApprovedCode, HandoversTx, StoreError, StoredDecision, StoredHandover};
 use crate::audit::{self, ChainBreak, Record};
 
 /// Appends an entry to the audit log, chained to the last one.
@@ -206,321 +207,193 @@ fn seat_by_id(conn: &Connection, id: i64) -> Result<Option<SeatView>, StoreError
         .optional()?)
 }
 
-pub fn start(
-    conn: &Connection,
-    new: &NewHandover,
-    by: &Actor<'_>,
-    now: DateTime<Utc>,
-) -> Result<HandoverView, StoreError> {
-    let seat = seat_by_id(conn, new.seat_id)?.ok_or(StoreError::NotFound)?;
-    if seat.role.is_office() {
-        return Err(StoreError::Forbidden(
-            "the editorial office's seats are handed over by the administrator directly",
-        ));
+impl HandoversTx for SqliteTx<'_> {
+    fn handover(&self, id: i64) -> Result<Option<HandoverView>, StoreError> {
+        handover(self.tx, id)
     }
-    let open: bool = conn
-        .query_row(
-            "SELECT 1 FROM handovers WHERE seat_id = ?1 AND state IN ('requested', 'approved')",
-            [seat.id],
-            |_| Ok(true),
-        )
-        .optional()?
-        .unwrap_or(false);
-    if open {
-        return Err(StoreError::Conflict(
-            "this seat already has a handover under way".into(),
-        ));
-    }
-    conn.execute(
-        "INSERT INTO handovers (seat_id, state, forced, outgoing_holder, successor_name,
-                                successor_staff_no, successor_phone, requested_by, requested_at, reason)
-         VALUES (?1, 'requested', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            seat.id,
-            new.forced,
-            seat.holder_name,
-            new.successor.name,
-            new.successor.staff_no,
-            new.successor.phone,
-            by.seat.id,
-            ts(now),
-            new.reason
-        ],
-    )?;
-    let id = conn.last_insert_rowid();
-    let action = if new.forced {
-        "handover.forced"
-    } else {
-        "handover.requested"
-    };
-    let detail = format!(
-        "handover {id}: {} -> {} ({}, {}){}",
-        seat.holder_name,
-        new.successor.name,
-        new.successor.staff_no,
-        new.successor.phone,
-        new.reason
-            .as_deref()
-            .map(|r| format!("; reason: {r}"))
-            .unwrap_or_default()
-    );
-    append_audit(
-        conn,
-        &Record::new(
-            now,
-            &by.seat.login,
-            action,
-            format!("seat:{}", seat.login),
-            detail,
-            by.address,
-        ),
-    )?;
-    handover(conn, id)?.ok_or(StoreError::NotFound)
-}
 
-pub fn decide(
-    conn: &Connection,
-    id: i64,
-    decision: &HandoverDecision,
-    by: &Actor<'_>,
-    now: DateTime<Utc>,
-) -> Result<HandoverView, StoreError> {
-    let h = handover(conn, id)?.ok_or(StoreError::NotFound)?;
-    let event = match decision {
-        HandoverDecision::Approve { .. } => HandoverEvent::Approve,
-        HandoverDecision::Decline { .. } => HandoverEvent::Decline,
-    };
-    let to = h.state.apply(event).map_err(|_| {
-        StoreError::Conflict(format!(
-            "the handover is {}, not waiting for a decision",
-            h.state.as_str()
-        ))
-    })?;
-    let (action, detail) = match decision {
-        HandoverDecision::Approve {
-            outgoing,
-            code_hash,
-            code_plain,
-            expires_at,
-        } => {
-            conn.execute(
+    fn seat(&self, id: i64) -> Result<Option<SeatView>, StoreError> {
+        seat_by_id(self.tx, id)
+    }
+
+    fn seat_by_login(&self, login: &str) -> Result<Option<SeatView>, StoreError> {
+        Ok(self
+            .tx
+            .query_row(&format!("{SEAT_SELECT} WHERE s.login = ?1"), [login], |r| {
+                seat_from_row(r).map(|c| c.seat)
+            })
+            .optional()?)
+    }
+
+    fn has_open_handover(&self, seat_id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT 1 FROM handovers WHERE seat_id = ?1 AND state IN ('requested', 'approved')",
+                [seat_id],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    fn insert_handover(&mut self, h: &StoredHandover<'_>) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO handovers (seat_id, state, forced, outgoing_holder, successor_name,
+                                    successor_staff_no, successor_phone, requested_by, requested_at, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                h.seat_id,
+                HandoverState::Requested.as_str(),
+                h.forced,
+                h.outgoing_holder,
+                h.successor.name,
+                h.successor.staff_no,
+                h.successor.phone,
+                h.requested_by,
+                ts(h.requested_at),
+                h.reason
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn record_decision(&mut self, id: i64, d: &StoredDecision<'_>) -> Result<(), StoreError> {
+        match d.approved {
+            Some((outgoing, code_hash, code_plain, expires_at)) => self.tx.execute(
                 "UPDATE handovers SET state = ?8, decided_by = ?1, decided_at = ?2,
                         outgoing_data = ?3, code_hash = ?4, code_plain = ?5, code_expires_at = ?6
                  WHERE id = ?7",
                 params![
-                    by.seat.id,
-                    ts(now),
-                    outgoing_str(*outgoing),
+                    d.by,
+                    ts(d.at),
+                    outgoing_str(outgoing),
                     code_hash,
-                    // A forced handover's outgoing holder is gone: the code is the admin's only.
-                    (!h.forced).then_some(code_plain.as_str()),
-                    ts(*expires_at),
+                    code_plain,
+                    ts(expires_at),
                     id,
-                    to.as_str()
+                    d.state.as_str()
                 ],
-            )?;
-            (
-                "handover.approved",
-                format!(
-                    "handover {id}; code valid until {}; outgoing data: {}",
-                    ts(*expires_at),
-                    outgoing_str(*outgoing)
-                ),
-            )
-        }
-        HandoverDecision::Decline { reason } => {
-            conn.execute(
+            )?,
+            None => self.tx.execute(
                 "UPDATE handovers SET state = ?5, decided_by = ?1, decided_at = ?2,
                         reason = coalesce(?3, reason)
                  WHERE id = ?4",
-                params![by.seat.id, ts(now), reason, id, to.as_str()],
-            )?;
-            (
-                "handover.declined",
-                format!(
-                    "handover {id}{}",
-                    reason
-                        .as_deref()
-                        .map(|r| format!("; {r}"))
-                        .unwrap_or_default()
-                ),
+                params![d.by, ts(d.at), d.reason, id, d.state.as_str()],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn take_plain_code(&mut self, id: i64) -> Result<Option<String>, StoreError> {
+        let plain: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT code_plain FROM handovers WHERE id = ?1 AND state = 'approved'",
+                [id],
+                |r| r.get(0),
             )
+            .optional()?
+            .flatten();
+        if plain.is_some() {
+            self.tx
+                .execute("UPDATE handovers SET code_plain = NULL WHERE id = ?1", [id])?;
         }
-    };
-    append_audit(
-        conn,
-        &Record::new(
-            now,
-            &by.seat.login,
-            action,
-            format!("seat:{}", h.seat_login),
-            detail,
-            by.address,
-        ),
-    )?;
-    handover(conn, id)?.ok_or(StoreError::NotFound)
-}
-
-/// The code of an approved handover, to its outgoing holder, once: the plain code is removed as
-/// it is read.
-pub fn take_code(
-    conn: &Connection,
-    id: i64,
-    by: &Actor<'_>,
-    now: DateTime<Utc>,
-) -> Result<Option<HandoverCode>, StoreError> {
-    let Some(h) = handover(conn, id)? else {
-        return Err(StoreError::NotFound);
-    };
-    if h.seat_id != by.seat.id {
-        return Err(StoreError::NotFound);
+        Ok(plain)
     }
-    let plain: Option<String> = conn
-        .query_row(
-            "SELECT code_plain FROM handovers WHERE id = ?1 AND state = 'approved'",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    let (Some(code), Some(expires_at)) = (plain, h.code_expires_at) else {
-        return Ok(None);
-    };
-    conn.execute("UPDATE handovers SET code_plain = NULL WHERE id = ?1", [id])?;
-    append_audit(
-        conn,
-        &Record::new(
-            now,
-            &by.seat.login,
-            "handover.code_shown",
-            format!("seat:{}", h.seat_login),
-            format!("handover {id}: code shown to the outgoing holder"),
-            by.address,
-        ),
-    )?;
-    Ok(Some(HandoverCode {
-        handover_id: id,
-        seat_login: h.seat_login,
-        code,
-        expires_at,
-    }))
-}
 
-/// The successor takes the seat: the holder changes, the password is theirs, every session of
-/// the seat ends (remembered as revoked, so old desks learn why) and theirs begins.
-#[allow(clippy::too_many_arguments)]
-pub fn redeem(
-    conn: &Connection,
-    login: &str,
-    code_hash: &str,
-    password_hash: &str,
-    session: (&str, DateTime<Utc>),
-    address: &str,
-    now: DateTime<Utc>,
-) -> Result<RedeemOutcome, StoreError> {
-    let seat: Option<SeatView> = conn
-        .query_row(&format!("{SEAT_SELECT} WHERE s.login = ?1"), [login], |r| {
-            seat_from_row(r).map(|c| c.seat)
-        })
-        .optional()?;
-    let refuse = |why: &str| {
-        append_audit(
-            conn,
-            &Record::new(
-                now,
-                "-",
-                "handover.code_refused",
-                format!("seat:{login}"),
-                why,
-                address,
-            ),
-        )
-    };
-    let Some(seat) = seat else {
-        refuse("no such seat")?;
-        return Ok(RedeemOutcome::Invalid);
-    };
-    let found: Option<(i64, String, String)> = conn
-        .query_row(
-            "SELECT id, code_hash, code_expires_at FROM handovers
-             WHERE seat_id = ?1 AND state = 'approved'",
-            [seat.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((id, stored_hash, expires_at)) = found else {
-        refuse("no approved handover")?;
-        return Ok(RedeemOutcome::Invalid);
-    };
-    if stored_hash != code_hash {
-        refuse("wrong code")?;
-        return Ok(RedeemOutcome::Invalid);
+    fn approved_code(&self, seat_id: i64) -> Result<Option<ApprovedCode>, StoreError> {
+        let found: Option<(i64, String, String)> = self
+            .tx
+            .query_row(
+                "SELECT id, code_hash, code_expires_at FROM handovers
+                 WHERE seat_id = ?1 AND state = 'approved'",
+                [seat_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        found
+            .map(|(handover_id, code_hash, expires_at)| {
+                Ok(ApprovedCode {
+                    handover_id,
+                    code_hash,
+                    expires_at: parse_ts(&expires_at)?,
+                })
+            })
+            .transpose()
     }
-    if parse_ts(&expires_at)? <= now {
-        let expired = HandoverState::Approved
-            .apply(HandoverEvent::Expire)
-            .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        conn.execute(
+
+    fn expire_handover(&mut self, id: i64, state: HandoverState) -> Result<(), StoreError> {
+        self.tx.execute(
             "UPDATE handovers SET state = ?2, code_plain = NULL WHERE id = ?1",
-            params![id, expired.as_str()],
+            params![id, state.as_str()],
         )?;
-        refuse("expired code")?;
-        return Ok(RedeemOutcome::Expired);
+        Ok(())
     }
-    let h = handover(conn, id)?.ok_or(StoreError::NotFound)?;
-    let completed = h
-        .state
-        .apply(HandoverEvent::Redeem)
-        .map_err(|e| StoreError::Conflict(e.to_string()))?;
-    conn.execute(
-        "UPDATE holders SET until_at = ?1 WHERE seat_id = ?2 AND until_at IS NULL",
-        params![ts(now), seat.id],
-    )?;
-    conn.execute(
-        "INSERT INTO holders (seat_id, name, staff_no, phone, from_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            seat.id,
-            h.successor.name,
-            h.successor.staff_no,
-            h.successor.phone,
-            ts(now)
-        ],
-    )?;
-    conn.execute(
-        "UPDATE seats SET holder_name = ?1, password_hash = ?2 WHERE id = ?3",
-        params![h.successor.name, password_hash, seat.id],
-    )?;
-    let revoked = conn.execute(
-        "INSERT INTO revoked_sessions (token_hash, seat_id, handover_id, revoked_at)
-         SELECT token_hash, seat_id, ?1, ?2 FROM sessions WHERE seat_id = ?3",
-        params![id, ts(now), seat.id],
-    )?;
-    conn.execute("DELETE FROM sessions WHERE seat_id = ?1", [seat.id])?;
-    conn.execute(
-        "INSERT INTO sessions (token_hash, seat_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![session.0, seat.id, ts(now), ts(session.1)],
-    )?;
-    conn.execute(
-        "UPDATE handovers SET state = ?3, completed_at = ?1, code_hash = NULL, code_plain = NULL
-         WHERE id = ?2",
-        params![ts(now), id, completed.as_str()],
-    )?;
-    append_audit(
-        conn,
-        &Record::new(
-            now,
-            &seat.login,
-            "handover.completed",
-            format!("seat:{}", seat.login),
-            format!(
-                "handover {id}: {} -> {} ({}); {revoked} session(s) of the outgoing holder revoked",
-                h.outgoing_holder, h.successor.name, h.successor.staff_no
-            ),
-            address,
-        ),
-    )?;
-    let seat = seat_by_id(conn, seat.id)?.ok_or(StoreError::NotFound)?;
-    Ok(RedeemOutcome::Done(seat))
+
+    fn hand_seat_over(
+        &mut self,
+        seat_id: i64,
+        handover_id: i64,
+        successor: &Successor,
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let tx = self.tx;
+        tx.execute(
+            "UPDATE holders SET until_at = ?1 WHERE seat_id = ?2 AND until_at IS NULL",
+            params![ts(at), seat_id],
+        )?;
+        tx.execute(
+            "INSERT INTO holders (seat_id, name, staff_no, phone, from_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                seat_id,
+                successor.name,
+                successor.staff_no,
+                successor.phone,
+                ts(at)
+            ],
+        )?;
+        tx.execute(
+            "UPDATE seats SET holder_name = ?1, password_hash = ?2 WHERE id = ?3",
+            params![successor.name, password_hash, seat_id],
+        )?;
+        let revoked = tx.execute(
+            "INSERT INTO revoked_sessions (token_hash, seat_id, handover_id, revoked_at)
+             SELECT token_hash, seat_id, ?1, ?2 FROM sessions WHERE seat_id = ?3",
+            params![handover_id, ts(at), seat_id],
+        )?;
+        tx.execute("DELETE FROM sessions WHERE seat_id = ?1", [seat_id])?;
+        Ok(revoked)
+    }
+
+    fn open_session(
+        &mut self,
+        seat_id: i64,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO sessions (token_hash, seat_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, seat_id, ts(at), ts(expires_at)],
+        )?;
+        Ok(())
+    }
+
+    fn complete_handover(
+        &mut self,
+        id: i64,
+        state: HandoverState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE handovers SET state = ?3, completed_at = ?1, code_hash = NULL, code_plain = NULL
+             WHERE id = ?2",
+            params![ts(at), id, state.as_str()],
+        )?;
+        Ok(())
+    }
 }
 
 /// A session a handover ended: what the outgoing workstation is to do with its data.

@@ -371,6 +371,90 @@ pub trait ItemsTx: Writes {
     ) -> Result<(), StoreError>;
 }
 
+/// A handover as it is first stored.
+#[derive(Debug, Clone)]
+pub struct StoredHandover<'a> {
+    pub seat_id: i64,
+    pub forced: bool,
+    pub outgoing_holder: &'a str,
+    pub successor: &'a liaison_domain::handover::Successor,
+    pub requested_by: i64,
+    pub requested_at: DateTime<Utc>,
+    pub reason: Option<&'a str>,
+}
+
+/// The administrator's decision as it is stored.
+#[derive(Debug, Clone)]
+pub struct StoredDecision<'a> {
+    pub state: liaison_domain::handover::HandoverState,
+    pub by: i64,
+    pub at: DateTime<Utc>,
+    /// Approved: the outgoing data's fate, the code's hash, the plain code for the outgoing
+    /// holder (none for a forced handover) and when the code expires.
+    pub approved: Option<(
+        liaison_domain::handover::OutgoingData,
+        &'a str,
+        Option<&'a str>,
+        DateTime<Utc>,
+    )>,
+    /// Declined: the reason, if one was given.
+    pub reason: Option<&'a str>,
+}
+
+/// An approved handover's code as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovedCode {
+    pub handover_id: i64,
+    pub code_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One transaction over handovers: the service applies the handover state machine and its
+/// rules, and writes through these.
+pub trait HandoversTx: Writes {
+    fn handover(&self, id: i64) -> Result<Option<liaison_domain::wire::HandoverView>, StoreError>;
+    fn seat(&self, id: i64) -> Result<Option<SeatView>, StoreError>;
+    fn seat_by_login(&self, login: &str) -> Result<Option<SeatView>, StoreError>;
+    /// Whether the seat has a handover requested or approved.
+    fn has_open_handover(&self, seat_id: i64) -> Result<bool, StoreError>;
+    fn insert_handover(&mut self, handover: &StoredHandover<'_>) -> Result<i64, StoreError>;
+    fn record_decision(&mut self, id: i64, decision: &StoredDecision<'_>)
+    -> Result<(), StoreError>;
+    /// The approved handover's plain code, removed as it is read (`None` if already shown).
+    fn take_plain_code(&mut self, id: i64) -> Result<Option<String>, StoreError>;
+    fn approved_code(&self, seat_id: i64) -> Result<Option<ApprovedCode>, StoreError>;
+    /// An approved handover whose code was tried too late.
+    fn expire_handover(
+        &mut self,
+        id: i64,
+        state: liaison_domain::handover::HandoverState,
+    ) -> Result<(), StoreError>;
+    /// The successor holds the seat from `at`: the holder history, the seat's holder and
+    /// password, every session of the seat ended (remembered as revoked by this handover).
+    /// How many sessions ended.
+    fn hand_seat_over(
+        &mut self,
+        seat_id: i64,
+        handover_id: i64,
+        successor: &liaison_domain::handover::Successor,
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
+    fn open_session(
+        &mut self,
+        seat_id: i64,
+        token_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    fn complete_handover(
+        &mut self,
+        id: i64,
+        state: liaison_domain::handover::HandoverState,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+}
+
 /// One transaction of the administration: the service reads the organisation, applies the
 /// domain's rules, and writes through these, all committed together or not at all. Persistence
 /// only: every rule is the caller's.
@@ -422,6 +506,11 @@ pub trait Store: Send + Sync + 'static {
     fn organise(
         &self,
         f: &mut dyn FnMut(&mut dyn OrganisationTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Runs `f` as one transaction over handovers, committed only if it returns `Ok`.
+    fn handing_over(
+        &self,
+        f: &mut dyn FnMut(&mut dyn HandoversTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
     /// Runs `f` as one transaction over items, committed only if it returns `Ok`.
     fn items(
@@ -593,42 +682,12 @@ pub trait Store: Send + Sync + 'static {
     // Handovers, holders and the audit log.
     fn seats(&self) -> Result<Vec<SeatView>, StoreError>;
     fn holders(&self, seat_id: i64) -> Result<Vec<liaison_domain::handover::Holder>, StoreError>;
-    fn start_handover(
-        &self,
-        new: &NewHandover,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<liaison_domain::wire::HandoverView, StoreError>;
     fn handover(&self, id: i64) -> Result<Option<liaison_domain::wire::HandoverView>, StoreError>;
     /// Every handover (of one seat), newest first.
     fn handovers(
         &self,
         seat_id: Option<i64>,
     ) -> Result<Vec<liaison_domain::wire::HandoverView>, StoreError>;
-    fn decide_handover(
-        &self,
-        id: i64,
-        decision: &HandoverDecision,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<liaison_domain::wire::HandoverView, StoreError>;
-    /// The approved handover's code for its outgoing holder, once.
-    fn take_handover_code(
-        &self,
-        id: i64,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<liaison_domain::wire::HandoverCode>, StoreError>;
-    #[allow(clippy::too_many_arguments)]
-    fn redeem_handover(
-        &self,
-        login: &str,
-        code_hash: &str,
-        password_hash: &str,
-        session: (&str, DateTime<Utc>),
-        address: &str,
-        now: DateTime<Utc>,
-    ) -> Result<RedeemOutcome, StoreError>;
     /// Why a session that no longer signs in ended, if a handover or the administrator ended it.
     fn ended_session(&self, token_hash: &str) -> Result<Option<SessionEnd>, StoreError>;
     fn append_audit(&self, record: &crate::audit::Record) -> Result<(), StoreError>;

@@ -18,8 +18,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::handover;
 use super::quota;
 use super::{
-    Actor, Audience, DraftPut, DutyInput, HandoverDecision, InboxFilter, NewHandover,
-    RedeemOutcome, SeatCredentials, SessionEnd, Store, StoreError, Upload,
+    Actor, Audience, DraftPut, DutyInput, InboxFilter, SeatCredentials, SessionEnd, Store,
+    StoreError, Upload,
 };
 use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
 
@@ -988,15 +988,6 @@ impl Store for SqliteStore {
         handover::holders(&self.conn(), seat_id)
     }
 
-    fn start_handover(
-        &self,
-        new: &NewHandover,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<liaison_domain::wire::HandoverView, StoreError> {
-        self.in_transaction(|tx| handover::start(tx, new, by, now))
-    }
-
     fn handover(&self, id: i64) -> Result<Option<liaison_domain::wire::HandoverView>, StoreError> {
         handover::handover(&self.conn(), id)
     }
@@ -1006,39 +997,6 @@ impl Store for SqliteStore {
         seat_id: Option<i64>,
     ) -> Result<Vec<liaison_domain::wire::HandoverView>, StoreError> {
         handover::handovers(&self.conn(), seat_id)
-    }
-
-    fn decide_handover(
-        &self,
-        id: i64,
-        decision: &HandoverDecision,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<liaison_domain::wire::HandoverView, StoreError> {
-        self.in_transaction(|tx| handover::decide(tx, id, decision, by, now))
-    }
-
-    fn take_handover_code(
-        &self,
-        id: i64,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<liaison_domain::wire::HandoverCode>, StoreError> {
-        self.in_transaction(|tx| handover::take_code(tx, id, by, now))
-    }
-
-    fn redeem_handover(
-        &self,
-        login: &str,
-        code_hash: &str,
-        password_hash: &str,
-        session: (&str, DateTime<Utc>),
-        address: &str,
-        now: DateTime<Utc>,
-    ) -> Result<RedeemOutcome, StoreError> {
-        self.in_transaction(|tx| {
-            handover::redeem(tx, login, code_hash, password_hash, session, address, now)
-        })
     }
 
     fn ended_session(&self, token_hash: &str) -> Result<Option<SessionEnd>, StoreError> {
@@ -1055,6 +1013,13 @@ impl Store for SqliteStore {
             )
             .optional()?;
         Ok((disabled == Some(true)).then_some(SessionEnd::SeatDisabled))
+    }
+
+    fn handing_over(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::HandoversTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
     }
 
     fn items(
