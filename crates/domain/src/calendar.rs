@@ -93,6 +93,17 @@ impl WorkCalendar {
         count
     }
 
+    /// What this calendar says of one year only.
+    pub fn of_year(&self, year: i32) -> WorkCalendar {
+        let keep = |days: &BTreeSet<NaiveDate>| -> BTreeSet<NaiveDate> {
+            days.iter().copied().filter(|d| d.year() == year).collect()
+        };
+        WorkCalendar {
+            holidays: keep(&self.holidays),
+            working_weekends: keep(&self.working_weekends),
+        }
+    }
+
     /// The years this calendar says anything about.
     pub fn years(&self) -> BTreeSet<i32> {
         self.holidays

@@ -278,10 +278,16 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         })
         .to_vec(),
     };
-    store.set_word_lists(&lists, &by, set_up)?;
+    crate::service::duties::publish_word_lists(store, lists, &by, set_up)?;
     let calendar = liaison_domain::WorkCalendar::china_2025_2026();
     for year in calendar.years() {
-        store.set_calendar_year(year, &calendar, &by, set_up)?;
+        crate::service::duties::publish_calendar_year(
+            store,
+            year,
+            &calendar.of_year(year),
+            &by,
+            set_up,
+        )?;
     }
 
     for (n, dept) in CITY.iter().enumerate() {
@@ -292,7 +298,7 @@ pub fn seed(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<DemoSeat>, Demo
         else {
             return Err(DemoError::MissingSeat(dept.name.to_owned()));
         };
-        store.set_signoff_policy(dept_id, dept.signoff, &by, set_up)?;
+        crate::service::duties::set_signoff_policy(store, dept_id, dept.signoff, &by, set_up)?;
         let officer = add_seat(
             format!("{}.officer", dept.code),
             Role::Officer,

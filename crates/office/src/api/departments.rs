@@ -40,7 +40,7 @@ pub async fn set_signoff(
     let now = state.clock.now();
     let department = state
         .blocking(move |s| {
-            s.set_signoff_policy(id, req.signoff, &caller.actor(), now)?;
+            crate::service::duties::set_signoff_policy(s, id, req.signoff, &caller.actor(), now)?;
             Ok(s.departments()?.into_iter().find(|d| d.id == id))
         })
         .await?

@@ -40,13 +40,17 @@ pub async fn set_calendar_year(
     ApiJson(days): ApiJson<WorkCalendar>,
 ) -> ApiResult<WorkCalendar> {
     caller.require_role(Role::Admin)?;
-    liaison_domain::calendar_text::check_year(year, &days)
-        .map_err(|p| ApiFailure::validation(p.to_string()))?;
     let now = state.clock.now();
     Ok(Json(
         state
             .blocking(move |s| {
-                s.set_calendar_year(year, &days, &caller.actor(), now)?;
+                crate::service::duties::publish_calendar_year(
+                    s,
+                    year,
+                    &days,
+                    &caller.actor(),
+                    now,
+                )?;
                 Ok(s.calendar()?)
             })
             .await?,
@@ -137,7 +141,13 @@ pub async fn urge(
             let column = s
                 .column(id)?
                 .ok_or_else(|| ApiFailure::not_found("column"))?;
-            Ok(s.urge(&column, &message, &caller.actor(), now)?)
+            Ok(crate::service::duties::urge(
+                s,
+                &column,
+                &message,
+                &caller.actor(),
+                now,
+            )?)
         })
         .await?;
     state.changes.send_modify(|n| *n += 1);
@@ -167,13 +177,7 @@ pub async fn record_update(
             let column = s
                 .column(id)?
                 .ok_or_else(|| ApiFailure::not_found("column"))?;
-            if !column.feed.takes_recorded_updates() {
-                return Err(ApiFailure::validation(
-                    "this column is kept current by the items the office accepts; updates are \
-                     recorded only for scraped and linked columns",
-                ));
-            }
-            s.record_column_update(&column, &caller.actor(), now)?;
+            crate::service::duties::record_column_update(s, &column, &caller.actor(), now)?;
             board_of(s, column.department_id, now)?
                 .into_iter()
                 .find(|c| c.column.id == id)
@@ -283,13 +287,17 @@ pub async fn set_word_lists(
     ApiJson(lists): ApiJson<liaison_domain::preflight::WordLists>,
 ) -> ApiResult<liaison_domain::preflight::WordLists> {
     caller.require_role(Role::Admin)?;
-    let lists = lists
-        .published()
-        .map_err(|p| ApiFailure::validation(p.to_string()))?;
     let now = state.clock.now();
-    let stored = lists.clone();
-    state
-        .blocking(move |s| Ok(s.set_word_lists(&stored, &caller.actor(), now)?))
-        .await?;
-    Ok(Json(lists))
+    Ok(Json(
+        state
+            .blocking(move |s| {
+                Ok(crate::service::duties::publish_word_lists(
+                    s,
+                    lists,
+                    &caller.actor(),
+                    now,
+                )?)
+            })
+            .await?,
+    ))
 }

@@ -792,7 +792,9 @@ pub async fn set_signoff(
                 seat: &by.0,
                 address: &by.1,
             };
-            Ok(s.set_signoff_policy(id, policy, &actor, now)?)
+            Ok(crate::service::duties::set_signoff_policy(
+                s, id, policy, &actor, now,
+            )?)
         })
         .await
     {

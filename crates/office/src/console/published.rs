@@ -151,7 +151,9 @@ pub async fn publish_calendar(
                 seat: &seat,
                 address: &address,
             };
-            Ok(s.set_calendar_year(year, &days, &by, now)?)
+            Ok(crate::service::duties::publish_calendar_year(
+                s, year, &days, &by, now,
+            )?)
         })
         .await;
     match done {
@@ -241,7 +243,8 @@ pub async fn publish_word_lists(
                 seat: &seat,
                 address: &address,
             };
-            Ok(s.set_word_lists(&lists, &by, now)?)
+            crate::service::duties::publish_word_lists(s, lists, &by, now)?;
+            Ok(())
         })
         .await;
     match done {

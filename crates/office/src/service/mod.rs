@@ -1,10 +1,11 @@
 //! The office's operations over a [`Store`](crate::store::Store) that does not know which
 //! database it runs on: each checks the domain's rules inside the store's transaction and writes
 //! its audit entry and its changes for the desks there. The API and the console are siblings
-//! over it. Items (sending, sign-off, review, remarks), handovers and the administration of the
-//! organisation live here; uploads, draft backups and duties still keep their steps in the
-//! SQLite store and move here next (see ARCHITECTURE.md).
+//! over it. Items (sending, sign-off, review, remarks), handovers, the administration of the
+//! organisation and what the office publishes (calendar, word lists, urges) live here; uploads
+//! and draft backups still keep their quota and stale-copy checks in the SQLite store.
 
+pub mod duties;
 pub mod handovers;
 pub mod import;
 pub mod items;

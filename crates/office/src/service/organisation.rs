@@ -448,7 +448,9 @@ impl Writer<'_, '_> {
                 name: name.to_owned(),
             },
         };
-        self.tx.append_change(department_id, &change, Audience::All)
+        self.tx
+            .append_change(department_id, &change, Audience::All)
+            .map(|_| ())
     }
 
     /// A new one-time code for the seat; the plain code leaves only in the answer.

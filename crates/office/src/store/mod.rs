@@ -281,12 +281,13 @@ pub enum SessionEnd {
 /// department's log for its desks (its `seq` is the store's to give).
 pub trait Writes {
     fn append_audit(&mut self, record: &crate::audit::Record) -> Result<(), StoreError>;
+    /// The change's place in the log (its `seq`).
     fn append_change(
         &mut self,
         department_id: i64,
         change: &Change,
         audience: Audience,
-    ) -> Result<(), StoreError>;
+    ) -> Result<i64, StoreError>;
 }
 
 /// A send the seat made before under the same idempotency key.
@@ -487,6 +488,29 @@ pub trait OrganisationTx: Writes {
     ) -> Result<(), StoreError>;
     /// Ends every session of the seat; how many there were.
     fn end_sessions(&mut self, seat_id: i64) -> Result<usize, StoreError>;
+    /// How the department signs off (`NotFound` for no such department).
+    fn set_signoff_policy(
+        &mut self,
+        department_id: i64,
+        policy: SignoffPolicy,
+    ) -> Result<(), StoreError>;
+    /// Replaces one year of the calendar with that year's days of `calendar`.
+    fn replace_calendar_year(
+        &mut self,
+        year: i32,
+        calendar: &WorkCalendar,
+    ) -> Result<(), StoreError>;
+    fn replace_word_lists(
+        &mut self,
+        lists: &liaison_domain::preflight::WordLists,
+    ) -> Result<(), StoreError>;
+    /// An update of a scraped or linked column the office saw, by `seat_id`.
+    fn insert_column_update(
+        &mut self,
+        column_id: i64,
+        at: DateTime<Utc>,
+        seat_id: i64,
+    ) -> Result<(), StoreError>;
 }
 
 /// What redeeming a seat's one-time code did.
@@ -532,14 +556,6 @@ pub trait Store: Send + Sync + 'static {
 
     // Organisation (its administration is `organise`).
     fn departments(&self) -> Result<Vec<DepartmentView>, StoreError>;
-    /// Sets how a department signs off; an audit entry.
-    fn set_signoff_policy(
-        &self,
-        department_id: i64,
-        policy: SignoffPolicy,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
     /// Every column of every department, for the office's filters.
     fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError>;
     fn is_empty(&self) -> Result<bool, StoreError>;
@@ -638,14 +654,6 @@ pub trait Store: Send + Sync + 'static {
 
     // Duties.
     fn calendar(&self) -> Result<WorkCalendar, StoreError>;
-    /// Replaces one year of the calendar with that year's days of `calendar`; an audit entry.
-    fn set_calendar_year(
-        &self,
-        year: i32,
-        calendar: &WorkCalendar,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
     /// A department's columns, when each duty began, and the update instants from `from` on
     /// (plus the latest one before it).
     fn duty_inputs(
@@ -653,31 +661,9 @@ pub trait Store: Send + Sync + 'static {
         department_id: i64,
         from: DateTime<Utc>,
     ) -> Result<Vec<DutyInput>, StoreError>;
-    /// An update the office saw itself (a scraped or linked column changed); an audit entry.
-    fn record_column_update(
-        &self,
-        column: &ColumnView,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    /// Appends an urge to the department's change log; an audit entry.
-    fn urge(
-        &self,
-        column: &ColumnView,
-        message: &str,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<Change, StoreError>;
 
     // Pre-flight word lists.
     fn word_lists(&self) -> Result<liaison_domain::preflight::WordLists, StoreError>;
-    /// Replaces both lists (the administrator publishes them).
-    fn set_word_lists(
-        &self,
-        lists: &liaison_domain::preflight::WordLists,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
 
     // Handovers, holders and the audit log.
     fn seats(&self) -> Result<Vec<SeatView>, StoreError>;

@@ -1,9 +1,11 @@
 //! The administration's transaction in SQLite ([`OrganisationTx`]) and the redemption of a seat's
 //! one-time code: persistence only, the rules are the service's.
 
+use chrono::Datelike;
 use chrono::{DateTime, Utc};
-use liaison_domain::Role;
 use liaison_domain::organisation::{OrgColumn, OrgDepartment, OrgSeat, Organisation};
+use liaison_domain::preflight::WordLists;
+use liaison_domain::{Role, SignoffPolicy, WorkCalendar};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::handover::append_audit;
@@ -197,6 +199,72 @@ impl OrganisationTx for SqliteTx<'_> {
         Ok(self
             .tx
             .execute("DELETE FROM sessions WHERE seat_id = ?1", [seat_id])?)
+    }
+
+    fn set_signoff_policy(
+        &mut self,
+        department_id: i64,
+        policy: SignoffPolicy,
+    ) -> Result<(), StoreError> {
+        changed(self.tx.execute(
+            "UPDATE departments SET signoff = ?1 WHERE id = ?2",
+            params![policy.as_str(), department_id],
+        )?)
+    }
+
+    fn replace_calendar_year(
+        &mut self,
+        year: i32,
+        calendar: &WorkCalendar,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "DELETE FROM calendar_days WHERE day LIKE ?1",
+            [format!("{year:04}-%")],
+        )?;
+        let days = calendar.holidays.iter().map(|d| (d, "holiday")).chain(
+            calendar
+                .working_weekends
+                .iter()
+                .map(|d| (d, "working_weekend")),
+        );
+        for (day, kind) in days.filter(|(d, _)| d.year() == year) {
+            self.tx.execute(
+                "INSERT INTO calendar_days (day, kind) VALUES (?1, ?2)
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind",
+                params![day.format("%Y-%m-%d").to_string(), kind],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn replace_word_lists(&mut self, lists: &WordLists) -> Result<(), StoreError> {
+        self.tx.execute("DELETE FROM word_lists", [])?;
+        for word in &lists.forbidden {
+            self.tx.execute(
+                "INSERT OR IGNORE INTO word_lists (kind, word) VALUES ('forbidden', ?1)",
+                [word],
+            )?;
+        }
+        for m in &lists.misspellings {
+            self.tx.execute(
+                "INSERT OR IGNORE INTO word_lists (kind, word, correction) VALUES ('misspelling', ?1, ?2)",
+                params![m.wrong, m.right],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_column_update(
+        &mut self,
+        column_id: i64,
+        at: DateTime<Utc>,
+        seat_id: i64,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO column_updates (column_id, at, recorded_by) VALUES (?1, ?2, ?3)",
+            params![column_id, ts(at), seat_id],
+        )?;
+        Ok(())
     }
 }
 

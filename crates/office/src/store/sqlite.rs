@@ -6,8 +6,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
-    Change, ChangeKind, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount,
-    TimelineEntry, TimelineKind,
+    Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount, TimelineEntry,
+    TimelineKind,
 };
 use liaison_domain::{
     AttachmentRef, ColumnLevel, ColumnView, DepartmentView, FeedMethod, ItemState, Role, SeatView,
@@ -17,11 +17,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::handover;
 use super::quota;
-use super::{
-    Actor, Audience, DraftPut, DutyInput, InboxFilter, SeatCredentials, SessionEnd, Store,
-    StoreError, Upload,
-};
 use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
+use super::{
+    DraftPut, DutyInput, InboxFilter, SeatCredentials, SessionEnd, Store, StoreError, Upload,
+};
 
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
@@ -243,22 +242,6 @@ pub(super) fn add_event(
     Ok(())
 }
 
-/// Appends a change to the department's change log, readable by `audience`.
-fn add_change(
-    conn: &Connection,
-    department_id: i64,
-    at: DateTime<Utc>,
-    change: &ChangeKind,
-    audience: Audience,
-) -> Result<i64, StoreError> {
-    let payload = serde_json::to_string(change).map_err(|e| StoreError::Backend(e.to_string()))?;
-    conn.execute(
-        "INSERT INTO changes (department_id, at, payload_json, audience) VALUES (?1, ?2, ?3, ?4)",
-        params![department_id, ts(at), payload, audience.as_str()],
-    )?;
-    Ok(conn.last_insert_rowid())
-}
-
 fn files_of(conn: &Connection, item_id: i64) -> Result<Vec<AttachmentRef>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT sha256, name, size, mime FROM item_files WHERE item_id = ?1 ORDER BY position",
@@ -391,33 +374,6 @@ impl Store for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    fn set_signoff_policy(
-        &self,
-        department_id: i64,
-        policy: SignoffPolicy,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
-            let n = tx.execute(
-                "UPDATE departments SET signoff = ?1 WHERE id = ?2",
-                params![policy.as_str(), department_id],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            let record = crate::audit::Record::new(
-                now,
-                &by.seat.login,
-                "department.signoff_set",
-                format!("department:{department_id}"),
-                policy.as_str(),
-                by.address,
-            );
-            handover::append_audit(tx, &record)
-        })
     }
 
     fn all_columns(&self) -> Result<Vec<ColumnView>, StoreError> {
@@ -772,54 +728,6 @@ impl Store for SqliteStore {
         Ok(calendar)
     }
 
-    fn set_calendar_year(
-        &self,
-        year: i32,
-        calendar: &WorkCalendar,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        use chrono::Datelike;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "DELETE FROM calendar_days WHERE day LIKE ?1",
-            [format!("{year:04}-%")],
-        )?;
-        let days = calendar.holidays.iter().map(|d| (d, "holiday")).chain(
-            calendar
-                .working_weekends
-                .iter()
-                .map(|d| (d, "working_weekend")),
-        );
-        for (day, kind) in days.filter(|(d, _)| d.year() == year) {
-            tx.execute(
-                "INSERT INTO calendar_days (day, kind) VALUES (?1, ?2)
-                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind",
-                params![day.format("%Y-%m-%d").to_string(), kind],
-            )?;
-        }
-        let in_year = |days: &std::collections::BTreeSet<chrono::NaiveDate>| {
-            days.iter().filter(|d| d.year() == year).count()
-        };
-        let detail = format!(
-            "{} holidays, {} working weekend days",
-            in_year(&calendar.holidays),
-            in_year(&calendar.working_weekends)
-        );
-        let record = crate::audit::Record::new(
-            now,
-            &by.seat.login,
-            "calendar.published",
-            format!("calendar:{year}"),
-            detail,
-            by.address,
-        );
-        handover::append_audit(&tx, &record)?;
-        tx.commit()?;
-        Ok(())
-    }
-
     fn duty_inputs(
         &self,
         department_id: i64,
@@ -867,61 +775,6 @@ impl Store for SqliteStore {
         Ok(inputs)
     }
 
-    fn record_column_update(
-        &self,
-        column: &ColumnView,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
-            tx.execute(
-                "INSERT INTO column_updates (column_id, at, recorded_by) VALUES (?1, ?2, ?3)",
-                params![column.id, ts(now), by.seat.id],
-            )?;
-            let record = crate::audit::Record::new(
-                now,
-                &by.seat.login,
-                "column.update_recorded",
-                format!("column:{}", column.id),
-                column.name.as_str(),
-                by.address,
-            );
-            handover::append_audit(tx, &record)
-        })
-    }
-
-    fn urge(
-        &self,
-        column: &ColumnView,
-        message: &str,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<Change, StoreError> {
-        let change = ChangeKind::ColumnUrged {
-            column_id: column.id,
-            column_name: column.name.clone(),
-            message: message.to_owned(),
-            urged_by: by.seat.holder_name.clone(),
-        };
-        self.in_transaction(|tx| {
-            let seq = add_change(tx, column.department_id, now, &change, Audience::All)?;
-            let record = crate::audit::Record::new(
-                now,
-                &by.seat.login,
-                "column.urged",
-                format!("column:{}", column.id),
-                message,
-                by.address,
-            );
-            handover::append_audit(tx, &record)?;
-            Ok(Change {
-                seq,
-                at: now,
-                kind: change.clone(),
-            })
-        })
-    }
-
     fn word_lists(&self) -> Result<liaison_domain::preflight::WordLists, StoreError> {
         let conn = self.conn();
         let mut stmt =
@@ -948,36 +801,6 @@ impl Store for SqliteStore {
             }
         }
         Ok(lists)
-    }
-
-    fn set_word_lists(
-        &self,
-        lists: &liaison_domain::preflight::WordLists,
-        by: &Actor<'_>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
-            tx.execute("DELETE FROM word_lists", [])?;
-            for word in &lists.forbidden {
-                tx.execute(
-                    "INSERT OR IGNORE INTO word_lists (kind, word) VALUES ('forbidden', ?1)",
-                    [word],
-                )?;
-            }
-            for m in &lists.misspellings {
-                tx.execute(
-                    "INSERT OR IGNORE INTO word_lists (kind, word, correction) VALUES ('misspelling', ?1, ?2)",
-                    params![m.wrong, m.right],
-                )?;
-            }
-            let detail = format!(
-                "{} forbidden, {} misspellings",
-                lists.forbidden.len(),
-                lists.misspellings.len()
-            );
-            let record = crate::audit::Record::new(now, &by.seat.login, "word_lists.published", "word_lists", detail, by.address);
-            handover::append_audit(tx, &record)
-        })
     }
 
     fn seats(&self) -> Result<Vec<SeatView>, StoreError> {

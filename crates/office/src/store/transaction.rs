@@ -31,7 +31,7 @@ impl Writes for SqliteTx<'_> {
         department_id: i64,
         change: &Change,
         audience: Audience,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         self.tx.execute(
             "INSERT INTO changes (department_id, at, payload_json, audience) VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -41,7 +41,7 @@ impl Writes for SqliteTx<'_> {
                 audience.as_str()
             ],
         )?;
-        Ok(())
+        Ok(self.tx.last_insert_rowid())
     }
 }
 

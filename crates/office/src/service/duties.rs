@@ -1,0 +1,185 @@
+//! What the office publishes for every desk and does about the columns' duties: a department's
+//! sign-off policy, a year of the working calendar, the pre-flight word lists, an urge, and an
+//! update it saw on a scraped or linked column. Each is checked by the domain's rules and written
+//! with its audit entry (and, for an urge, the department's change) in one transaction.
+
+use chrono::{DateTime, Datelike, Utc};
+use liaison_domain::preflight::WordLists;
+use liaison_domain::wire::{Change, ChangeKind};
+use liaison_domain::{ColumnView, SignoffPolicy, WorkCalendar};
+
+use crate::audit::Record;
+use crate::store::{Actor, Audience, OrganisationTx, Store, StoreError};
+
+/// Runs `f` in one transaction and hands back what it made.
+fn in_tx<T>(
+    store: &dyn Store,
+    mut f: impl FnMut(&mut dyn OrganisationTx) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut out = None;
+    store.organise(&mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| StoreError::Backend("the transaction made nothing".into()))
+}
+
+fn audit(
+    tx: &mut dyn OrganisationTx,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+    action: &str,
+    subject: String,
+    detail: &str,
+) -> Result<(), StoreError> {
+    tx.append_audit(&Record::new(
+        now,
+        &by.seat.login,
+        action,
+        subject,
+        detail,
+        by.address,
+    ))
+}
+
+/// Sets how a department signs off what it sends.
+pub fn set_signoff_policy(
+    store: &dyn Store,
+    department_id: i64,
+    policy: SignoffPolicy,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    in_tx(store, |tx| {
+        tx.set_signoff_policy(department_id, policy)?;
+        audit(
+            tx,
+            by,
+            now,
+            "department.signoff_set",
+            format!("department:{department_id}"),
+            policy.as_str(),
+        )
+    })
+}
+
+/// Publishes one year of the calendar (its days in `calendar`), after the domain's checks.
+pub fn publish_calendar_year(
+    store: &dyn Store,
+    year: i32,
+    calendar: &WorkCalendar,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    liaison_domain::calendar_text::check_year(year, calendar)
+        .map_err(|p| StoreError::Invalid(p.to_string()))?;
+    in_tx(store, |tx| {
+        tx.replace_calendar_year(year, calendar)?;
+        let in_year = |days: &std::collections::BTreeSet<chrono::NaiveDate>| {
+            days.iter().filter(|d| d.year() == year).count()
+        };
+        let detail = format!(
+            "{} holidays, {} working weekend days",
+            in_year(&calendar.holidays),
+            in_year(&calendar.working_weekends)
+        );
+        audit(
+            tx,
+            by,
+            now,
+            "calendar.published",
+            format!("calendar:{year}"),
+            &detail,
+        )
+    })
+}
+
+/// Publishes both word lists as the domain keeps them (`WordLists::published`); what was
+/// published.
+pub fn publish_word_lists(
+    store: &dyn Store,
+    lists: WordLists,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<WordLists, StoreError> {
+    let lists = lists
+        .published()
+        .map_err(|p| StoreError::Invalid(p.to_string()))?;
+    in_tx(store, |tx| {
+        tx.replace_word_lists(&lists)?;
+        let detail = format!(
+            "{} forbidden, {} misspellings",
+            lists.forbidden.len(),
+            lists.misspellings.len()
+        );
+        audit(
+            tx,
+            by,
+            now,
+            "word_lists.published",
+            "word_lists".to_owned(),
+            &detail,
+        )
+    })?;
+    Ok(lists)
+}
+
+/// An update the office saw itself on a column fed from outside Liaison (scraped or linked).
+pub fn record_column_update(
+    store: &dyn Store,
+    column: &ColumnView,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if !column.feed.takes_recorded_updates() {
+        return Err(StoreError::Invalid(
+            "only scraped and linked columns take recorded updates; the others are kept current \
+             by the items the office accepts"
+                .into(),
+        ));
+    }
+    in_tx(store, |tx| {
+        tx.insert_column_update(column.id, now, by.seat.id)?;
+        audit(
+            tx,
+            by,
+            now,
+            "column.update_recorded",
+            format!("column:{}", column.id),
+            &column.name,
+        )
+    })
+}
+
+/// Urges the column's department to update it (催报): a change its desks turn into a notice.
+pub fn urge(
+    store: &dyn Store,
+    column: &ColumnView,
+    message: &str,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Change, StoreError> {
+    let kind = ChangeKind::ColumnUrged {
+        column_id: column.id,
+        column_name: column.name.clone(),
+        message: message.to_owned(),
+        urged_by: by.seat.holder_name.clone(),
+    };
+    in_tx(store, |tx| {
+        let mut change = Change {
+            seq: 0,
+            at: now,
+            kind: kind.clone(),
+        };
+        change.seq = tx.append_change(column.department_id, &change, Audience::All)?;
+        audit(
+            tx,
+            by,
+            now,
+            "column.urged",
+            format!("column:{}", column.id),
+            message,
+        )?;
+        Ok(change)
+    })
+}
