@@ -113,61 +113,51 @@ pub fn decide(
                 h.state.as_str()
             ))
         })?;
-        let (action, detail) = match decision {
+        let (approved, reason) = match decision {
             HandoverDecision::Approve {
                 outgoing,
                 code_hash,
                 code_plain,
                 expires_at,
-            } => {
-                tx.record_decision(
-                    id,
-                    &StoredDecision {
-                        state: to,
-                        by: by.seat.id,
-                        at: now,
-                        approved: Some((
-                            *outgoing,
-                            code_hash,
-                            // A forced handover's outgoing holder is gone: the code is the
-                            // administrator's only.
-                            (!h.forced).then_some(code_plain.as_str()),
-                            *expires_at,
-                        )),
-                        reason: None,
-                    },
-                )?;
-                (
-                    "handover.approved",
-                    format!(
-                        "handover {id}; code valid until {}; outgoing data: {}",
-                        audit_ts(*expires_at),
-                        outgoing_name(*outgoing)
-                    ),
-                )
-            }
-            HandoverDecision::Decline { reason } => {
-                tx.record_decision(
-                    id,
-                    &StoredDecision {
-                        state: to,
-                        by: by.seat.id,
-                        at: now,
-                        approved: None,
-                        reason: reason.as_deref(),
-                    },
-                )?;
-                (
-                    "handover.declined",
-                    format!(
-                        "handover {id}{}",
-                        reason
-                            .as_deref()
-                            .map(|r| format!("; {r}"))
-                            .unwrap_or_default()
-                    ),
-                )
-            }
+            } => (
+                Some((
+                    *outgoing,
+                    code_hash.as_str(),
+                    // A forced handover's outgoing holder is gone: the code is the
+                    // administrator's only.
+                    (!h.forced).then_some(code_plain.as_str()),
+                    *expires_at,
+                )),
+                None,
+            ),
+            HandoverDecision::Decline { reason } => (None, reason.as_deref()),
+        };
+        tx.record_decision(
+            id,
+            &StoredDecision {
+                state: to,
+                by: by.seat.id,
+                at: now,
+                approved,
+                reason,
+            },
+        )?;
+        let (action, detail) = match (approved, reason) {
+            (Some((outgoing, _, _, expires_at)), _) => (
+                "handover.approved",
+                format!(
+                    "handover {id}; code valid until {}; outgoing data: {}",
+                    audit_ts(expires_at),
+                    outgoing_name(outgoing)
+                ),
+            ),
+            (None, reason) => (
+                "handover.declined",
+                format!(
+                    "handover {id}{}",
+                    reason.map(|r| format!("; {r}")).unwrap_or_default()
+                ),
+            ),
         };
         tx.append_audit(&Record::new(
             now,
