@@ -23,7 +23,7 @@ pub struct SweepReport {
 pub async fn sweep_once(state: &AppState) -> Result<SweepReport, ApiFailure> {
     let idle_before = state.limits.idle_before(state.clock.now());
     let swept = state
-        .blocking(move |s| Ok(s.sweep_uploads(idle_before)?))
+        .blocking(move |s| Ok(crate::service::uploads::sweep(s, idle_before)?))
         .await?;
     let mut report = SweepReport {
         uploads: swept.len(),

@@ -94,7 +94,11 @@ pub async fn put(
     check_item_files(&req.attachments)?;
     let now = state.clock.now();
     let outcome = state
-        .blocking(move |s| Ok(s.put_draft_backup(seat_id, &key, &req, now)?))
+        .blocking(move |s| {
+            Ok(crate::service::drafts::put_backup(
+                s, seat_id, &key, &req, now,
+            )?)
+        })
         .await?;
     Ok(match outcome {
         DraftPut::Stored { rev } => Json(PutDraftResponse { rev }).into_response(),

@@ -118,7 +118,11 @@ pub async fn begin(
     }
     let quota = state.upload_quota();
     let held = state
-        .blocking(move |s| Ok(s.begin_upload_within(seat_id, &upload, &quota, now)?))
+        .blocking(move |s| {
+            Ok(crate::service::uploads::begin(
+                s, seat_id, &upload, &quota, now,
+            )?)
+        })
         .await?;
     match held {
         BeginUpload::Held(held) => Ok(Json(status_of(&state, seat_id, held).await?)),
@@ -189,7 +193,7 @@ pub async fn append(
     {
         let (key, now) = (sha256.clone(), state.clock.now());
         state
-            .blocking(move |s| Ok(s.touch_upload(seat_id, &key, now)?))
+            .blocking(move |s| Ok(crate::service::uploads::touch(s, seat_id, &key, now)?))
             .await?;
     }
     if at < held.size {

@@ -17,6 +17,19 @@ fn png(len: usize, seed: u8) -> Vec<u8> {
 
 /// A demo office with sample items, two items carrying files, a complete upload no item uses
 /// yet and a partial one. The blobs' digests: items' first, then the unused upload's.
+/// Records the start of an upload, under a quota it cannot reach.
+fn begin(store: &crate::SqliteStore, seat_id: i64, upload: &Upload) {
+    let quota = crate::store::UploadQuota {
+        pending_bytes: u64::MAX / 4,
+        unused_bytes: u64::MAX / 4,
+    };
+    let held = crate::service::uploads::begin(store, seat_id, upload, &quota, now()).unwrap();
+    assert!(
+        matches!(held, crate::store::BeginUpload::Held(_)),
+        "{held:?}"
+    );
+}
+
 fn office(dir: &Path) -> Vec<String> {
     let store = crate::open_store(dir).unwrap();
     crate::demo::seed(store.as_ref(), now()).unwrap();
@@ -40,7 +53,7 @@ fn office(dir: &Path) -> Vec<String> {
             name: format!("图{i}.png"),
             mime: None,
         };
-        store.begin_upload(seat.id, &upload, now()).unwrap();
+        begin(&store, seat.id, &upload);
         std::fs::write(blobs.join(&sha), &bytes).unwrap();
         store
             .complete_upload(seat.id, &sha, "image/png", now())
@@ -86,18 +99,16 @@ fn office(dir: &Path) -> Vec<String> {
     // A partial upload: not in the backup.
     let partial = png(9_000, 9);
     let sha = hex::encode(Sha256::digest(&partial));
-    store
-        .begin_upload(
-            seat.id,
-            &Upload {
-                sha256: sha.clone(),
-                size: 9_000,
-                name: "半.png".into(),
-                mime: None,
-            },
-            now(),
-        )
-        .unwrap();
+    begin(
+        &store,
+        seat.id,
+        &Upload {
+            sha256: sha.clone(),
+            size: 9_000,
+            name: "半.png".into(),
+            mime: None,
+        },
+    );
     let seat_dir = dir.join("files").join("partial").join(seat.id.to_string());
     std::fs::create_dir_all(&seat_dir).unwrap();
     std::fs::write(seat_dir.join(&sha), &partial[..4_000]).unwrap();

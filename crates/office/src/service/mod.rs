@@ -2,11 +2,13 @@
 //! database it runs on: each checks the domain's rules inside the store's transaction and writes
 //! its audit entry and its changes for the desks there. The API and the console are siblings
 //! over it. Items (sending, sign-off, review, remarks), handovers, the administration of the
-//! organisation and what the office publishes (calendar, word lists, urges) live here; uploads
-//! and draft backups still keep their quota and stale-copy checks in the SQLite store.
+//! organisation, what the office publishes (calendar, word lists, urges), uploads within their
+//! quota with the sweep of idle ones, and draft backups with their stale-copy check live here.
 
+pub mod drafts;
 pub mod duties;
 pub mod handovers;
 pub mod import;
 pub mod items;
 pub mod organisation;
+pub mod uploads;

@@ -7,9 +7,9 @@
 
 mod handover;
 mod organisation;
-mod quota;
 mod sqlite;
 mod transaction;
+mod uploads;
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
@@ -143,6 +143,65 @@ pub struct SweptUpload {
     pub complete: bool,
     /// No upload of any seat and no item names the blob any more: its bytes may go.
     pub blob_unreferenced: bool,
+}
+
+/// An upload idle long enough for the sweep, that no item and no draft backup of its seat uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdleUpload {
+    pub seat_id: i64,
+    pub sha256: String,
+    /// Its bytes were complete (in the blobs); else they are a partial file.
+    pub complete: bool,
+}
+
+/// One transaction over a seat's uploads: the service checks the quota and runs the sweep,
+/// the store only persists. An upload is *used* when an item its seat sent carries the file or
+/// a draft backup of its seat names it.
+pub trait UploadsTx {
+    fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
+    /// What the seat holds: unfinished uploads, and complete ones it does not use.
+    fn usage(&self, seat_id: i64) -> Result<UploadUsage, StoreError>;
+    /// Records the start of an upload (its activity begins now).
+    fn insert_upload(
+        &mut self,
+        seat_id: i64,
+        upload: &Upload,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Notes activity on an upload (announced again, a piece arrived).
+    fn touch_upload(
+        &mut self,
+        seat_id: i64,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The uploads last active before `idle_before` that their seat does not use.
+    fn idle_unused_uploads(
+        &self,
+        idle_before: DateTime<Utc>,
+    ) -> Result<Vec<IdleUpload>, StoreError>;
+    fn forget_upload(&mut self, seat_id: i64, sha256: &str) -> Result<(), StoreError>;
+    /// Whether an upload of any seat or a file of any item names the blob.
+    fn blob_named(&self, sha256: &str) -> Result<bool, StoreError>;
+}
+
+/// One transaction over a seat's draft backups: the service decides the revision (and refuses
+/// a stale copy), the store only persists.
+pub trait DraftsTx {
+    fn draft_backup(
+        &self,
+        seat_id: i64,
+        draft_key: &str,
+    ) -> Result<Option<DraftBackup>, StoreError>;
+    /// Stores the backup as revision `rev`, replacing the one held, and gives it the next `seq`.
+    fn write_draft_backup(
+        &mut self,
+        seat_id: i64,
+        draft_key: &str,
+        rev: i64,
+        backup: &PutDraftRequest,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 /// The outcome of a draft backup.
@@ -536,6 +595,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         f: &mut dyn FnMut(&mut dyn HandoversTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Runs `f` as one transaction over uploads, committed only if it returns `Ok`.
+    fn uploads(
+        &self,
+        f: &mut dyn FnMut(&mut dyn UploadsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Runs `f` as one transaction over draft backups, committed only if it returns `Ok`.
+    fn drafts(
+        &self,
+        f: &mut dyn FnMut(&mut dyn DraftsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     /// Runs `f` as one transaction over items, committed only if it returns `Ok`.
     fn items(
         &self,
@@ -596,13 +665,6 @@ pub trait Store: Send + Sync + 'static {
     fn signoff_queue(&self, department_id: i64) -> Result<Vec<InboxItem>, StoreError>;
     // Files.
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
-    /// Records the start of an upload, or returns the one already recorded.
-    fn begin_upload(
-        &self,
-        seat_id: i64,
-        upload: &Upload,
-        now: DateTime<Utc>,
-    ) -> Result<Upload, StoreError>;
     fn complete_upload(
         &self,
         seat_id: i64,
@@ -612,37 +674,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Forgets an upload whose bytes turned out wrong, so it can start again.
     fn discard_upload(&self, seat_id: i64, sha256: &str) -> Result<(), StoreError>;
-    /// Records the start of an upload, or returns the one already recorded (and notes the
-    /// activity), in one transaction with the check of the seat's quota.
-    fn begin_upload_within(
-        &self,
-        seat_id: i64,
-        upload: &Upload,
-        quota: &UploadQuota,
-        now: DateTime<Utc>,
-    ) -> Result<BeginUpload, StoreError>;
-    /// Notes activity on an upload (a piece arrived), so the sweep leaves it.
-    fn touch_upload(
-        &self,
-        seat_id: i64,
-        sha256: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-    fn upload_usage(&self, seat_id: i64) -> Result<UploadUsage, StoreError>;
-    /// Forgets, in one transaction, every upload last active before `idle_before` that no item
-    /// and no draft backup of its seat uses; the caller deletes their bytes.
-    fn sweep_uploads(&self, idle_before: DateTime<Utc>) -> Result<Vec<SweptUpload>, StoreError>;
     /// A file of an item, if the item carries one with this digest.
     fn item_file(&self, item_id: i64, sha256: &str) -> Result<Option<AttachmentRef>, StoreError>;
 
     // Draft backups, each visible only to its seat.
-    fn put_draft_backup(
-        &self,
-        seat_id: i64,
-        draft_key: &str,
-        backup: &PutDraftRequest,
-        now: DateTime<Utc>,
-    ) -> Result<DraftPut, StoreError>;
     fn draft_backup(
         &self,
         seat_id: i64,

@@ -6,8 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
-    Change, DraftBackup, InboxItem, ItemDetail, PutDraftRequest, StateCount, TimelineEntry,
-    TimelineKind,
+    Change, DraftBackup, InboxItem, ItemDetail, StateCount, TimelineEntry, TimelineKind,
 };
 use liaison_domain::{
     AttachmentRef, ColumnLevel, ColumnView, DepartmentView, FeedMethod, ItemState, Role, SeatView,
@@ -16,11 +15,7 @@ use liaison_domain::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::handover;
-use super::quota;
-use super::{BeginUpload, SweptUpload, UploadQuota, UploadUsage};
-use super::{
-    DraftPut, DutyInput, InboxFilter, SeatCredentials, SessionEnd, Store, StoreError, Upload,
-};
+use super::{DutyInput, InboxFilter, SeatCredentials, SessionEnd, Store, StoreError, Upload};
 
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
@@ -281,10 +276,11 @@ pub(super) fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
     })
 }
 
-const BACKUP_SELECT: &str = "SELECT draft_key, rev, version, column_id, title, body_html,
+pub(super) const BACKUP_SELECT: &str =
+    "SELECT draft_key, rev, version, column_id, title, body_html,
         attachments_json, updated_at, origin, seq FROM draft_backups";
 
-fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
+pub(super) fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
     let files: String = r.get(6)?;
     Ok(DraftBackup {
         draft_key: r.get(0)?,
@@ -542,34 +538,6 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn begin_upload(
-        &self,
-        seat_id: i64,
-        upload: &Upload,
-        now: DateTime<Utc>,
-    ) -> Result<Upload, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO uploads (seat_id, sha256, size, name, started_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (seat_id, sha256) DO NOTHING",
-            params![seat_id, upload.sha256, upload.size, upload.name, ts(now)],
-        )?;
-        let held = tx.query_row(
-            &format!("{UPLOAD_SELECT} WHERE seat_id = ?1 AND sha256 = ?2"),
-            params![seat_id, upload.sha256],
-            upload_from_row,
-        )?;
-        tx.commit()?;
-        if held.size != upload.size {
-            return Err(StoreError::Conflict(format!(
-                "this file was announced with {} bytes",
-                held.size
-            )));
-        }
-        Ok(held)
-    }
-
     fn complete_upload(
         &self,
         seat_id: i64,
@@ -595,93 +563,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn begin_upload_within(
-        &self,
-        seat_id: i64,
-        upload: &Upload,
-        quota: &UploadQuota,
-        now: DateTime<Utc>,
-    ) -> Result<BeginUpload, StoreError> {
-        self.in_transaction(|tx| quota::begin_within(tx, seat_id, upload, quota, now))
-    }
-
-    fn touch_upload(
-        &self,
-        seat_id: i64,
-        sha256: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        quota::touch(&self.conn(), seat_id, sha256, now)
-    }
-
-    fn upload_usage(&self, seat_id: i64) -> Result<UploadUsage, StoreError> {
-        quota::usage(&self.conn(), seat_id)
-    }
-
-    fn sweep_uploads(&self, idle_before: DateTime<Utc>) -> Result<Vec<SweptUpload>, StoreError> {
-        self.in_transaction(|tx| quota::sweep(tx, idle_before))
-    }
-
     fn item_file(&self, item_id: i64, sha256: &str) -> Result<Option<AttachmentRef>, StoreError> {
         Ok(files_of(&self.conn(), item_id)?
             .into_iter()
             .find(|f| f.sha256 == sha256))
-    }
-
-    fn put_draft_backup(
-        &self,
-        seat_id: i64,
-        draft_key: &str,
-        backup: &PutDraftRequest,
-        now: DateTime<Utc>,
-    ) -> Result<DraftPut, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let held = tx
-            .query_row(
-                &format!("{BACKUP_SELECT} WHERE seat_id = ?1 AND draft_key = ?2"),
-                params![seat_id, draft_key],
-                backup_from_row,
-            )
-            .optional()?;
-        let rev = match held {
-            Some(h) if Some(h.rev) != backup.base_rev => {
-                return Ok(DraftPut::Stale(Box::new(h)));
-            }
-            Some(h) => h.rev + 1,
-            None if backup.base_rev.is_some() => {
-                return Err(StoreError::Conflict(
-                    "there is no backup of this draft to replace".into(),
-                ));
-            }
-            None => 1,
-        };
-        let files = serde_json::to_string(&backup.attachments)
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
-        tx.execute(
-            "INSERT INTO draft_backups (seat_id, draft_key, rev, version, column_id, title, body_html,
-                                        attachments_json, updated_at, origin, seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-                     (SELECT coalesce(max(seq), 0) + 1 FROM draft_backups))
-             ON CONFLICT (seat_id, draft_key) DO UPDATE SET rev = excluded.rev, seq = excluded.seq,
-                version = excluded.version, column_id = excluded.column_id, title = excluded.title,
-                body_html = excluded.body_html, attachments_json = excluded.attachments_json,
-                updated_at = excluded.updated_at, origin = excluded.origin",
-            params![
-                seat_id,
-                draft_key,
-                rev,
-                backup.version,
-                backup.column_id,
-                backup.title,
-                backup.body_html,
-                files,
-                ts(now),
-                backup.origin
-            ],
-        )?;
-        tx.commit()?;
-        Ok(DraftPut::Stored { rev })
     }
 
     fn draft_backup(
@@ -848,6 +733,20 @@ impl Store for SqliteStore {
     fn items(
         &self,
         f: &mut dyn FnMut(&mut dyn super::ItemsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
+    fn uploads(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::UploadsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
+    fn drafts(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::DraftsTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
     }
