@@ -20,6 +20,7 @@ pub mod store;
 pub mod sweep;
 pub mod throttle;
 pub mod tls;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -27,11 +28,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-pub use api::AppState;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use files::FileStore;
 pub use limits::Limits;
 pub use store::{SqliteStore, Store};
+pub use web::AppState;
 
 /// The whole office: the API under `/api/v1` and the console at `/`, siblings over the same
 /// state. Each gets its own security headers and turns a handler's panic into an answer in its

@@ -8,7 +8,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
-use crate::api::AppState;
+use crate::web::AppState;
 
 /// One method on one path of the API or the console, with its handler. The router is built from
 /// these tables and nothing else, so a test can walk every route (the authorisation matrix).

@@ -322,6 +322,20 @@ async fn a_disabled_seat_neither_signs_in_nor_sends_until_enabled() {
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("seat_disabled"))
     );
+    // The console's sign-in form says so in its own words, to whoever typed the right password.
+    let console = reqwest::Client::new()
+        .post(format!("{}/sign-in", o.base.trim_end_matches("/api/v1")))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "login=jyj.officer&password={}",
+            o.password("jyj.officer")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(console.status(), StatusCode::FORBIDDEN);
+    let page = console.text().await.unwrap();
+    assert!(page.contains("此账号已被编辑部停用"), "{page}");
     // A wrong password is refused as always, saying nothing about the seat.
     let (status, body) = o.try_sign_in("jyj.officer", "not-the-password-1").await;
     assert_eq!(

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use liaison_domain::wire::{ApiError, ErrorCode};
 
 use crate::store::StoreError;
+use crate::web::{error_id, panic_text};
 
 /// The header a server error's id is also sent in.
 pub const ERROR_ID_HEADER: &str = "x-error-id";
@@ -81,12 +82,6 @@ impl ApiFailure {
     }
 }
 
-/// A short random id tying a server error's answer to its log line.
-pub fn error_id() -> String {
-    use rand::Rng;
-    format!("{:08x}", rand::rng().random::<u32>())
-}
-
 /// What a server error tells the caller: nothing of its cause.
 fn server_error_message(id: &str) -> String {
     format!("the office could not complete this request (error id {id})")
@@ -126,15 +121,6 @@ impl IntoResponse for ApiFailure {
 pub fn panic_answer(panic: Box<dyn Any + Send + 'static>) -> Response {
     ApiFailure::internal(format!("handler panicked: {}", panic_text(panic.as_ref())))
         .into_response()
-}
-
-/// What a panic said, for the log.
-pub fn panic_text<'a>(panic: &'a (dyn Any + Send + 'static)) -> &'a str {
-    panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("(no message)")
 }
 
 impl From<StoreError> for ApiFailure {

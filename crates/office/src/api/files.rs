@@ -8,9 +8,8 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use liaison_domain::FileKind;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use liaison_domain::attachment::{self, AttachmentProblem};
 use liaison_domain::wire::{
     ApiError, ErrorCode, UPLOAD_OFFSET_HEADER, UploadRequest, UploadStatus,
@@ -257,7 +256,9 @@ pub async fn download(
         return Err(ApiFailure::not_found("item"));
     }
     let file = file.ok_or_else(|| ApiFailure::not_found("file"))?;
-    file_response(&state, &file).await
+    crate::web::file_response(&state.files, &file)
+        .await
+        .map_err(|e| ApiFailure::internal(format!("file {}: {e}", file.sha256)))
 }
 
 /// The bytes of one of the caller's own complete uploads (a new workstation restoring a draft).
@@ -290,48 +291,7 @@ pub async fn content(
         size: held.size,
         mime,
     };
-    file_response(&state, &file).await
-}
-
-/// What RFC 8187 (`filename*=UTF-8''...`) requires escaped: everything but its attr-chars.
-const FILENAME_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
-/// A stored file as a download that nothing in a browser will run.
-pub(crate) async fn file_response(
-    state: &AppState,
-    file: &liaison_domain::AttachmentRef,
-) -> Result<Response, ApiFailure> {
-    let handle = tokio::fs::File::open(state.files.blob(&file.sha256))
+    crate::web::file_response(&state.files, &file)
         .await
-        .map_err(|e| ApiFailure::internal(format!("file {}: {e}", file.sha256)))?;
-    let mime = FileKind::from_mime(&file.mime).map_or("application/octet-stream", |k| k.mime());
-    let name = percent_encoding::utf8_percent_encode(&file.name, FILENAME_ESCAPED);
-    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(handle)).into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{name}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+        .map_err(|e| ApiFailure::internal(format!("file {}: {e}", file.sha256)))
 }

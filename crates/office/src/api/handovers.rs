@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use liaison_domain::handover::{HANDOVER_CODE_HOURS, Holder, check_password};
+use liaison_domain::handover::{Holder, check_password};
 use liaison_domain::wire::{
     ApiError, ApproveHandoverRequest, AuditEntry, DeclineHandoverRequest, ErrorCode, HandoverCode,
     HandoverView, RedeemHandoverRequest, SignInResponse, StartHandoverRequest,
@@ -16,7 +16,8 @@ use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, ClientAddress};
 use crate::auth;
-use crate::store::{Actor, HandoverDecision, NewHandover, RedeemOutcome, SeatCodeOutcome};
+use crate::service;
+use crate::store::{Actor, NewHandover, RedeemOutcome, SeatCodeOutcome};
 
 /// Start a handover: the outgoing holder for their own seat, or the administrator for a seat
 /// whose holder is gone (`seat_id`; a forced handover). The office's admins see it at once.
@@ -93,52 +94,23 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Ve
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
-    ClientAddress(address): ClientAddress,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ApproveHandoverRequest>,
 ) -> ApiResult<HandoverCode> {
-    Ok(Json(
-        approve_handover(&state, caller, &address, id, req).await?,
-    ))
-}
-
-/// The approval itself, for the API and the console.
-pub async fn approve_handover(
-    state: &AppState,
-    caller: Caller,
-    address: &str,
-    id: i64,
-    req: ApproveHandoverRequest,
-) -> Result<HandoverCode, ApiFailure> {
-    caller.require_role(Role::Admin)?;
-    let code = auth::handover_code();
     let now = state.clock.now();
-    let expires_at = now + chrono::Duration::hours(HANDOVER_CODE_HOURS);
-    let decision = HandoverDecision::Approve {
-        outgoing: req.outgoing,
-        code_hash: auth::token_hash(&auth::normalized_code(&code)),
-        code_plain: code.clone(),
-        expires_at,
-    };
-    let address = address.to_owned();
-    let view = state
+    let code = state
         .blocking(move |s| {
-            let by = Actor {
-                seat: &caller.0,
-                address: &address,
-            };
-            Ok(crate::service::handovers::decide(
-                s, id, &decision, &by, now,
+            Ok(service::handovers::approve(
+                s,
+                id,
+                req.outgoing,
+                &caller.actor(),
+                now,
             )?)
         })
         .await?;
-    tracing::info!(seat = %view.seat_login, "handover approved");
-    Ok(HandoverCode {
-        handover_id: id,
-        seat_login: view.seat_login,
-        code,
-        expires_at,
-    })
+    tracing::info!(seat = %code.seat_login, "handover approved");
+    Ok(Json(code))
 }
 
 /// Decline a requested handover: nothing changes for the seat.
@@ -155,41 +127,23 @@ pub async fn approve_handover(
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,
-    ClientAddress(address): ClientAddress,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<DeclineHandoverRequest>,
 ) -> ApiResult<HandoverView> {
-    Ok(Json(
-        decline_handover(&state, caller, &address, id, req.reason).await?,
-    ))
-}
-
-pub async fn decline_handover(
-    state: &AppState,
-    caller: Caller,
-    address: &str,
-    id: i64,
-    reason: Option<String>,
-) -> Result<HandoverView, ApiFailure> {
-    caller.require_role(Role::Admin)?;
     let now = state.clock.now();
-    let decision = HandoverDecision::Decline {
-        reason: reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty()),
-    };
-    let address = address.to_owned();
-    state
-        .blocking(move |s| {
-            let by = Actor {
-                seat: &caller.0,
-                address: &address,
-            };
-            Ok(crate::service::handovers::decide(
-                s, id, &decision, &by, now,
-            )?)
-        })
-        .await
+    Ok(Json(
+        state
+            .blocking(move |s| {
+                Ok(service::handovers::decline(
+                    s,
+                    id,
+                    req.reason.as_deref(),
+                    &caller.actor(),
+                    now,
+                )?)
+            })
+            .await?,
+    ))
 }
 
 /// The outgoing holder's one look at the approved handover's code (404 once shown).

@@ -5,17 +5,18 @@ use std::time::Duration as StdDuration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use liaison_domain::calendar::{beijing_date, beijing_midnight};
 use liaison_domain::wire::{
     AcceptRequest, ApiError, ChangesResponse, CommentRequest, ErrorCode, IDEMPOTENCY_KEY_HEADER,
-    InboxItem, ItemDetail, MAX_COMMENT_CHARS, RejectRequest, ReturnRequest, StateCount,
-    SubmitItemRequest, SubmitItemResponse, TimelineEntry,
+    InboxItem, ItemDetail, RejectRequest, ReturnRequest, StateCount, SubmitItemRequest,
+    SubmitItemResponse, TimelineEntry,
 };
 use liaison_domain::{ColumnView, ItemState, Role, content, signoff};
 use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
+use crate::service;
 use crate::store::{
     InboxFilter, NewComment, NewItem, Review, StoreError, SubmitOutcome, payload_digest, view_for,
 };
@@ -361,52 +362,6 @@ pub async fn approve(
     Ok(Json(decide(&state, caller, id, Review::Approve).await?))
 }
 
-/// Checks a published address and time as an editor gives them.
-pub fn acceptance(
-    url: &str,
-    published_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<Review, ApiFailure> {
-    let url = url.trim();
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.len() > 2000
-        || !liaison_domain::text::is_clean(url, liaison_domain::text::Lines::One)
-        || url.contains(' ')
-    {
-        return Err(ApiFailure::validation(
-            "published_url must be an http(s) address",
-        ));
-    }
-    // When it may have been published is checked against the item, in the store's transaction.
-    let published_at = published_at.unwrap_or(now);
-    Ok(Review::Accept {
-        published_url: url.to_owned(),
-        published_at,
-    })
-}
-
-/// Checks a comment's text and quote.
-pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment, ApiFailure> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ApiFailure::validation(format!("{what} needs a text")));
-    }
-    if text.chars().count() > MAX_COMMENT_CHARS
-        || quote.is_some_and(|q| q.chars().count() > MAX_COMMENT_CHARS)
-    {
-        return Err(ApiFailure::validation(format!(
-            "{what} is longer than {MAX_COMMENT_CHARS} characters"
-        )));
-    }
-    Ok(NewComment {
-        text: text.to_owned(),
-        quote: quote
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(str::to_owned),
-    })
-}
-
 /// Accept a delivered item and record where and when it was published.
 #[utoipa::path(
     post, path = "/api/v1/items/{id}/accept",
@@ -424,7 +379,8 @@ pub async fn accept(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<AcceptRequest>,
 ) -> ApiResult<ItemDetail> {
-    let review = acceptance(&req.published_url, req.published_at, state.clock.now())?;
+    let review =
+        service::items::acceptance(&req.published_url, req.published_at, state.clock.now())?;
     Ok(Json(decide(&state, caller, id, review).await?))
 }
 
@@ -446,7 +402,7 @@ pub async fn return_item(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<ReturnRequest>,
 ) -> ApiResult<ItemDetail> {
-    let c = remark(&req.comment, req.quote.as_deref(), "a return")?;
+    let c = service::items::remark(&req.comment, req.quote.as_deref(), "a return")?;
     let review = Review::Return {
         comment: c.text,
         quote: c.quote,
@@ -471,7 +427,7 @@ pub async fn reject(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<ItemDetail> {
-    let reason = remark(&req.reason, None, "a rejection")?.text;
+    let reason = service::items::remark(&req.reason, None, "a rejection")?.text;
     Ok(Json(
         decide(&state, caller, id, Review::Reject { reason }).await?,
     ))
@@ -493,7 +449,7 @@ pub async fn comment(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<CommentRequest>,
 ) -> Result<(StatusCode, Json<TimelineEntry>), ApiFailure> {
-    let c = remark(&req.text, req.quote.as_deref(), "a comment")?;
+    let c = service::items::remark(&req.text, req.quote.as_deref(), "a comment")?;
     let entry = add_comment(&state, caller, id, c).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }

@@ -12,69 +12,25 @@ mod organisation;
 pub(crate) mod quota;
 pub(crate) mod sessions;
 
-use std::sync::Arc;
-
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::{Json, Router};
-use chrono::Duration;
 use liaison_domain::wire::ErrorCode;
 use liaison_domain::{Role, SeatView};
-use tokio::sync::watch;
 
-pub use error::{ApiFailure, error_id, panic_text};
+pub use crate::web::{AppState, ClientAddress, Origin, origin};
+pub use error::ApiFailure;
 
 use crate::routes::RouteEntry;
 
 use crate::auth;
-use crate::clock::Clock;
-use crate::files::FileStore;
 use crate::store::{SessionEnd, Store};
 
 /// Largest send request: the largest body the rules allow, plus room for the rest of the JSON.
 pub const MAX_ITEM_BYTES: usize = liaison_domain::content::MAX_BODY_BYTES + 1024 * 1024;
 
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub session_ttl: Duration,
-    /// Bumped after every write to the change log, to wake long polls.
-    pub changes: Arc<watch::Sender<u64>>,
-    /// Uploaded and complete files.
-    pub files: FileStore,
-    /// Failed sign-ins per seat and per address.
-    pub sign_ins: Arc<crate::throttle::SignInThrottle>,
-    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
-    pub trusted_proxies: Arc<[std::net::IpAddr]>,
-    /// Whether the office itself serves HTTPS.
-    pub tls: bool,
-    /// Write rates, upload quotas, the free space kept and the sweep (`AppState::with_limits`).
-    pub limits: Arc<crate::limits::Limits>,
-    /// Each seat's writes by kind, under `limits.writes`.
-    pub writes: Arc<crate::limits::WriteLimiter>,
-    /// Reads the free space of the data folder's filesystem (tests put a full disk here).
-    pub free_space: Arc<dyn crate::limits::FreeSpace>,
-}
-
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, files: FileStore) -> Self {
-        AppState {
-            store,
-            clock,
-            session_ttl: Duration::hours(12),
-            changes: Arc::new(watch::channel(0).0),
-            files,
-            sign_ins: Arc::default(),
-            trusted_proxies: Arc::from([]),
-            tls: false,
-            limits: Arc::default(),
-            writes: Arc::new(crate::limits::WriteLimiter::new(&Default::default())),
-            free_space: Arc::new(crate::limits::FilesystemSpace),
-        }
-    }
-
     /// Runs a store call off the async threads.
     pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiFailure>
     where
@@ -333,91 +289,6 @@ impl FromRequestParts<AppState> for Caller {
             Err(Some(SessionEnd::SeatDisabled)) => Err(ApiFailure::seat_disabled()),
             Err(None) => Err(ApiFailure::unauthenticated()),
         }
-    }
-}
-
-/// The client's address, for the audit log.
-pub struct ClientAddress(pub String);
-
-impl FromRequestParts<AppState> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(origin(parts, state).address))
-    }
-}
-
-/// Where a request came from: the client's address, and whether it reached the office over
-/// HTTPS. What a reverse proxy says of the client (`X-Forwarded-For`, `X-Forwarded-Proto`) is
-/// believed only when the connection comes from one of the trusted proxies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub address: String,
-    pub https: bool,
-}
-
-impl FromRequestParts<AppState> for Origin {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(origin(parts, state))
-    }
-}
-
-/// The [`Origin`] of a request.
-pub fn origin(parts: &Parts, state: &AppState) -> Origin {
-    let peer = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    let header = |name: &str| {
-        parts
-            .headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let trusted = |ip: &std::net::IpAddr| state.trusted_proxies.contains(ip);
-    match peer {
-        Some(peer) if trusted(&peer) => {
-            // The nearest address that is not one of our own proxies is the client.
-            let hops: Vec<std::net::IpAddr> = header("x-forwarded-for")
-                .split(',')
-                .filter_map(|h| h.trim().parse().ok())
-                .collect();
-            let client = hops
-                .iter()
-                .rev()
-                .find(|ip| !trusted(ip))
-                .or(hops.first())
-                .copied()
-                .unwrap_or(peer);
-            let proto = header("x-forwarded-proto");
-            Origin {
-                address: client.to_string(),
-                https: state.tls
-                    || proto
-                        .split(',')
-                        .next()
-                        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https")),
-            }
-        }
-        Some(peer) => Origin {
-            address: peer.to_string(),
-            https: state.tls,
-        },
-        None => Origin {
-            address: "unknown".to_owned(),
-            https: state.tls,
-        },
     }
 }
 

@@ -15,29 +15,6 @@ use super::{ApiFailure, AppState, Caller};
 use crate::limits::{WriteKind, write_kind};
 use crate::store::QuotaProblem;
 
-impl AppState {
-    /// The same office under other limits (a fresh write limiter for their rates).
-    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
-        self.writes = std::sync::Arc::new(crate::limits::WriteLimiter::new(&limits.writes));
-        self.limits = std::sync::Arc::new(limits);
-        self
-    }
-
-    /// The same office reading free space through `probe`.
-    pub fn with_free_space(mut self, probe: impl crate::limits::FreeSpace) -> Self {
-        self.free_space = std::sync::Arc::new(probe);
-        self
-    }
-
-    /// The seat's upload quota as the store checks it.
-    pub fn upload_quota(&self) -> crate::store::UploadQuota {
-        crate::store::UploadQuota {
-            pending_bytes: self.limits.pending_upload_bytes,
-            unused_bytes: self.limits.unused_upload_bytes,
-        }
-    }
-}
-
 /// Counts each limited write against its seat before the handler runs; refuses one over the
 /// limit with 429 and `Retry-After`. Requests without a valid session pass on to be refused by
 /// the handler as usual.
@@ -66,13 +43,8 @@ pub async fn limit_writes(State(state): State<AppState>, request: Request, next:
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Whole seconds to wait, rounded up and at least 1.
-pub fn retry_after_secs(wait: Duration) -> u64 {
-    wait.as_millis().div_ceil(1000).max(1) as u64
-}
-
 fn rate_limited(kind: WriteKind, wait: Duration) -> Response {
-    let secs = retry_after_secs(wait);
+    let secs = crate::web::retry_after_secs(wait);
     let mut response = ApiFailure::new(
         ErrorCode::RateLimited,
         format!(
@@ -124,18 +96,4 @@ pub async fn ensure_room(state: &AppState, incoming: u64) -> Result<(), ApiFailu
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_rounds_up_to_whole_seconds() {
-        assert_eq!(retry_after_secs(Duration::ZERO), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(1000)), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(1001)), 2);
-        assert_eq!(retry_after_secs(Duration::from_secs(59)), 59);
-    }
 }

@@ -8,8 +8,11 @@ use liaison_domain::SeatView;
 use liaison_domain::wire::{ApiError, ErrorCode, SignInRequest, SignInResponse};
 
 use super::{ApiFailure, ApiJson, ApiResult, AppState, Caller, ClientAddress};
-use crate::audit::Record;
 use crate::auth;
+use crate::service::{
+    self,
+    sessions::{Attempt, SignIn},
+};
 
 /// Sign in with a seat's login and password.
 #[utoipa::path(
@@ -38,77 +41,42 @@ pub async fn sign_in(
     ))
 }
 
-/// Checks a login and password and opens a session: its token, when it expires, and the seat.
-/// `None` for a wrong login or password, which take the same effort to refuse. Too many recent
-/// failures for the seat or the address are refused (429) before the password is looked at.
-/// Every attempt is in the audit log.
+/// Checks a login and password and opens a session (see [`service::sessions::sign_in`]): its
+/// token, when it expires, and the seat; `None` for a wrong login or password.
 pub async fn open_session(
     state: &AppState,
     login: String,
     password: String,
     address: &str,
 ) -> Result<Option<(String, chrono::DateTime<chrono::Utc>, SeatView)>, ApiFailure> {
-    let now = state.clock.now();
-    let audit = |action: &'static str| {
-        let record = Record::new(now, &login, action, format!("seat:{login}"), "", address);
-        state.blocking(move |s| Ok(s.append_audit(&record)?))
-    };
-    if let Some(wait) = state.sign_ins.blocked(&login, address, now) {
-        audit("session.throttled").await?;
-        return Err(ApiFailure::new(
+    let (throttle, ttl, now) = (state.sign_ins.clone(), state.session_ttl, state.clock.now());
+    let address = address.to_owned();
+    let outcome = state
+        .blocking(move |s| {
+            let attempt = Attempt {
+                login: &login,
+                password: &password,
+                address: &address,
+            };
+            Ok(service::sessions::sign_in(s, &throttle, attempt, ttl, now)?)
+        })
+        .await?;
+    match outcome {
+        SignIn::Opened {
+            token,
+            expires_at,
+            seat,
+        } => Ok(Some((token, expires_at, seat))),
+        SignIn::WrongCredentials => Ok(None),
+        SignIn::Throttled { wait } => Err(ApiFailure::new(
             ErrorCode::TooManyAttempts,
             format!(
                 "too many failed sign-ins; try again in {} minute(s)",
                 wait.num_minutes() + 1
             ),
-        ));
+        )),
+        SignIn::SeatDisabled => Err(ApiFailure::seat_disabled()),
     }
-    let expires_at = now + state.session_ttl;
-    let token = auth::new_token();
-    let token_hash = auth::token_hash(&token);
-    let attempt = login.clone();
-    let seat = state
-        .blocking(move |s| {
-            let Some(creds) = s.seat_credentials(&attempt)? else {
-                // Spend the time a real check would, so a wrong login looks like a wrong password.
-                auth::verify_password(&password, dummy_hash());
-                return Ok(None);
-            };
-            if !auth::verify_password(&password, &creds.password_hash) {
-                return Ok(None);
-            }
-            if creds.disabled {
-                return Ok(Some(Err(())));
-            }
-            s.create_session(creds.seat.id, &token_hash, now, expires_at)?;
-            Ok(Some(Ok(creds.seat)))
-        })
-        .await?;
-    match seat {
-        // The right password for a seat the administrator disabled: said plainly, since only
-        // its holder could have typed it.
-        Some(Err(())) => {
-            state.sign_ins.succeeded(&login);
-            audit("session.refused_disabled").await?;
-            Err(ApiFailure::seat_disabled())
-        }
-        Some(Ok(seat)) => {
-            state.sign_ins.succeeded(&login);
-            audit("session.signed_in").await?;
-            Ok(Some((token, expires_at, seat)))
-        }
-        None => {
-            state.sign_ins.failed(&login, address, now);
-            audit("session.sign_in_failed").await?;
-            Ok(None)
-        }
-    }
-}
-
-/// An argon2id hash of a random password nobody knows, for constant-effort failures.
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(&auth::new_token()).unwrap_or_default())
 }
 
 /// The signed-in seat.

@@ -9,15 +9,12 @@ use liaison_domain::handover::{OutgoingData, Successor};
 use liaison_domain::{Role, SeatView};
 use serde::{Deserialize, Serialize};
 
+use super::refusal;
 use super::render::{self, Lang, beijing};
 use super::{Editor, Form, Path};
-use crate::api::handovers::{approve_handover, decline_handover};
-use crate::api::{ApiFailure, AppState, Caller, ClientAddress};
-use crate::store::{Actor, NewHandover};
-
-fn failure(lang: Lang, e: &ApiFailure) -> Response {
-    render::failure_page(lang, e)
-}
+use crate::service::handovers as service;
+use crate::store::NewHandover;
+use crate::web::AppState;
 
 #[derive(Serialize)]
 struct HolderRow {
@@ -70,7 +67,7 @@ fn role_word(lang: Lang, seat: &SeatView) -> String {
 pub async fn seats(State(state): State<AppState>, editor: Editor) -> Response {
     let lang = editor.lang;
     let fetched = state
-        .blocking(|s| {
+        .run(|s| {
             let seats = s.seats()?;
             let mut with_holders = Vec::with_capacity(seats.len());
             for seat in seats {
@@ -82,7 +79,7 @@ pub async fn seats(State(state): State<AppState>, editor: Editor) -> Response {
         .await;
     let (seats, handovers) = match fetched {
         Ok(f) => f,
-        Err(e) => return failure(lang, &e),
+        Err(e) => return refusal::page(lang, &e),
     };
     let now = state.clock.now();
     let rows: Vec<SeatRow> = seats
@@ -174,7 +171,6 @@ struct CodePage {
 pub async fn approve(
     State(state): State<AppState>,
     editor: Editor,
-    ClientAddress(address): ClientAddress,
     Path(id): Path<i64>,
     Form(form): Form<ApproveForm>,
 ) -> Response {
@@ -186,15 +182,11 @@ pub async fn approve(
         "wipe" => OutgoingData::Wipe,
         _ => OutgoingData::KeepReadOnly,
     };
-    let request = liaison_domain::wire::ApproveHandoverRequest { outgoing };
-    match approve_handover(
-        &state,
-        Caller(editor.seat.clone(), editor.address.clone()),
-        &address,
-        id,
-        request,
-    )
-    .await
+    match editor
+        .act(&state, move |s, by, now| {
+            service::approve(s, id, outgoing, by, now)
+        })
+        .await
     {
         Ok(code) => {
             let page = CodePage {
@@ -207,7 +199,7 @@ pub async fn approve(
             };
             render::page(StatusCode::OK, lang, "handover_code.html", page)
         }
-        Err(e) => failure(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }
 
@@ -221,7 +213,6 @@ pub struct DeclineForm {
 pub async fn decline(
     State(state): State<AppState>,
     editor: Editor,
-    ClientAddress(address): ClientAddress,
     Path(id): Path<i64>,
     Form(form): Form<DeclineForm>,
 ) -> Response {
@@ -229,10 +220,15 @@ pub async fn decline(
     if form.csrf != editor.form_token {
         return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
     }
-    let caller = Caller(editor.seat.clone(), editor.address.clone());
-    match decline_handover(&state, caller, &address, id, Some(form.reason)).await {
+    let reason = form.reason;
+    match editor
+        .act(&state, move |s, by, now| {
+            service::decline(s, id, Some(&reason), by, now)
+        })
+        .await
+    {
         Ok(_) => Redirect::to("/seats").into_response(),
-        Err(e) => failure(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }
 
@@ -250,7 +246,6 @@ pub struct ForceForm {
 pub async fn force(
     State(state): State<AppState>,
     editor: Editor,
-    ClientAddress(address): ClientAddress,
     Form(form): Form<ForceForm>,
 ) -> Response {
     let lang = editor.lang;
@@ -282,19 +277,11 @@ pub async fn force(
         forced: true,
         reason: Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty()),
     };
-    let now = state.clock.now();
-    let seat = editor.seat.clone();
-    let started = state
-        .blocking(move |s| {
-            let by = Actor {
-                seat: &seat,
-                address: &address,
-            };
-            Ok(crate::service::handovers::start(s, &new, &by, now)?)
-        })
+    let started = editor
+        .act(&state, move |s, by, now| service::start(s, &new, by, now))
         .await;
     match started {
         Ok(_) => Redirect::to("/seats").into_response(),
-        Err(e) => failure(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }

@@ -14,10 +14,10 @@ use serde::Serialize;
 
 use super::Editor;
 use super::organisation::codes_page;
+use super::refusal;
 use super::render::{self, Lang};
-use crate::api::AppState;
 use crate::service::import::{ImportReport, import as import_rows};
-use crate::store::Actor;
+use crate::web::AppState;
 
 #[derive(Serialize, Default)]
 struct ImportPage {
@@ -137,29 +137,22 @@ pub async fn import(
         Err(e) => return refused(&editor, StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
     };
     let apply = up.action == "apply";
-    let now = state.clock.now();
-    let (seat, address) = (editor.seat.clone(), editor.address.clone());
     let expect = up.plan_digest.clone();
     let report = match liaison_domain::orgsheet::rows(&raw) {
         Err(rows_refused) => ImportReport::refused(rows_refused),
         Ok(rows) => {
-            let done = state
-                .blocking(move |s| {
-                    let by = Actor {
-                        seat: &seat,
-                        address: &address,
-                    };
-                    Ok(import_rows(s, &rows, !apply, expect.as_deref(), &by, now)?)
+            let done = editor
+                .act(&state, move |s, by, now| {
+                    import_rows(s, &rows, !apply, expect.as_deref(), by, now)
                 })
                 .await;
             match done {
                 Ok(report) => report,
-                Err(e) => return render::failure_page(lang, &e),
+                Err(e) => return refusal::page(lang, &e),
             }
         }
     };
     if report.applied {
-        state.changes.send_modify(|n| *n += 1);
         tracing::info!(by = %editor.seat.login, seats = report.codes.len(), "organisation imported");
         if !report.codes.is_empty() {
             return codes_page(&editor, &report.codes);

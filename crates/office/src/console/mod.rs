@@ -9,6 +9,7 @@ mod import;
 mod organisation;
 mod pages;
 mod published;
+mod refusal;
 mod render;
 
 use axum::Router;
@@ -20,9 +21,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use liaison_domain::SeatView;
 
-use crate::api::AppState;
+use chrono::{DateTime, Utc};
+
 use crate::auth;
 use crate::routes::{RouteEntry, router_of};
+use crate::store::{Actor, Store, StoreError};
+use crate::web::AppState;
 
 pub use render::Lang;
 
@@ -118,7 +122,7 @@ async fn limit_writes(
     if let Ok(editor) = Editor::from_request_parts(&mut parts, &state).await
         && let Err(wait) = state.writes.check(editor.seat.id, kind)
     {
-        let secs = crate::api::quota::retry_after_secs(wait);
+        let secs = crate::web::retry_after_secs(wait);
         let words = editor
             .lang
             .word("error.rate_limited")
@@ -162,7 +166,7 @@ async fn with_page_headers(mut response: Response) -> Response {
 /// A handler's panic, answered as a page (Chinese: the panic carries no request to read the
 /// language from) with an id the log also holds.
 fn panic_page(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    render::server_error_page(Lang::ZhCn, crate::api::panic_text(panic.as_ref()))
+    render::server_error_page(Lang::ZhCn, crate::web::panic_text(panic.as_ref()))
 }
 
 /// A path parameter; a malformed one is refused with a page that quotes nothing.
@@ -222,6 +226,29 @@ pub struct Editor {
     pub lang: Lang,
 }
 
+impl Editor {
+    /// Runs a service call as this editor (who acts and from where, and the office's clock now)
+    /// off the async threads; once it went through, the desks' long polls wake.
+    pub async fn act<T, F>(&self, state: &AppState, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store, &Actor<'_>, DateTime<Utc>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (seat, address, now) = (self.seat.clone(), self.address.clone(), state.clock.now());
+        let done = state
+            .run(move |s| {
+                let by = Actor {
+                    seat: &seat,
+                    address: &address,
+                };
+                f(s, &by, now)
+            })
+            .await?;
+        state.changed();
+        Ok(done)
+    }
+}
+
 /// Why an administrator's form is refused: a form token that is not this session's, or a seat
 /// that is not the administrator's; `None` when it may go on.
 fn admin_form_refusal(editor: &Editor, csrf: &str) -> Option<Response> {
@@ -255,13 +282,13 @@ impl FromRequestParts<AppState> for Editor {
         let hash = auth::token_hash(&token);
         let now = state.clock.now();
         let seat = state
-            .blocking(move |s| Ok(s.session_seat(&hash, now)?))
+            .run(move |s| s.session_seat(&hash, now))
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|e| refusal::page(lang, &e))?;
         match seat {
             Some(seat) if seat.role.is_office() => Ok(Editor {
                 seat,
-                address: crate::api::origin(parts, state).address,
+                address: crate::web::origin(parts, state).address,
                 form_token: form_token(&token),
                 lang,
             }),

@@ -6,17 +6,18 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use liaison_domain::organisation::{OrgProblem, Organisation};
+use liaison_domain::organisation::Organisation;
 use liaison_domain::{ColumnLevel, DutyRule, FeedMethod, GapUnit, Period, Role};
 use serde::{Deserialize, Serialize};
 
+use super::refusal;
 use super::render::{self, Lang, beijing};
 use super::{Editor, Form, Path};
-use crate::api::{ApiFailure, AppState};
 use crate::service::organisation::{
     self as service, AdminChange, AdminOutcome, ColumnInput, SeatCode,
 };
-use crate::store::{Actor, StoreError};
+use crate::store::StoreError;
+use crate::web::AppState;
 
 const FEEDS: [FeedMethod; 4] = [
     FeedMethod::Submission,
@@ -245,8 +246,8 @@ fn page_of(editor: &Editor, org: &Organisation, error: Option<String>) -> Organi
     }
 }
 
-async fn read(state: &AppState) -> Result<Organisation, ApiFailure> {
-    state.blocking(|s| Ok(service::organisation(s)?)).await
+async fn read(state: &AppState) -> Result<Organisation, StoreError> {
+    state.run(service::organisation).await
 }
 
 async fn show(
@@ -262,48 +263,12 @@ async fn show(
             "organisation.html",
             page_of(editor, &org, error),
         ),
-        Err(e) => render::failure_page(editor.lang, &e),
+        Err(e) => refusal::page(editor.lang, &e),
     }
 }
 
 pub async fn organisation(State(state): State<AppState>, editor: Editor) -> Response {
     show(&state, &editor, StatusCode::OK, None).await
-}
-
-/// The words for a refused change: the domain's problem by its code, else the failure's.
-fn refusal_words(lang: Lang, e: &StoreError) -> (StatusCode, String) {
-    match e {
-        StoreError::Organisation(p) => (
-            match p {
-                OrgProblem::LoginTaken(_)
-                | OrgProblem::DepartmentNameTaken(_)
-                | OrgProblem::PathTaken(_) => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            },
-            lang.word(&format!("organisation.problem.{}", p.code()))
-                .replace("{what}", &subject_words(lang, p)),
-        ),
-        StoreError::NotFound => (
-            StatusCode::NOT_FOUND,
-            lang.word("organisation.problem.not_found"),
-        ),
-        other => {
-            let failure = ApiFailure::from(StoreError::Backend(other.to_string()));
-            (failure.status, render::failure_words(lang, &failure))
-        }
-    }
-}
-
-/// A problem's subject in the page's language: a field's name, or the value as typed.
-fn subject_words(lang: Lang, p: &OrgProblem) -> String {
-    match p {
-        OrgProblem::Empty { field }
-        | OrgProblem::TooLong { field, .. }
-        | OrgProblem::NotOneLine { field } => {
-            lang.word(&format!("organisation.field.{}", field.replace(' ', "_")))
-        }
-        _ => p.subject(),
-    }
 }
 
 /// Runs one change as the signed-in administrator: back to the page, or the page again with
@@ -319,27 +284,19 @@ async fn run(
     if let Some(refused) = super::admin_form_refusal(editor, csrf) {
         return Err(Box::new(refused));
     }
-    let now = state.clock.now();
-    let (seat, address) = (editor.seat.clone(), editor.address.clone());
-    let done = state
-        .blocking(move |s| {
-            let by = Actor {
-                seat: &seat,
-                address: &address,
-            };
-            Ok(service::administer(s, &change, &by, now))
+    let done = editor
+        .act(state, move |s, by, now| {
+            service::administer(s, &change, by, now)
         })
         .await;
     match done {
-        Ok(Ok(outcome)) => {
-            state.changes.send_modify(|n| *n += 1);
-            Ok(outcome)
-        }
-        Ok(Err(refused)) => {
-            let (status, words) = refusal_words(lang, &refused);
+        Ok(outcome) => Ok(outcome),
+        Err(e @ StoreError::Backend(_)) => Err(Box::new(refusal::page(lang, &e))),
+        Err(refused) => {
+            let words = refusal::words(lang, &refused);
+            let status = refusal::status(&refused);
             Err(Box::new(show(state, editor, status, Some(words)).await))
         }
-        Err(failure) => Err(Box::new(render::failure_page(lang, &failure))),
     }
 }
 

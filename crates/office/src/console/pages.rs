@@ -5,18 +5,20 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use liaison_domain::calendar::{BEIJING, beijing_midnight};
 use liaison_domain::wire::{ItemDetail, TimelineEntry};
 use liaison_domain::{ColumnView, DepartmentView, ItemState, Role, SignoffPolicy};
 use serde::{Deserialize, Serialize};
 
+use super::refusal;
 use super::render::{self, Lang, beijing, waited};
 use super::{Editor, Form, Path, Query, SESSION_COOKIE};
-use crate::api::items::{acceptance, add_comment, decide, remark};
-use crate::api::{ApiFailure, AppState, Caller, Origin};
 use crate::auth;
-use crate::store::{InboxFilter, Review, may_see, view_for};
+use crate::service::items;
+use crate::service::sessions::{self, Attempt, SignIn};
+use crate::store::{Actor, InboxFilter, Review, Store, StoreError, may_see, view_for};
+use crate::web::{AppState, Origin};
 
 /// Rows per inbox page.
 pub const PAGE_SIZE: u32 = 50;
@@ -73,8 +75,20 @@ pub async fn sign_in(
         render::page(status, lang, "sign_in.html", page)
     };
     let login = form.login.trim().to_owned();
-    match crate::api::sessions::open_session(&state, login.clone(), form.password, &address).await {
-        Ok(Some((token, _, seat))) if seat.role.is_office() => {
+    let (throttle, ttl, now) = (state.sign_ins.clone(), state.session_ttl, state.clock.now());
+    let attempt_login = login.clone();
+    let outcome = state
+        .run(move |s| {
+            let attempt = Attempt {
+                login: &attempt_login,
+                password: &form.password,
+                address: &address,
+            };
+            sessions::sign_in(s, &throttle, attempt, ttl, now)
+        })
+        .await;
+    match outcome {
+        Ok(SignIn::Opened { token, seat, .. }) if seat.role.is_office() => {
             tracing::info!(seat = %seat.login, "signed in to the console");
             let cookie = Cookie::build((SESSION_COOKIE, token))
                 .path("/")
@@ -85,17 +99,21 @@ pub async fn sign_in(
                 .build();
             (jar.add(cookie), Redirect::to("/inbox")).into_response()
         }
-        Ok(Some((token, _, _))) => {
+        Ok(SignIn::Opened { token, .. }) => {
             // A department's seat: its desk is where it works. Its new session is not kept.
             let hash = auth::token_hash(&token);
-            let _ = state.blocking(move |s| Ok(s.delete_session(&hash)?)).await;
+            let _ = state.run(move |s| s.delete_session(&hash)).await;
             refuse(StatusCode::FORBIDDEN, "sign_in.not_office", login)
         }
-        Ok(None) => refuse(StatusCode::UNAUTHORIZED, "sign_in.wrong", login),
-        Err(e) if e.code == liaison_domain::wire::ErrorCode::TooManyAttempts => {
-            refuse(e.status, "sign_in.throttled", login)
+        Ok(SignIn::WrongCredentials) => refuse(StatusCode::UNAUTHORIZED, "sign_in.wrong", login),
+        Ok(SignIn::Throttled { .. }) => {
+            refuse(StatusCode::TOO_MANY_REQUESTS, "sign_in.throttled", login)
         }
-        Err(e) => refuse(e.status, "error.internal", login),
+        Ok(SignIn::SeatDisabled) => refuse(StatusCode::FORBIDDEN, "sign_in.disabled", login),
+        Err(e) => {
+            tracing::error!(error = %e, "console sign-in failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "error.internal", login)
+        }
     }
 }
 
@@ -115,8 +133,8 @@ pub async fn sign_out(
     }
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
         let hash = auth::token_hash(&token);
-        if let Err(e) = state.blocking(move |s| Ok(s.delete_session(&hash)?)).await {
-            tracing::warn!(error = %e.message, "could not end a console session");
+        if let Err(e) = state.run(move |s| s.delete_session(&hash)).await {
+            tracing::warn!(error = %e, "could not end a console session");
         }
     }
     let gone = Cookie::build((SESSION_COOKIE, "")).path("/").build();
@@ -248,7 +266,7 @@ pub async fn inbox(
     let fetched = {
         let filter = filter.clone();
         state
-            .blocking(move |s| {
+            .run(move |s| {
                 let waiting = s
                     .handovers(None)?
                     .iter()
@@ -266,7 +284,7 @@ pub async fn inbox(
     };
     let (items, counts, departments, columns, handovers_waiting) = match fetched {
         Ok(f) => f,
-        Err(e) => return render::failure_page(lang, &e),
+        Err(e) => return refusal::page(lang, &e),
     };
     let count_of = |st: ItemState| counts.iter().find(|c| c.state == st).map_or(0, |c| c.count);
     let all: u64 = counts.iter().map(|c| c.count).sum();
@@ -453,14 +471,14 @@ async fn item_page(
 ) -> Response {
     let lang = editor.lang;
     let fetched = state
-        .blocking(move |s| {
+        .run(move |s| {
             let item = s.item(id)?;
             Ok((item, s.departments()?, s.all_columns()?))
         })
         .await;
     let (item, departments, columns) = match fetched {
         Ok(f) => f,
-        Err(e) => return render::failure_page(lang, &e),
+        Err(e) => return refusal::page(lang, &e),
     };
     let Some(item) = item.and_then(|i| view_for(i, &editor.seat)) else {
         return render::error_page(StatusCode::NOT_FOUND, lang, lang.word("error.not_found"));
@@ -535,17 +553,17 @@ pub async fn file(
 ) -> Response {
     let lang = editor.lang;
     let found = state
-        .blocking(move |s| Ok((s.item(id)?, s.item_file(id, &sha256)?)))
+        .run(move |s| Ok((s.item(id)?, s.item_file(id, &sha256)?)))
         .await;
     match found {
         Ok((Some(item), Some(file))) if may_see(&item, &editor.seat) => {
-            match crate::api::files::file_response(&state, &file).await {
+            match crate::web::file_response(&state.files, &file).await {
                 Ok(r) => r,
-                Err(e) => render::failure_page(lang, &e),
+                Err(e) => render::server_error_page(lang, &format!("file {}: {e}", file.sha256)),
             }
         }
         Ok(_) => render::error_page(StatusCode::NOT_FOUND, lang, lang.word("error.not_found")),
-        Err(e) => render::failure_page(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }
 
@@ -586,14 +604,14 @@ async fn after_form(
     state: &AppState,
     editor: Editor,
     id: i64,
-    outcome: Result<(), ApiFailure>,
+    outcome: Result<(), StoreError>,
     draft: FormDraft,
 ) -> Response {
     match outcome {
         Ok(()) => Redirect::to(&format!("/items/{id}")).into_response(),
         Err(e) => {
-            let words = render::failure_words(editor.lang, &e);
-            item_page(state, &editor, id, e.status, Some(words), draft).await
+            let words = refusal::words(editor.lang, &e);
+            item_page(state, &editor, id, refusal::status(&e), Some(words), draft).await
         }
     }
 }
@@ -607,9 +625,9 @@ fn beijing_input(s: &str) -> Option<chrono::DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// A review form: refused unless it carries the session's form token; otherwise `action` runs as
-/// the editor, and the answer is the item again (see [`after_form`]).
-async fn review_form<F, Fut>(
+/// A review form: refused unless it carries the session's form token; otherwise `action` runs
+/// as the editor (see [`Editor::act`]), and the answer is the item again (see [`after_form`]).
+async fn review_form<F>(
     state: &AppState,
     editor: Editor,
     id: i64,
@@ -618,13 +636,12 @@ async fn review_form<F, Fut>(
     action: F,
 ) -> Response
 where
-    F: FnOnce(Caller) -> Fut,
-    Fut: Future<Output = Result<(), ApiFailure>>,
+    F: FnOnce(&dyn Store, &Actor<'_>, DateTime<Utc>) -> Result<(), StoreError> + Send + 'static,
 {
     if csrf != editor.form_token {
         return forbidden_form(editor.lang);
     }
-    let outcome = action(Caller(editor.seat.clone(), editor.address.clone())).await;
+    let outcome = editor.act(state, action).await;
     after_form(state, editor, id, outcome, draft).await
 }
 
@@ -638,10 +655,11 @@ pub async fn accept(
         published_url: form.published_url.clone(),
         ..FormDraft::default()
     };
-    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
-        let at = beijing_input(&form.published_at);
-        let review = acceptance(&form.published_url, at, state.clock.now())?;
-        decide(&state, caller, id, review).await.map(drop)
+    let at = beijing_input(&form.published_at);
+    let url = form.published_url;
+    review_form(&state, editor, id, &form.csrf, draft, move |s, by, now| {
+        let review = items::acceptance(&url, at, now)?;
+        items::review(s, id, &review, by, now).map(drop)
     })
     .await
 }
@@ -657,13 +675,14 @@ pub async fn return_item(
         quote: form.quote.clone(),
         ..FormDraft::default()
     };
-    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
-        let c = remark(&form.comment, Some(&form.quote), "a return")?;
+    let (comment, quote) = (form.comment, form.quote);
+    review_form(&state, editor, id, &form.csrf, draft, move |s, by, now| {
+        let c = items::remark(&comment, Some(&quote), "a return")?;
         let review = Review::Return {
             comment: c.text,
             quote: c.quote,
         };
-        decide(&state, caller, id, review).await.map(drop)
+        items::review(s, id, &review, by, now).map(drop)
     })
     .await
 }
@@ -678,11 +697,10 @@ pub async fn reject(
         reason: form.reason.clone(),
         ..FormDraft::default()
     };
-    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
-        let reason = remark(&form.reason, None, "a rejection")?.text;
-        decide(&state, caller, id, Review::Reject { reason })
-            .await
-            .map(drop)
+    let reason = form.reason;
+    review_form(&state, editor, id, &form.csrf, draft, move |s, by, now| {
+        let reason = items::remark(&reason, None, "a rejection")?.text;
+        items::review(s, id, &Review::Reject { reason }, by, now).map(drop)
     })
     .await
 }
@@ -698,9 +716,10 @@ pub async fn comment(
         quote: form.quote.clone(),
         ..FormDraft::default()
     };
-    review_form(&state, editor, id, &form.csrf, draft, |caller| async {
-        let c = remark(&form.text, Some(&form.quote), "a comment")?;
-        add_comment(&state, caller, id, c).await.map(drop)
+    let (text, quote) = (form.text, form.quote);
+    review_form(&state, editor, id, &form.csrf, draft, move |s, by, now| {
+        let c = items::remark(&text, Some(&quote), "a comment")?;
+        items::comment(s, id, &c, by, now).map(drop)
     })
     .await
 }
@@ -727,9 +746,9 @@ struct DepartmentsPage {
 
 pub async fn departments(State(state): State<AppState>, editor: Editor) -> Response {
     let lang = editor.lang;
-    let listed = match state.blocking(|s| Ok(s.departments()?)).await {
+    let listed = match state.run(|s| s.departments()).await {
         Ok(d) => d,
-        Err(e) => return render::failure_page(lang, &e),
+        Err(e) => return refusal::page(lang, &e),
     };
     let label = |p: SignoffPolicy| lang.word(&format!("departments.{}", p.as_str()));
     let page = DepartmentsPage {
@@ -784,17 +803,9 @@ pub async fn set_signoff(
             lang.word("error.bad_request"),
         );
     };
-    let now = state.clock.now();
-    let by = (editor.seat.clone(), editor.address.clone());
-    match state
-        .blocking(move |s| {
-            let actor = crate::store::Actor {
-                seat: &by.0,
-                address: &by.1,
-            };
-            Ok(crate::service::duties::set_signoff_policy(
-                s, id, policy, &actor, now,
-            )?)
+    match editor
+        .act(&state, move |s, by, now| {
+            crate::service::duties::set_signoff_policy(s, id, policy, by, now)
         })
         .await
     {
@@ -802,7 +813,7 @@ pub async fn set_signoff(
             tracing::info!(department = id, signoff = policy.as_str(), by = %editor.seat.login, "sign-off policy set");
             Redirect::to("/departments").into_response()
         }
-        Err(e) => render::failure_page(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }
 

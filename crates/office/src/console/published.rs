@@ -11,10 +11,10 @@ use liaison_domain::preflight::WordLists;
 use liaison_domain::{Role, WorkCalendar};
 use serde::{Deserialize, Serialize};
 
+use super::refusal;
 use super::render::{self, Lang};
 use super::{Editor, Form};
-use crate::api::AppState;
-use crate::store::Actor;
+use crate::web::AppState;
 
 #[derive(Serialize)]
 struct YearRow {
@@ -91,14 +91,14 @@ fn next_year(state: &AppState) -> i32 {
 }
 
 pub async fn calendar(State(state): State<AppState>, editor: Editor) -> Response {
-    match state.blocking(|s| Ok(s.calendar()?)).await {
+    match state.run(|s| s.calendar()).await {
         Ok(calendar) => render::page(
             StatusCode::OK,
             editor.lang,
             "calendar.html",
             calendar_page(&editor, &calendar, next_year(&state), None),
         ),
-        Err(e) => render::failure_page(editor.lang, &e),
+        Err(e) => refusal::page(editor.lang, &e),
     }
 }
 
@@ -132,33 +132,25 @@ pub async fn publish_calendar(
         Ok(days) => days,
         Err(problem) => {
             let words = calendar_words(lang, &problem);
-            return match state.blocking(|s| Ok(s.calendar()?)).await {
+            return match state.run(|s| s.calendar()).await {
                 Ok(calendar) => render::page(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     lang,
                     "calendar.html",
                     calendar_page(&editor, &calendar, next_year(&state), Some((&form, words))),
                 ),
-                Err(e) => render::failure_page(lang, &e),
+                Err(e) => refusal::page(lang, &e),
             };
         }
     };
-    let now = state.clock.now();
-    let (seat, address) = (editor.seat.clone(), editor.address.clone());
-    let done = state
-        .blocking(move |s| {
-            let by = Actor {
-                seat: &seat,
-                address: &address,
-            };
-            Ok(crate::service::duties::publish_calendar_year(
-                s, year, &days, &by, now,
-            )?)
+    let done = editor
+        .act(&state, move |s, by, now| {
+            crate::service::duties::publish_calendar_year(s, year, &days, by, now)
         })
         .await;
     match done {
         Ok(()) => Redirect::to("/calendar").into_response(),
-        Err(e) => render::failure_page(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }
 
@@ -189,7 +181,7 @@ fn word_lists_page(
 }
 
 pub async fn word_lists(State(state): State<AppState>, editor: Editor) -> Response {
-    match state.blocking(|s| Ok(s.word_lists()?)).await {
+    match state.run(|s| s.word_lists()).await {
         Ok(lists) => {
             let (forbidden, misspellings) = lists.to_text();
             render::page(
@@ -199,7 +191,7 @@ pub async fn word_lists(State(state): State<AppState>, editor: Editor) -> Respon
                 word_lists_page(&editor, forbidden, misspellings, None),
             )
         }
-        Err(e) => render::failure_page(editor.lang, &e),
+        Err(e) => refusal::page(editor.lang, &e),
     }
 }
 
@@ -235,20 +227,13 @@ pub async fn publish_word_lists(
             );
         }
     };
-    let now = state.clock.now();
-    let (seat, address) = (editor.seat.clone(), editor.address.clone());
-    let done = state
-        .blocking(move |s| {
-            let by = Actor {
-                seat: &seat,
-                address: &address,
-            };
-            crate::service::duties::publish_word_lists(s, lists, &by, now)?;
-            Ok(())
+    let done = editor
+        .act(&state, move |s, by, now| {
+            crate::service::duties::publish_word_lists(s, lists, by, now).map(drop)
         })
         .await;
     match done {
         Ok(()) => Redirect::to("/wordlists").into_response(),
-        Err(e) => render::failure_page(lang, &e),
+        Err(e) => refusal::page(lang, &e),
     }
 }

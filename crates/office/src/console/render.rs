@@ -187,7 +187,7 @@ pub fn error_page(status: StatusCode, lang: Lang, text: String) -> Response {
 /// The page for a failure of the office itself: the words for it and an id the log also holds,
 /// never the cause.
 pub fn server_error_page(lang: Lang, cause: &str) -> Response {
-    let id = crate::api::error_id();
+    let id = crate::web::error_id();
     tracing::error!(error_id = %id, cause, "console request failed");
     page(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -198,31 +198,6 @@ pub fn server_error_page(lang: Lang, cause: &str) -> Response {
             error_id: Some(id),
         },
     )
-}
-
-/// The words for a failure from the API layer, by its stable code (the generic words when the
-/// console has none for it).
-pub fn failure_words(lang: Lang, failure: &crate::api::ApiFailure) -> String {
-    let code = serde_json::to_value(failure.code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let key = format!("error.{code}");
-    let words = lang.word(&key);
-    if words == key {
-        lang.word("error.internal")
-    } else {
-        words
-    }
-}
-
-/// The page for a failure from the API layer.
-pub fn failure_page(lang: Lang, failure: &crate::api::ApiFailure) -> Response {
-    if failure.code == liaison_domain::wire::ErrorCode::Internal {
-        server_error_page(lang, &failure.message)
-    } else {
-        error_page(failure.status, lang, failure_words(lang, failure))
-    }
 }
 
 pub async fn stylesheet() -> Response {

@@ -4,10 +4,12 @@
 //! `HandoverState::apply` and writes its audit entry in the same [`HandoversTx`] transaction.
 
 use chrono::{DateTime, Utc};
-use liaison_domain::handover::{HandoverEvent, OutgoingData};
+use liaison_domain::Role;
+use liaison_domain::handover::{HANDOVER_CODE_HOURS, HandoverEvent, OutgoingData};
 use liaison_domain::wire::{HandoverCode, HandoverView};
 
 use crate::audit::Record;
+use crate::auth;
 use crate::store::{
     Actor, HandoverDecision, HandoversTx, NewHandover, RedeemOutcome, Store, StoreError,
     StoredDecision, StoredHandover,
@@ -93,8 +95,63 @@ pub fn start(
     })
 }
 
-/// The administrator's decision on a requested handover.
-pub fn decide(
+/// The administrator approves a requested handover: a new one-time code for the successor,
+/// valid for [`HANDOVER_CODE_HOURS`], shown to the outgoing holder once (to the administrator
+/// only, for a forced handover), and what becomes of the outgoing holder's data.
+pub fn approve(
+    store: &dyn Store,
+    id: i64,
+    outgoing: OutgoingData,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<HandoverCode, StoreError> {
+    only_the_administrator(by)?;
+    let code = auth::handover_code();
+    let expires_at = now + chrono::Duration::hours(HANDOVER_CODE_HOURS);
+    let decision = HandoverDecision::Approve {
+        outgoing,
+        code_hash: auth::token_hash(&auth::normalized_code(&code)),
+        code_plain: code.clone(),
+        expires_at,
+    };
+    let view = decide(store, id, &decision, by, now)?;
+    Ok(HandoverCode {
+        handover_id: id,
+        seat_login: view.seat_login,
+        code,
+        expires_at,
+    })
+}
+
+/// The administrator declines a requested handover, with a reason if one is given: nothing
+/// changes for the seat.
+pub fn decline(
+    store: &dyn Store,
+    id: i64,
+    reason: Option<&str>,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<HandoverView, StoreError> {
+    only_the_administrator(by)?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let decision = HandoverDecision::Decline {
+        reason: reason.map(str::to_owned),
+    };
+    decide(store, id, &decision, by, now)
+}
+
+fn only_the_administrator(by: &Actor<'_>) -> Result<(), StoreError> {
+    if by.seat.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(
+            "only the administrator decides a handover",
+        ))
+    }
+}
+
+/// The decision itself, once [`approve`] or [`decline`] has made it.
+fn decide(
     store: &dyn Store,
     id: i64,
     decision: &HandoverDecision,

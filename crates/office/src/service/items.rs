@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
-    Change, ChangeKind, ItemDetail, SubmitItemResponse, TimelineEntry, TimelineKind,
+    Change, ChangeKind, ItemDetail, MAX_COMMENT_CHARS, SubmitItemResponse, TimelineEntry,
+    TimelineKind,
 };
 use liaison_domain::{ItemEvent, ItemState, Role, SeatView, SignoffPolicy};
 
@@ -47,6 +48,53 @@ fn entry(
 
 fn change(at: DateTime<Utc>, kind: ChangeKind) -> Change {
     Change { seq: 0, at, kind }
+}
+
+/// A published address and time as an editor gives them, checked: an http(s) address of one
+/// line; the time defaults to now (whether the item could have been published then is checked
+/// against the item when the decision is applied).
+pub fn acceptance(
+    url: &str,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Review, StoreError> {
+    let url = url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 2000
+        || !liaison_domain::text::is_clean(url, liaison_domain::text::Lines::One)
+        || url.contains(' ')
+    {
+        return Err(StoreError::Invalid(
+            "published_url must be an http(s) address".into(),
+        ));
+    }
+    Ok(Review::Accept {
+        published_url: url.to_owned(),
+        published_at: published_at.unwrap_or(now),
+    })
+}
+
+/// A remark's text and quote, checked (`what` names it in the refusal): a text that is not
+/// empty, and neither longer than [`MAX_COMMENT_CHARS`]; an empty quote is none.
+pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment, StoreError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::Invalid(format!("{what} needs a text")));
+    }
+    if text.chars().count() > MAX_COMMENT_CHARS
+        || quote.is_some_and(|q| q.chars().count() > MAX_COMMENT_CHARS)
+    {
+        return Err(StoreError::Invalid(format!(
+            "{what} is longer than {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    Ok(NewComment {
+        text: text.to_owned(),
+        quote: quote
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(str::to_owned),
+    })
 }
 
 /// Stores a send exactly once per (seat, idempotency key): a replay with the same payload gets
