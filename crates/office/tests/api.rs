@@ -1489,6 +1489,11 @@ async fn the_office_refuses_an_item_the_desk_would_block() {
             None => assert_eq!(status, StatusCode::CREATED, "{body}: {answer}"),
         }
     }
+    // Sent before the word is forbidden, stored; its answer may be lost on the way back.
+    let mut early = item(column.id, "讨论稿");
+    early["body_html"] = json!("<p>本草案已定稿。</p>");
+    let (status, first) = o.submit(&officer, Some("k-pf-early"), &early).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
     // The administrator publishes the lists; a word forbidden now is refused now.
     let r = o
         .http
@@ -1503,6 +1508,12 @@ async fn the_office_refuses_an_item_the_desk_would_block() {
     item["body_html"] = json!("<p>本草案仅供讨论。</p>");
     let (status, _) = o.submit(&officer, Some("k-pf-new"), &item).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The desk that never heard the first answer sends again under its key: the same item,
+    // not a refusal by a rule that came after it.
+    let (status, again) = o.submit(&officer, Some("k-pf-early"), &early).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["receipt"], first["receipt"]);
     let r = o
         .http
         .put(format!("{}/wordlists", o.base))

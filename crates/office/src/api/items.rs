@@ -71,6 +71,18 @@ pub async fn submit(
         })?
         .to_owned();
     caller.require_role(Role::Officer)?;
+    // The key is bound to what the desk sent; what is stored is the cleaned body.
+    let payload_sha256 = payload_digest(&req);
+    // A replay gets its first answer before any check whose rules may have changed since.
+    let earlier = {
+        let (seat_id, key, digest) = (caller.0.id, key.clone(), payload_sha256.clone());
+        state
+            .blocking(move |s| Ok(service::items::earlier_answer(s, seat_id, &key, &digest)?))
+            .await?
+    };
+    if let Some(answer) = earlier {
+        return submitted(&state, answer);
+    }
     validate_submission(&req)?;
     let lists = state.blocking(|s| Ok(s.word_lists()?)).await?;
     let problems = liaison_domain::preflight::check(
@@ -113,8 +125,6 @@ pub async fn submit(
         beijing_date(now),
     )
     .map_err(|p| ApiFailure::new(ErrorCode::SignoffRequired, p.to_string()))?;
-    // The key is bound to what the desk sent; what is stored is the cleaned body.
-    let payload_sha256 = payload_digest(&req);
     let mut req = req;
     req.body_html = liaison_domain::sanitize::body_html(&req.body_html);
     let (seat, caller_address) = (caller.0, caller.1);
@@ -137,6 +147,14 @@ pub async fn submit(
             })
         })
         .await?;
+    submitted(&state, outcome)
+}
+
+/// A send's outcome as the API answers it.
+fn submitted(
+    state: &AppState,
+    outcome: SubmitOutcome,
+) -> Result<(StatusCode, Json<SubmitItemResponse>), ApiFailure> {
     match outcome {
         SubmitOutcome::Created(r) => {
             if r.state == ItemState::AwaitingSignoff {

@@ -106,24 +106,51 @@ pub fn submit(store: &dyn Store, item: NewItem<'_>) -> Result<SubmitOutcome, Sto
     in_items(store, |tx| submit_in(tx, &item))
 }
 
+/// The answer a send under this key already has: the first answer for the same payload,
+/// `KeyReused` for another one; `None` for a key not seen yet. A caller that checks a send
+/// against rules that can change (the word lists, the department's sign-off policy) asks this
+/// first, so a replay gets its first answer whatever changed since.
+pub fn earlier_answer(
+    store: &dyn Store,
+    seat_id: i64,
+    idempotency_key: &str,
+    payload_sha256: &str,
+) -> Result<Option<SubmitOutcome>, StoreError> {
+    in_items(store, |tx| {
+        answer_to(&*tx, seat_id, idempotency_key, payload_sha256)
+    })
+}
+
+fn answer_to(
+    tx: &dyn ItemsTx,
+    seat_id: i64,
+    idempotency_key: &str,
+    payload_sha256: &str,
+) -> Result<Option<SubmitOutcome>, StoreError> {
+    let Some(earlier) = tx.earlier_send(seat_id, idempotency_key)? else {
+        return Ok(None);
+    };
+    Ok(Some(if earlier.payload_sha256 == payload_sha256 {
+        // The first answer said whether the item was held for sign-off.
+        SubmitOutcome::Replayed(SubmitItemResponse {
+            id: earlier.id,
+            receipt: earlier.receipt,
+            delivered_at: earlier.delivered_at,
+            state: if earlier.held {
+                ItemState::AwaitingSignoff
+            } else {
+                ItemState::Delivered
+            },
+        })
+    } else {
+        SubmitOutcome::KeyReused
+    }))
+}
+
 fn submit_in(tx: &mut dyn ItemsTx, item: &NewItem<'_>) -> Result<SubmitOutcome, StoreError> {
     let seat = item.seat;
-    if let Some(earlier) = tx.earlier_send(seat.id, item.idempotency_key)? {
-        return Ok(if earlier.payload_sha256 == item.payload_sha256 {
-            // The first answer said whether the item was held for sign-off.
-            SubmitOutcome::Replayed(SubmitItemResponse {
-                id: earlier.id,
-                receipt: earlier.receipt,
-                delivered_at: earlier.delivered_at,
-                state: if earlier.held {
-                    ItemState::AwaitingSignoff
-                } else {
-                    ItemState::Delivered
-                },
-            })
-        } else {
-            SubmitOutcome::KeyReused
-        });
+    if let Some(answer) = answer_to(&*tx, seat.id, item.idempotency_key, item.payload_sha256)? {
+        return Ok(answer);
     }
     let req = item.request;
     // Checked after the key, so that a replay gets its first answer even if the column has
