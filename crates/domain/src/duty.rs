@@ -188,14 +188,19 @@ pub fn duty_status(
             let before = in_range(previous, start);
             // The previous period counts only if the duty had begun before it ended.
             let previous_owed = since < beijing_midnight(start);
+            // Short in the period that ended and not yet made up in this one: overdue from the
+            // end of the short period, and that end is the deadline it missed.
+            let short = current < count && previous_owed && before < count;
             let due_at = if current >= count {
                 beijing_midnight(next_period_start(period, end))
+            } else if short {
+                beijing_midnight(start)
             } else {
                 beijing_midnight(end)
             };
             let (state, overdue_days) = if current >= count {
                 (DutyState::Ok, 0)
-            } else if previous_owed && before < count {
+            } else if short {
                 let late = (today - start).num_days().max(0) as u32 + 1;
                 (DutyState::Overdue, late)
             } else if now >= due_at - rule.lead() {
@@ -387,15 +392,77 @@ mod tests {
             .prop_map(|m| at("2025-01-01T00:00:00+08:00") + chrono::Duration::minutes(m))
     }
 
+    #[test]
+    fn a_count_short_last_month_is_due_at_that_months_end_not_this_ones() {
+        // Four a month; November ended with three. On 1 December it is a day late, and the
+        // deadline it missed is the end of 30 November, not the end of December.
+        let rule = DutyRule::MinCount {
+            count: 4,
+            period: Period::Month,
+        };
+        let since = at("2025-01-01T00:00:00+08:00");
+        let november = [
+            at("2026-11-03T10:00:00+08:00"),
+            at("2026-11-12T10:00:00+08:00"),
+            at("2026-11-24T10:00:00+08:00"),
+        ];
+        let now = at("2026-12-01T09:00:00+08:00");
+        let s = duty_status(rule, &november, since, now, &cal());
+        assert_eq!(s.state, DutyState::Overdue);
+        assert_eq!(s.overdue_days, 1);
+        assert_eq!(s.due_at, at("2026-12-01T00:00:00+08:00"));
+        assert_eq!(
+            crate::calendar::last_day(s.due_at),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
+        // Still short in December after one more: still due at November's end, two days late.
+        let more = [november.as_slice(), &[at("2026-12-01T15:00:00+08:00")]].concat();
+        let s = duty_status(rule, &more, since, at("2026-12-02T09:00:00+08:00"), &cal());
+        assert_eq!((s.state, s.overdue_days), (DutyState::Overdue, 2));
+        assert_eq!(s.due_at, at("2026-12-01T00:00:00+08:00"));
+        // Four in December make it good again, due at the end of January.
+        let made_up = [
+            more.as_slice(),
+            &[
+                at("2026-12-02T10:00:00+08:00"),
+                at("2026-12-03T10:00:00+08:00"),
+                at("2026-12-04T10:00:00+08:00"),
+            ],
+        ]
+        .concat();
+        let s = duty_status(
+            rule,
+            &made_up,
+            since,
+            at("2026-12-05T09:00:00+08:00"),
+            &cal(),
+        );
+        assert_eq!(s.state, DutyState::Ok);
+        assert_eq!(s.due_at, at("2027-02-01T00:00:00+08:00"));
+    }
+
     proptest! {
         #[test]
         fn due_never_lies_before_the_last_update(rule in rules(), updates in prop::collection::vec(instants(), 0..8), now in instants()) {
             let since = at("2025-01-01T00:00:00+08:00");
             let s = duty_status(rule, &updates, since, now, &cal());
-            if let Some(last) = s.last_update {
+            // A count rule overdue for a short period is due at that period's end, whatever
+            // came in since; otherwise the due instant follows the last update.
+            let short_period = matches!(rule, DutyRule::MinCount { .. }) && s.state == DutyState::Overdue;
+            if let Some(last) = s.last_update.filter(|_| !short_period) {
                 prop_assert!(s.due_at > last, "{s:?}");
             }
             prop_assert!(s.due_at > since);
+        }
+
+        #[test]
+        fn an_overdue_columns_due_instant_is_in_the_past(rule in rules(), updates in prop::collection::vec(instants(), 0..8), now in instants()) {
+            let since = at("2025-01-01T00:00:00+08:00");
+            let s = duty_status(rule, &updates, since, now, &cal());
+            prop_assert_eq!(s.state == DutyState::Overdue, s.due_at <= now, "{:?}", s);
+            if s.state == DutyState::Overdue {
+                prop_assert!(s.overdue_days >= 1, "{:?}", s);
+            }
         }
 
         #[test]
