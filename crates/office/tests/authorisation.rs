@@ -218,6 +218,7 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("POST", "/items/{id}/return", Rule::Decide),
     ("POST", "/items/{id}/reject", Rule::Decide),
     ("POST", "/items/{id}/comment", Rule::Decide),
+    ("GET", "/watch", Rule::Office),
     ("GET", "/departments", Rule::Office),
     ("POST", "/departments/{id}/signoff", Rule::Admin),
     ("GET", "/seats", Rule::Office),

@@ -4,14 +4,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use liaison_domain::calendar::beijing_midnight;
-use liaison_domain::duty::UPDATES_LOOKBACK_DAYS;
 use liaison_domain::wire::{ApiError, BoardColumn, Change, Timeliness, UrgeRequest};
-use liaison_domain::{DutyState, Role, WorkCalendar, by_urgency, duty_status};
+use liaison_domain::{DutyState, Role, WorkCalendar};
 use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
+use crate::service;
 use crate::store::Store;
 
 /// The working-day calendar the office publishes.
@@ -64,25 +64,13 @@ pub struct BoardQuery {
     pub department_id: Option<i64>,
 }
 
-/// A department's columns, most urgent first, with what their standing is computed from.
-pub fn board_of(
+/// A department's board (see [`service::watch::board`]).
+fn board_of(
     store: &dyn Store,
     department_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<BoardColumn>, ApiFailure> {
-    let calendar = store.calendar()?;
-    let inputs = store.duty_inputs(department_id, now - Duration::days(UPDATES_LOOKBACK_DAYS))?;
-    let mut board: Vec<BoardColumn> = inputs
-        .into_iter()
-        .map(|i| BoardColumn {
-            status: duty_status(i.column.duty, &i.updates, i.since, now, &calendar),
-            column: i.column,
-            since: i.since,
-            updates: i.updates,
-        })
-        .collect();
-    board.sort_by(|a, b| by_urgency(&a.status, &b.status));
-    Ok(board)
+    Ok(service::watch::board(store, department_id, now)?)
 }
 
 /// The duty board.

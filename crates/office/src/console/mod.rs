@@ -11,6 +11,7 @@ mod pages;
 mod published;
 mod refusal;
 mod render;
+mod watch;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -49,6 +50,7 @@ pub fn routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::POST, "/items/{id}/return", pages::return_item),
         RouteEntry::new(M::POST, "/items/{id}/reject", pages::reject),
         RouteEntry::new(M::POST, "/items/{id}/comment", pages::comment),
+        RouteEntry::new(M::GET, "/watch", watch::watch),
         RouteEntry::new(M::GET, "/departments", pages::departments),
         RouteEntry::new(M::POST, "/departments/{id}/signoff", pages::set_signoff),
         RouteEntry::new(M::GET, "/seats", handovers::seats),

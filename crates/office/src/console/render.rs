@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 14] = [
+const SOURCES: [(&str, &str); 15] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -68,6 +68,10 @@ const SOURCES: [(&str, &str); 14] = [
     (
         "import.html",
         include_str!("../../console/templates/import.html"),
+    ),
+    (
+        "watch.html",
+        include_str!("../../console/templates/watch.html"),
     ),
 ];
 

@@ -1,7 +1,7 @@
 //! The office's operations over a [`Store`](crate::store::Store) that does not know which
 //! database it runs on: each checks the domain's rules inside the store's transaction and writes
 //! its audit entry and its changes for the desks there. The API and the console are siblings
-//! over it. Signing in, items (sending, sign-off, review, remarks), handovers, the administration of the
+//! over it. The column watch, signing in, items (sending, sign-off, review, remarks), handovers, the administration of the
 //! organisation, what the office publishes (calendar, word lists, urges), uploads within their
 //! quota with the sweep of idle ones, and draft backups with their stale-copy check live here.
 
@@ -13,3 +13,4 @@ pub mod items;
 pub mod organisation;
 pub mod sessions;
 pub mod uploads;
+pub mod watch;

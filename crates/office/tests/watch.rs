@@ -1,0 +1,148 @@
+//! 栏目监测: the console's page of every column of the city, its filters and the single-veto
+//! banner, over a demo city whose clock the tests move.
+
+mod common;
+
+use chrono::Duration;
+use common::office;
+use reqwest::StatusCode;
+
+/// The page as an office seat sees it, with its query.
+async fn watch(o: &common::Office, login: &str, query: &str) -> (StatusCode, String) {
+    let token = o.sign_in(login).await;
+    let site = o.base.trim_end_matches("/api/v1");
+    let r = o
+        .http
+        .get(format!("{site}/watch{query}"))
+        .header(
+            "cookie",
+            format!("{}={token}", liaison_office::console::SESSION_COOKIE),
+        )
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The columns of the rows the page shows, in order, by their `data-column`.
+fn rows(html: &str) -> Vec<i64> {
+    html.match_indices("data-column=\"")
+        .map(|(at, m)| {
+            let rest = &html[at + m.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+/// The text of the single-veto row of `rule`.
+fn veto_row<'a>(html: &'a str, rule: &str) -> &'a str {
+    let at = html.find(&format!("data-rule=\"{rule}\"")).unwrap();
+    &html[at..at + html[at..].find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn every_column_of_the_city_is_watched_and_the_banner_names_the_columns_behind_a_threshold() {
+    let o = office().await;
+    let (status, html) = watch(&o, "bjb.editor", "").await;
+    assert_eq!(status, StatusCode::OK);
+    let all = rows(&html);
+    let columns = o.state.store.all_columns().unwrap();
+    let live: Vec<i64> = columns.iter().map(|c| c.id).collect();
+    assert_eq!(all.len(), live.len(), "every live column once");
+    assert!(all.iter().all(|id| live.contains(id)));
+    assert!(html.contains("单项否决指标"), "{html}");
+    // The demo city is neglected: columns overdue and empty, each threshold naming its own.
+    let empty = veto_row(&html, "empty");
+    assert!(empty.contains("已触及"), "{empty}");
+    // Most urgent first: the first row shown is overdue.
+    let first = &html[html.find("data-column=").unwrap()..];
+    assert!(first[..first.find("</tr>").unwrap()].contains("已超期"));
+
+    // The office records an update of an empty column fed from outside: it leaves the list.
+    let editor = o.sign_in("bjb.editor").await;
+    let filled = columns
+        .iter()
+        .find(|c| {
+            !c.feed.accepts_items()
+                && empty.contains(&format!("{}</li>", c.path.replace('/', "&#x2f;")))
+        })
+        .expect("an empty column fed from outside");
+    let count = |row: &str| -> u32 {
+        let at = row.find("<td>").unwrap() + 4;
+        row[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let before = count(empty);
+    let (status, _) = o
+        .post(
+            &editor,
+            &format!("/columns/{}/updates", filled.id),
+            serde_json::Value::Null,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, html) = watch(&o, "bjb.editor", "").await;
+    let empty = veto_row(&html, "empty");
+    assert_eq!(count(empty), before - 1, "{empty}");
+    assert!(!empty.contains(&format!("{}</li>", filled.path.replace('/', "&#x2f;"))));
+
+    // The home page: 13 days without an update today, close to the threshold but not over it;
+    // two days on it is over.
+    let home = veto_row(&html, "stale_home_page");
+    assert!(
+        home.contains("13 天未更新") && !home.contains("已触及"),
+        "{home}"
+    );
+    assert!(home.contains("value=\"92\""), "{home}");
+    o.clock.advance(Duration::days(2));
+    let (_, html) = watch(&o, "bjb.editor", "").await;
+    let home = veto_row(&html, "stale_home_page");
+    assert!(
+        home.contains("15 天未更新") && home.contains("已触及"),
+        "{home}"
+    );
+}
+
+#[tokio::test]
+async fn the_filters_keep_only_what_they_name_and_a_department_seat_is_sent_away() {
+    let o = office().await;
+    o.clock.advance(Duration::days(60));
+    let columns = o.state.store.all_columns().unwrap();
+    let edu = columns
+        .iter()
+        .find(|c| c.path == "公共服务/招生考试")
+        .unwrap()
+        .department_id;
+    let (_, html) = watch(&o, "bjb.admin", &format!("?department={edu}&state=overdue")).await;
+    let shown = rows(&html);
+    assert!(!shown.is_empty(), "{html}");
+    for id in &shown {
+        let c = columns.iter().find(|c| c.id == *id).unwrap();
+        assert_eq!(c.department_id, edu);
+    }
+    assert!(
+        html.matches("<span class=\"badge overdue\">").count() >= shown.len(),
+        "every row shown is overdue"
+    );
+    // By level and by feed method.
+    let (_, html) = watch(&o, "bjb.admin", "?level=first").await;
+    for id in rows(&html) {
+        let c = columns.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.level, liaison_domain::ColumnLevel::First);
+    }
+    let (_, html) = watch(&o, "bjb.admin", "?feed=scraping").await;
+    for id in rows(&html) {
+        let c = columns.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.feed, liaison_domain::FeedMethod::Scraping);
+    }
+    // A filter that matches nothing says so.
+    let (status, html) = watch(&o, "bjb.admin", "?department=999999").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("没有符合条件的栏目"), "{html}");
+
+    // A department's seat has no console: it is sent to the sign-in page.
+    let (status, html) = watch(&o, "jyj.officer", "").await;
+    assert!(
+        status == StatusCode::OK && html.contains("id=\"login\""),
+        "{status}"
+    );
+}
