@@ -1,10 +1,11 @@
 //! The office console in a real browser: Debian's Chromium, headless, driven by chromedriver.
 //! An editor signs in, filters the inbox, opens an item and returns it with a comment; the
 //! officer's desk engine then shows the comment. A stored XSS attempt in the body stays inert.
+//! The column watch shows the single-veto banner, and an urge sent from it reaches the desk.
 
 mod browser;
 
-use browser::{ChromeDriver, css, text_of, text_when};
+use browser::{ChromeDriver, css, sign_in, text_of, text_when};
 use fantoccini::Locator;
 use liaison_desk::{Desk, DeskConfig};
 use liaison_domain::ItemState;
@@ -80,35 +81,11 @@ async fn an_editor_filters_opens_and_returns_an_item_and_the_desk_shows_the_comm
     c.goto(&format!("{}/", office.url)).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/sign-in"));
     let editor = office.seat("editor", None);
-    let sign_in = |login: String, password: String| {
-        let c = c.clone();
-        async move {
-            c.find(css("#login")).await.unwrap().clear().await.unwrap();
-            c.find(css("#login"))
-                .await
-                .unwrap()
-                .send_keys(&login)
-                .await
-                .unwrap();
-            c.find(css("#password"))
-                .await
-                .unwrap()
-                .send_keys(&password)
-                .await
-                .unwrap();
-            c.find(css("button[type=submit]"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-        }
-    };
-    sign_in(editor.login.clone(), "错误的密码".into()).await;
+    sign_in(&c, &editor.login, "错误的密码").await;
     text_when(&c, ".error", |t| t == "账号或密码不正确。").await;
-    sign_in(officer.login.clone(), officer.password.clone()).await;
+    sign_in(&c, &officer.login, &officer.password).await;
     text_when(&c, ".error", |t| t.contains("桌面端")).await;
-    sign_in(editor.login.clone(), editor.password.clone()).await;
+    sign_in(&c, &editor.login, &editor.password).await;
     text_when(&c, "h1", |t| t == "收件箱").await;
 
     // Both items wait; filtering by department leaves ours.
@@ -289,6 +266,92 @@ async fn an_editor_filters_opens_and_returns_an_item_and_the_desk_shows_the_comm
             .entries
             .iter()
             .any(|e| e.text.as_deref() == Some("伪造的留言"))
+    );
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_column_watch_shows_the_single_veto_banner_and_an_urge_reaches_the_desk() {
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let officer = office.seat("officer", Some("市教育局"));
+    let desk = Desk::open(&DeskConfig {
+        data_dir: dir.path().join("desk"),
+        keyring_service: format!("liaison-console-test-{}", uuid::Uuid::new_v4()),
+    })
+    .unwrap();
+    desk.sign_in(&office.url, &officer.login, &officer.password)
+        .await
+        .unwrap();
+    desk.sync_once(0).await.unwrap();
+
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.goto(&format!("{}/sign-in", office.url)).await.unwrap();
+    let editor = office.seat("editor", None);
+    sign_in(&c, &editor.login, &editor.password).await;
+    text_when(&c, "h1", |t| t == "收件箱").await;
+    c.goto(&format!("{}/watch", office.url)).await.unwrap();
+    text_when(&c, "h1", |t| t == "栏目监测").await;
+    // The demo city is seeded neglected: a threshold is reached, and the banner says so.
+    let banner = text_of(&c, "#veto").await;
+    assert!(banner.contains("已触及单项否决指标"), "{banner}");
+    assert!(
+        banner.contains("空白栏目") && banner.contains("市教育局"),
+        "{banner}"
+    );
+
+    // The editor urges 市教育局's 招生考试 from its row, with a message of their own.
+    let row = "//section[contains(@class, 'department')]//tr[th[contains(., '公共服务/招生考试')]]";
+    let message = c
+        .find(Locator::XPath(&format!("{row}//input[@name='message']")))
+        .await
+        .unwrap();
+    assert_eq!(
+        message.prop("value").await.unwrap().as_deref(),
+        Some("请尽快更新「招生考试」栏目。")
+    );
+    message.clear().await.unwrap();
+    message
+        .send_keys("请于本周五前补报招生考试信息。")
+        .await
+        .unwrap();
+    c.find(Locator::XPath(&format!("{row}//button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Back on the page: the department's history holds the urge (the demo city had none).
+    let kept = text_when(&c, "details.urges summary", |t| t.contains("催报记录")).await;
+    assert_eq!(kept, "催报记录（1）");
+    let history = c
+        .find(Locator::XPath(&format!(
+            "{row}//p[contains(@class, 'urged')]"
+        )))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(history.starts_with("已催报 1 次"), "{history}");
+    std::fs::create_dir_all(workspace_root().join("docs")).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(workspace_root().join("docs/console-watch-urged.png"), png).unwrap();
+    c.goto(&format!("{}/watch", office.url)).await.unwrap();
+    text_when(&c, "h1", |t| t == "栏目监测").await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(workspace_root().join("docs/console-watch.png"), png).unwrap();
+
+    // The department's desk turns the urge into a notice.
+    desk.sync_once(0).await.unwrap();
+    let notices = desk.notices().unwrap();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.facts.message.as_deref() == Some("请于本周五前补报招生考试信息。")),
+        "{notices:?}"
     );
     c.close().await.unwrap();
 }

@@ -18,6 +18,7 @@ pub mod preflight;
 pub mod sanitize;
 pub mod signoff;
 pub mod text;
+pub mod urge;
 pub mod veto;
 pub mod wire;
 pub mod word_lists;

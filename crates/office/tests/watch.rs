@@ -10,6 +10,11 @@ use reqwest::StatusCode;
 /// The page as an office seat sees it, with its query.
 async fn watch(o: &common::Office, login: &str, query: &str) -> (StatusCode, String) {
     let token = o.sign_in(login).await;
+    watch_as(o, &token, query).await
+}
+
+/// The page in the session of `token`.
+async fn watch_as(o: &common::Office, token: &str, query: &str) -> (StatusCode, String) {
     let site = o.base.trim_end_matches("/api/v1");
     let r = o
         .http
@@ -145,4 +150,166 @@ async fn the_filters_keep_only_what_they_name_and_a_department_seat_is_sent_away
         status == StatusCode::OK && html.contains("id=\"login\""),
         "{status}"
     );
+}
+
+/// Posts a form of the page as the seat whose token is given.
+async fn post_form(
+    o: &common::Office,
+    token: &str,
+    path: &str,
+    body: &[(&str, &str)],
+) -> (StatusCode, String, Option<String>) {
+    let site = o.base.trim_end_matches("/api/v1");
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{site}{path}"))
+        .header(
+            "cookie",
+            format!("{}={token}", liaison_office::console::SESSION_COOKIE),
+        )
+        .form(body)
+        .send()
+        .await
+        .unwrap();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (r.status(), r.text().await.unwrap(), location)
+}
+
+fn form_token(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    html[at..at + 64].to_owned()
+}
+
+#[tokio::test]
+async fn an_editor_urges_a_column_and_a_departments_overdue_columns_and_the_history_keeps_them() {
+    let o = office().await;
+    let editor = o.sign_in("bjb.editor").await;
+    let officer = o.sign_in("jyj.officer").await;
+    let columns = o.state.store.all_columns().unwrap();
+    let exams = columns
+        .iter()
+        .find(|c| c.path == "公共服务/招生考试")
+        .unwrap()
+        .clone();
+    let (_, html) = watch_as(&o, &editor, "").await;
+    let csrf = form_token(&html);
+
+    // One column, with the session's form token only, and a message that says something.
+    let path = format!("/watch/columns/{}/urge", exams.id);
+    let (status, _, _) =
+        post_form(&o, &editor, &path, &[("csrf", "x"), ("message", "请更新")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, page, _) = post_form(
+        &o,
+        &editor,
+        &path,
+        &[("csrf", &csrf), ("message", " \u{3000} ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请填写催报内容。"), "{page}");
+    let (status, _, location) = post_form(
+        &o,
+        &editor,
+        &path,
+        &[("csrf", &csrf), ("message", "请本周内补报招生考试信息。")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/watch#department-{}", exams.department_id).as_str())
+    );
+    // The department's desks hear of it.
+    let (_, changes) = o.get(&officer, "/changes?since=0").await;
+    let urged: Vec<&serde_json::Value> = changes["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "column_urged")
+        .collect();
+    assert_eq!(urged.len(), 1, "{changes}");
+    assert_eq!(urged[0]["message"], "请本周内补报招生考试信息。");
+
+    // Every overdue column of the department at once: one urge each, in the history.
+    let (_, html) = watch(
+        &o,
+        "bjb.editor",
+        &format!("?department={}", exams.department_id),
+    )
+    .await;
+    let overdue = html.matches("<tr class=\"overdue\" data-column=").count();
+    assert!(overdue >= 1, "{html}");
+    let (status, _, _) = post_form(
+        &o,
+        &editor,
+        &format!("/watch/departments/{}/urge", exams.department_id),
+        &[
+            ("csrf", &csrf),
+            ("message", "贵单位有栏目已超期，请尽快更新。"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, changes) = o.get(&officer, "/changes?since=0").await;
+    let urged = changes["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "column_urged")
+        .count();
+    assert_eq!(urged, 1 + overdue);
+    let kept = o
+        .state
+        .store
+        .urges(Some(exams.department_id), common::start())
+        .unwrap();
+    assert_eq!(kept.len(), 1 + overdue);
+    let (_, me) = o.get(&editor, "/sessions/current").await;
+    assert!(kept.iter().all(|u| u.urged_by == me["holder_name"]));
+
+    // Two urges this week flag the department; its history and the column's count show them.
+    let (_, html) = watch_as(&o, &editor, "").await;
+    let section = &html[html
+        .find(&format!("id=\"department-{}\"", exams.department_id))
+        .unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(
+        section.contains(&format!("本周已催报 {} 次 · 评比中标记", 1 + overdue)),
+        "{section}"
+    );
+    assert!(section.contains(&format!("催报记录（{}）", 1 + overdue)));
+    assert!(section.contains("请本周内补报招生考试信息。"));
+    let row = &section[section
+        .find(&format!("data-column=\"{}\"", exams.id))
+        .unwrap()..];
+    assert!(
+        row[..row.find("</tr>").unwrap()].contains("已催报 2 次"),
+        "{row}"
+    );
+    // Next week the count starts again; the history stays.
+    o.clock.advance(Duration::days(7));
+    let (_, html) = watch(&o, "bjb.editor", "").await;
+    let section = &html[html
+        .find(&format!("id=\"department-{}\"", exams.department_id))
+        .unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    assert!(!section.contains("本周已催报"), "{section}");
+    assert!(section.contains(&format!("催报记录（{}）", 1 + overdue)));
+
+    // Each urge is an audit entry of the editor's.
+    let admin = o.sign_in("bjb.admin").await;
+    let (_, audit) = o.get(&admin, "/audit").await;
+    let entries = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "column.urged" && e["actor"] == "bjb.editor")
+        .count();
+    assert_eq!(entries, 1 + overdue, "{audit}");
 }

@@ -95,3 +95,22 @@ pub async fn text_when(c: &Client, selector: &str, ok: impl Fn(&str) -> bool) ->
 pub async fn text_of(c: &Client, selector: &str) -> String {
     text_when(c, selector, |_| true).await
 }
+
+/// Fills the console's sign-in form and sends it.
+pub async fn sign_in(c: &Client, login: &str, password: &str) {
+    let field = c.find(css("#login")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(login).await.unwrap();
+    c.find(css("#password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}

@@ -117,12 +117,7 @@ pub async fn urge(
     ApiJson(req): ApiJson<UrgeRequest>,
 ) -> Result<(StatusCode, Json<Change>), ApiFailure> {
     caller.require_office()?;
-    let message = req.message.trim().to_owned();
-    if message.is_empty() || message.chars().count() > 500 {
-        return Err(ApiFailure::validation(
-            "an urge says something, in at most 500 characters",
-        ));
-    }
+    let message = req.message;
     let now = state.clock.now();
     let change = state
         .blocking(move |s| {

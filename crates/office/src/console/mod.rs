@@ -51,6 +51,12 @@ pub fn routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::POST, "/items/{id}/reject", pages::reject),
         RouteEntry::new(M::POST, "/items/{id}/comment", pages::comment),
         RouteEntry::new(M::GET, "/watch", watch::watch),
+        RouteEntry::new(M::POST, "/watch/columns/{id}/urge", watch::urge_column),
+        RouteEntry::new(
+            M::POST,
+            "/watch/departments/{id}/urge",
+            watch::urge_department,
+        ),
         RouteEntry::new(M::GET, "/departments", pages::departments),
         RouteEntry::new(M::POST, "/departments/{id}/signoff", pages::set_signoff),
         RouteEntry::new(M::GET, "/seats", handovers::seats),

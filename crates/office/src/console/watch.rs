@@ -5,9 +5,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use liaison_domain::calendar::{beijing_date, last_day};
 use liaison_domain::duty::{DayKind, DutyState};
+use liaison_domain::urge::{self, Urge};
 use liaison_domain::veto::VetoCheck;
 use liaison_domain::wire::BoardColumn;
 use liaison_domain::{ColumnLevel, FeedMethod};
@@ -16,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::organisation::duty_words;
 use super::refusal;
 use super::render::{self, Lang};
-use super::{Editor, Query};
+use super::{Editor, Form, Path, Query};
+use crate::service::duties;
 use crate::service::watch::{self, CityWatch};
 use crate::web::AppState;
 
@@ -94,6 +97,19 @@ struct ColumnRow {
     due: String,
     state: &'static str,
     state_label: String,
+    /// Urges in the history shown, and the latest one's day.
+    urged: usize,
+    last_urged: Option<String>,
+    /// The message the urge form offers.
+    urge_message: String,
+}
+
+#[derive(Serialize)]
+struct UrgeRow {
+    at: String,
+    column: String,
+    message: String,
+    urged_by: String,
 }
 
 #[derive(Serialize)]
@@ -102,6 +118,11 @@ struct DepartmentGroup {
     name: String,
     overdue: usize,
     columns: Vec<ColumnRow>,
+    /// Urged this week, and whether that flags the department.
+    urged_this_week: u32,
+    flagged: bool,
+    /// Its urges, newest first.
+    urges: Vec<UrgeRow>,
 }
 
 #[derive(Serialize)]
@@ -141,8 +162,17 @@ fn state_label(lang: Lang, c: &BoardColumn) -> String {
     }
 }
 
-fn column_row(lang: Lang, c: &BoardColumn) -> ColumnRow {
+fn column_row(lang: Lang, c: &BoardColumn, urges: &[Urge]) -> ColumnRow {
+    let mine: Vec<&Urge> = urges
+        .iter()
+        .filter(|u| u.column_id == c.column.id)
+        .collect();
     ColumnRow {
+        urged: mine.len(),
+        last_urged: mine.last().map(|u| day(lang, beijing_date(u.at))),
+        urge_message: lang
+            .word("watch.urge.default")
+            .replace("{column}", &c.column.name),
         id: c.column.id,
         name: c.column.name.clone(),
         path: c.column.path.clone(),
@@ -184,21 +214,49 @@ fn veto_row(lang: Lang, city: &CityWatch, check: &VetoCheck) -> VetoRow {
     }
 }
 
-fn page_of(editor: &Editor, city: &CityWatch, filter: &WatchFilter) -> WatchPage {
+fn page_of(
+    editor: &Editor,
+    city: &CityWatch,
+    filter: &WatchFilter,
+    now: DateTime<Utc>,
+) -> WatchPage {
     let lang = editor.lang;
     let total = city.departments.iter().map(|(_, b)| b.len()).sum();
     let groups: Vec<DepartmentGroup> = city
         .departments
         .iter()
         .filter_map(|(d, board)| {
+            let urges: Vec<Urge> = city
+                .urges
+                .iter()
+                .filter(|u| u.department_id == d.id)
+                .cloned()
+                .collect();
             let columns: Vec<ColumnRow> = board
                 .iter()
                 .filter(|c| filter.keeps(d.id, c))
-                .map(|c| column_row(lang, c))
+                .map(|c| column_row(lang, c, &urges))
                 .collect();
+            let instants: Vec<DateTime<Utc>> = urges.iter().map(|u| u.at).collect();
+            let urged_this_week = urge::this_week(&instants, now);
             (!columns.is_empty()).then(|| DepartmentGroup {
                 id: d.id,
                 name: d.name.clone(),
+                urged_this_week,
+                flagged: urged_this_week >= urge::DEFAULT_URGES_FLAGGING_A_WEEK,
+                urges: urges
+                    .iter()
+                    .rev()
+                    .map(|u| UrgeRow {
+                        at: render::beijing(u.at),
+                        column: board
+                            .iter()
+                            .find(|c| c.column.id == u.column_id)
+                            .map_or_else(String::new, |c| c.column.name.clone()),
+                        message: u.message.clone(),
+                        urged_by: u.urged_by.clone(),
+                    })
+                    .collect(),
                 overdue: board
                     .iter()
                     .filter(|c| c.status.state == DutyState::Overdue)
@@ -250,14 +308,118 @@ pub async fn watch(
     editor: Editor,
     Query(filter): Query<WatchFilter>,
 ) -> Response {
+    show(&state, &editor, &filter, StatusCode::OK, None).await
+}
+
+/// The page with all columns, and what went wrong above it when something did.
+async fn show(
+    state: &AppState,
+    editor: &Editor,
+    filter: &WatchFilter,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let now = state.clock.now();
     match state.run(move |s| watch::city(s, now)).await {
-        Ok(city) => render::page(
-            StatusCode::OK,
-            editor.lang,
-            "watch.html",
-            page_of(&editor, &city, &filter),
-        ),
+        Ok(city) => {
+            let mut page = page_of(editor, &city, filter, now);
+            page.error = error;
+            render::page(status, editor.lang, "watch.html", page)
+        }
         Err(e) => refusal::page(editor.lang, &e),
     }
+}
+
+#[derive(Deserialize)]
+pub struct UrgeForm {
+    csrf: String,
+    message: String,
+}
+
+/// Urges one column: back to its department on the page, or the page with why not.
+pub async fn urge_column(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<UrgeForm>,
+) -> Response {
+    let lang = editor.lang;
+    if form.csrf != editor.form_token {
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    }
+    if let Err(p) = urge::message(&form.message) {
+        return urge_refused(&state, &editor, p).await;
+    }
+    let done = editor
+        .act(&state, move |s, by, now| {
+            // Live columns only: a retired one is not found.
+            let column = s.column(id)?.ok_or(crate::store::StoreError::NotFound)?;
+            duties::urge(s, &column, &form.message, by, now).map(|_| column.department_id)
+        })
+        .await;
+    match done {
+        Ok(department) => back_to(department),
+        Err(e) => {
+            show(
+                &state,
+                &editor,
+                &WatchFilter::default(),
+                refusal::status(&e),
+                Some(refusal::words(lang, &e)),
+            )
+            .await
+        }
+    }
+}
+
+/// Urges every overdue column of a department with one message.
+pub async fn urge_department(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<UrgeForm>,
+) -> Response {
+    let lang = editor.lang;
+    if form.csrf != editor.form_token {
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    }
+    if let Err(p) = urge::message(&form.message) {
+        return urge_refused(&state, &editor, p).await;
+    }
+    let done = editor
+        .act(&state, move |s, by, now| {
+            duties::urge_overdue(s, id, &form.message, by, now)
+        })
+        .await;
+    match done {
+        Ok(_) => back_to(id),
+        Err(e) => {
+            show(
+                &state,
+                &editor,
+                &WatchFilter::default(),
+                refusal::status(&e),
+                Some(refusal::words(lang, &e)),
+            )
+            .await
+        }
+    }
+}
+
+fn back_to(department_id: i64) -> Response {
+    Redirect::to(&format!("/watch#department-{department_id}")).into_response()
+}
+
+async fn urge_refused(state: &AppState, editor: &Editor, p: urge::UrgeProblem) -> Response {
+    let words = editor
+        .lang
+        .word(&format!("watch.urge.problem.{}", p.code()));
+    show(
+        state,
+        editor,
+        &WatchFilter::default(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(words),
+    )
+    .await
 }

@@ -151,7 +151,9 @@ pub fn record_column_update(
     })
 }
 
-/// Urges the column's department to update it (催报): a change its desks turn into a notice.
+/// Urges the column's department to update it (催报): the urge is kept in the column's and the
+/// department's history, and its desks get a change they turn into a notice. Office seats only;
+/// the message is checked by the domain (`urge::message`).
 pub fn urge(
     store: &dyn Store,
     column: &ColumnView,
@@ -159,27 +161,75 @@ pub fn urge(
     by: &Actor<'_>,
     now: DateTime<Utc>,
 ) -> Result<Change, StoreError> {
-    let kind = ChangeKind::ColumnUrged {
-        column_id: column.id,
-        column_name: column.name.clone(),
-        message: message.to_owned(),
-        urged_by: by.seat.holder_name.clone(),
-    };
+    let message = checked_urge(message, by)?;
+    in_tx(store, |tx| urge_in(tx, column, &message, by, now))
+}
+
+/// Urges every overdue column of a department at once, with one message, in one transaction;
+/// the changes its desks get, one per column (none when nothing is overdue).
+pub fn urge_overdue(
+    store: &dyn Store,
+    department_id: i64,
+    message: &str,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Change>, StoreError> {
+    let message = checked_urge(message, by)?;
+    let overdue: Vec<ColumnView> = super::watch::board(store, department_id, now)?
+        .into_iter()
+        .filter(|c| c.status.state == liaison_domain::DutyState::Overdue)
+        .map(|c| c.column)
+        .collect();
     in_tx(store, |tx| {
-        let mut change = Change {
-            seq: 0,
-            at: now,
-            kind: kind.clone(),
-        };
-        change.seq = tx.append_change(column.department_id, &change, Audience::All)?;
-        audit(
-            tx,
-            by,
-            now,
-            "column.urged",
-            format!("column:{}", column.id),
-            message,
-        )?;
-        Ok(change)
+        overdue
+            .iter()
+            .map(|column| urge_in(tx, column, &message, by, now))
+            .collect()
     })
+}
+
+fn checked_urge(message: &str, by: &Actor<'_>) -> Result<String, StoreError> {
+    if !by.seat.role.is_office() {
+        return Err(StoreError::Forbidden("only the editorial office urges"));
+    }
+    liaison_domain::urge::message(message).map_err(|p| StoreError::Invalid(p.to_string()))
+}
+
+fn urge_in(
+    tx: &mut dyn OrganisationTx,
+    column: &ColumnView,
+    message: &str,
+    by: &Actor<'_>,
+    now: DateTime<Utc>,
+) -> Result<Change, StoreError> {
+    tx.insert_urge(
+        &liaison_domain::urge::Urge {
+            column_id: column.id,
+            department_id: column.department_id,
+            at: now,
+            message: message.to_owned(),
+            urged_by: by.seat.holder_name.clone(),
+        },
+        by.seat.id,
+    )?;
+    let mut change = Change {
+        seq: 0,
+        at: now,
+        kind: ChangeKind::ColumnUrged {
+            column_id: column.id,
+            column_name: column.name.clone(),
+            message: message.to_owned(),
+            urged_by: by.seat.holder_name.clone(),
+        },
+    };
+    change.seq = tx.append_change(column.department_id, &change, Audience::All)?;
+    audit(
+        tx,
+        by,
+        now,
+        "column.urged",
+        format!("column:{}", column.id),
+        message,
+    )?;
+    Ok(change)
 }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use liaison_domain::duty::UPDATES_LOOKBACK_DAYS;
+use liaison_domain::urge::Urge;
 use liaison_domain::veto::{self, VetoCheck, Watched};
 use liaison_domain::wire::BoardColumn;
 use liaison_domain::{DepartmentView, WorkCalendar, by_urgency, duty_status};
@@ -47,7 +48,12 @@ pub struct CityWatch {
     pub departments: Vec<(DepartmentView, Vec<BoardColumn>)>,
     /// The four single-veto thresholds over every live column.
     pub veto: Vec<VetoCheck>,
+    /// Every urge of the last [`URGE_HISTORY_DAYS`], oldest first.
+    pub urges: Vec<Urge>,
 }
+
+/// How far back the watch shows urges.
+pub const URGE_HISTORY_DAYS: i64 = 92;
 
 impl CityWatch {
     /// A column of the city by its id.
@@ -83,5 +89,10 @@ pub fn city(store: &dyn Store, now: DateTime<Utc>) -> Result<CityWatch, StoreErr
         })
         .collect();
     let veto = veto::check(&watched, now);
-    Ok(CityWatch { departments, veto })
+    let urges = store.urges(None, now - Duration::days(URGE_HISTORY_DAYS))?;
+    Ok(CityWatch {
+        departments,
+        veto,
+        urges,
+    })
 }

@@ -570,6 +570,12 @@ pub trait OrganisationTx: Writes {
         at: DateTime<Utc>,
         seat_id: i64,
     ) -> Result<(), StoreError>;
+    /// An urge, sent by `seat_id`.
+    fn insert_urge(
+        &mut self,
+        urge: &liaison_domain::urge::Urge,
+        seat_id: i64,
+    ) -> Result<(), StoreError>;
 }
 
 /// What redeeming a seat's one-time code did.
@@ -689,6 +695,12 @@ pub trait Store: Send + Sync + 'static {
 
     // Duties.
     fn calendar(&self) -> Result<WorkCalendar, StoreError>;
+    /// The urges sent from `from` on, oldest first: one department's, or every one.
+    fn urges(
+        &self,
+        department_id: Option<i64>,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<liaison_domain::urge::Urge>, StoreError>;
     /// A department's columns, when each duty began, and the update instants from `from` on
     /// (plus the latest one before it).
     fn duty_inputs(

@@ -266,6 +266,26 @@ impl OrganisationTx for SqliteTx<'_> {
         )?;
         Ok(())
     }
+
+    fn insert_urge(
+        &mut self,
+        urge: &liaison_domain::urge::Urge,
+        seat_id: i64,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO urges (column_id, department_id, at, message, urged_by, seat_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                urge.column_id,
+                urge.department_id,
+                ts(urge.at),
+                urge.message,
+                urge.urged_by,
+                seat_id
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 /// Redeems a seat's one-time code: the password becomes the holder's, the code is spent, and the

@@ -28,6 +28,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_seat_keys_and_change_audience.sql"),
     include_str!("../../migrations/0009_upload_quota.sql"),
     include_str!("../../migrations/0010_organisation_admin.sql"),
+    include_str!("../../migrations/0011_urges.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after migrating).
@@ -596,6 +597,28 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn urges(
+        &self,
+        department_id: Option<i64>,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<liaison_domain::urge::Urge>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT column_id, department_id, at, message, urged_by FROM urges
+             WHERE (?1 IS NULL OR department_id = ?1) AND at >= ?2 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map(params![department_id, ts(from)], |r| {
+            Ok(liaison_domain::urge::Urge {
+                column_id: r.get(0)?,
+                department_id: r.get(1)?,
+                at: parse_ts(&r.get::<_, String>(2)?)?,
+                message: r.get(3)?,
+                urged_by: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn calendar(&self) -> Result<WorkCalendar, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT day, kind FROM calendar_days ORDER BY day")?;
@@ -816,5 +839,40 @@ impl Store for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    /// Urges sent before the urges table existed are taken from the change log.
+    #[test]
+    fn earlier_urges_come_from_the_change_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = liaison_sqlite::open(&dir.path().join("office.db")).unwrap();
+        liaison_sqlite::migrate(&mut conn, &MIGRATIONS[..10]).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO departments (id, name) VALUES (1, '市教育局');
+               INSERT INTO columns (id, department_id, name, path, feed, duty_json)
+                 VALUES (4, 1, '招生考试', '公共服务/招生考试', 'submission', '{}');
+               INSERT INTO changes (department_id, at, payload_json) VALUES
+                 (1, '2026-11-20T02:00:00.000000Z', '{"kind":"column_urged","column_id":4,"column_name":"招生考试","message":"请更新","urged_by":"钱晓东"}'),
+                 (1, '2026-11-21T02:00:00.000000Z', '{"kind":"column_added"}');"#,
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(&dir.path().join("office.db")).unwrap();
+        let urges = store.urges(Some(1), DateTime::<Utc>::MIN_UTC).unwrap();
+        assert_eq!(urges.len(), 1, "{urges:?}");
+        assert_eq!(
+            (
+                urges[0].column_id,
+                urges[0].message.as_str(),
+                urges[0].urged_by.as_str()
+            ),
+            (4, "请更新", "钱晓东")
+        );
+        assert_eq!(urges[0].at.to_rfc3339(), "2026-11-20T02:00:00+00:00");
     }
 }
