@@ -20,6 +20,21 @@ fn allowed(c: char, lines: Lines) -> bool {
     !c.is_control() || (lines == Lines::Many && matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// The longest web address kept, in bytes.
+pub const MAX_ADDRESS_BYTES: usize = 2000;
+
+/// A web address as a person gives it, trimmed: `http://` or `https://`, on one line, with no
+/// space, at most [`MAX_ADDRESS_BYTES`]; `None` for anything else.
+pub fn web_address(text: &str) -> Option<&str> {
+    let url = text.trim();
+    let scheme = url.starts_with("https://") || url.starts_with("http://");
+    (scheme
+        && url.len() <= MAX_ADDRESS_BYTES
+        && is_clean(url, Lines::One)
+        && !url.chars().any(char::is_whitespace))
+    .then_some(url)
+}
+
 /// Whether `text` holds only what a field of `lines` may.
 pub fn is_clean(text: &str, lines: Lines) -> bool {
     text.chars().all(|c| allowed(c, lines))

@@ -220,6 +220,7 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("POST", "/items/{id}/comment", Rule::Decide),
     ("GET", "/watch", Rule::Office),
     ("POST", "/watch/columns/{id}/urge", Rule::Office),
+    ("POST", "/watch/columns/{id}/update", Rule::Office),
     ("POST", "/watch/departments/{id}/urge", Rule::Office),
     ("GET", "/departments", Rule::Office),
     ("POST", "/departments/{id}/signoff", Rule::Admin),

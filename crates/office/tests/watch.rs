@@ -313,3 +313,95 @@ async fn an_editor_urges_a_column_and_a_departments_overdue_columns_and_the_hist
         .count();
     assert_eq!(entries, 1 + overdue, "{audit}");
 }
+
+#[tokio::test]
+async fn the_office_records_a_scraped_columns_update_with_its_address_from_the_page() {
+    let o = office().await;
+    let editor = o.sign_in("bjb.editor").await;
+    let columns = o.state.store.all_columns().unwrap();
+    let outside = columns
+        .iter()
+        .find(|c| c.feed.takes_recorded_updates())
+        .expect("a column fed from outside")
+        .clone();
+    let fed = columns
+        .iter()
+        .find(|c| c.feed.accepts_items())
+        .unwrap()
+        .clone();
+    let (_, html) = watch_as(&o, &editor, "").await;
+    let csrf = form_token(&html);
+    // Only fed-from-outside columns offer the form.
+    assert!(html.contains(&format!("/watch/columns/{}/update", outside.id)));
+    assert!(!html.contains(&format!("/watch/columns/{}/update", fed.id)));
+
+    let record = |id: i64, url: &'static str| {
+        let (o, editor, csrf) = (&o, editor.clone(), csrf.clone());
+        async move {
+            post_form(
+                o,
+                &editor,
+                &format!("/watch/columns/{id}/update"),
+                &[("csrf", &csrf), ("url", url)],
+            )
+            .await
+        }
+    };
+    let (status, page, _) = record(outside.id, "javascript:alert(1)").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("开头的网址。"), "{page}");
+    let (status, page, _) = record(fed.id, "https://portal.example/a.html").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("内容不完整或格式不正确"), "{page}");
+
+    let (status, _, location) =
+        record(outside.id, "https://portal.example/jtj/2026/1130.html").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/watch#department-{}", outside.department_id).as_str())
+    );
+    let (_, html) = watch_as(&o, &editor, "").await;
+    let row = &html[html
+        .find(&format!("data-column=\"{}\"", outside.id))
+        .unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("href=\"https:&#x2f;&#x2f;portal.example&#x2f;jtj&#x2f;2026&#x2f;1130.html\""),
+        "{row}"
+    );
+    assert!(
+        row.contains("2026年11月27日"),
+        "the update is today's: {row}"
+    );
+    // The board the desks read counts it like an accepted item.
+    let departments = o.state.store.departments().unwrap();
+    let department = departments
+        .iter()
+        .find(|d| d.id == outside.department_id)
+        .unwrap();
+    let officer = o
+        .seats
+        .iter()
+        .find(|s| s.role == liaison_domain::Role::Officer && s.department == department.name)
+        .unwrap();
+    let token = o.sign_in(&officer.login).await;
+    let (_, board) = o.get(&token, "/board").await;
+    let mine = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"]["id"] == outside.id)
+        .unwrap();
+    assert_eq!(mine["status"]["last_update"], "2026-11-27T02:00:00Z");
+    // And the audit log keeps who saw it where.
+    let admin = o.sign_in("bjb.admin").await;
+    let (_, audit) = o.get(&admin, "/audit").await;
+    assert!(audit.as_array().unwrap().iter().any(|e| {
+        e["action"] == "column.update_recorded"
+            && e["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("https://portal.example/jtj/2026/1130.html")
+    }));
+}

@@ -160,7 +160,7 @@ pub async fn record_update(
             let column = s
                 .column(id)?
                 .ok_or_else(|| ApiFailure::not_found("column"))?;
-            crate::service::duties::record_column_update(s, &column, &caller.actor(), now)?;
+            crate::service::duties::record_column_update(s, &column, None, &caller.actor(), now)?;
             board_of(s, column.department_id, now)?
                 .into_iter()
                 .find(|c| c.column.id == id)

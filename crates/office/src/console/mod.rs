@@ -52,6 +52,7 @@ pub fn routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::POST, "/items/{id}/comment", pages::comment),
         RouteEntry::new(M::GET, "/watch", watch::watch),
         RouteEntry::new(M::POST, "/watch/columns/{id}/urge", watch::urge_column),
+        RouteEntry::new(M::POST, "/watch/columns/{id}/update", watch::record_update),
         RouteEntry::new(
             M::POST,
             "/watch/departments/{id}/urge",

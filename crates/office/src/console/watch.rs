@@ -102,6 +102,10 @@ struct ColumnRow {
     last_urged: Option<String>,
     /// The message the urge form offers.
     urge_message: String,
+    /// Fed from outside (scraped or linked): the office records its updates here.
+    records_updates: bool,
+    /// The address of the latest recorded update, if one was given.
+    address: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -162,12 +166,18 @@ fn state_label(lang: Lang, c: &BoardColumn) -> String {
     }
 }
 
-fn column_row(lang: Lang, c: &BoardColumn, urges: &[Urge]) -> ColumnRow {
+fn column_row(lang: Lang, c: &BoardColumn, urges: &[Urge], city: &CityWatch) -> ColumnRow {
     let mine: Vec<&Urge> = urges
         .iter()
         .filter(|u| u.column_id == c.column.id)
         .collect();
     ColumnRow {
+        records_updates: c.column.feed.takes_recorded_updates(),
+        address: city
+            .addresses
+            .iter()
+            .find(|(id, _, _)| *id == c.column.id)
+            .map(|(_, _, url)| url.clone()),
         urged: mine.len(),
         last_urged: mine.last().map(|u| day(lang, beijing_date(u.at))),
         urge_message: lang
@@ -235,7 +245,7 @@ fn page_of(
             let columns: Vec<ColumnRow> = board
                 .iter()
                 .filter(|c| filter.keeps(d.id, c))
-                .map(|c| column_row(lang, c, &urges))
+                .map(|c| column_row(lang, c, &urges, city))
                 .collect();
             let instants: Vec<DateTime<Utc>> = urges.iter().map(|u| u.at).collect();
             let urged_this_week = urge::this_week(&instants, now);
@@ -393,6 +403,56 @@ pub async fn urge_department(
         .await;
     match done {
         Ok(_) => back_to(id),
+        Err(e) => {
+            show(
+                &state,
+                &editor,
+                &WatchFilter::default(),
+                refusal::status(&e),
+                Some(refusal::words(lang, &e)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RecordForm {
+    csrf: String,
+    url: String,
+}
+
+/// Records that a scraped or linked column was updated, at the address the editor saw it.
+pub async fn record_update(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<i64>,
+    Form(form): Form<RecordForm>,
+) -> Response {
+    let lang = editor.lang;
+    if form.csrf != editor.form_token {
+        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    }
+    if liaison_domain::text::web_address(&form.url).is_none() {
+        let words = lang.word("watch.record.bad_address");
+        return show(
+            &state,
+            &editor,
+            &WatchFilter::default(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(words),
+        )
+        .await;
+    }
+    let done = editor
+        .act(&state, move |s, by, now| {
+            let column = s.column(id)?.ok_or(crate::store::StoreError::NotFound)?;
+            duties::record_column_update(s, &column, Some(&form.url), by, now)
+                .map(|()| column.department_id)
+        })
+        .await;
+    match done {
+        Ok(department) => back_to(department),
         Err(e) => {
             show(
                 &state,

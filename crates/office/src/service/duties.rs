@@ -124,13 +124,22 @@ pub fn publish_word_lists(
     Ok(lists)
 }
 
-/// An update the office saw itself on a column fed from outside Liaison (scraped or linked).
+/// An update the office saw itself on a column fed from outside Liaison (scraped or linked),
+/// with the address it was seen at when one is given (an http(s) address).
 pub fn record_column_update(
     store: &dyn Store,
     column: &ColumnView,
+    address: Option<&str>,
     by: &Actor<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let address =
+        match address {
+            Some(a) => Some(liaison_domain::text::web_address(a).ok_or_else(|| {
+                StoreError::Invalid("the address must be an http(s) address".into())
+            })?),
+            None => None,
+        };
     if !column.feed.takes_recorded_updates() {
         return Err(StoreError::Invalid(
             "only scraped and linked columns take recorded updates; the others are kept current \
@@ -139,14 +148,18 @@ pub fn record_column_update(
         ));
     }
     in_tx(store, |tx| {
-        tx.insert_column_update(column.id, now, by.seat.id)?;
+        tx.insert_column_update(column.id, now, by.seat.id, address)?;
+        let detail = match address {
+            Some(a) => format!("{} {a}", column.name),
+            None => column.name.clone(),
+        };
         audit(
             tx,
             by,
             now,
             "column.update_recorded",
             format!("column:{}", column.id),
-            &column.name,
+            &detail,
         )
     })
 }

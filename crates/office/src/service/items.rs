@@ -58,16 +58,8 @@ pub fn acceptance(
     published_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Review, StoreError> {
-    let url = url.trim();
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.len() > 2000
-        || !liaison_domain::text::is_clean(url, liaison_domain::text::Lines::One)
-        || url.contains(' ')
-    {
-        return Err(StoreError::Invalid(
-            "published_url must be an http(s) address".into(),
-        ));
-    }
+    let url = liaison_domain::text::web_address(url)
+        .ok_or_else(|| StoreError::Invalid("published_url must be an http(s) address".into()))?;
     Ok(Review::Accept {
         published_url: url.to_owned(),
         published_at: published_at.unwrap_or(now),

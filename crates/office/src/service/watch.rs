@@ -50,6 +50,8 @@ pub struct CityWatch {
     pub veto: Vec<VetoCheck>,
     /// Every urge of the last [`URGE_HISTORY_DAYS`], oldest first.
     pub urges: Vec<Urge>,
+    /// Each column's latest recorded update that names an address: (column, when, address).
+    pub addresses: Vec<(i64, DateTime<Utc>, String)>,
 }
 
 /// How far back the watch shows urges.
@@ -94,5 +96,6 @@ pub fn city(store: &dyn Store, now: DateTime<Utc>) -> Result<CityWatch, StoreErr
         departments,
         veto,
         urges,
+        addresses: store.recorded_addresses()?,
     })
 }

@@ -563,12 +563,13 @@ pub trait OrganisationTx: Writes {
         &mut self,
         lists: &liaison_domain::preflight::WordLists,
     ) -> Result<(), StoreError>;
-    /// An update of a scraped or linked column the office saw, by `seat_id`.
+    /// An update of a scraped or linked column the office saw, by `seat_id`, at `url`.
     fn insert_column_update(
         &mut self,
         column_id: i64,
         at: DateTime<Utc>,
         seat_id: i64,
+        url: Option<&str>,
     ) -> Result<(), StoreError>;
     /// An urge, sent by `seat_id`.
     fn insert_urge(
@@ -695,6 +696,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Duties.
     fn calendar(&self) -> Result<WorkCalendar, StoreError>;
+    /// Each column's latest recorded update that names an address: (column, when, address).
+    fn recorded_addresses(&self) -> Result<Vec<(i64, DateTime<Utc>, String)>, StoreError>;
     /// The urges sent from `from` on, oldest first: one department's, or every one.
     fn urges(
         &self,

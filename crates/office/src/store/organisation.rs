@@ -259,10 +259,11 @@ impl OrganisationTx for SqliteTx<'_> {
         column_id: i64,
         at: DateTime<Utc>,
         seat_id: i64,
+        url: Option<&str>,
     ) -> Result<(), StoreError> {
         self.tx.execute(
-            "INSERT INTO column_updates (column_id, at, recorded_by) VALUES (?1, ?2, ?3)",
-            params![column_id, ts(at), seat_id],
+            "INSERT INTO column_updates (column_id, at, recorded_by, url) VALUES (?1, ?2, ?3, ?4)",
+            params![column_id, ts(at), seat_id, url],
         )?;
         Ok(())
     }

@@ -28,7 +28,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_seat_keys_and_change_audience.sql"),
     include_str!("../../migrations/0009_upload_quota.sql"),
     include_str!("../../migrations/0010_organisation_admin.sql"),
-    include_str!("../../migrations/0011_urges.sql"),
+    include_str!("../../migrations/0011_column_watch.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after migrating).
@@ -594,6 +594,20 @@ impl Store for SqliteStore {
              ORDER BY seq"
         ))?;
         let rows = stmt.query_map(params![seat_id, since], backup_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn recorded_addresses(&self) -> Result<Vec<(i64, DateTime<Utc>, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT u.column_id, u.at, u.url FROM column_updates u
+             WHERE u.url IS NOT NULL AND u.id = (
+                 SELECT v.id FROM column_updates v WHERE v.column_id = u.column_id
+                   AND v.url IS NOT NULL ORDER BY v.at DESC, v.id DESC LIMIT 1)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, parse_ts(&r.get::<_, String>(1)?)?, r.get(2)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

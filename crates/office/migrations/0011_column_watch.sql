@@ -1,6 +1,9 @@
--- Every urge (催报) is kept with its column and department, so each keeps its history and a
+-- The column watch. An update the office records for a scraped or linked column keeps the
+-- address it was seen at. Every urge (催报) is kept with its column and department, so each keeps its history and a
 -- department urged too often in a week can be flagged. Urges sent before this table existed are
 -- taken from the change log, where each one was written for the department's desks.
+ALTER TABLE column_updates ADD COLUMN url TEXT;
+
 CREATE TABLE urges (
     id            INTEGER PRIMARY KEY,
     column_id     INTEGER NOT NULL REFERENCES columns(id),
