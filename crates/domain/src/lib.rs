@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod calendar;
 pub mod calendar_text;
 pub mod column;
+pub mod commission;
 pub mod content;
 pub mod duty;
 pub mod handover;
