@@ -4,6 +4,7 @@
 use chrono::Datelike;
 use liaison_desk::duties::{NoticeKind, NoticeView};
 use liaison_domain::ItemState;
+use liaison_domain::wire::CommissionNews;
 use serde_json::Value;
 
 const ZH_CN: &str = include_str!("../../ui/src/i18n/zh-CN.json");
@@ -77,6 +78,11 @@ pub fn text(notice: &NoticeView, language: &str) -> (String, String) {
         },
         NoticeKind::SignoffRequested => "signoff_requested",
         NoticeKind::Commented => "commented",
+        NoticeKind::Commissioned => match f.commission {
+            Some(CommissionNews::Extended) => "commission_extended",
+            Some(CommissionNews::Withdrawn) => "commission_withdrawn",
+            _ => "commission_posted",
+        },
     };
     (
         say(&messages, &format!("notify.{key}.title"), &params),

@@ -14,7 +14,10 @@ export type NoticeSentence =
   | "reviewed_rejected"
   | "signed_off"
   | "signoff_requested"
-  | "commented";
+  | "commented"
+  | "commission_posted"
+  | "commission_extended"
+  | "commission_withdrawn";
 
 /** Which `notify.<sentence>` a notice reads as (as the backend's notifications choose it). */
 export function noticeSentence(n: Pick<NoticeView, "kind" | "facts">): NoticeSentence {
@@ -26,6 +29,15 @@ export function noticeSentence(n: Pick<NoticeView, "kind" | "facts">): NoticeSen
     case "signoff_requested":
     case "commented":
       return n.kind;
+    case "commissioned":
+      switch (n.facts.commission) {
+        case "extended":
+          return "commission_extended";
+        case "withdrawn":
+          return "commission_withdrawn";
+        default:
+          return "commission_posted";
+      }
     case "reviewed":
       switch (n.facts.review_state) {
         case "accepted":

@@ -33,6 +33,8 @@ pub enum NoticeKind {
     SignoffRequested,
     /// Someone else wrote in an item's thread.
     Commented,
+    /// The office asked the department for content (约稿), or extended or withdrew the request.
+    Commissioned,
 }
 
 impl NoticeKind {
@@ -45,6 +47,7 @@ impl NoticeKind {
             NoticeKind::Reviewed => "reviewed",
             NoticeKind::SignoffRequested => "signoff_requested",
             NoticeKind::Commented => "commented",
+            NoticeKind::Commissioned => "commissioned",
         }
     }
 
@@ -57,6 +60,7 @@ impl NoticeKind {
             NoticeKind::Reviewed,
             NoticeKind::SignoffRequested,
             NoticeKind::Commented,
+            NoticeKind::Commissioned,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -82,6 +86,9 @@ pub struct NoticeFacts {
     /// The office's id of the item (a sign-off request opens it).
     #[serde(default)]
     pub item_id: Option<i64>,
+    /// What happened to a commissioned request (its topic is the `title`, its deadline `due_at`).
+    #[serde(default)]
+    pub commission: Option<liaison_domain::wire::CommissionNews>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -1085,7 +1085,9 @@ impl Desk {
                 version,
                 ..
             } => (*item_id, draft_key, *version),
-            ChangeKind::ColumnUrged { .. } | ChangeKind::OrganisationChanged { .. } => return,
+            ChangeKind::ColumnUrged { .. }
+            | ChangeKind::CommissionUpdated { .. }
+            | ChangeKind::OrganisationChanged { .. } => return,
         };
         if !self
             .store

@@ -618,6 +618,7 @@ impl LocalStore {
                 .attestation
                 .clone()
                 .filter(|_| policy == SignoffPolicy::Attested),
+            commission_id: None,
         };
         let payload =
             serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
@@ -976,6 +977,29 @@ impl LocalStore {
                     &format!("urged:{seq}"),
                     NoticeKind::Urged,
                     Some(*column_id),
+                    None,
+                    &facts,
+                    now,
+                )?
+            }
+            ChangeKind::CommissionUpdated {
+                commission_id,
+                what,
+                topic,
+                due_at,
+                ..
+            } => {
+                let facts = NoticeFacts {
+                    title: Some(topic.clone()),
+                    due_at: Some(*due_at),
+                    commission: Some(*what),
+                    ..NoticeFacts::default()
+                };
+                create_notice(
+                    &tx,
+                    &format!("commission:{commission_id}:{seq}"),
+                    NoticeKind::Commissioned,
+                    None,
                     None,
                     &facts,
                     now,

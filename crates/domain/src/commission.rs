@@ -18,6 +18,7 @@ pub const MAX_WORKING_DAYS: u32 = 60;
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CommissionState {
     /// Taking answers (a late one is still taken, and counted late).
@@ -67,6 +68,7 @@ impl CommissionState {
 
 /// By when the answers are due, as the editor gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Deadline {
     /// So many working days after the day it is posted, by the office's calendar.
@@ -195,6 +197,7 @@ pub fn extended(
 
 /// How one target department stands on a request at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
     /// Answered by the deadline.

@@ -48,6 +48,10 @@ pub struct SubmitItemRequest {
     /// The sign-off made on paper, for a department whose policy is `attested`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation: Option<Attestation>,
+    /// The commissioned request (约稿) this item answers. Linked while the request is open and
+    /// names the department; otherwise the item is received as an ordinary one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_id: Option<i64>,
 }
 
 fn delivered() -> ItemState {
@@ -352,6 +356,14 @@ pub enum ChangeKind {
         /// The editor's name.
         urged_by: String,
     },
+    /// The office asked the department for content (约稿), or extended or withdrew the request.
+    CommissionUpdated {
+        commission_id: i64,
+        what: CommissionNews,
+        topic: String,
+        due_at: DateTime<Utc>,
+        state: crate::commission::CommissionState,
+    },
     /// The administrator changed what the department has: the desk refreshes its board.
     OrganisationChanged {
         what: OrganisationEvent,
@@ -360,6 +372,69 @@ pub enum ChangeKind {
         /// The column's name, the seat's login, or the department's new name.
         name: String,
     },
+}
+
+/// What happened to a commissioned request (see [`ChangeKind::CommissionUpdated`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CommissionNews {
+    Posted,
+    Extended,
+    Withdrawn,
+}
+
+/// A commissioned request (约稿) as the office and the departments it names see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommissionView {
+    pub id: i64,
+    pub topic: String,
+    pub requirements: String,
+    /// The column the answers are for, if the request names one.
+    pub column_id: Option<i64>,
+    pub column_name: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub state: crate::commission::CommissionState,
+    pub posted_at: DateTime<Utc>,
+    /// The editor's name.
+    pub posted_by: String,
+    /// The departments asked, each with where it stands (a department's seat sees its own only).
+    pub targets: Vec<CommissionTarget>,
+}
+
+/// One department asked by a request, and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommissionTarget {
+    pub department_id: i64,
+    pub department_name: String,
+    pub standing: crate::commission::Standing,
+    /// Its first linked answer: when it arrived, the item and its receipt.
+    pub answered_at: Option<DateTime<Utc>>,
+    pub item_id: Option<i64>,
+    pub receipt: Option<String>,
+}
+
+/// A new commissioned request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewCommissionRequest {
+    pub topic: String,
+    #[serde(default)]
+    pub requirements: String,
+    pub departments: Vec<i64>,
+    #[serde(default)]
+    pub column_id: Option<i64>,
+    pub deadline: crate::commission::Deadline,
+}
+
+/// A later deadline for an open request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExtendCommissionRequest {
+    pub deadline: crate::commission::Deadline,
 }
 
 /// What the administrator changed for a department (see [`ChangeKind::OrganisationChanged`]).

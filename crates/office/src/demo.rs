@@ -397,6 +397,7 @@ fn publish_history(
         body_html: format!(
             "<h2>{title}</h2><p>（{column_name}栏目示例稿件，由演示数据生成。）</p>"
         ),
+        commission_id: None,
     };
     let key = format!("demo-history-{column_id}");
     let outcome = crate::service::items::submit(

@@ -75,6 +75,7 @@ pub fn seed_items(
                 column_id: column.id,
                 title: item.title,
                 body_html: item.body_html,
+                commission_id: None,
             };
             let key = format!("seed-{run}-{n}");
             let outcome = crate::service::items::submit(

@@ -113,6 +113,8 @@ enum Rule {
     OwnUpload,
     /// A seat's own record, or the office.
     OwnSeatOrOffice,
+    /// The office, and the seats of the department a commissioned request names (A).
+    CommissionTarget,
     /// The outgoing holder of the handover.
     OutgoingHolder,
     /// A department's seat for its own seat, the administrator for any (a forced handover).
@@ -139,6 +141,7 @@ fn may(rule: Rule, who: Who, state: Option<State>) -> bool {
         Rule::Return => (who.office() && left) || (who == Who::ResponsibleA && awaiting),
         Rule::OwnUpload | Rule::OutgoingHolder => who == Who::OfficerA,
         Rule::OwnSeatOrOffice => who == Who::OfficerA || who.office(),
+        Rule::CommissionTarget => own || who.office(),
     }
 }
 
@@ -158,6 +161,11 @@ const API: &[(&str, &str, Rule)] = &[
     ("GET", "/timeliness", Rule::Office),
     ("POST", "/columns/{id}/urge", Rule::Office),
     ("POST", "/columns/{id}/updates", Rule::Office),
+    ("GET", "/commissions", Rule::Seat),
+    ("POST", "/commissions", Rule::Office),
+    ("GET", "/commissions/{id}", Rule::CommissionTarget),
+    ("POST", "/commissions/{id}/extend", Rule::Office),
+    ("POST", "/commissions/{id}/withdraw", Rule::Office),
     ("GET", "/departments", Rule::Office),
     ("PUT", "/departments/{id}/signoff", Rule::Admin),
     ("POST", "/uploads", Rule::DepartmentSeat),
@@ -287,6 +295,8 @@ struct World {
     items: HashMap<State, i64>,
     /// Officer A's and responsible A's handovers (requested).
     handovers: Vec<i64>,
+    /// A commissioned request naming department A.
+    commission: i64,
     sent: u32,
     /// What the administration routes change: a department of its own with a column and a
     /// seat, so that retiring, moving and disabling leave department A as it is.
@@ -357,6 +367,7 @@ impl World {
             png,
             items: HashMap::new(),
             handovers: Vec::new(),
+            commission: 0,
             sent: 0,
             spare: Spare {
                 department: 0,
@@ -366,6 +377,17 @@ impl World {
             },
         };
         world.spare = world.spare().await;
+        let (status, posted) = world
+            .o
+            .post(
+                world.token(Who::Editor).unwrap(),
+                "/commissions",
+                json!({"topic": "矩阵约稿", "departments": [world.department_a],
+                       "deadline": {"kind": "working_days", "value": 5}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{posted}");
+        world.commission = posted["id"].as_i64().unwrap();
         world.upload().await;
         for state in STATES {
             let id = world.item_in(state).await;
@@ -519,6 +541,9 @@ impl World {
             p if p.starts_with("/admin/seats/{id}") => {
                 p.replace("{id}", &self.spare.seat.to_string())
             }
+            p if p.starts_with("/commissions/{id}") => {
+                p.replace("{id}", &self.commission.to_string())
+            }
             p if p.starts_with("/columns/{id}/updates") => {
                 p.replace("{id}", &self.scraped_column.to_string())
             }
@@ -546,6 +571,13 @@ impl World {
             }
             ("PUT", "/wordlists") => json!({"forbidden": ["绝密"], "misspellings": []}),
             ("POST", "/columns/{id}/urge") => json!({"message": "请报送"}),
+            ("POST", "/commissions") => {
+                json!({"topic": "矩阵约稿", "departments": [self.department_a],
+                       "deadline": {"kind": "working_days", "value": 3}})
+            }
+            ("POST", "/commissions/{id}/extend") => {
+                json!({"deadline": {"kind": "working_days", "value": 20}})
+            }
             ("PUT", "/departments/{id}/signoff") => json!({"signoff": "in_app"}),
             // Another file: officer A's own upload stays the only one of its digest.
             ("POST", "/uploads") => {

@@ -26,6 +26,7 @@ const noFacts: NoticeFacts = {
   review_comment: null,
   by: null,
   item_id: null,
+  commission: null,
 };
 
 type NoticeOver = Partial<Omit<NoticeView, "facts">> & { facts?: Partial<NoticeFacts> };
@@ -86,6 +87,23 @@ describe("noticeText", () => {
       body: "「通知公告」需在11月30日前有新稿件采用",
     });
     expect(noticeText(n, "en", en).body).toBe("“通知公告” needs an accepted item before 2026-11-30");
+  });
+
+  it("words a commissioned request as it is posted, extended and withdrawn", () => {
+    const facts = { title: "冬季安全生产专题", due_at: "2026-12-03T16:00:00Z" };
+    const posted = notice({ kind: "commissioned", column_id: null, facts: { ...facts, commission: "posted" } });
+    expect(noticeText(posted, "zh-CN", zh)).toEqual({
+      title: "编辑部约稿",
+      body: "《冬季安全生产专题》，请于12月3日前报送",
+    });
+    const extended = notice({ kind: "commissioned", facts: { ...facts, commission: "extended" } });
+    expect(noticeText(extended, "zh-CN", zh).title).toBe("约稿已延期");
+    const withdrawn = notice({ kind: "commissioned", facts: { ...facts, commission: "withdrawn" } });
+    expect(noticeText(withdrawn, "en", en)).toEqual({
+      title: "Request withdrawn",
+      body: "“冬季安全生产专题” was withdrawn; nothing more is needed",
+    });
+    expect(noticeTarget({ ...posted, draft_id: null, column_id: null })).toBeNull();
   });
 
   it("words urging and reviews", () => {

@@ -3,4 +3,4 @@
 /**
  * What a notice is about.
  */
-export type NoticeKind = "due_soon" | "overdue" | "still_overdue" | "urged" | "reviewed" | "signoff_requested" | "commented";
+export type NoticeKind = "due_soon" | "overdue" | "still_overdue" | "urged" | "reviewed" | "signoff_requested" | "commented" | "commissioned";

@@ -1,5 +1,6 @@
 //! The HTTP API under `/api/v1`: routing, the caller's identity, and the OpenAPI document.
 
+mod commissions;
 mod departments;
 mod drafts;
 mod duties;
@@ -74,6 +75,11 @@ pub fn api_routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::POST, "/items/{id}/comments", items::comment),
         RouteEntry::new(M::GET, "/signoffs", items::signoff_queue),
         RouteEntry::new(M::GET, "/inbox/counts", items::inbox_counts),
+        RouteEntry::new(M::GET, "/commissions", commissions::list),
+        RouteEntry::new(M::POST, "/commissions", commissions::post),
+        RouteEntry::new(M::GET, "/commissions/{id}", commissions::one),
+        RouteEntry::new(M::POST, "/commissions/{id}/extend", commissions::extend),
+        RouteEntry::new(M::POST, "/commissions/{id}/withdraw", commissions::withdraw),
         RouteEntry::new(M::GET, "/departments", departments::list),
         RouteEntry::new(
             M::PUT,

@@ -15,7 +15,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use super::{departments, drafts, duties, files, handovers, items, organisation, sessions};
+use super::{
+    commissions, departments, drafts, duties, files, handovers, items, organisation, sessions,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +28,8 @@ use super::{departments, drafts, duties, files, handovers, items, organisation, 
         items::inbox_counts, items::signoff_queue, items::approve, items::comment,
         items::accept, items::return_item, items::reject, items::changes,
         departments::list, departments::set_signoff,
+        commissions::list, commissions::one, commissions::post, commissions::extend,
+        commissions::withdraw,
         handovers::start, handovers::list, handovers::approve, handovers::decline,
         handovers::code, handovers::redeem, handovers::seats, handovers::holders, handovers::audit,
         files::begin, files::status, files::append, files::download, files::content,

@@ -75,6 +75,7 @@ fn office(dir: &Path) -> Vec<String> {
                 mime: "image/png".into(),
             }],
             attestation: None,
+            commission_id: None,
         };
         let out = crate::service::items::submit(
             store.as_ref(),

@@ -20,7 +20,9 @@ pub fn status(e: &StoreError) -> StatusCode {
             | OrgProblem::DepartmentNameTaken(_)
             | OrgProblem::PathTaken(_),
         ) => StatusCode::CONFLICT,
-        StoreError::Invalid(_) | StoreError::Organisation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        StoreError::Invalid(_) | StoreError::Organisation(_) | StoreError::Commission(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         StoreError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -36,6 +38,7 @@ pub fn words(lang: Lang, e: &StoreError) -> String {
         StoreError::Organisation(p) => lang
             .word(&format!("organisation.problem.{}", p.code()))
             .replace("{what}", &subject_words(lang, p)),
+        StoreError::Commission(p) => lang.word(&format!("commissions.problem.{}", p.code())),
         StoreError::Backend(_) => lang.word("error.internal"),
     }
 }
@@ -80,6 +83,9 @@ mod tests {
                 field: "department name",
             }),
             StoreError::Organisation(OrgProblem::LoginTaken("li".into())),
+            StoreError::Commission(
+                liaison_domain::commission::CommissionProblem::WorkingDaysOutOfRange,
+            ),
             StoreError::Backend("x".into()),
         ];
         for lang in [Lang::ZhCn, Lang::En] {
@@ -89,7 +95,10 @@ mod tests {
                     !w.is_empty() && !w.starts_with("error.") && !w.starts_with("organisation."),
                     "{e:?}: {w}"
                 );
-                assert!(!w.contains("{what}"), "{e:?}: {w}");
+                assert!(
+                    !w.contains("{what}") && !w.contains(".problem."),
+                    "{e:?}: {w}"
+                );
             }
         }
         assert_eq!(

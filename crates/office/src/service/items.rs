@@ -180,6 +180,12 @@ fn submit_in(tx: &mut dyn ItemsTx, item: &NewItem<'_>) -> Result<SubmitOutcome, 
         ItemEvent::Deliver
     })?;
     let now = item.now;
+    // An answer to a request is linked while the request is open and names the department;
+    // otherwise (withdrawn, or not this department's) it is received as an ordinary item.
+    let commission_id = match req.commission_id {
+        Some(c) if tx.open_commission_for(c, seat.department.id)? => Some(c),
+        _ => None,
+    };
     let id = tx.next_item_id()?;
     let receipt = liaison_domain::item::receipt_for(id, now);
     let attested = match (&req.attestation, policy) {
@@ -197,6 +203,7 @@ fn submit_in(tx: &mut dyn ItemsTx, item: &NewItem<'_>) -> Result<SubmitOutcome, 
         delivered_at: now,
         attestation: attested,
         waiting_since: (!held).then_some(now),
+        commission_id,
     })?;
     let delivered = entry(
         now,

@@ -5,6 +5,7 @@
 //! organisation, what the office publishes (calendar, word lists, urges), uploads within their
 //! quota with the sweep of idle ones, and draft backups with their stale-copy check live here.
 
+pub mod commissions;
 pub mod drafts;
 pub mod duties;
 pub mod handovers;

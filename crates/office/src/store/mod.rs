@@ -5,6 +5,7 @@
 //! the rules that must hold inside it (the item state machine, idempotency) are applied there.
 //! Methods are blocking; handlers call them through `spawn_blocking`.
 
+mod commission;
 mod handover;
 mod organisation;
 mod sqlite;
@@ -41,6 +42,9 @@ pub enum StoreError {
     /// An administrative change breaks a rule of the organisation.
     #[error(transparent)]
     Organisation(#[from] liaison_domain::organisation::OrgProblem),
+    /// A commissioned request (or a new deadline for one) breaks a rule of requests.
+    #[error(transparent)]
+    Commission(#[from] liaison_domain::commission::CommissionProblem),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -375,6 +379,62 @@ pub struct StoredItem<'a> {
     pub attestation: Option<&'a liaison_domain::Attestation>,
     /// When it reached the editorial office (`None` while it awaits sign-off).
     pub waiting_since: Option<DateTime<Utc>>,
+    /// The open request it answers, for a department the request names.
+    pub commission_id: Option<i64>,
+}
+
+/// A commissioned request as the store keeps it; each target's standing is the service's to
+/// work out at an instant (`service::commissions::view`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionRecord {
+    pub id: i64,
+    pub topic: String,
+    pub requirements: String,
+    pub column_id: Option<i64>,
+    pub column_name: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub state: liaison_domain::commission::CommissionState,
+    pub posted_at: DateTime<Utc>,
+    pub posted_by: String,
+    pub targets: Vec<TargetRecord>,
+}
+
+/// A department a request names, and its first answer that reached the office:
+/// (when it arrived, the item, its receipt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRecord {
+    pub department_id: i64,
+    pub department_name: String,
+    pub answer: Option<(DateTime<Utc>, i64, String)>,
+}
+
+/// A new request as it is first stored.
+#[derive(Debug, Clone)]
+pub struct StoredCommission<'a> {
+    pub request: &'a liaison_domain::commission::Request,
+    pub column_id: Option<i64>,
+    pub due_at: DateTime<Utc>,
+    pub posted_at: DateTime<Utc>,
+    pub posted_by: &'a SeatView,
+}
+
+/// One transaction over commissioned requests: the service applies the request's state machine
+/// and rules, and writes through these.
+pub trait CommissionsTx: Writes {
+    fn commission(&self, id: i64) -> Result<Option<CommissionRecord>, StoreError>;
+    /// Departments that are not retired.
+    fn live_departments(&self) -> Result<Vec<DepartmentView>, StoreError>;
+    /// A column that is not retired.
+    fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;
+    fn insert_commission(&mut self, c: &StoredCommission<'_>) -> Result<i64, StoreError>;
+    /// Its state and deadline now (`withdrawn_at` set when it is withdrawn).
+    fn update_commission(
+        &mut self,
+        id: i64,
+        state: liaison_domain::commission::CommissionState,
+        due_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 /// What a decision changes of a stored item.
@@ -417,6 +477,8 @@ pub trait ItemsTx: Writes {
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
     /// A column that is not retired.
     fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;
+    /// Whether the request is open and names the department.
+    fn open_commission_for(&self, id: i64, department_id: i64) -> Result<bool, StoreError>;
     /// The id the next stored item gets.
     fn next_item_id(&self) -> Result<i64, StoreError>;
     /// Stores the item and its files.
@@ -612,6 +674,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         f: &mut dyn FnMut(&mut dyn DraftsTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Runs `f` as one transaction over commissioned requests, committed only if it returns `Ok`.
+    fn commissioning(
+        &self,
+        f: &mut dyn FnMut(&mut dyn CommissionsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Commissioned requests, newest first: those naming the department, or every one.
+    fn commissions(&self, department_id: Option<i64>) -> Result<Vec<CommissionRecord>, StoreError>;
+    fn commission(&self, id: i64) -> Result<Option<CommissionRecord>, StoreError>;
     /// Runs `f` as one transaction over items, committed only if it returns `Ok`.
     fn items(
         &self,

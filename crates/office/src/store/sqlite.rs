@@ -29,6 +29,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_upload_quota.sql"),
     include_str!("../../migrations/0010_organisation_admin.sql"),
     include_str!("../../migrations/0011_column_watch.sql"),
+    include_str!("../../migrations/0012_commissions.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after migrating).
@@ -105,7 +106,7 @@ pub(super) const SEAT_SELECT: &str =
             s.disabled_at IS NOT NULL
      FROM seats s LEFT JOIN departments d ON d.id = s.department_id";
 
-fn parse_policy(s: &str) -> rusqlite::Result<SignoffPolicy> {
+pub(super) fn parse_policy(s: &str) -> rusqlite::Result<SignoffPolicy> {
     SignoffPolicy::parse(s).ok_or_else(|| bad_value("sign-off policy", s))
 }
 
@@ -772,6 +773,26 @@ impl Store for SqliteStore {
         f: &mut dyn FnMut(&mut dyn super::ItemsTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
+    fn commissioning(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::CommissionsTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
+    fn commissions(
+        &self,
+        department_id: Option<i64>,
+    ) -> Result<Vec<super::CommissionRecord>, StoreError> {
+        super::commission::records(&self.conn(), department_id, None)
+    }
+
+    fn commission(&self, id: i64) -> Result<Option<super::CommissionRecord>, StoreError> {
+        Ok(super::commission::records(&self.conn(), None, Some(id))?
+            .into_iter()
+            .next())
     }
 
     fn uploads(

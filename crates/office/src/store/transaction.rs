@@ -126,6 +126,16 @@ impl ItemsTx for SqliteTx<'_> {
             .optional()?)
     }
 
+    fn open_commission_for(&self, id: i64, department_id: i64) -> Result<bool, StoreError> {
+        Ok(self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM commissions c JOIN commission_targets t
+                            ON t.commission_id = c.id
+                            WHERE c.id = ?1 AND c.state = 'open' AND t.department_id = ?2)",
+            params![id, department_id],
+            |r| r.get(0),
+        )?)
+    }
+
     fn next_item_id(&self) -> Result<i64, StoreError> {
         Ok(self
             .tx
@@ -140,8 +150,8 @@ impl ItemsTx for SqliteTx<'_> {
         self.tx.execute(
             "INSERT INTO items (id, receipt, seat_id, idempotency_key, payload_sha256, draft_key, version,
                                 department_id, column_id, holder_name, title, body_html, state, delivered_at,
-                                attestation_json, waiting_since)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                attestation_json, waiting_since, commission_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 item.id,
                 item.receipt,
@@ -159,6 +169,7 @@ impl ItemsTx for SqliteTx<'_> {
                 ts(item.delivered_at),
                 attestation,
                 item.waiting_since.map(ts),
+                item.commission_id,
             ],
         )?;
         for (position, file) in req.attachments.iter().enumerate() {
