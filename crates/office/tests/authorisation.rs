@@ -226,6 +226,11 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("POST", "/items/{id}/return", Rule::Decide),
     ("POST", "/items/{id}/reject", Rule::Decide),
     ("POST", "/items/{id}/comment", Rule::Decide),
+    ("GET", "/commissions", Rule::Office),
+    ("POST", "/commissions", Rule::Office),
+    ("GET", "/commissions/{id}", Rule::Office),
+    ("POST", "/commissions/{id}/extend", Rule::Office),
+    ("POST", "/commissions/{id}/withdraw", Rule::Office),
     ("GET", "/watch", Rule::Office),
     ("POST", "/watch/columns/{id}/urge", Rule::Office),
     ("POST", "/watch/columns/{id}/update", Rule::Office),
@@ -812,6 +817,7 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                         "/organisation/departments/{id}" => w.spare.department,
                         "/organisation/columns/{id}" => w.spare.column,
                         "/organisation/seats/{id}" => w.spare.seat,
+                        p if p.starts_with("/commissions/{id}") => w.commission,
                         _ => item.unwrap_or_default(),
                     }
                     .to_string(),
@@ -836,6 +842,15 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                         form.extend([("text", "请核实".into()), ("quote", String::new())])
                     }
                     "/departments/{id}/signoff" => form.push(("signoff", "in_app".into())),
+                    "/commissions" => form.extend([
+                        ("topic", "控制台约稿".into()),
+                        ("departments", w.department_a.to_string()),
+                        ("deadline", "working_days".into()),
+                        ("working_days", "3".into()),
+                    ]),
+                    "/commissions/{id}/extend" => {
+                        form.extend([("deadline", "date".into()), ("date", "2027-01-29".into())])
+                    }
                     "/handovers/force" => form.extend([
                         ("seat_id", w.seat_ids[&Who::ResponsibleB].to_string()),
                         ("name", "周敏".into()),

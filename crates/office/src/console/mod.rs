@@ -4,6 +4,7 @@
 //! whose token the office keeps only as a hash, and every form carries a token derived from it.
 //! Item bodies are cleaned again when shown, and every page forbids scripts through its CSP.
 
+mod commissions;
 mod handovers;
 mod import;
 mod organisation;
@@ -58,6 +59,11 @@ pub fn routes() -> Vec<RouteEntry> {
             "/watch/departments/{id}/urge",
             watch::urge_department,
         ),
+        RouteEntry::new(M::GET, "/commissions", commissions::list),
+        RouteEntry::new(M::POST, "/commissions", commissions::post),
+        RouteEntry::new(M::GET, "/commissions/{id}", commissions::detail),
+        RouteEntry::new(M::POST, "/commissions/{id}/extend", commissions::extend),
+        RouteEntry::new(M::POST, "/commissions/{id}/withdraw", commissions::withdraw),
         RouteEntry::new(M::GET, "/departments", pages::departments),
         RouteEntry::new(M::POST, "/departments/{id}/signoff", pages::set_signoff),
         RouteEntry::new(M::GET, "/seats", handovers::seats),

@@ -12,7 +12,7 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 15] = [
+const SOURCES: [(&str, &str); 17] = [
     (
         "base.html",
         include_str!("../../console/templates/base.html"),
@@ -72,6 +72,14 @@ const SOURCES: [(&str, &str); 15] = [
     (
         "watch.html",
         include_str!("../../console/templates/watch.html"),
+    ),
+    (
+        "commissions.html",
+        include_str!("../../console/templates/commissions.html"),
+    ),
+    (
+        "commission.html",
+        include_str!("../../console/templates/commission.html"),
     ),
 ];
 
