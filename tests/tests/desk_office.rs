@@ -730,3 +730,70 @@ async fn a_rejection_reaches_the_desk_as_final_with_its_reason_and_a_notice() {
     assert_eq!(notice.facts.review_state, Some(ItemState::Rejected));
     desk.sign_out().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_commissioned_request_reaches_the_desk_which_answers_it_and_the_office_sees_it_in_time() {
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let (desk, _) = officer_desk(&office, "市教育局", dir.path()).await;
+    let department = desk.session().unwrap().seat.unwrap().department.id;
+    let editor = office.editor().await;
+    let (status, posted) = editor
+        .post(
+            "/commissions",
+            json!({"topic": "冬季安全生产专题", "requirements": "综述一篇，附现场照片。",
+                   "departments": [department],
+                   "deadline": {"kind": "working_days", "value": 3}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    let id = posted["id"].as_i64().unwrap();
+
+    // The next round brings the request and a notice of it, both kept for offline reading.
+    desk.sync_once(0).await.unwrap();
+    let listed = desk.commissions().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].topic, "冬季安全生产专题");
+    assert_eq!(listed[0].targets.len(), 1, "its own department only");
+    let notices = desk.notices().unwrap();
+    let told = notices
+        .iter()
+        .find(|n| n.kind == liaison_desk::duties::NoticeKind::Commissioned)
+        .expect("a notice of the request");
+    assert_eq!(told.facts.title.as_deref(), Some("冬季安全生产专题"));
+    assert_eq!(
+        told.facts.commission,
+        Some(liaison_domain::wire::CommissionNews::Posted)
+    );
+
+    // The officer answers: a draft titled with the topic that names the request.
+    let draft = desk.answer_commission(id).unwrap();
+    assert_eq!(
+        (draft.title.as_str(), draft.commission_id),
+        ("冬季安全生产专题", Some(id))
+    );
+    let column = liaison_tests::submission_column(&desk);
+    desk.save_draft(
+        &draft.id,
+        Some(column),
+        "冬季安全生产专题综述",
+        "<p>全市各校完成自查。</p>",
+    )
+    .unwrap();
+    desk.send_draft(&draft.id).unwrap();
+    assert_eq!(desk.sync_once(0).await.unwrap().sent, 1);
+    // Before its department signs it off the office sees no answer; after, it is in time.
+    let view = editor.get(&format!("/commissions/{id}")).await;
+    assert_eq!(view["targets"][0]["standing"], "waiting");
+    assert_eq!(office.sign_off("市教育局").await.len(), 1);
+    let view = editor.get(&format!("/commissions/{id}")).await;
+    assert_eq!(view["targets"][0]["standing"], "answered_in_time", "{view}");
+    let sent = desk.draft(&draft.id).unwrap();
+    assert_eq!(view["targets"][0]["receipt"], json!(sent.receipt));
+    // The desk reads the same on its next round.
+    desk.sync_once(0).await.unwrap();
+    assert_eq!(
+        desk.commissions().unwrap()[0].targets[0].standing,
+        liaison_domain::commission::Standing::AnsweredInTime
+    );
+}

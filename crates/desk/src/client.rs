@@ -233,6 +233,21 @@ impl OfficeClient {
         )
     }
 
+    /// The commissioned requests (约稿) naming the seat's department, newest first.
+    pub async fn commissions(
+        &self,
+        token: &str,
+    ) -> Result<Vec<liaison_domain::wire::CommissionView>, DeskError> {
+        authed(
+            send(
+                self.http
+                    .get(format!("{}/commissions", self.base))
+                    .bearer_auth(token),
+            )
+            .await,
+        )
+    }
+
     /// The working-day calendar the office publishes.
     pub async fn calendar(&self, token: &str) -> Result<liaison_domain::WorkCalendar, DeskError> {
         authed(

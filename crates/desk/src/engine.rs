@@ -58,7 +58,7 @@ const DUTY_CHECK_EVERY: Duration = Duration::from_secs(60);
 
 pub struct Desk {
     clock: Clock,
-    store: LocalStore,
+    pub(crate) store: LocalStore,
     files: FileStore,
     keyring: Keyring,
     /// This installation's identifier, named in its draft backups.
@@ -210,7 +210,7 @@ impl Desk {
     }
 
     /// Refuses local changes once the seat went to a successor: the data is read-only.
-    fn writable(&self) -> Result<(), DeskError> {
+    pub(crate) fn writable(&self) -> Result<(), DeskError> {
         match self.handed_over_info()? {
             Some(h) => Err(DeskError::SeatHandedOver { wipe: h.wiped }),
             None => Ok(()),
@@ -779,6 +779,8 @@ impl Desk {
         let board = client.board(token).await?;
         let calendar = client.calendar(token).await?;
         self.store.replace_board(&board, &calendar, self.now())?;
+        let commissions = client.commissions(token).await?;
+        self.store.replace_commissions(&commissions)?;
         self.duties_changed.notify_one();
         Ok(())
     }

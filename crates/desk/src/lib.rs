@@ -4,6 +4,7 @@
 //! in the OS keyring. The Tauri shell and the headless tools are thin layers over it.
 
 mod client;
+mod commissions;
 pub mod diff;
 pub mod duties;
 mod engine;

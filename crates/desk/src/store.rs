@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_signoff_and_timeline.sql"),
     include_str!("../migrations/0005_imports.sql"),
     include_str!("../migrations/0006_search.sql"),
+    include_str!("../migrations/0007_commissions.sql"),
 ];
 
 pub struct LocalStore {
@@ -91,7 +92,7 @@ fn state_of(s: &str) -> Result<ItemState, DeskError> {
 const DRAFT_SELECT: &str =
     "SELECT id, column_id, title, body_html, state, version, updated_at, receipt,
         delivered_at, published_url, review_comment, last_error, notice, attestation_json,
-        created_at FROM drafts";
+        created_at, commission_id FROM drafts";
 
 fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
     Ok((
@@ -119,6 +120,7 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
                 .get::<_, Option<String>>(13)?
                 .and_then(|j| serde_json::from_str(&j).ok()),
             created_at: r.get(14)?,
+            commission_id: r.get(15)?,
         },
         r.get(4)?,
     ))
@@ -419,6 +421,59 @@ impl LocalStore {
         draft_in(&conn, id)
     }
 
+    /// A new draft answering a commissioned request: its topic as the title, in its column.
+    pub fn create_answer(
+        &self,
+        id: &str,
+        column_id: Option<i64>,
+        commission_id: i64,
+        title: &str,
+    ) -> Result<DraftView, DeskError> {
+        let conn = self.conn();
+        let t = now();
+        conn.execute(
+            "INSERT INTO drafts (id, column_id, title, state, created_at, updated_at, commission_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+            params![id, column_id, title, ItemState::Draft.as_str(), t, commission_id],
+        )?;
+        draft_in(&conn, id)
+    }
+
+    /// Replaces the cached requests with those the office gave, in its order (newest first).
+    pub fn replace_commissions(
+        &self,
+        list: &[liaison_domain::wire::CommissionView],
+    ) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM commissions", [])?;
+        for c in list {
+            let json = serde_json::to_string(c).map_err(|e| DeskError::Internal(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO commissions (id, json) VALUES (?1, ?2)",
+                params![c.id, json],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The requests as last fetched, newest first.
+    pub fn commissions(&self) -> Result<Vec<liaison_domain::wire::CommissionView>, DeskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT json FROM commissions")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut list = Vec::new();
+        for json in rows {
+            // A row no version of the desk could read is left out, not an error.
+            if let Ok(c) = serde_json::from_str::<liaison_domain::wire::CommissionView>(&json?) {
+                list.push(c);
+            }
+        }
+        list.sort_by(|a, b| b.posted_at.cmp(&a.posted_at).then(b.id.cmp(&a.id)));
+        Ok(list)
+    }
+
     pub fn draft(&self, id: &str) -> Result<DraftView, DeskError> {
         draft_in(&self.conn(), id)
     }
@@ -618,7 +673,7 @@ impl LocalStore {
                 .attestation
                 .clone()
                 .filter(|_| policy == SignoffPolicy::Attested),
-            commission_id: None,
+            commission_id: draft.commission_id,
         };
         let payload =
             serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;

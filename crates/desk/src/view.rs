@@ -121,6 +121,8 @@ pub struct DraftView {
     /// The paper sign-off of this version (departments whose policy is `attested`).
     pub attestation: Option<Attestation>,
     pub created_at: String,
+    /// The commissioned request (约稿) this draft answers.
+    pub commission_id: Option<i64>,
 }
 
 /// What happened to one sent version at the office, as last fetched.

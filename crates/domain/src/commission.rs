@@ -17,9 +17,10 @@ pub const MAX_REQUIREMENTS_CHARS: usize = 4000;
 pub const MAX_WORKING_DAYS: u32 = 60;
 
 /// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum CommissionState {
     /// Taking answers (a late one is still taken, and counted late).
     Open,
@@ -196,9 +197,10 @@ pub fn extended(
 }
 
 /// How one target department stands on a request at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Standing {
     /// Answered by the deadline.
     AnsweredInTime,

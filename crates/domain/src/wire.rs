@@ -386,8 +386,9 @@ pub enum CommissionNews {
 }
 
 /// A commissioned request (约稿) as the office and the departments it names see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
 pub struct CommissionView {
     pub id: i64,
     pub topic: String,
@@ -405,8 +406,9 @@ pub struct CommissionView {
 }
 
 /// One department asked by a request, and its answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
 pub struct CommissionTarget {
     pub department_id: i64,
     pub department_name: String,

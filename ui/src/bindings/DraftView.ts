@@ -21,4 +21,8 @@ sending: SendProgress | null, notice: DraftNotice | null,
 /**
  * The paper sign-off of this version (departments whose policy is `attested`).
  */
-attestation: Attestation | null, created_at: string, };
+attestation: Attestation | null, created_at: string, 
+/**
+ * The commissioned request (约稿) this draft answers.
+ */
+commission_id: number | null, };
