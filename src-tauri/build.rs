@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "search_drafts",
     "painted",
     "create_draft",
+    "commissions",
+    "answer_commission",
     "save_draft",
     "send_draft",
     "revise_draft",

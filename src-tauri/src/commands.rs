@@ -13,7 +13,7 @@ use liaison_desk::view::{
 use liaison_desk::{Desk, DeskError, DeskErrorView, TrustView};
 use liaison_domain::handover::{Holder, Successor};
 use liaison_domain::preflight::Problem;
-use liaison_domain::wire::{HandoverCode, HandoverView, InboxItem, ItemDetail};
+use liaison_domain::wire::{CommissionView, HandoverCode, HandoverView, InboxItem, ItemDetail};
 use liaison_domain::{Attestation, ColumnView};
 use tauri::State;
 
@@ -84,6 +84,16 @@ pub fn draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
 #[tauri::command]
 pub fn create_draft(desk: State<'_, Arc<Desk>>, column_id: Option<i64>) -> Answer<DraftView> {
     view(desk.create_draft(column_id))
+}
+
+#[tauri::command]
+pub fn commissions(desk: State<'_, Arc<Desk>>) -> Answer<Vec<CommissionView>> {
+    view(desk.commissions())
+}
+
+#[tauri::command]
+pub fn answer_commission(desk: State<'_, Arc<Desk>>, commission_id: i64) -> Answer<DraftView> {
+    view(desk.answer_commission(commission_id))
 }
 
 #[tauri::command]

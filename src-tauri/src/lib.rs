@@ -139,6 +139,8 @@ pub fn run() {
             commands::search_drafts,
             commands::painted,
             commands::create_draft,
+            commands::commissions,
+            commands::answer_commission,
             commands::save_draft,
             commands::send_draft,
             commands::revise_draft,

@@ -641,6 +641,123 @@ async fn board_notification_urge() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     screenshot_of_the_screen(&workspace_root().join("docs").join("desk-board.png"));
+    find(&c, "[data-testid=notices-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    // The office asks 市教育局 for content (约稿): the request appears in the window.
+    let departments = editor.get("/departments").await;
+    let department = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "市教育局")
+        .unwrap()["id"]
+        .clone();
+    let board = editor
+        .get(&format!("/board?department_id={department}"))
+        .await;
+    let column = board
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"]["name"] == "教育动态")
+        .unwrap()["column"]["id"]
+        .clone();
+    let (status, posted) = editor
+        .post(
+            "/commissions",
+            json!({"topic": "冬季安全生产专题", "requirements": "综述一篇。",
+                   "departments": [department], "column_id": column,
+                   "deadline": {"kind": "working_days", "value": 3}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{posted}");
+    let item = format!(
+        "[data-testid=commission-item][data-commission-id=\"{}\"]",
+        posted["id"]
+    );
+    wait_attr(
+        &c,
+        &item,
+        "data-standing",
+        "waiting",
+        Duration::from_secs(40),
+    )
+    .await;
+
+    // The officer answers it: a draft titled with the topic, in the request's column, sent like
+    // any other.
+    find(&c, &format!("{item} [data-testid=commission-answer]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let title = find(&c, "[data-testid=draft-title]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if title == "冬季安全生产专题" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the answer's title: {title:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let body = find(&c, "[data-testid=editor] .ProseMirror").await;
+    body.click().await.unwrap();
+    body.send_keys("全市各校已完成冬季安全自查。")
+        .await
+        .unwrap();
+    // The pre-flight check runs again after the edit: the button is enabled once it passes.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while find(&c, "[data-testid=send-draft]")
+        .await
+        .attr("disabled")
+        .await
+        .unwrap()
+        .is_some()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the answer never became sendable"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    find(&c, "[data-testid=send-draft]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_attr(
+        &c,
+        "[data-testid=draft-state]",
+        "data-state",
+        "awaiting_signoff",
+        Duration::from_secs(30),
+    )
+    .await;
+    // Signed off, it reaches the office in time, and the window shows the department's standing.
+    assert_eq!(office.sign_off("市教育局").await.len(), 1);
+    wait_attr(
+        &c,
+        &item,
+        "data-standing",
+        "answered_in_time",
+        Duration::from_secs(40),
+    )
+    .await;
+    let standing = find(&c, &format!("{item} [data-testid=commission-standing]"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(standing, "已按时答复");
 
     c.close().await.unwrap();
 }

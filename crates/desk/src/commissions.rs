@@ -4,11 +4,22 @@
 
 use liaison_domain::wire::CommissionView;
 
+use crate::client::OfficeClient;
 use crate::engine::Desk;
 use crate::error::DeskError;
 use crate::view::DraftView;
 
 impl Desk {
+    /// Fetches the requests naming the department and keeps them for offline reading.
+    pub(crate) async fn refresh_commissions(
+        &self,
+        client: &OfficeClient,
+        token: &str,
+    ) -> Result<(), DeskError> {
+        let list = client.commissions(token).await?;
+        self.store.replace_commissions(&list)
+    }
+
     /// The requests naming the department, newest first, as last fetched from the office.
     pub fn commissions(&self) -> Result<Vec<CommissionView>, DeskError> {
         self.store.commissions()

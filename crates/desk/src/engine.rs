@@ -765,7 +765,13 @@ impl Desk {
     async fn refresh_and_pull(&self, wait_secs: u64) -> Result<u32, DeskError> {
         let (client, token) = self.credentials()?;
         self.expired_guard(self.refresh_board(&client, &token).await)?;
-        self.pull(&client, &token, wait_secs).await
+        let pulled = self.pull(&client, &token, wait_secs).await?;
+        if pulled > 0 {
+            // A request posted, extended or withdrawn, or an answer signed off, while this round
+            // waited: the window reads the requests as they are now.
+            self.expired_guard(self.refresh_commissions(&client, &token).await)?;
+        }
+        Ok(pulled)
     }
 
     /// The department's board and the calendar; the board carries the columns too.
@@ -779,8 +785,7 @@ impl Desk {
         let board = client.board(token).await?;
         let calendar = client.calendar(token).await?;
         self.store.replace_board(&board, &calendar, self.now())?;
-        let commissions = client.commissions(token).await?;
-        self.store.replace_commissions(&commissions)?;
+        self.refresh_commissions(client, token).await?;
         self.duties_changed.notify_one();
         Ok(())
     }

@@ -6,6 +6,7 @@ import { listen } from "@tauri-apps/api/event";
 import type { Attestation } from "../bindings/Attestation";
 import type { BoardView } from "../bindings/BoardView";
 import type { ColumnView } from "../bindings/ColumnView";
+import type { CommissionView } from "../bindings/CommissionView";
 import type { DeskError } from "../bindings/DeskError";
 import type { DeskErrorCode } from "../bindings/DeskErrorCode";
 import type { DiffLine } from "../bindings/DiffLine";
@@ -145,6 +146,16 @@ export function draft(id: string): Promise<DraftView> {
 
 export function createDraft(columnId: number | null): Promise<DraftView> {
   return call("create_draft", { columnId });
+}
+
+/** The commissioned requests (约稿) naming the department, newest first, as last fetched. */
+export function commissions(): Promise<CommissionView[]> {
+  return call("commissions", {});
+}
+
+/** A new draft answering the request (its topic as the title, in its column). */
+export function answerCommission(commissionId: number): Promise<DraftView> {
+  return call("answer_commission", { commissionId });
 }
 
 export interface DraftEdit {
