@@ -17,6 +17,7 @@ pub mod organisation;
 pub mod orgsheet;
 pub mod preflight;
 pub mod sanitize;
+pub mod score;
 pub mod signoff;
 pub mod text;
 pub mod urge;
