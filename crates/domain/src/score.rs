@@ -279,7 +279,7 @@ pub fn score(scheme: &Scheme, facts: &PeriodFacts) -> Breakdown {
 /// next place skips (1, 2, 2, 4); equal totals keep the order given.
 pub fn rank(totals: &[(i64, i64)]) -> Vec<(u32, i64, i64)> {
     let mut order: Vec<(i64, i64)> = totals.to_vec();
-    order.sort_by(|a, b| b.1.cmp(&a.1));
+    order.sort_by_key(|&(_, total)| std::cmp::Reverse(total));
     let mut ranked = Vec::with_capacity(order.len());
     for (i, (department, total)) in order.iter().enumerate() {
         let place = match ranked.last() {
