@@ -291,50 +291,6 @@ async fn bad_requests_are_refused_and_only_the_office_posts() {
     assert_eq!(listed, json!([]));
 }
 
-/// A form of the console posted in the session of `token`: (status, page, location).
-async fn console_form(
-    o: &Office,
-    token: &str,
-    path: &str,
-    form: &[(&str, String)],
-) -> (StatusCode, String, Option<String>) {
-    let site = o.base.trim_end_matches("/api/v1");
-    let r = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{site}{path}"))
-        .header(
-            "cookie",
-            format!("{}={token}", liaison_office::console::SESSION_COOKIE),
-        )
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (r.status(), r.text().await.unwrap(), location)
-}
-
-async fn console_page(o: &Office, token: &str, path: &str) -> String {
-    let site = o.base.trim_end_matches("/api/v1");
-    o.http
-        .get(format!("{site}{path}"))
-        .header(
-            "cookie",
-            format!("{}={token}", liaison_office::console::SESSION_COOKIE),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_editor_posts_extends_and_withdraws_a_commission_from_the_console() {
     let o = office().await;
@@ -346,27 +302,28 @@ async fn an_editor_posts_extends_and_withdraws_a_commission_from_the_console() {
         department_id(&o, &health).await,
     );
     let csrf = liaison_office::console::form_token(&editor);
-    let page = console_page(&o, &editor, "/commissions").await;
+    let page = o.console_get(&editor, "/commissions").await.1;
     assert!(page.contains("还没有约稿"), "{page}");
 
     // A date before today is refused in the console's words, and nothing is posted.
+    let (edu_id, health_id) = (edu_id.to_string(), health_id.to_string());
     let mut form = vec![
-        ("csrf", csrf.clone()),
-        ("topic", "冬季安全生产专题".to_owned()),
-        ("requirements", "综述一篇。".to_owned()),
-        ("departments", edu_id.to_string()),
-        ("departments", health_id.to_string()),
-        ("deadline", "date".to_owned()),
-        ("date", "2026-11-26".to_owned()),
+        ("csrf", csrf.as_str()),
+        ("topic", "冬季安全生产专题"),
+        ("requirements", "综述一篇。"),
+        ("departments", &edu_id),
+        ("departments", &health_id),
+        ("deadline", "date"),
+        ("date", "2026-11-26"),
     ];
-    let (status, page, _) = console_form(&o, &editor, "/commissions", &form).await;
+    let (status, page, _) = o.console_post(&editor, "/commissions", &form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("截止日期不能早于今天。"), "{page}");
-    form[6].1 = "2026-12-04".to_owned();
-    let (status, _, location) = console_form(&o, &editor, "/commissions", &form).await;
+    form[6].1 = "2026-12-04";
+    let (status, _, location) = o.console_post(&editor, "/commissions", &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let at = location.unwrap();
-    let page = console_page(&o, &editor, &at).await;
+    let page = o.console_get(&editor, &at).await.1;
     assert!(
         page.contains("冬季安全生产专题") && page.contains("进行中"),
         "{page}"
@@ -379,40 +336,36 @@ async fn an_editor_posts_extends_and_withdraws_a_commission_from_the_console() {
     assert!(page.contains("2026-12-04 23:59"), "{page}");
 
     // Extended by date, then withdrawn: the page says so and offers neither form again.
-    let (status, _, _) = console_form(
-        &o,
-        &editor,
-        &format!("{at}/extend"),
-        &[
-            ("csrf", csrf.clone()),
-            ("deadline", "date".into()),
-            ("date", "2026-12-11".into()),
-        ],
-    )
-    .await;
+    let (status, _, _) = o
+        .console_post(
+            &editor,
+            &format!("{at}/extend"),
+            &[
+                ("csrf", &csrf),
+                ("deadline", "date"),
+                ("date", "2026-12-11"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, page, _) = console_form(
-        &o,
-        &editor,
-        &format!("{at}/extend"),
-        &[
-            ("csrf", csrf.clone()),
-            ("deadline", "date".into()),
-            ("date", "2026-12-05".into()),
-        ],
-    )
-    .await;
+    let (status, page, _) = o
+        .console_post(
+            &editor,
+            &format!("{at}/extend"),
+            &[
+                ("csrf", &csrf),
+                ("deadline", "date"),
+                ("date", "2026-12-05"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("必须晚于原截止时间"), "{page}");
-    let (status, _, _) = console_form(
-        &o,
-        &editor,
-        &format!("{at}/withdraw"),
-        &[("csrf", csrf.clone())],
-    )
-    .await;
+    let (status, _, _) = o
+        .console_post(&editor, &format!("{at}/withdraw"), &[("csrf", &csrf)])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let page = console_page(&o, &editor, &at).await;
+    let page = o.console_get(&editor, &at).await.1;
     assert!(
         page.contains("已撤回") && page.contains("2026-12-11 23:59"),
         "{page}"

@@ -15,18 +15,7 @@ async fn watch(o: &common::Office, login: &str, query: &str) -> (StatusCode, Str
 
 /// The page in the session of `token`.
 async fn watch_as(o: &common::Office, token: &str, query: &str) -> (StatusCode, String) {
-    let site = o.base.trim_end_matches("/api/v1");
-    let r = o
-        .http
-        .get(format!("{site}/watch{query}"))
-        .header(
-            "cookie",
-            format!("{}={token}", liaison_office::console::SESSION_COOKIE),
-        )
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.text().await.unwrap())
+    o.console_get(token, &format!("/watch{query}")).await
 }
 
 /// The columns of the rows the page shows, in order, by their `data-column`.
@@ -145,44 +134,9 @@ async fn the_filters_keep_only_what_they_name_and_a_department_seat_is_sent_away
     assert!(html.contains("没有符合条件的栏目"), "{html}");
 
     // A department's seat has no console: it is sent to the sign-in page.
-    let (status, html) = watch(&o, "jyj.officer", "").await;
-    assert!(
-        status == StatusCode::OK && html.contains("id=\"login\""),
-        "{status}"
-    );
-}
-
-/// Posts a form of the page as the seat whose token is given.
-async fn post_form(
-    o: &common::Office,
-    token: &str,
-    path: &str,
-    body: &[(&str, &str)],
-) -> (StatusCode, String, Option<String>) {
-    let site = o.base.trim_end_matches("/api/v1");
-    let r = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{site}{path}"))
-        .header(
-            "cookie",
-            format!("{}={token}", liaison_office::console::SESSION_COOKIE),
-        )
-        .form(body)
-        .send()
-        .await
-        .unwrap();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    (r.status(), r.text().await.unwrap(), location)
-}
-
-fn form_token(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[at..at + 64].to_owned()
+    let token = o.sign_in("jyj.officer").await;
+    let (status, _) = o.console_get(&token, "/watch").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "sent to the sign-in page");
 }
 
 #[tokio::test]
@@ -196,30 +150,30 @@ async fn an_editor_urges_a_column_and_a_departments_overdue_columns_and_the_hist
         .find(|c| c.path == "公共服务/招生考试")
         .unwrap()
         .clone();
-    let (_, html) = watch_as(&o, &editor, "").await;
-    let csrf = form_token(&html);
+    let csrf = liaison_office::console::form_token(&editor);
 
     // One column, with the session's form token only, and a message that says something.
     let path = format!("/watch/columns/{}/urge", exams.id);
-    let (status, _, _) =
-        post_form(&o, &editor, &path, &[("csrf", "x"), ("message", "请更新")]).await;
+    let (status, _, _) = o
+        .console_post(&editor, &path, &[("csrf", "x"), ("message", "请更新")])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, page, _) = post_form(
-        &o,
-        &editor,
-        &path,
-        &[("csrf", &csrf), ("message", " \u{3000} ")],
-    )
-    .await;
+    let (status, page, _) = o
+        .console_post(
+            &editor,
+            &path,
+            &[("csrf", &csrf), ("message", " \u{3000} ")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("请填写催报内容。"), "{page}");
-    let (status, _, location) = post_form(
-        &o,
-        &editor,
-        &path,
-        &[("csrf", &csrf), ("message", "请本周内补报招生考试信息。")],
-    )
-    .await;
+    let (status, _, location) = o
+        .console_post(
+            &editor,
+            &path,
+            &[("csrf", &csrf), ("message", "请本周内补报招生考试信息。")],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(
         location.as_deref(),
@@ -245,16 +199,16 @@ async fn an_editor_urges_a_column_and_a_departments_overdue_columns_and_the_hist
     .await;
     let overdue = html.matches("<tr class=\"overdue\" data-column=").count();
     assert!(overdue >= 1, "{html}");
-    let (status, _, _) = post_form(
-        &o,
-        &editor,
-        &format!("/watch/departments/{}/urge", exams.department_id),
-        &[
-            ("csrf", &csrf),
-            ("message", "贵单位有栏目已超期，请尽快更新。"),
-        ],
-    )
-    .await;
+    let (status, _, _) = o
+        .console_post(
+            &editor,
+            &format!("/watch/departments/{}/urge", exams.department_id),
+            &[
+                ("csrf", &csrf),
+                ("message", "贵单位有栏目已超期，请尽快更新。"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, changes) = o.get(&officer, "/changes?since=0").await;
     let urged = changes["changes"]
@@ -330,7 +284,7 @@ async fn the_office_records_a_scraped_columns_update_with_its_address_from_the_p
         .unwrap()
         .clone();
     let (_, html) = watch_as(&o, &editor, "").await;
-    let csrf = form_token(&html);
+    let csrf = liaison_office::console::form_token(&editor);
     // Only fed-from-outside columns offer the form.
     assert!(html.contains(&format!("/watch/columns/{}/update", outside.id)));
     assert!(!html.contains(&format!("/watch/columns/{}/update", fed.id)));
@@ -338,8 +292,7 @@ async fn the_office_records_a_scraped_columns_update_with_its_address_from_the_p
     let record = |id: i64, url: &'static str| {
         let (o, editor, csrf) = (&o, editor.clone(), csrf.clone());
         async move {
-            post_form(
-                o,
+            o.console_post(
                 &editor,
                 &format!("/watch/columns/{id}/update"),
                 &[("csrf", &csrf), ("url", url)],

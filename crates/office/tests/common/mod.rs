@@ -169,3 +169,56 @@ impl Office {
         self.piece(token, &sha256_hex(bytes), 0, bytes).await
     }
 }
+
+/// The console over the same listener, in the session of an API token (a session is a session).
+impl Office {
+    fn console_request(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let site = self.base.trim_end_matches("/api/v1");
+        // Redirects are answers to look at, not to follow.
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .request(method, format!("{site}{path}"))
+            .header(
+                "cookie",
+                format!("{}={token}", liaison_office::console::SESSION_COOKIE),
+            )
+    }
+
+    /// A console page: its status and text (a redirect is answered as it is).
+    pub async fn console_get(&self, token: &str, path: &str) -> (StatusCode, String) {
+        let r = self
+            .console_request(reqwest::Method::GET, token, path)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// A console form (its `csrf` is the caller's: `console::form_token` of the session, or a
+    /// forged one): status, page and where it sends.
+    pub async fn console_post(
+        &self,
+        token: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let r = self
+            .console_request(reqwest::Method::POST, token, path)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (r.status(), r.text().await.unwrap(), location)
+    }
+}
