@@ -144,6 +144,7 @@ impl From<StoreError> for ApiFailure {
                 ApiFailure::new(code, p.to_string())
             }
             StoreError::Commission(p) => ApiFailure::validation(p.to_string()),
+            StoreError::Urge(p) => ApiFailure::validation(p.to_string()),
             StoreError::Backend(m) => ApiFailure::internal(m),
         }
     }

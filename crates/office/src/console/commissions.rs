@@ -204,8 +204,8 @@ pub async fn post(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = editor.lang;
-    if field(&pairs, "csrf") != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = editor.form_refusal(field(&pairs, "csrf")) {
+        return refused;
     }
     let Some(deadline) = deadline(&pairs) else {
         let words = lang.word("commissions.problem.no_deadline");
@@ -301,8 +301,8 @@ pub async fn extend(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = editor.lang;
-    if field(&pairs, "csrf") != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = editor.form_refusal(field(&pairs, "csrf")) {
+        return refused;
     }
     let Some(to) = deadline(&pairs) else {
         let words = lang.word("commissions.problem.no_deadline");
@@ -328,9 +328,8 @@ pub async fn withdraw(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let lang = editor.lang;
-    if field(&pairs, "csrf") != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = editor.form_refusal(field(&pairs, "csrf")) {
+        return refused;
     }
     after(&state, &editor, id, move |s, by, now| {
         service::withdraw(s, id, by, now)

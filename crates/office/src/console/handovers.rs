@@ -175,8 +175,8 @@ pub async fn approve(
     Form(form): Form<ApproveForm>,
 ) -> Response {
     let lang = editor.lang;
-    if form.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = editor.form_refusal(&form.csrf) {
+        return refused;
     }
     let outgoing = match form.outgoing.as_str() {
         "wipe" => OutgoingData::Wipe,
@@ -217,8 +217,8 @@ pub async fn decline(
     Form(form): Form<DeclineForm>,
 ) -> Response {
     let lang = editor.lang;
-    if form.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = editor.form_refusal(&form.csrf) {
+        return refused;
     }
     let reason = form.reason;
     match editor
@@ -249,11 +249,8 @@ pub async fn force(
     Form(form): Form<ForceForm>,
 ) -> Response {
     let lang = editor.lang;
-    if form.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
-    }
-    if editor.seat.role != Role::Admin {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.admin_only"));
+    if let Some(refused) = super::admin_form_refusal(&editor, &form.csrf) {
+        return refused;
     }
     let successor = match (Successor {
         name: form.name,

@@ -5,13 +5,16 @@
 //! Item bodies are cleaned again when shown, and every page forbids scripts through its CSP.
 
 mod commissions;
+mod departments;
 mod handovers;
 mod import;
+mod inbox;
+mod items;
 mod organisation;
-mod pages;
 mod published;
 mod refusal;
 mod render;
+mod session;
 mod watch;
 
 use axum::Router;
@@ -41,16 +44,16 @@ pub fn routes() -> Vec<RouteEntry> {
     vec![
         RouteEntry::new(M::GET, "/", || async { Redirect::to("/inbox") }),
         RouteEntry::new(M::GET, "/console.css", render::stylesheet),
-        RouteEntry::new(M::GET, "/sign-in", pages::sign_in_page),
-        RouteEntry::new(M::POST, "/sign-in", pages::sign_in),
-        RouteEntry::new(M::POST, "/sign-out", pages::sign_out),
-        RouteEntry::new(M::GET, "/inbox", pages::inbox),
-        RouteEntry::new(M::GET, "/items/{id}", pages::item),
-        RouteEntry::new(M::GET, "/items/{id}/files/{sha256}", pages::file),
-        RouteEntry::new(M::POST, "/items/{id}/accept", pages::accept),
-        RouteEntry::new(M::POST, "/items/{id}/return", pages::return_item),
-        RouteEntry::new(M::POST, "/items/{id}/reject", pages::reject),
-        RouteEntry::new(M::POST, "/items/{id}/comment", pages::comment),
+        RouteEntry::new(M::GET, "/sign-in", session::sign_in_page),
+        RouteEntry::new(M::POST, "/sign-in", session::sign_in),
+        RouteEntry::new(M::POST, "/sign-out", session::sign_out),
+        RouteEntry::new(M::GET, "/inbox", inbox::inbox),
+        RouteEntry::new(M::GET, "/items/{id}", items::item),
+        RouteEntry::new(M::GET, "/items/{id}/files/{sha256}", items::file),
+        RouteEntry::new(M::POST, "/items/{id}/accept", items::accept),
+        RouteEntry::new(M::POST, "/items/{id}/return", items::return_item),
+        RouteEntry::new(M::POST, "/items/{id}/reject", items::reject),
+        RouteEntry::new(M::POST, "/items/{id}/comment", items::comment),
         RouteEntry::new(M::GET, "/watch", watch::watch),
         RouteEntry::new(M::POST, "/watch/columns/{id}/urge", watch::urge_column),
         RouteEntry::new(M::POST, "/watch/columns/{id}/update", watch::record_update),
@@ -64,8 +67,12 @@ pub fn routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::GET, "/commissions/{id}", commissions::detail),
         RouteEntry::new(M::POST, "/commissions/{id}/extend", commissions::extend),
         RouteEntry::new(M::POST, "/commissions/{id}/withdraw", commissions::withdraw),
-        RouteEntry::new(M::GET, "/departments", pages::departments),
-        RouteEntry::new(M::POST, "/departments/{id}/signoff", pages::set_signoff),
+        RouteEntry::new(M::GET, "/departments", departments::departments),
+        RouteEntry::new(
+            M::POST,
+            "/departments/{id}/signoff",
+            departments::set_signoff,
+        ),
         RouteEntry::new(M::GET, "/seats", handovers::seats),
         RouteEntry::new(M::POST, "/handovers/force", handovers::force),
         RouteEntry::new(M::POST, "/handovers/{id}/approve", handovers::approve),
@@ -264,13 +271,28 @@ impl Editor {
     }
 }
 
+impl Editor {
+    /// Why a form is refused: a form token that is not this session's (a page of another
+    /// site, or one kept from an ended session); `None` when it may go on.
+    pub fn form_refusal(&self, csrf: &str) -> Option<Response> {
+        (csrf != self.form_token).then(|| {
+            render::error_page(
+                axum::http::StatusCode::FORBIDDEN,
+                self.lang,
+                self.lang.word("error.form_expired"),
+            )
+        })
+    }
+}
+
 /// Why an administrator's form is refused: a form token that is not this session's, or a seat
 /// that is not the administrator's; `None` when it may go on.
 fn admin_form_refusal(editor: &Editor, csrf: &str) -> Option<Response> {
+    if let Some(refused) = editor.form_refusal(csrf) {
+        return Some(refused);
+    }
     let lang = editor.lang;
-    let (status, key) = if csrf != editor.form_token {
-        (axum::http::StatusCode::FORBIDDEN, "error.form_expired")
-    } else if editor.seat.role != liaison_domain::Role::Admin {
+    let (status, key) = if editor.seat.role != liaison_domain::Role::Admin {
         (axum::http::StatusCode::FORBIDDEN, "error.admin_only")
     } else {
         return None;

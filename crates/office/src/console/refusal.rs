@@ -20,9 +20,10 @@ pub fn status(e: &StoreError) -> StatusCode {
             | OrgProblem::DepartmentNameTaken(_)
             | OrgProblem::PathTaken(_),
         ) => StatusCode::CONFLICT,
-        StoreError::Invalid(_) | StoreError::Organisation(_) | StoreError::Commission(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        StoreError::Invalid(_)
+        | StoreError::Organisation(_)
+        | StoreError::Commission(_)
+        | StoreError::Urge(_) => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -39,6 +40,7 @@ pub fn words(lang: Lang, e: &StoreError) -> String {
             .word(&format!("organisation.problem.{}", p.code()))
             .replace("{what}", &subject_words(lang, p)),
         StoreError::Commission(p) => lang.word(&format!("commissions.problem.{}", p.code())),
+        StoreError::Urge(p) => lang.word(&format!("watch.urge.problem.{}", p.code())),
         StoreError::Backend(_) => lang.word("error.internal"),
     }
 }
@@ -86,6 +88,7 @@ mod tests {
             StoreError::Commission(
                 liaison_domain::commission::CommissionProblem::WorkingDaysOutOfRange,
             ),
+            StoreError::Urge(liaison_domain::urge::UrgeProblem::TooLong),
             StoreError::Backend("x".into()),
         ];
         for lang in [Lang::ZhCn, Lang::En] {

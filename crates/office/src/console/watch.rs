@@ -21,6 +21,7 @@ use super::render::{self, Lang};
 use super::{Editor, Form, Path, Query};
 use crate::service::duties;
 use crate::service::watch::{self, CityWatch};
+use crate::store::StoreError;
 use crate::web::AppState;
 
 /// The filters, as the page's form sends them (empty: all).
@@ -353,32 +354,19 @@ pub async fn urge_column(
     Path(id): Path<i64>,
     Form(form): Form<UrgeForm>,
 ) -> Response {
-    let lang = editor.lang;
-    if form.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
-    }
-    if let Err(p) = urge::message(&form.message) {
-        return urge_refused(&state, &editor, p).await;
+    if let Some(refused) = editor.form_refusal(&form.csrf) {
+        return refused;
     }
     let done = editor
         .act(&state, move |s, by, now| {
             // Live columns only: a retired one is not found.
-            let column = s.column(id)?.ok_or(crate::store::StoreError::NotFound)?;
+            let column = s.column(id)?.ok_or(StoreError::NotFound)?;
             duties::urge(s, &column, &form.message, by, now).map(|_| column.department_id)
         })
         .await;
     match done {
         Ok(department) => back_to(department),
-        Err(e) => {
-            show(
-                &state,
-                &editor,
-                &WatchFilter::default(),
-                refusal::status(&e),
-                Some(refusal::words(lang, &e)),
-            )
-            .await
-        }
+        Err(e) => refused(&state, &editor, &e).await,
     }
 }
 
@@ -389,12 +377,8 @@ pub async fn urge_department(
     Path(id): Path<i64>,
     Form(form): Form<UrgeForm>,
 ) -> Response {
-    let lang = editor.lang;
-    if form.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
-    }
-    if let Err(p) = urge::message(&form.message) {
-        return urge_refused(&state, &editor, p).await;
+    if let Some(refused) = editor.form_refusal(&form.csrf) {
+        return refused;
     }
     let done = editor
         .act(&state, move |s, by, now| {
@@ -403,16 +387,7 @@ pub async fn urge_department(
         .await;
     match done {
         Ok(_) => back_to(id),
-        Err(e) => {
-            show(
-                &state,
-                &editor,
-                &WatchFilter::default(),
-                refusal::status(&e),
-                Some(refusal::words(lang, &e)),
-            )
-            .await
-        }
+        Err(e) => refused(&state, &editor, &e).await,
     }
 }
 
@@ -430,8 +405,8 @@ pub async fn record_update(
     Form(form): Form<RecordForm>,
 ) -> Response {
     let lang = editor.lang;
-    if form.csrf != editor.form_token {
-        return render::error_page(StatusCode::FORBIDDEN, lang, lang.word("error.form_expired"));
+    if let Some(refused) = editor.form_refusal(&form.csrf) {
+        return refused;
     }
     if liaison_domain::text::web_address(&form.url).is_none() {
         let words = lang.word("watch.record.bad_address");
@@ -446,23 +421,14 @@ pub async fn record_update(
     }
     let done = editor
         .act(&state, move |s, by, now| {
-            let column = s.column(id)?.ok_or(crate::store::StoreError::NotFound)?;
+            let column = s.column(id)?.ok_or(StoreError::NotFound)?;
             duties::record_column_update(s, &column, Some(&form.url), by, now)
                 .map(|()| column.department_id)
         })
         .await;
     match done {
         Ok(department) => back_to(department),
-        Err(e) => {
-            show(
-                &state,
-                &editor,
-                &WatchFilter::default(),
-                refusal::status(&e),
-                Some(refusal::words(lang, &e)),
-            )
-            .await
-        }
+        Err(e) => refused(&state, &editor, &e).await,
     }
 }
 
@@ -470,15 +436,17 @@ fn back_to(department_id: i64) -> Response {
     Redirect::to(&format!("/watch#department-{department_id}")).into_response()
 }
 
-async fn urge_refused(state: &AppState, editor: &Editor, p: urge::UrgeProblem) -> Response {
-    let words = editor
-        .lang
-        .word(&format!("watch.urge.problem.{}", p.code()));
+/// The page again with why the service refused (a failure of the office itself as its own page).
+async fn refused(state: &AppState, editor: &Editor, e: &StoreError) -> Response {
+    if matches!(e, StoreError::Backend(_)) {
+        return refusal::page(editor.lang, e);
+    }
+    let words = refusal::words(editor.lang, e);
     show(
         state,
         editor,
         &WatchFilter::default(),
-        StatusCode::UNPROCESSABLE_ENTITY,
+        refusal::status(e),
         Some(words),
     )
     .await

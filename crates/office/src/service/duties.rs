@@ -205,7 +205,7 @@ fn checked_urge(message: &str, by: &Actor<'_>) -> Result<String, StoreError> {
     if !by.seat.role.is_office() {
         return Err(StoreError::Forbidden("only the editorial office urges"));
     }
-    liaison_domain::urge::message(message).map_err(|p| StoreError::Invalid(p.to_string()))
+    Ok(liaison_domain::urge::message(message)?)
 }
 
 fn urge_in(

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// An administrative change breaks a rule of the organisation.
     #[error(transparent)]
     Organisation(#[from] liaison_domain::organisation::OrgProblem),
+    /// An urge's message breaks the rule of urges.
+    #[error(transparent)]
+    Urge(#[from] liaison_domain::urge::UrgeProblem),
     /// A commissioned request (or a new deadline for one) breaks a rule of requests.
     #[error(transparent)]
     Commission(#[from] liaison_domain::commission::CommissionProblem),
