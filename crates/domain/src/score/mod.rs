@@ -10,12 +10,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::beijing_midnight;
 
+pub mod facts;
+pub mod standing;
+
 /// The largest number of points (either way) one rule may give.
 pub const MAX_POINTS: i32 = 100;
 
 /// What a scheme gives points for, each per occurrence in the period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ScoreRule {
     /// An item accepted into a second-level column.
     AcceptedItem,
@@ -62,7 +67,17 @@ pub struct Scheme {
     pub commission_missed: i32,
     pub overdue_column_day: i32,
     pub flagged_week: i32,
+    /// How many urges in one Beijing week flag the department for that week.
+    #[serde(default = "default_urges_flagging_a_week")]
+    pub urges_flagging_a_week: u32,
 }
+
+fn default_urges_flagging_a_week() -> u32 {
+    crate::urge::DEFAULT_URGES_FLAGGING_A_WEEK
+}
+
+/// The most urges a week a scheme may ask for before it flags a department.
+pub const MAX_URGES_FLAGGING_A_WEEK: u32 = 20;
 
 impl Default for Scheme {
     /// Common municipal practice: 1 point an accepted item and 2 in a first-level column, 5 for
@@ -76,6 +91,7 @@ impl Default for Scheme {
             commission_missed: -10,
             overdue_column_day: -1,
             flagged_week: -5,
+            urges_flagging_a_week: default_urges_flagging_a_week(),
         }
     }
 }
@@ -87,6 +103,8 @@ pub enum SchemeProblem {
     NoRules,
     #[error("{0:?} gives points outside −{MAX_POINTS}..{MAX_POINTS}")]
     OutOfRange(ScoreRule),
+    #[error("a week is flagged after 1 to {MAX_URGES_FLAGGING_A_WEEK} urges")]
+    FlagOutOfRange,
 }
 
 impl SchemeProblem {
@@ -94,6 +112,7 @@ impl SchemeProblem {
         match self {
             SchemeProblem::NoRules => "no_rules",
             SchemeProblem::OutOfRange(_) => "out_of_range",
+            SchemeProblem::FlagOutOfRange => "flag_out_of_range",
         }
     }
 }
@@ -122,13 +141,18 @@ impl Scheme {
         if ScoreRule::ALL.into_iter().all(|r| self.points(r) == 0) {
             return Err(SchemeProblem::NoRules);
         }
+        if !(1..=MAX_URGES_FLAGGING_A_WEEK).contains(&self.urges_flagging_a_week) {
+            return Err(SchemeProblem::FlagOutOfRange);
+        }
         Ok(self)
     }
 }
 
 /// A period the office ranks over, in Beijing dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
+#[ts(export)]
 pub enum RankPeriod {
     Month { year: i32, month: u32 },
     Quarter { year: i32, quarter: u32 },
@@ -171,6 +195,104 @@ impl RankPeriod {
         self.span().is_some_and(|(_, end)| end <= now)
     }
 
+    /// Its name in addresses and files: `2026-11`, `2026-Q4`, `2026`.
+    pub fn key(self) -> String {
+        match self {
+            RankPeriod::Month { year, month } => format!("{year:04}-{month:02}"),
+            RankPeriod::Quarter { year, quarter } => format!("{year:04}-Q{quarter}"),
+            RankPeriod::Year { year } => format!("{year:04}"),
+        }
+    }
+
+    /// The period a [`key`](Self::key) names, if it names one that exists.
+    pub fn parse(key: &str) -> Option<RankPeriod> {
+        let year_of = |s: &str| {
+            (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<i32>().ok())
+                .flatten()
+        };
+        let period = match key.split_once('-') {
+            None => RankPeriod::Year {
+                year: year_of(key)?,
+            },
+            Some((y, q)) if q.starts_with('Q') => RankPeriod::Quarter {
+                year: year_of(y)?,
+                quarter: q[1..].parse().ok().filter(|_| q.len() == 2)?,
+            },
+            Some((y, m)) => RankPeriod::Month {
+                year: year_of(y)?,
+                month: m.parse().ok().filter(|_| m.len() == 2)?,
+            },
+        };
+        period.span().map(|_| period)
+    }
+
+    /// The period of the same kind just before this one.
+    pub fn previous(self) -> RankPeriod {
+        match self {
+            RankPeriod::Month { year, month: 1 } => RankPeriod::Month {
+                year: year - 1,
+                month: 12,
+            },
+            RankPeriod::Month { year, month } => RankPeriod::Month {
+                year,
+                month: month - 1,
+            },
+            RankPeriod::Quarter { year, quarter: 1 } => RankPeriod::Quarter {
+                year: year - 1,
+                quarter: 4,
+            },
+            RankPeriod::Quarter { year, quarter } => RankPeriod::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
+            RankPeriod::Year { year } => RankPeriod::Year { year: year - 1 },
+        }
+    }
+
+    /// The period of the same kind just after this one.
+    pub fn next(self) -> RankPeriod {
+        match self {
+            RankPeriod::Month { year, month: 12 } => RankPeriod::Month {
+                year: year + 1,
+                month: 1,
+            },
+            RankPeriod::Month { year, month } => RankPeriod::Month {
+                year,
+                month: month + 1,
+            },
+            RankPeriod::Quarter { year, quarter: 4 } => RankPeriod::Quarter {
+                year: year + 1,
+                quarter: 1,
+            },
+            RankPeriod::Quarter { year, quarter } => RankPeriod::Quarter {
+                year,
+                quarter: quarter + 1,
+            },
+            RankPeriod::Year { year } => RankPeriod::Year { year: year + 1 },
+        }
+    }
+
+    /// The months it is made of, in order (a month of itself).
+    pub fn months(self) -> Vec<RankPeriod> {
+        let (Some(first), Some(end)) = (self.first_day(), self.end_day()) else {
+            return Vec::new();
+        };
+        let mut months = Vec::new();
+        let mut day = first;
+        while day < end {
+            months.push(RankPeriod::Month {
+                year: day.year(),
+                month: day.month(),
+            });
+            match day.checked_add_months(Months::new(1)) {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        months
+    }
+
     /// The month, quarter and year containing a day.
     pub fn containing(d: NaiveDate) -> [RankPeriod; 3] {
         [
@@ -203,13 +325,15 @@ pub fn in_force(
     period: RankPeriod,
     now: DateTime<Utc>,
 ) -> Option<SchemeVersion> {
-    let until = match period.span() {
-        Some((_, end)) if end <= now => end,
-        _ => now,
+    // A version published at a period's end instant belongs to the next period; one published
+    // now is in force now.
+    let in_time: &dyn Fn(&SchemeVersion) -> bool = match period.span() {
+        Some((_, end)) if end <= now => &move |v| v.published_at < end,
+        _ => &move |v| v.published_at <= now,
     };
     versions
         .iter()
-        .filter(|v| v.published_at < until)
+        .filter(|v| in_time(v))
         .max_by_key(|v| (v.published_at, v.version))
         .copied()
 }
@@ -226,7 +350,19 @@ pub struct PeriodFacts {
 }
 
 impl PeriodFacts {
-    fn count(&self, rule: ScoreRule) -> u32 {
+    /// The facts of two periods together (a quarter of its months).
+    pub fn plus(&self, other: &PeriodFacts) -> PeriodFacts {
+        PeriodFacts {
+            accepted_items: self.accepted_items + other.accepted_items,
+            accepted_first_level: self.accepted_first_level + other.accepted_first_level,
+            commissions_in_time: self.commissions_in_time + other.commissions_in_time,
+            commissions_missed: self.commissions_missed + other.commissions_missed,
+            overdue_column_days: self.overdue_column_days + other.overdue_column_days,
+            flagged_weeks: self.flagged_weeks + other.flagged_weeks,
+        }
+    }
+
+    pub fn count(&self, rule: ScoreRule) -> u32 {
         match rule {
             ScoreRule::AcceptedItem => self.accepted_items,
             ScoreRule::AcceptedFirstLevel => self.accepted_first_level,
@@ -239,7 +375,9 @@ impl PeriodFacts {
 }
 
 /// One line of a department's breakdown: how many, at how many points each, and the product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[ts(export)]
 pub struct ScoreLine {
     pub rule: ScoreRule,
     pub count: u32,
@@ -328,6 +466,7 @@ mod tests {
             commission_missed: 0,
             overdue_column_day: 0,
             flagged_week: 0,
+            urges_flagging_a_week: 2,
         };
         assert_eq!(none.checked(), Err(SchemeProblem::NoRules));
         let wild = Scheme {
@@ -338,6 +477,11 @@ mod tests {
             wild.checked(),
             Err(SchemeProblem::OutOfRange(ScoreRule::CommissionMissed))
         );
+        let never = Scheme {
+            urges_flagging_a_week: 0,
+            ..Scheme::default()
+        };
+        assert_eq!(never.checked(), Err(SchemeProblem::FlagOutOfRange));
         assert!(Scheme::default().checked().is_ok());
     }
 
@@ -372,6 +516,40 @@ mod tests {
                 quarter: 4
             }
         );
+    }
+
+    #[test]
+    fn a_period_is_named_by_a_key_that_reads_back_and_steps_across_year_ends() {
+        for key in ["2026-11", "2026-Q4", "2026", "2025-01"] {
+            assert_eq!(RankPeriod::parse(key).unwrap().key(), key);
+        }
+        for bad in [
+            "2026-13",
+            "2026-Q5",
+            "2026-Q",
+            "26",
+            "2026-1",
+            "2026-11-01",
+            "",
+            "abcd",
+        ] {
+            assert_eq!(RankPeriod::parse(bad), None, "{bad}");
+        }
+        let jan = RankPeriod::parse("2026-01").unwrap();
+        assert_eq!(jan.previous().key(), "2025-12");
+        assert_eq!(jan.previous().next(), jan);
+        assert_eq!(
+            RankPeriod::parse("2026-Q4").unwrap().next().key(),
+            "2027-Q1"
+        );
+        let q4: Vec<String> = RankPeriod::parse("2026-Q4")
+            .unwrap()
+            .months()
+            .into_iter()
+            .map(|m| m.key())
+            .collect();
+        assert_eq!(q4, ["2026-10", "2026-11", "2026-12"]);
+        assert_eq!(RankPeriod::parse("2026").unwrap().months().len(), 12);
     }
 
     #[test]
@@ -430,6 +608,7 @@ mod tests {
                 commission_missed: d,
                 overdue_column_day: e,
                 flagged_week: f,
+                urges_flagging_a_week: 2,
             }
         })
     }
