@@ -166,6 +166,7 @@ const API: &[(&str, &str, Rule)] = &[
     ("GET", "/commissions/{id}", Rule::CommissionTarget),
     ("POST", "/commissions/{id}/extend", Rule::Office),
     ("POST", "/commissions/{id}/withdraw", Rule::Office),
+    ("GET", "/standing", Rule::DepartmentSeat),
     ("GET", "/departments", Rule::Office),
     ("PUT", "/departments/{id}/signoff", Rule::Admin),
     ("POST", "/uploads", Rule::DepartmentSeat),
@@ -231,6 +232,12 @@ const CONSOLE: &[(&str, &str, Rule)] = &[
     ("GET", "/commissions/{id}", Rule::Office),
     ("POST", "/commissions/{id}/extend", Rule::Office),
     ("POST", "/commissions/{id}/withdraw", Rule::Office),
+    ("GET", "/ranking", Rule::Office),
+    ("GET", "/ranking/departments/{id}", Rule::Office),
+    ("GET", "/ranking/export.csv", Rule::Office),
+    ("GET", "/ranking/export.xlsx", Rule::Office),
+    ("GET", "/ranking/scheme", Rule::Office),
+    ("POST", "/ranking/scheme", Rule::Admin),
     ("GET", "/watch", Rule::Office),
     ("POST", "/watch/columns/{id}/urge", Rule::Office),
     ("POST", "/watch/columns/{id}/update", Rule::Office),
@@ -818,6 +825,7 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                         "/organisation/columns/{id}" => w.spare.column,
                         "/organisation/seats/{id}" => w.spare.seat,
                         p if p.starts_with("/commissions/{id}") => w.commission,
+                        "/ranking/departments/{id}" => w.department_a,
                         _ => item.unwrap_or_default(),
                     }
                     .to_string(),
@@ -842,6 +850,15 @@ async fn every_console_page_and_form_answers_as_the_matrix_says() {
                         form.extend([("text", "请核实".into()), ("quote", String::new())])
                     }
                     "/departments/{id}/signoff" => form.push(("signoff", "in_app".into())),
+                    "/ranking/scheme" => form.extend([
+                        ("accepted_item", "1".into()),
+                        ("accepted_first_level", "3".into()),
+                        ("commission_in_time", "5".into()),
+                        ("commission_missed", "-10".into()),
+                        ("overdue_column_day", "-1".into()),
+                        ("flagged_week", "-5".into()),
+                        ("urges_flagging_a_week", "2".into()),
+                    ]),
                     "/commissions" => form.extend([
                         ("topic", "控制台约稿".into()),
                         ("departments", w.department_a.to_string()),

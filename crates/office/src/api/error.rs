@@ -145,6 +145,7 @@ impl From<StoreError> for ApiFailure {
             }
             StoreError::Commission(p) => ApiFailure::validation(p.to_string()),
             StoreError::Urge(p) => ApiFailure::validation(p.to_string()),
+            StoreError::Scheme(p) => ApiFailure::validation(p.to_string()),
             StoreError::Backend(m) => ApiFailure::internal(m),
         }
     }

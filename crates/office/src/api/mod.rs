@@ -12,6 +12,7 @@ mod openapi;
 mod organisation;
 pub(crate) mod quota;
 pub(crate) mod sessions;
+mod standing;
 
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::Method;
@@ -80,6 +81,7 @@ pub fn api_routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::GET, "/commissions/{id}", commissions::one),
         RouteEntry::new(M::POST, "/commissions/{id}/extend", commissions::extend),
         RouteEntry::new(M::POST, "/commissions/{id}/withdraw", commissions::withdraw),
+        RouteEntry::new(M::GET, "/standing", standing::standing),
         RouteEntry::new(M::GET, "/departments", departments::list),
         RouteEntry::new(
             M::PUT,

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::{
     commissions, departments, drafts, duties, files, handovers, items, organisation, sessions,
+    standing,
 };
 
 #[derive(OpenApi)]
@@ -29,7 +30,7 @@ use super::{
         items::accept, items::return_item, items::reject, items::changes,
         departments::list, departments::set_signoff,
         commissions::list, commissions::one, commissions::post, commissions::extend,
-        commissions::withdraw,
+        commissions::withdraw, standing::standing,
         handovers::start, handovers::list, handovers::approve, handovers::decline,
         handovers::code, handovers::redeem, handovers::seats, handovers::holders, handovers::audit,
         files::begin, files::status, files::append, files::download, files::content,

@@ -12,6 +12,8 @@ mod inbox;
 mod items;
 mod organisation;
 mod published;
+mod ranking;
+mod ranking_export;
 mod refusal;
 mod render;
 mod session;
@@ -67,6 +69,12 @@ pub fn routes() -> Vec<RouteEntry> {
         RouteEntry::new(M::GET, "/commissions/{id}", commissions::detail),
         RouteEntry::new(M::POST, "/commissions/{id}/extend", commissions::extend),
         RouteEntry::new(M::POST, "/commissions/{id}/withdraw", commissions::withdraw),
+        RouteEntry::new(M::GET, "/ranking", ranking::ranking),
+        RouteEntry::new(M::GET, "/ranking/departments/{id}", ranking::breakdown),
+        RouteEntry::new(M::GET, "/ranking/export.csv", ranking::export_csv),
+        RouteEntry::new(M::GET, "/ranking/export.xlsx", ranking::export_xlsx),
+        RouteEntry::new(M::GET, "/ranking/scheme", ranking::scheme),
+        RouteEntry::new(M::POST, "/ranking/scheme", ranking::publish),
         RouteEntry::new(M::GET, "/departments", departments::departments),
         RouteEntry::new(
             M::POST,

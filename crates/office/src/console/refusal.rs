@@ -23,7 +23,8 @@ pub fn status(e: &StoreError) -> StatusCode {
         StoreError::Invalid(_)
         | StoreError::Organisation(_)
         | StoreError::Commission(_)
-        | StoreError::Urge(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | StoreError::Urge(_)
+        | StoreError::Scheme(_) => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -41,6 +42,15 @@ pub fn words(lang: Lang, e: &StoreError) -> String {
             .replace("{what}", &subject_words(lang, p)),
         StoreError::Commission(p) => lang.word(&format!("commissions.problem.{}", p.code())),
         StoreError::Urge(p) => lang.word(&format!("watch.urge.problem.{}", p.code())),
+        StoreError::Scheme(p) => {
+            use liaison_domain::score::{MAX_POINTS, MAX_URGES_FLAGGING_A_WEEK, SchemeProblem};
+            let max = match p {
+                SchemeProblem::FlagOutOfRange => MAX_URGES_FLAGGING_A_WEEK.to_string(),
+                _ => MAX_POINTS.to_string(),
+            };
+            lang.word(&format!("ranking.scheme.problem.{}", p.code()))
+                .replace("{max}", &max)
+        }
         StoreError::Backend(_) => lang.word("error.internal"),
     }
 }
@@ -89,6 +99,11 @@ mod tests {
                 liaison_domain::commission::CommissionProblem::WorkingDaysOutOfRange,
             ),
             StoreError::Urge(liaison_domain::urge::UrgeProblem::TooLong),
+            StoreError::Scheme(liaison_domain::score::SchemeProblem::NoRules),
+            StoreError::Scheme(liaison_domain::score::SchemeProblem::OutOfRange(
+                liaison_domain::score::ScoreRule::FlaggedWeek,
+            )),
+            StoreError::Scheme(liaison_domain::score::SchemeProblem::FlagOutOfRange),
             StoreError::Backend("x".into()),
         ];
         for lang in [Lang::ZhCn, Lang::En] {
@@ -99,7 +114,7 @@ mod tests {
                     "{e:?}: {w}"
                 );
                 assert!(
-                    !w.contains("{what}") && !w.contains(".problem."),
+                    !w.contains("{what}") && !w.contains("{max}") && !w.contains(".problem."),
                     "{e:?}: {w}"
                 );
             }

@@ -12,7 +12,19 @@ use liaison_domain::attachment::INLINE_FILE_SCHEME;
 use liaison_domain::calendar::BEIJING;
 
 /// Every page's template, by name.
-const SOURCES: [(&str, &str); 17] = [
+const SOURCES: [(&str, &str); 20] = [
+    (
+        "ranking.html",
+        include_str!("../../console/templates/ranking.html"),
+    ),
+    (
+        "ranking_department.html",
+        include_str!("../../console/templates/ranking_department.html"),
+    ),
+    (
+        "ranking_scheme.html",
+        include_str!("../../console/templates/ranking_scheme.html"),
+    ),
     (
         "base.html",
         include_str!("../../console/templates/base.html"),

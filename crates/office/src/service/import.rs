@@ -71,6 +71,10 @@ pub fn import(
     if by.seat.role != Role::Admin {
         return Err(StoreError::Forbidden("the administrator only"));
     }
+    if !dry_run {
+        // A closed month's scores are taken as they stand before the organisation changes.
+        super::scores::take_closed_months(store, now)?;
+    }
     let mut report = None;
     store.organise(&mut |tx| {
         let org = tx.organisation()?;

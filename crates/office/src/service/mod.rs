@@ -12,6 +12,7 @@ pub mod handovers;
 pub mod import;
 pub mod items;
 pub mod organisation;
+pub mod scores;
 pub mod sessions;
 pub mod uploads;
 pub mod watch;

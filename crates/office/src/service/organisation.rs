@@ -114,6 +114,8 @@ pub fn administer(
     if by.seat.role != Role::Admin {
         return Err(StoreError::Forbidden("the administrator only"));
     }
+    // A closed month's scores are taken as they stand before the organisation changes.
+    super::scores::take_closed_months(store, now)?;
     let mut outcome = None;
     store.organise(&mut |tx| {
         outcome = Some(apply(tx, change, by, now)?);

@@ -8,6 +8,7 @@
 mod commission;
 mod handover;
 mod organisation;
+mod scores;
 mod sqlite;
 mod transaction;
 mod uploads;
@@ -48,6 +49,9 @@ pub enum StoreError {
     /// A commissioned request (or a new deadline for one) breaks a rule of requests.
     #[error(transparent)]
     Commission(#[from] liaison_domain::commission::CommissionProblem),
+    /// A scoring scheme breaks a rule of schemes.
+    #[error(transparent)]
+    Scheme(#[from] liaison_domain::score::SchemeProblem),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -656,6 +660,44 @@ pub enum SeatCodeOutcome {
     Disabled,
 }
 
+/// A department's facts for a closed month, as they were taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthFacts {
+    pub department_id: i64,
+    /// The name it had when the month was taken.
+    pub department_name: String,
+    pub facts: liaison_domain::score::PeriodFacts,
+}
+
+/// What a department's facts are gathered from, besides its columns (`Store::duty_inputs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScoreRecords {
+    pub accepted: Vec<liaison_domain::score::facts::Accepted>,
+    pub asked: Vec<liaison_domain::score::facts::Asked>,
+    pub urges: Vec<DateTime<Utc>>,
+}
+
+/// One transaction over scoring: publishing a scheme, taking a closed month.
+pub trait ScoresTx: Writes {
+    fn schemes(&self) -> Result<Vec<liaison_domain::score::SchemeVersion>, StoreError>;
+    /// Keeps a new version and returns its number.
+    fn insert_scheme(
+        &mut self,
+        scheme: &liaison_domain::score::Scheme,
+        at: DateTime<Utc>,
+        by_seat: i64,
+        by_name: &str,
+    ) -> Result<u32, StoreError>;
+    fn month_taken(&self, year: i32, month: u32) -> Result<bool, StoreError>;
+    fn insert_month(
+        &mut self,
+        year: i32,
+        month: u32,
+        taken_at: DateTime<Utc>,
+        facts: &[MonthFacts],
+    ) -> Result<(), StoreError>;
+}
+
 pub trait Store: Send + Sync + 'static {
     /// Runs `f` as one transaction of the administration, committed only if it returns `Ok`.
     fn organise(
@@ -682,6 +724,24 @@ pub trait Store: Send + Sync + 'static {
         &self,
         f: &mut dyn FnMut(&mut dyn CommissionsTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Runs `f` as one transaction over scoring, committed only if it returns `Ok`.
+    fn scoring(
+        &self,
+        f: &mut dyn FnMut(&mut dyn ScoresTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Every published scoring scheme, oldest first, with who published it.
+    fn score_schemes(
+        &self,
+    ) -> Result<Vec<(liaison_domain::score::SchemeVersion, String)>, StoreError>;
+    /// The facts kept for a closed month, or `None` if it has not been taken.
+    fn month_facts(&self, year: i32, month: u32) -> Result<Option<Vec<MonthFacts>>, StoreError>;
+    /// A department's accepted items, commissioned requests due and urges in `[from, to)`.
+    fn score_records(
+        &self,
+        department_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ScoreRecords, StoreError>;
     /// Commissioned requests, newest first: those naming the department, or every one.
     fn commissions(&self, department_id: Option<i64>) -> Result<Vec<CommissionRecord>, StoreError>;
     fn commission(&self, id: i64) -> Result<Option<CommissionRecord>, StoreError>;

@@ -30,6 +30,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_organisation_admin.sql"),
     include_str!("../../migrations/0011_column_watch.sql"),
     include_str!("../../migrations/0012_commissions.sql"),
+    include_str!("../../migrations/0013_scores.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after migrating).
@@ -780,6 +781,36 @@ impl Store for SqliteStore {
         f: &mut dyn FnMut(&mut dyn super::CommissionsTx) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
+    fn scoring(
+        &self,
+        f: &mut dyn FnMut(&mut dyn super::ScoresTx) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.in_transaction(|tx| f(&mut super::transaction::SqliteTx { tx }))
+    }
+
+    fn score_schemes(
+        &self,
+    ) -> Result<Vec<(liaison_domain::score::SchemeVersion, String)>, StoreError> {
+        super::scores::schemes(&self.conn())
+    }
+
+    fn month_facts(
+        &self,
+        year: i32,
+        month: u32,
+    ) -> Result<Option<Vec<super::MonthFacts>>, StoreError> {
+        super::scores::month_facts(&self.conn(), year, month)
+    }
+
+    fn score_records(
+        &self,
+        department_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<super::ScoreRecords, StoreError> {
+        super::scores::records(&self.conn(), department_id, from, to)
     }
 
     fn commissions(

@@ -172,7 +172,7 @@ impl Office {
 
 /// The console over the same listener, in the session of an API token (a session is a session).
 impl Office {
-    fn console_request(
+    pub fn console_request(
         &self,
         method: reqwest::Method,
         token: &str,
