@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "create_draft",
     "commissions",
     "answer_commission",
+    "standing",
     "save_draft",
     "send_draft",
     "revise_draft",

@@ -91,6 +91,14 @@ pub fn commissions(desk: State<'_, Arc<Desk>>) -> Answer<Vec<CommissionView>> {
     view(desk.commissions())
 }
 
+/// The department's standing in the office's ranking (评比), as last fetched.
+#[tauri::command]
+pub fn standing(
+    desk: State<'_, Arc<Desk>>,
+) -> Answer<Vec<liaison_domain::score::standing::PeriodStanding>> {
+    view(desk.standing())
+}
+
 #[tauri::command]
 pub fn answer_commission(desk: State<'_, Arc<Desk>>, commission_id: i64) -> Answer<DraftView> {
     view(desk.answer_commission(commission_id))

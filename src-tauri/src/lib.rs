@@ -141,6 +141,7 @@ pub fn run() {
             commands::create_draft,
             commands::commissions,
             commands::answer_commission,
+            commands::standing,
             commands::save_draft,
             commands::send_draft,
             commands::revise_draft,

@@ -1,11 +1,13 @@
 //! The office console in a real browser: Debian's Chromium, headless, driven by chromedriver.
 //! An editor signs in, filters the inbox, opens an item and returns it with a comment; the
 //! officer's desk engine then shows the comment. A stored XSS attempt in the body stays inert.
-//! The column watch shows the single-veto banner, and an urge sent from it reaches the desk.
+//! The column watch shows the single-veto banner, and an urge sent from it reaches the desk. A
+//! commission is posted from its form; the ranking shows its chart and table, and the .xlsx the
+//! browser downloads holds the same numbers.
 
 mod browser;
 
-use browser::{ChromeDriver, css, sign_in, text_of, text_when};
+use browser::{ChromeDriver, css, downloaded, sign_in, text_of, text_when};
 use fantoccini::Locator;
 use liaison_desk::{Desk, DeskConfig};
 use liaison_domain::ItemState;
@@ -353,5 +355,100 @@ async fn the_column_watch_shows_the_single_veto_banner_and_an_urge_reaches_the_d
             .any(|n| n.facts.message.as_deref() == Some("请于本周五前补报招生考试信息。")),
         "{notices:?}"
     );
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_commission_is_posted_and_the_ranking_chart_table_and_xlsx_download_agree() {
+    let office = OfficeProcess::start_demo();
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let c = driver.browser(profile.path()).await;
+    c.goto(&format!("{}/sign-in", office.url)).await.unwrap();
+    let editor = office.seat("editor", None);
+    sign_in(&c, &editor.login, &editor.password).await;
+    text_when(&c, "h1", |t| t == "收件箱").await;
+
+    // A commission to 市教育局, by a date, from the form.
+    c.goto(&format!("{}/commissions", office.url))
+        .await
+        .unwrap();
+    text_when(&c, "h1", |t| t == "约稿").await;
+    c.find(css("#topic"))
+        .await
+        .unwrap()
+        .send_keys("年终工作总结专题")
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//fieldset//label[contains(., '市教育局')]/input[@name='departments']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(css("#post-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text_when(&c, "h1", |t| t.contains("年终工作总结专题")).await;
+    let targets = text_of(&c, "main").await;
+    assert!(
+        targets.contains("市教育局") && targets.contains("待答复"),
+        "{targets}"
+    );
+
+    // The ranking of the month before: a chart drawn by the office, and a table beside it.
+    c.goto(&format!("{}/ranking", office.url)).await.unwrap();
+    text_when(&c, "h1", |t| t.starts_with("评比排名")).await;
+    let chart = c.find(css("#ranking-chart")).await.unwrap();
+    assert!(chart.is_displayed().await.unwrap());
+    let bars = c.find_all(css("#ranking-chart .bar-row")).await.unwrap();
+    let rows = c.find_all(css("#ranking-table tbody tr")).await.unwrap();
+    assert!(rows.len() >= 3 && bars.len() == rows.len());
+    let mut table: Vec<Vec<String>> = Vec::new();
+    for row in &rows {
+        let mut cells = Vec::new();
+        for cell in row.find_all(css("td, th")).await.unwrap() {
+            cells.push(cell.text().await.unwrap());
+        }
+        table.push(cells);
+    }
+    std::fs::create_dir_all(workspace_root().join("docs")).unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(workspace_root().join("docs/console-ranking.png"), png).unwrap();
+
+    // The workbook the browser downloads gives the same places, departments and numbers.
+    c.find(css("#export-xlsx"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let path = downloaded(profile.path(), "xlsx");
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let sheet_name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&sheet_name).unwrap();
+    let cells: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let header = cells
+        .iter()
+        .position(|r| r.first() == Some(&Data::String("名次".into())))
+        .expect("a header row");
+    assert_eq!(cells.len() - header - 1, table.len());
+    for (i, page_row) in table.iter().enumerate() {
+        let sheet_row: Vec<String> = cells[header + 1 + i]
+            .iter()
+            .map(|d| match d {
+                Data::Float(f) => format!("{f}"),
+                Data::Int(n) => n.to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        assert_eq!(&sheet_row, page_row, "row {i}");
+    }
     c.close().await.unwrap();
 }

@@ -759,6 +759,58 @@ async fn board_notification_urge() {
         .unwrap();
     assert_eq!(standing, "已按时答复");
 
+    // The department's own standing in the ranking (评比): the month before, this month, this
+    // quarter and this year, as the office counts them; the closed month matches it exactly.
+    let counted = office.signed_in(&officer).await.get("/standing").await;
+    let counted = counted.as_array().expect("a list");
+    let periods = c
+        .find_all(css(
+            "[data-testid=standing-list] [data-testid=standing-period]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(periods.len(), 4);
+    let last_month = &periods[0];
+    assert_eq!(
+        last_month.attr("data-place").await.unwrap().unwrap(),
+        counted[0]["place"].to_string()
+    );
+    assert_eq!(
+        last_month.attr("data-total").await.unwrap().unwrap(),
+        counted[0]["total"].to_string()
+    );
+    let summary = last_month.text().await.unwrap();
+    assert!(
+        summary.contains(&format!(
+            "第 {} 名（共 {} 个部门）",
+            counted[0]["place"], counted[0]["ranked"]
+        )),
+        "{summary}"
+    );
+    // Opened, it says where the points came from.
+    last_month
+        .find(css("summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let lines = last_month
+        .find(css("[data-testid=standing-lines]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(lines.contains('×'), "{lines}");
+    c.execute(
+        "document.querySelector('.standing-panel').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-standing.png"));
+
     c.close().await.unwrap();
 }
 

@@ -248,6 +248,21 @@ impl OfficeClient {
         )
     }
 
+    /// The department's standing in the ranking (评比).
+    pub async fn standing(
+        &self,
+        token: &str,
+    ) -> Result<Vec<liaison_domain::score::standing::PeriodStanding>, DeskError> {
+        authed(
+            send(
+                self.http
+                    .get(format!("{}/standing", self.base))
+                    .bearer_auth(token),
+            )
+            .await,
+        )
+    }
+
     /// The working-day calendar the office publishes.
     pub async fn calendar(&self, token: &str) -> Result<liaison_domain::WorkCalendar, DeskError> {
         authed(

@@ -786,6 +786,7 @@ impl Desk {
         let calendar = client.calendar(token).await?;
         self.store.replace_board(&board, &calendar, self.now())?;
         self.refresh_commissions(client, token).await?;
+        self.refresh_standing(client, token).await?;
         self.duties_changed.notify_one();
         Ok(())
     }

@@ -13,6 +13,7 @@ mod files;
 mod importing;
 pub mod retry;
 pub mod secrets;
+mod standing;
 mod store;
 pub mod tls;
 mod trust;

@@ -51,7 +51,11 @@ impl ChromeDriver {
                     "--window-size=1366,768", "--lang=zh-CN",
                     format!("--user-data-dir={}", profile.display()),
                 ],
-                "prefs": {"intl.accept_languages": "zh-CN,zh"},
+                "prefs": {
+                    "intl.accept_languages": "zh-CN,zh",
+                    "download.default_directory": downloads_of(profile).display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         ClientBuilder::new(HttpConnector::new())
@@ -66,6 +70,32 @@ impl Drop for ChromeDriver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Where the browser of `profile` saves what it downloads.
+pub fn downloads_of(profile: &std::path::Path) -> std::path::PathBuf {
+    profile.join("downloads")
+}
+
+/// The first complete file the browser downloaded with this extension (waits up to 20 s).
+pub fn downloaded(profile: &std::path::Path, extension: &str) -> std::path::PathBuf {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = std::fs::read_dir(downloads_of(profile))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == extension));
+        if let Some(path) = found {
+            return path;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing .{extension} was downloaded"
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

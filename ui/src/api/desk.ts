@@ -7,6 +7,7 @@ import type { Attestation } from "../bindings/Attestation";
 import type { BoardView } from "../bindings/BoardView";
 import type { ColumnView } from "../bindings/ColumnView";
 import type { CommissionView } from "../bindings/CommissionView";
+import type { PeriodStanding } from "../bindings/PeriodStanding";
 import type { DeskError } from "../bindings/DeskError";
 import type { DeskErrorCode } from "../bindings/DeskErrorCode";
 import type { DiffLine } from "../bindings/DiffLine";
@@ -151,6 +152,11 @@ export function createDraft(columnId: number | null): Promise<DraftView> {
 /** The commissioned requests (约稿) naming the department, newest first, as last fetched. */
 export function commissions(): Promise<CommissionView[]> {
   return call("commissions", {});
+}
+
+/** The department's standing in the office's ranking (评比), as last fetched. */
+export function standing(): Promise<PeriodStanding[]> {
+  return call("standing", {});
 }
 
 /** A new draft answering the request (its topic as the title, in its column). */

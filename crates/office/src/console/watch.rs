@@ -254,7 +254,7 @@ fn page_of(
                 id: d.id,
                 name: d.name.clone(),
                 urged_this_week,
-                flagged: urged_this_week >= urge::DEFAULT_URGES_FLAGGING_A_WEEK,
+                flagged: urged_this_week >= city.urges_flagging_a_week,
                 urges: urges
                     .iter()
                     .rev()

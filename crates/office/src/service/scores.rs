@@ -226,6 +226,16 @@ pub fn ranking(
     period: RankPeriod,
     now: DateTime<Utc>,
 ) -> Result<Ranking, StoreError> {
+    ranking_with(store, period, now, &mut BTreeMap::new())
+}
+
+/// [`ranking`], with the months already read (several periods share their months).
+fn ranking_with(
+    store: &dyn Store,
+    period: RankPeriod,
+    now: DateTime<Utc>,
+    months: &mut BTreeMap<RankPeriod, Vec<MonthFacts>>,
+) -> Result<Ranking, StoreError> {
     let calendar = store.calendar()?;
     let versions: Vec<SchemeVersion> = store.score_schemes()?.into_iter().map(|(v, _)| v).collect();
     let mut summed: BTreeMap<i64, (String, PeriodFacts)> = BTreeMap::new();
@@ -234,7 +244,13 @@ pub fn ranking(
         if month.span().is_none_or(|(start, _)| start > now) {
             continue;
         }
-        for f in month_facts(store, month, now, &calendar, &versions)? {
+        let facts = match months.entry(month) {
+            std::collections::btree_map::Entry::Occupied(kept) => kept.into_mut(),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(month_facts(store, month, now, &calendar, &versions)?)
+            }
+        };
+        for f in facts.iter().cloned() {
             let entry = summed
                 .entry(f.department_id)
                 .or_insert_with(|| (f.department_name.clone(), PeriodFacts::default()));
@@ -284,10 +300,11 @@ pub fn standing(
     department_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<PeriodStanding>, StoreError> {
+    let mut months = BTreeMap::new();
     standing_periods(now)
         .into_iter()
         .map(|period| {
-            let ranking = ranking(store, period, now)?;
+            let ranking = ranking_with(store, period, now, &mut months)?;
             let row = ranking.row(department_id);
             Ok(PeriodStanding::of(
                 period,

@@ -52,6 +52,8 @@ pub struct CityWatch {
     pub urges: Vec<Urge>,
     /// Each column's latest recorded update that names an address: (column, when, address).
     pub addresses: Vec<(i64, DateTime<Utc>, String)>,
+    /// How many urges in a week flag a department, by the scoring scheme in force.
+    pub urges_flagging_a_week: u32,
 }
 
 /// How far back the watch shows urges.
@@ -97,5 +99,6 @@ pub fn city(store: &dyn Store, now: DateTime<Utc>) -> Result<CityWatch, StoreErr
         veto,
         urges,
         addresses: store.recorded_addresses()?,
+        urges_flagging_a_week: super::scores::scheme_now(store, now)?.urges_flagging_a_week,
     })
 }
