@@ -13,6 +13,8 @@ SYSTEM_PACKAGES=(
   webkit2gtk-driver fonts-noto-cjk dunst imagemagick
   # the office console's browser test
   chromium chromium-driver
+  # the office on PostgreSQL: tests start throwaway clusters (initdb, pg_ctl) from these
+  postgresql postgresql-client
   # the OpenAPI validator and the API fuzz run (a virtualenv under .tmp/py)
   python3 python3-venv curl
 )

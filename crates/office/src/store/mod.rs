@@ -8,6 +8,7 @@
 mod commission;
 mod handover;
 mod organisation;
+pub mod postgres;
 mod scores;
 mod sqlite;
 mod transaction;
