@@ -9,7 +9,10 @@ use deadpool_postgres::Pool;
 use super::PgError;
 
 /// The schema, file by file; a file is never changed once released, a change is a new file.
-pub const PG_MIGRATIONS: &[&str] = &[include_str!("../../../migrations-postgres/0001_schema.sql")];
+pub const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations-postgres/0001_schema.sql"),
+    include_str!("../../../migrations-postgres/0002_shared_limits.sql"),
+];
 
 /// The schema version this binary writes.
 pub const PG_SCHEMA_VERSION: u32 = PG_MIGRATIONS.len() as u32;

@@ -4,8 +4,10 @@
 //! not up yet with a clear log, and the schema's migrations, applied once under a lock however
 //! many processes start together, refusing a schema newer than this binary knows; and the two
 //! append-only logs several processes append to at once (`log.rs`: the change log, whose cursor
-//! never skips a change, with its commit notices, and the audit chain).
+//! never skips a change, with its commit notices, and the audit chain), and the limits they
+//! share (`limits.rs`: the sign-in throttle and the write limits).
 
+pub mod limits;
 pub mod log;
 mod migrate;
 
