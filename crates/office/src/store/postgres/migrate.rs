@@ -12,6 +12,7 @@ use super::PgError;
 pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations-postgres/0001_schema.sql"),
     include_str!("../../../migrations-postgres/0002_shared_limits.sql"),
+    include_str!("../../../migrations-postgres/0003_files.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -5,8 +5,10 @@
 //! many processes start together, refusing a schema newer than this binary knows; and the two
 //! append-only logs several processes append to at once (`log.rs`: the change log, whose cursor
 //! never skips a change, with its commit notices, and the audit chain), and the limits they
-//! share (`limits.rs`: the sign-in throttle and the write limits).
+//! share (`limits.rs`: the sign-in throttle and the write limits), and the files, uploads going
+//! on at any process (`files.rs`).
 
+pub mod files;
 pub mod limits;
 pub mod log;
 mod migrate;
