@@ -15,6 +15,8 @@ SYSTEM_PACKAGES=(
   chromium chromium-driver
   # the office on PostgreSQL: tests start throwaway clusters (initdb, pg_ctl) from these
   postgresql postgresql-client
+  # the load balancer the office is tested behind (started by the test on loopback)
+  haproxy
   # the OpenAPI validator and the API fuzz run (a virtualenv under .tmp/py)
   python3 python3-venv curl
 )
