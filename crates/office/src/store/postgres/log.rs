@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{GenericClient, Transaction};
+use deadpool_postgres::GenericClient;
 use futures_util::StreamExt;
 use liaison_domain::wire::Change;
 use tokio_postgres::{AsyncMessage, NoTls};
@@ -32,10 +32,10 @@ const AUDIT_LOCK: i64 = 0x4C49_4149_534F_4E41;
 /// The channel a committed change is announced on; its payload is the change's `seq`.
 pub const CHANGES_CHANNEL: &str = "liaison_changes";
 
-/// Appends a change for a department's desks (and the office's, for `Audience::All`) inside
-/// `tx`; its `seq` is visible to readers only after every smaller one.
+/// Appends a change for a department's desks (and the office's, for `Audience::All`) inside the
+/// transaction `tx` holds open; its `seq` is visible to readers only after every smaller one.
 pub async fn append_change(
-    tx: &Transaction<'_>,
+    tx: &impl GenericClient,
     department_id: i64,
     change: &Change,
     audience: Audience,
@@ -76,8 +76,8 @@ pub async fn change_seqs_since(
         .collect())
 }
 
-/// Appends an audit entry inside `tx`, chained to the one before it.
-pub async fn append_audit(tx: &Transaction<'_>, record: &Record) -> Result<(), PgError> {
+/// Appends an audit entry inside the transaction `tx` holds open, chained to the one before it.
+pub async fn append_audit(tx: &impl GenericClient, record: &Record) -> Result<(), PgError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK])
         .await?;
     let last = tx

@@ -6,12 +6,16 @@
 //! append-only logs several processes append to at once (`log.rs`: the change log, whose cursor
 //! never skips a change, with its commit notices, and the audit chain), and the limits they
 //! share (`limits.rs`: the sign-in throttle and the write limits), and the files, uploads going
-//! on at any process (`files.rs`).
+//! on at any process (`files.rs`). `bridge.rs` runs the store's blocking interface on the async
+//! driver (a call, or a transaction whose steps a blocking closure sends); `scores.rs` is the
+//! first of the store's transactions on it.
 
+pub mod bridge;
 pub mod files;
 pub mod limits;
 pub mod log;
 mod migrate;
+pub mod scores;
 
 use std::time::Duration;
 
