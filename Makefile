@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test chaos bench fuzz api-fuzz deps ui build lint test-rust test-ui clean package
+.PHONY: run test test-postgres chaos bench fuzz api-fuzz deps ui build lint test-rust test-ui clean package
 
 # How long `make test` fuzzes the .docx importer; `make fuzz FUZZ_SECONDS=600` for longer.
 FUZZ_SECONDS ?= 30
@@ -21,10 +21,19 @@ test: deps ui
 	$(CARGO) clippy --workspace --all-targets --features liaison-tests/window -- -D warnings
 	cd ui && npm test
 	scripts/test-session.sh --display -- $(CARGO) test --workspace --features liaison-tests/window
+	$(MAKE) test-postgres
 	API_FUZZ_SECONDS=$(API_FUZZ_SECONDS) scripts/api-fuzz.sh
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
+
+# The office's API, console and engine tests again, each office on a database of its own in a
+# throwaway PostgreSQL cluster (the same tests: tests/common picks the backend).
+POSTGRES_TESTS = api authorisation commissions handover hardening limits load_balancer openapi \
+	organisation scores watch
+test-postgres: deps
+	$(CARGO) build -p liaison-pgcluster --bin with-postgres
+	target/debug/with-postgres $(CARGO) test -p liaison-office $(addprefix --test ,$(POSTGRES_TESTS))
 
 # The chaos run on its own: make chaos SEED=<n> ROUNDS=<n> [LONG=<seconds>] [OFFICERS=<n>].
 # Its last line is `chaos: seed=… items=… delivered_once=… lost=0 duplicated=0 corrupt=0`.

@@ -31,6 +31,9 @@ const MIB: u64 = 1024 * 1024;
 pub struct Config {
     /// The data folder (`office.db`, `files/`).
     pub data: Option<PathBuf>,
+    /// A PostgreSQL database (`postgres://…`) instead of `office.db`, shared by every office
+    /// process that names it.
+    pub database: Option<String>,
     pub listen: Option<SocketAddr>,
     pub tls: Option<TlsFiles>,
     pub trusted_proxies: Vec<IpAddr>,
@@ -75,6 +78,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     data: Option<Spanned<String>>,
+    database: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
     trusted_proxies: Option<Vec<Spanned<String>>>,
     tls: Option<RawTls>,
@@ -165,6 +169,12 @@ pub fn parse(text: &str, file: &str, base: &Path) -> Result<Config, ConfigError>
     let mut config = Config::default();
     if let Some(data) = &raw.data {
         config.data = Some(path_of(data, "data")?);
+    }
+    if let Some(database) = &raw.database {
+        config.database = Some(
+            database_url(database.get_ref())
+                .map_err(|message| at(database.span(), format!("database: {message}")))?,
+        );
     }
     if let Some(listen) = &raw.listen {
         config.listen = Some(listen.get_ref().parse().map_err(|_| {
@@ -310,6 +320,18 @@ fn write_rates(
     Ok(rates)
 }
 
+/// A database address as the office takes it: PostgreSQL's URL form only.
+pub fn database_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a PostgreSQL address (postgres://user@host:port/database)"
+        ))
+    }
+}
+
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -324,6 +346,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 #[derive(Debug, Clone, Default)]
 pub struct ServeFlags {
     pub data: Option<PathBuf>,
+    pub database: Option<String>,
     pub listen: Option<SocketAddr>,
     pub trusted_proxies: Vec<IpAddr>,
     pub min_free_mib: Option<u64>,
@@ -335,6 +358,8 @@ pub struct ServeFlags {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub data: PathBuf,
+    /// The PostgreSQL database, if the office runs on one (else `office.db` in `data`).
+    pub database: Option<String>,
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
     pub trusted_proxies: Vec<IpAddr>,
@@ -362,6 +387,7 @@ impl ServeFlags {
         }
         Ok(Settings {
             data,
+            database: self.database.or(config.database),
             listen,
             tls: self.tls.or(config.tls),
             trusted_proxies: if self.trusted_proxies.is_empty() {

@@ -17,6 +17,7 @@ fn a_full_configuration_reads_every_value() {
     let config = parsed(
         r#"
 data = "/var/lib/liaison-office"
+database = "postgres://liaison@10.0.0.9:5432/office"
 listen = "0.0.0.0:8443"
 trusted_proxies = ["10.0.0.5", "::1"]
 
@@ -43,6 +44,10 @@ name = "city-office"
     )
     .unwrap();
     assert_eq!(config.data, Some(PathBuf::from("/var/lib/liaison-office")));
+    assert_eq!(
+        config.database.as_deref(),
+        Some("postgres://liaison@10.0.0.9:5432/office")
+    );
     assert_eq!(config.listen, Some("0.0.0.0:8443".parse().unwrap()));
     assert_eq!(
         config.trusted_proxies,
@@ -166,6 +171,10 @@ fn bad_values_are_refused_with_their_line_column_and_key() {
             "data = \"\"\n",
             "office.toml:1:8: data: a path must not be empty",
         ),
+        (
+            "database = \"mysql://office@db/liaison\"\n",
+            "office.toml:1:12: database: \"mysql://office@db/liaison\" is not a PostgreSQL address (postgres://user@host:port/database)",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(refusal(text), expected, "for {text:?}");
@@ -191,11 +200,13 @@ fn flags_override_the_file() {
     .unwrap();
     let from_file = ServeFlags::default().over(config.clone()).unwrap();
     assert_eq!(from_file.data, PathBuf::from("/var/lib/liaison-office"));
+    assert_eq!(from_file.database, None);
     assert_eq!(from_file.listen, "0.0.0.0:8480".parse().unwrap());
     assert_eq!(from_file.limits.min_free_bytes, 4096 * MIB);
 
     let flags = ServeFlags {
         data: Some("/tmp/office".into()),
+        database: Some("postgres://office@db.local/liaison".into()),
         listen: Some("127.0.0.1:9000".parse().unwrap()),
         trusted_proxies: vec!["192.168.1.1".parse().unwrap()],
         min_free_mib: Some(16),
@@ -203,6 +214,10 @@ fn flags_override_the_file() {
     };
     let settings = flags.over(config).unwrap();
     assert_eq!(settings.data, PathBuf::from("/tmp/office"));
+    assert_eq!(
+        settings.database.as_deref(),
+        Some("postgres://office@db.local/liaison")
+    );
     assert_eq!(settings.listen, "127.0.0.1:9000".parse().unwrap());
     assert_eq!(
         settings.trusted_proxies,

@@ -67,8 +67,26 @@ pub fn open_store(data_dir: &Path) -> Result<Arc<SqliteStore>, OpenStoreError> {
     Ok(Arc::new(SqliteStore::open(&data_dir.join("office.db"))?))
 }
 
+/// Opens the office's store: the PostgreSQL database at `database` if one is named (waiting for
+/// it as long as `give_up_after` allows, for ever with `None`, logging each try), else
+/// `office.db` in `data_dir` (created if missing).
+pub fn open_office_store(
+    data_dir: &Path,
+    database: Option<&str>,
+    give_up_after: Option<std::time::Duration>,
+) -> Result<Arc<dyn Store>, OpenStoreError> {
+    match database {
+        Some(url) => Ok(Arc::new(
+            store::postgres::PgStore::open(url, give_up_after).map_err(OpenStoreError::Database)?,
+        )),
+        None => Ok(open_store(data_dir)?),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenStoreError {
+    #[error("the office database: {0}")]
+    Database(store::StoreError),
     #[error("cannot create the data folder {path}: {source}")]
     DataDir {
         path: String,

@@ -31,9 +31,13 @@ enum Command {
         /// The configuration file (TOML); the flags below override it.
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Folder holding office.db.
+        /// Folder holding office.db (and, on PostgreSQL, the demo seats and backups).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Run on this PostgreSQL database (postgres://user@host:port/database) instead of
+        /// office.db; any number of office processes may name the same one.
+        #[arg(long, value_name = "URL", value_parser = liaison_office::config::database_url)]
+        database: Option<String>,
         /// Address to listen on, e.g. 127.0.0.1:8480 (port 0 picks a free one). Default
         /// 127.0.0.1:8480.
         #[arg(long)]
@@ -65,6 +69,9 @@ enum Command {
         /// Folder to hold office.db (created if missing; must not hold an office yet).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Create the office in this PostgreSQL database instead (it must hold no seats yet).
+        #[arg(long, value_name = "URL", value_parser = liaison_office::config::database_url)]
+        database: Option<String>,
         /// The administrator's login.
         #[arg(long)]
         admin: String,
@@ -83,8 +90,11 @@ enum Command {
 enum AdminCommand {
     /// Check the audit log's hash chain; exits non-zero where an entry was altered or removed.
     VerifyAudit {
-        #[arg(long)]
-        data: PathBuf,
+        #[arg(long, required_unless_present = "database")]
+        data: Option<PathBuf>,
+        /// The office's PostgreSQL database, for an office that runs on one.
+        #[arg(long, value_name = "URL", value_parser = liaison_office::config::database_url)]
+        database: Option<String>,
     },
     /// Back the office up into one new archive (office.db, the files it names, a manifest), while
     /// it serves.
@@ -156,6 +166,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve {
             config,
             data,
+            database,
             listen,
             demo,
             trusted_proxies,
@@ -165,6 +176,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let flags = ServeFlags {
                 data,
+                database,
                 listen,
                 trusted_proxies,
                 min_free_mib,
@@ -177,11 +189,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Init {
             config,
             data,
+            database,
             admin,
             name,
-        } => init(config.as_deref(), data, &admin, &name),
+        } => init(config.as_deref(), data, database, &admin, &name),
         Command::Admin { command } => match command {
-            AdminCommand::VerifyAudit { data } => verify_audit(data),
+            AdminCommand::VerifyAudit { data, database } => verify_audit(data, database),
             AdminCommand::Backup { config, data, to } => {
                 backup_command(config.as_deref(), data, to)
             }
@@ -218,9 +231,21 @@ fn seed_items(data: PathBuf, items: usize, body_bytes: usize, seed: u64) -> anyh
     Ok(())
 }
 
-fn verify_audit(data: PathBuf) -> anyhow::Result<()> {
-    let store = liaison_office::open_store(&data)
-        .with_context(|| format!("opening the office data in {}", data.display()))?;
+/// How long an administrative command waits for a PostgreSQL database that does not answer.
+const ADMIN_WAITS_FOR_DATABASE: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn verify_audit(data: Option<PathBuf>, database: Option<String>) -> anyhow::Result<()> {
+    let store = match (&database, &data) {
+        (Some(url), _) => liaison_office::open_office_store(
+            Path::new(""),
+            Some(url),
+            Some(ADMIN_WAITS_FOR_DATABASE),
+        )
+        .context("opening the office database")?,
+        (None, Some(data)) => liaison_office::open_store(data)
+            .with_context(|| format!("opening the office data in {}", data.display()))?,
+        (None, None) => bail!("give --data DIR or --database URL"),
+    };
     match store.verify_audit()? {
         Ok(n) => {
             println!("audit log intact: {n} entries");
@@ -348,10 +373,14 @@ fn data_folder(config: &Config, data: Option<PathBuf>) -> anyhow::Result<PathBuf
 fn init(
     config_path: Option<&Path>,
     data: Option<PathBuf>,
+    database: Option<String>,
     login: &str,
     name: &str,
 ) -> anyhow::Result<()> {
     let config = read_config(config_path)?;
+    if let Some(url) = database.or_else(|| config.database.clone()) {
+        return init_in_database(&url, login, name);
+    }
     let data = data_folder(&config, data)?;
     // Refuse before asking for a password that would not be used.
     match setup::office_state(&data)? {
@@ -389,6 +418,31 @@ fn init(
         "start it with: liaison-office serve{config_arg} --data {}",
         data.display()
     );
+    Ok(())
+}
+
+/// `init` on a PostgreSQL database: the same first administrator, in the database.
+fn init_in_database(url: &str, login: &str, name: &str) -> anyhow::Result<()> {
+    let store =
+        liaison_office::open_office_store(Path::new(""), Some(url), Some(ADMIN_WAITS_FOR_DATABASE))
+            .context("opening the office database")?;
+    if setup::store_state(store.as_ref())? != OfficeState::Empty {
+        bail!("the database already holds an office: init changes nothing in it");
+    }
+    setup::check_login_and_name(login, name)?;
+    let password = read_new_password(login)?;
+    let admin = setup::FirstAdmin {
+        login,
+        holder_name: name,
+        password: &password,
+    };
+    setup::init_office_in(store.as_ref(), &admin, SystemClock.now())
+        .context("creating the office in the database")?;
+    println!(
+        "created the office in the database with its administrator {login} ({})",
+        name.trim()
+    );
+    println!("start it with: liaison-office serve --database URL --data DIR");
     Ok(())
 }
 
@@ -443,6 +497,7 @@ fn not_an_office(data: &Path) -> anyhow::Result<Option<String>> {
 async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
     let Settings {
         data,
+        database,
         listen,
         tls,
         trusted_proxies,
@@ -454,11 +509,37 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
             "--demo serves well-known demo seats and listens only on loopback (127.0.0.1 or ::1), not {listen}"
         );
     }
-    if !demo_mode && let Some(message) = not_an_office(&data)? {
-        return Err(NotAnOffice(message).into());
-    }
-    let store = liaison_office::open_store(&data)
-        .with_context(|| format!("opening the office data in {}", data.display()))?;
+    let store = match &database {
+        None => {
+            if !demo_mode && let Some(message) = not_an_office(&data)? {
+                return Err(NotAnOffice(message).into());
+            }
+            liaison_office::open_store(&data)
+                .with_context(|| format!("opening the office data in {}", data.display()))?
+                as Arc<dyn Store>
+        }
+        Some(url) => {
+            std::fs::create_dir_all(&data)
+                .with_context(|| format!("cannot create the data folder {}", data.display()))?;
+            // Waits for the database as long as it takes (logging each try): the office never
+            // serves half-started.
+            let url = url.clone();
+            let store = tokio::task::spawn_blocking(move || {
+                liaison_office::open_office_store(Path::new(""), Some(&url), None)
+            })
+            .await?
+            .context("opening the office database")?;
+            if !demo_mode && setup::store_state(store.as_ref())? != OfficeState::Ready {
+                return Err(NotAnOffice(
+                    "the database holds no office with an administrator: create one with \
+                     liaison-office init --database URL --admin LOGIN --name \"HOLDER NAME\""
+                        .into(),
+                )
+                .into());
+            }
+            store
+        }
+    };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if demo_mode {
         let seats_file = data.join("demo-seats.json");
@@ -504,12 +585,17 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
         );
         limits.writes = liaison_office::limits::WriteRates::unlimited();
     }
-    let mut state = AppState::new(store as Arc<dyn Store>, clock, files).with_limits(limits);
+    let mut state = AppState::new(store, clock, files).with_limits(limits);
     state.trusted_proxies = trusted_proxies.into();
     // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
     liaison_office::sweep::spawn(state.clone());
     // The nightly backup, if the configuration asks for one (nightly.rs).
-    if let Some(schedule) = nightly {
+    if let (Some(_), Some(_)) = (&database, &nightly) {
+        tracing::warn!(
+            "the nightly backup copies office.db: an office on PostgreSQL is backed up with the \
+             database's own tools (pg_dump), so it is not run"
+        );
+    } else if let Some(schedule) = nightly {
         liaison_office::nightly::spawn(data.clone(), schedule, state.clock.clone());
     }
     match tls {

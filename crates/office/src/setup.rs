@@ -12,7 +12,7 @@ use liaison_domain::Role;
 use liaison_domain::handover::{PasswordProblem, check_password};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::store::{SqliteStore, StoreError};
+use crate::store::{SqliteStore, Store, StoreError};
 
 /// The office's database in its data folder.
 pub const DATABASE: &str = "office.db";
@@ -98,6 +98,41 @@ pub fn office_state(data: &Path) -> Result<OfficeState, SetupError> {
         (_, 0) => OfficeState::NoAdministrator,
         _ => OfficeState::Ready,
     })
+}
+
+/// What a store (a PostgreSQL database, which has no folder to look into first) holds.
+pub fn store_state(store: &dyn Store) -> Result<OfficeState, SetupError> {
+    let seats = store.seats()?;
+    Ok(if seats.is_empty() {
+        OfficeState::Empty
+    } else if seats.iter().any(|s| s.role == Role::Admin) {
+        OfficeState::Ready
+    } else {
+        OfficeState::NoAdministrator
+    })
+}
+
+/// Creates an office in an opened store (a PostgreSQL database) with `admin` as its first
+/// administrator seat, as [`init_office`] does in a data folder; refuses a store that holds
+/// seats. Returns the seat id.
+pub fn init_office_in(
+    store: &dyn Store,
+    admin: &FirstAdmin<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, SetupError> {
+    check_first_admin(admin)?;
+    if store_state(store)? != OfficeState::Empty {
+        return Err(SetupError::AlreadyAnOffice(PathBuf::from("the database")));
+    }
+    let password_hash = crate::auth::hash_password(admin.password)?;
+    Ok(crate::service::organisation::first_admin(
+        store,
+        admin.login.trim(),
+        admin.holder_name,
+        &password_hash,
+        "local (liaison-office init)",
+        now,
+    )?)
 }
 
 /// Opens `path` to read it without leaving a file behind. A database with a WAL file (an office

@@ -22,11 +22,13 @@ impl Office {
     }
 
     fn verify_audit(&self) -> (bool, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_liaison-office"))
-            .args(["admin", "verify-audit", "--data"])
-            .arg(self.dir.path())
-            .output()
-            .unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_liaison-office"));
+        command.args(["admin", "verify-audit"]);
+        match &self.database {
+            Some(url) => command.args(["--database", url]),
+            None => command.arg("--data").arg(self.dir.path()),
+        };
+        let out = command.output().unwrap();
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -359,17 +361,34 @@ async fn the_audit_chain_detects_an_altered_entry() {
     ] {
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }
-    // Someone with the database file rewrites history.
-    let conn = rusqlite::Connection::open(o.dir.path().join("office.db")).unwrap();
-    let err = conn
-        .execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2", [])
-        .unwrap_err();
-    assert!(err.to_string().contains("append-only"), "{err}");
-    conn.execute_batch("DROP TRIGGER audit_log_append_only_update;")
-        .unwrap();
-    conn.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 2", [])
-        .unwrap();
-    drop(conn);
+    // Someone with the database rewrites history: refused until they remove the guard.
+    let rewrite = "UPDATE audit_log SET actor = 'nobody' WHERE seq = 2";
+    match &o.database {
+        None => {
+            let conn = rusqlite::Connection::open(o.dir.path().join("office.db")).unwrap();
+            let err = conn.execute(rewrite, []).unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{err}");
+            conn.execute_batch("DROP TRIGGER audit_log_append_only_update;")
+                .unwrap();
+            conn.execute(rewrite, []).unwrap();
+        }
+        Some(url) => {
+            let (conn, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let err = conn.batch_execute(rewrite).await.unwrap_err();
+            let err = err.as_db_error().map(|e| e.message().to_owned());
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains("append-only")),
+                "{err:?}"
+            );
+            conn.batch_execute("DROP TRIGGER audit_log_append_only_update ON audit_log")
+                .await
+                .unwrap();
+            conn.batch_execute(rewrite).await.unwrap();
+        }
+    }
     let (ok, text) = o.verify_audit();
     assert!(!ok, "{text}");
     assert!(text.contains("entry 2 was changed"), "{text}");

@@ -21,6 +21,8 @@ pub struct Office {
     pub dir: tempfile::TempDir,
     /// The state the office serves with (the sweep runs on it).
     pub state: AppState,
+    /// The PostgreSQL database it runs on, when the suite runs on PostgreSQL.
+    pub database: Option<String>,
 }
 
 pub fn start() -> DateTime<Utc> {
@@ -33,10 +35,51 @@ pub async fn office() -> Office {
     office_with(|state| state).await
 }
 
+/// The store a test office runs on: SQLite in its data folder, or a new database of its own on
+/// the PostgreSQL server `LIAISON_TEST_POSTGRES` names (`make test` runs the suite a second time
+/// so, through `with-postgres`): the same tests on both backends.
+/// With it, the database's address.
+pub async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<String>) {
+    let Ok(server) = std::env::var("LIAISON_TEST_POSTGRES") else {
+        return (liaison_office::open_store(dir).unwrap(), None);
+    };
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "office_{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let (admin, connection) =
+        tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    let connection = tokio::spawn(connection);
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    drop(admin);
+    let _ = connection.await;
+    let url = format!("{server}/{name}");
+    let store = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            liaison_office::store::postgres::PgStore::open(
+                &url,
+                Some(std::time::Duration::from_secs(30)),
+            )
+        }
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    (Arc::new(store), Some(url))
+}
+
 /// An office whose state `configure` adjusts first (limits, the free-space probe).
 pub async fn office_with(configure: impl FnOnce(AppState) -> AppState) -> Office {
     let dir = tempfile::tempdir().unwrap();
-    let store = liaison_office::open_store(dir.path()).unwrap();
+    let (store, database) = test_store(dir.path()).await;
     let clock = Arc::new(ManualClock::new(start()));
     let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -47,8 +90,7 @@ pub async fn office_with(configure: impl FnOnce(AppState) -> AppState) -> Office
         min_free_bytes: 0,
         ..Default::default()
     };
-    let state =
-        configure(AppState::new(store as Arc<dyn Store>, clock.clone(), files).with_limits(limits));
+    let state = configure(AppState::new(store, clock.clone(), files).with_limits(limits));
     tokio::spawn(liaison_office::serve(
         listener,
         state.clone(),
@@ -61,6 +103,7 @@ pub async fn office_with(configure: impl FnOnce(AppState) -> AppState) -> Office
         http: reqwest::Client::new(),
         dir,
         state,
+        database,
     }
 }
 

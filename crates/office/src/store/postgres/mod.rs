@@ -11,11 +11,21 @@
 //! first of the store's transactions on it.
 
 pub mod bridge;
+mod columns;
+mod commission;
 pub mod files;
+mod handover;
+mod items;
 pub mod limits;
 pub mod log;
 mod migrate;
+mod organisation;
+pub mod rows;
 pub mod scores;
+mod sessions;
+mod store;
+pub mod transaction;
+mod uploads;
 
 use std::time::Duration;
 
@@ -23,6 +33,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 pub use migrate::{PG_MIGRATIONS, PG_SCHEMA_VERSION, migrate};
+pub use store::PgStore;
 
 /// Why the PostgreSQL store could not start or answer.
 #[derive(Debug, thiserror::Error)]

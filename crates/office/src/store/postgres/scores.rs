@@ -3,49 +3,14 @@
 //! every transaction may make (audit entry, change) through the shared logs.
 
 use chrono::{DateTime, Utc};
+use liaison_domain::commission::CommissionState;
+use liaison_domain::score::facts::{Accepted, Asked};
 use liaison_domain::score::{PeriodFacts, Scheme, SchemeVersion};
 
-use super::bridge::{PgBridge, TxHandle};
-use super::log;
-use crate::audit::Record;
-use crate::store::{Audience, MonthFacts, ScoresTx, StoreError, Writes};
-use liaison_domain::wire::Change;
-
-fn from_json<T: serde::de::DeserializeOwned>(
-    what: &str,
-    v: serde_json::Value,
-) -> Result<T, StoreError> {
-    serde_json::from_value(v).map_err(|e| StoreError::Backend(format!("{what}: {e}")))
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(v).map_err(|e| StoreError::Backend(e.to_string()))
-}
-
-/// One transaction on PostgreSQL, as the service's narrow transaction traits see it.
-pub struct PgTx<'h> {
-    pub handle: &'h TxHandle,
-}
-
-impl Writes for PgTx<'_> {
-    fn append_audit(&mut self, record: &Record) -> Result<(), StoreError> {
-        let record = record.clone();
-        self.handle
-            .run(move |c| async move { Ok(log::append_audit(&*c, &record).await?) })
-    }
-
-    fn append_change(
-        &mut self,
-        department_id: i64,
-        change: &Change,
-        audience: Audience,
-    ) -> Result<i64, StoreError> {
-        let change = change.clone();
-        self.handle.run(move |c| async move {
-            Ok(log::append_change(&*c, department_id, &change, audience).await?)
-        })
-    }
-}
+use super::bridge::PgBridge;
+use super::rows::{from_json, to_json};
+use super::transaction::PgTx;
+use crate::store::{MonthFacts, ScoreRecords, ScoresTx, StoreError};
 
 /// Every published version, oldest first, with the name of who published it.
 pub fn schemes(bridge: &PgBridge) -> Result<Vec<(SchemeVersion, String)>, StoreError> {
@@ -107,6 +72,91 @@ pub fn month_facts(
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map(Some)
+    })
+}
+
+/// A department's accepted items in `[from, to)`, the commissioned requests naming it whose
+/// deadline falls in `(from, to]` with their first answer, and its urges before `to` from a week
+/// before `from` (a week flagged early in the range may have begun before it). One snapshot, so
+/// the three agree.
+pub fn score_records(
+    bridge: &PgBridge,
+    department_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<ScoreRecords, StoreError> {
+    bridge.call(move |mut c| async move {
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let accepted = tx
+            .query(
+                "SELECT i.reviewed_at, c.level FROM items i JOIN columns c ON c.id = i.column_id
+                 WHERE i.department_id = $1 AND i.state = 'accepted'
+                   AND i.reviewed_at >= $2 AND i.reviewed_at < $3
+                 ORDER BY i.reviewed_at, i.id",
+                &[&department_id, &from, &to],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Accepted {
+                    at: r.try_get(0)?,
+                    first_level: r.try_get::<_, &str>(1)? == "first",
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // The deadline's last day decides the period, so a deadline at the range's end is in it.
+        let asked = tx
+            .query(
+                "SELECT c.state, c.due_at, a.waiting_since, a.state
+                 FROM commissions c JOIN commission_targets t ON t.commission_id = c.id
+                 LEFT JOIN LATERAL (
+                     SELECT i.waiting_since, i.state FROM items i
+                     WHERE i.commission_id = c.id AND i.department_id = t.department_id
+                       AND i.waiting_since IS NOT NULL
+                     ORDER BY i.waiting_since, i.id LIMIT 1
+                 ) a ON true
+                 WHERE t.department_id = $1 AND c.due_at > $2 AND c.due_at <= $3
+                 ORDER BY c.due_at, c.id",
+                &[&department_id, &from, &to],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let state = match r.try_get::<_, &str>(0)? {
+                    "withdrawn" => CommissionState::Withdrawn,
+                    _ => CommissionState::Open,
+                };
+                let answered_at: Option<DateTime<Utc>> = r.try_get(2)?;
+                let answer_state: Option<&str> = r.try_get(3)?;
+                Ok(Asked {
+                    state,
+                    due_at: r.try_get(1)?,
+                    answer_accepted: answered_at.is_some() && answer_state == Some("accepted"),
+                    answered_at,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let urges = tx
+            .query(
+                "SELECT at FROM urges WHERE department_id = $1 AND at >= $2 AND at < $3
+                 ORDER BY at",
+                &[&department_id, &(from - chrono::Duration::days(7)), &to],
+            )
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<Vec<DateTime<Utc>>, _>>()?;
+        tx.commit().await?;
+        Ok(ScoreRecords {
+            accepted,
+            asked,
+            urges,
+        })
     })
 }
 
@@ -201,13 +251,4 @@ impl ScoresTx for PgTx<'_> {
             Ok(())
         })
     }
-}
-
-/// Runs `f` as one transaction over scoring, committed only if it returns `Ok` (the store's
-/// `scoring`).
-pub fn scoring(
-    bridge: &PgBridge,
-    f: &mut dyn FnMut(&mut dyn ScoresTx) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    bridge.transaction(|handle| f(&mut PgTx { handle }))
 }
