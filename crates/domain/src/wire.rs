@@ -660,12 +660,15 @@ pub enum ErrorCode {
     StorageFull,
     /// The request's body is not of the content type the route takes (415).
     UnsupportedMediaType,
+    /// The office's database does not answer for now (503); `Retry-After` says when to try
+    /// again. Nothing already stored is harmed.
+    Unavailable,
     Internal,
 }
 
 impl ErrorCode {
     /// Every code the office answers with, for tables and tests.
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::BadRequest,
         ErrorCode::WrongCredentials,
         ErrorCode::Unauthenticated,
@@ -693,6 +696,7 @@ impl ErrorCode {
         ErrorCode::QuotaExceeded,
         ErrorCode::StorageFull,
         ErrorCode::UnsupportedMediaType,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
 
@@ -719,6 +723,7 @@ impl ErrorCode {
             | E::HandoverCodeInvalid => 422,
             E::TooManyAttempts | E::RateLimited => 429,
             E::Internal => 500,
+            E::Unavailable => 503,
             E::StorageFull => 507,
         }
     }
@@ -749,7 +754,10 @@ mod tests {
             // Only the office's own failures are 5xx.
             assert_eq!(
                 status >= 500,
-                matches!(code, ErrorCode::Internal | ErrorCode::StorageFull),
+                matches!(
+                    code,
+                    ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::StorageFull
+                ),
                 "{code:?}"
             );
         }

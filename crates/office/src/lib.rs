@@ -83,6 +83,29 @@ pub fn open_office_store(
     }
 }
 
+/// Opens the office's files: in the PostgreSQL database at `database` if one is named (whose
+/// schema the store has migrated; a pool of connections of their own, see
+/// [`store::postgres::files::files_pool`]), else in `files/` of `data_dir` (created if missing).
+/// Either way `files/` of `data_dir` is where the free space is read for uploads.
+pub fn open_office_files(
+    data_dir: &Path,
+    database: Option<&str>,
+) -> Result<FileStore, OpenStoreError> {
+    let root = data_dir.join("files");
+    let opened = match database {
+        Some(url) => {
+            let pool = store::postgres::files::files_pool(url)
+                .map_err(|e| OpenStoreError::Database(e.into()))?;
+            FileStore::in_database(pool, &root)
+        }
+        None => FileStore::open(&root),
+    };
+    opened.map_err(|source| OpenStoreError::DataDir {
+        path: root.display().to_string(),
+        source,
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenStoreError {
     #[error("the office database: {0}")]

@@ -7,11 +7,15 @@
 
 use std::num::NonZeroU32;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::Method;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::store::postgres::bridge::PgBridge;
+use crate::store::postgres::limits as pg_limits;
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -215,43 +219,104 @@ impl Limits {
     }
 }
 
-/// The writes of each seat, one GCRA limiter per kind keyed by seat id.
+/// The writes of each seat, one GCRA limiter per kind keyed by seat id: in memory for one
+/// office process, in the database for offices sharing one (`store::postgres::limits`), so a
+/// seat has one allowance whichever process it lands on. Both count in real time. The calls
+/// block: make them off the async threads.
 pub struct WriteLimiter {
-    limiters: Vec<DefaultKeyedRateLimiter<i64>>,
+    rates: WriteRates,
+    kept: KeptWrites,
+}
+
+enum KeptWrites {
+    Memory(Vec<DefaultKeyedRateLimiter<i64>>),
+    Database(Arc<PgBridge>),
 }
 
 impl WriteLimiter {
     pub fn new(rates: &WriteRates) -> Self {
         WriteLimiter {
-            limiters: WriteKind::ALL
-                .iter()
-                .map(|k| RateLimiter::keyed(rates.of(*k).quota()))
-                .collect(),
+            rates: *rates,
+            kept: KeptWrites::Memory(
+                WriteKind::ALL
+                    .iter()
+                    .map(|k| RateLimiter::keyed(rates.of(*k).quota()))
+                    .collect(),
+            ),
         }
     }
 
-    /// Counts one write of `kind` by `seat_id`, or says how long until it would be allowed.
+    /// The limiter of offices sharing the database behind `bridge`.
+    pub fn in_database(bridge: Arc<PgBridge>, rates: &WriteRates) -> Self {
+        WriteLimiter {
+            rates: *rates,
+            kept: KeptWrites::Database(bridge),
+        }
+    }
+
+    /// A limiter under other rates, kept where this one is (a fresh one in memory).
+    pub fn with_rates(&self, rates: &WriteRates) -> Self {
+        match &self.kept {
+            KeptWrites::Memory(_) => WriteLimiter::new(rates),
+            KeptWrites::Database(bridge) => WriteLimiter::in_database(bridge.clone(), rates),
+        }
+    }
+
+    /// Counts one write of `kind` by `seat_id`, or says how long until it would be allowed. A
+    /// database that does not answer limits nobody (the write itself then fails on it).
     pub fn check(&self, seat_id: i64, kind: WriteKind) -> Result<(), Duration> {
-        let Some(limiter) = self.limiters.get(kind.index()) else {
-            return Ok(());
-        };
-        limiter
-            .check_key(&seat_id)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        match &self.kept {
+            KeptWrites::Memory(limiters) => {
+                let Some(limiter) = limiters.get(kind.index()) else {
+                    return Ok(());
+                };
+                limiter
+                    .check_key(&seat_id)
+                    .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+            }
+            KeptWrites::Database(bridge) => {
+                let rate = self.rates.of(kind);
+                let now = chrono::Utc::now();
+                bridge
+                    .call(move |c| async move {
+                        Ok(pg_limits::check_write(&c, seat_id, kind, rate, now).await?)
+                    })
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "the write limits could not be read");
+                        Ok(())
+                    })
+            }
+        }
     }
 
     /// Drops the seats whose limiter is back to full (as if they had never written), so memory
-    /// holds only the seats that wrote recently.
+    /// (or the database) holds only the seats that wrote recently, and, in the database, the
+    /// failed sign-ins past the throttle's window.
     pub fn forget_idle(&self) {
-        for limiter in &self.limiters {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
+        match &self.kept {
+            KeptWrites::Memory(limiters) => {
+                for limiter in limiters {
+                    limiter.retain_recent();
+                    limiter.shrink_to_fit();
+                }
+            }
+            KeptWrites::Database(bridge) => {
+                let now = chrono::Utc::now();
+                let forgot = bridge
+                    .call(move |c| async move { Ok(pg_limits::forget_expired(&c, now).await?) });
+                if let Err(e) = forgot {
+                    tracing::warn!(error = %e, "expired limits could not be forgotten");
+                }
+            }
         }
     }
 
-    /// Seats remembered, over all kinds.
+    /// Seats remembered in memory, over all kinds.
     pub fn remembered(&self) -> usize {
-        self.limiters.iter().map(|l| l.len()).sum()
+        match &self.kept {
+            KeptWrites::Memory(limiters) => limiters.iter().map(|l| l.len()).sum(),
+            KeptWrites::Database(_) => 0,
+        }
     }
 }
 

@@ -509,14 +509,15 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
             "--demo serves well-known demo seats and listens only on loopback (127.0.0.1 or ::1), not {listen}"
         );
     }
-    let store = match &database {
+    // On PostgreSQL, the store also holds what the office processes share (`shared`).
+    let (store, shared) = match &database {
         None => {
             if !demo_mode && let Some(message) = not_an_office(&data)? {
                 return Err(NotAnOffice(message).into());
             }
-            liaison_office::open_store(&data)
-                .with_context(|| format!("opening the office data in {}", data.display()))?
-                as Arc<dyn Store>
+            let store = liaison_office::open_store(&data)
+                .with_context(|| format!("opening the office data in {}", data.display()))?;
+            (store as Arc<dyn Store>, None)
         }
         Some(url) => {
             std::fs::create_dir_all(&data)
@@ -525,10 +526,11 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
             // serves half-started.
             let url = url.clone();
             let store = tokio::task::spawn_blocking(move || {
-                liaison_office::open_office_store(Path::new(""), Some(&url), None)
+                liaison_office::store::postgres::PgStore::open(&url, None)
             })
             .await?
             .context("opening the office database")?;
+            let store = Arc::new(store);
             if !demo_mode && setup::store_state(store.as_ref())? != OfficeState::Ready {
                 return Err(NotAnOffice(
                     "the database holds no office with an administrator: create one with \
@@ -537,22 +539,39 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
                 )
                 .into());
             }
-            store
+            (store.clone() as Arc<dyn Store>, Some(store))
         }
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if demo_mode {
         let seats_file = data.join("demo-seats.json");
-        if store.is_empty()? {
+        let seed_if_empty = || -> anyhow::Result<bool> {
+            if !store.is_empty()? {
+                return Ok(false);
+            }
             let seats = demo::seed(store.as_ref(), clock.now()).context("seeding the demo city")?;
             demo::write_seats_file(&seats_file, &seats)?;
             tracing::info!(seats = seats.len(), file = %seats_file.display(), "demo city seeded");
-        } else if !seats_file.exists() {
-            bail!(
-                "{} holds an office but no demo-seats.json (seeding was interrupted?): \
-                 delete the folder to seed a fresh demo city",
-                data.display()
-            );
+            Ok(true)
+        };
+        let seeded = match &shared {
+            // Several processes may start on one database at once: one seeds.
+            Some(shared) => shared.exclusively("liaison demo seeding", seed_if_empty)??,
+            None => seed_if_empty()?,
+        };
+        if !seeded && !seats_file.exists() {
+            if shared.is_some() {
+                tracing::info!(
+                    "the database holds the demo city already: its seats are in the \
+                     demo-seats.json of the office process that seeded it"
+                );
+            } else {
+                bail!(
+                    "{} holds an office but no demo-seats.json (seeding was interrupted?): \
+                     delete the folder to seed a fresh demo city",
+                    data.display()
+                );
+            }
         }
         print_demo_seats(&seats_file);
     }
@@ -569,10 +588,14 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
     // A line scripts and tests wait for.
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("liaison-office listening on {scheme}://{addr}");
-    let files = liaison_office::FileStore::open(&data.join("files"))
+    // On PostgreSQL the files are in the database too, for every office process on it.
+    let files = liaison_office::open_office_files(&data, database.as_deref())
         .with_context(|| format!("opening the file store in {}", data.display()))?;
     // An upload nobody has added to for a week is abandoned; its seat starts it again from zero.
-    match files.sweep_partials(std::time::Duration::from_secs(7 * 24 * 3600)) {
+    match files
+        .sweep_partials(std::time::Duration::from_secs(7 * 24 * 3600))
+        .await
+    {
         Ok(0) => {}
         Ok(n) => tracing::info!(removed = n, "abandoned uploads removed"),
         Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
@@ -587,6 +610,9 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
     }
     let mut state = AppState::new(store, clock, files).with_limits(limits);
     state.trusted_proxies = trusted_proxies.into();
+    if let (Some(shared), Some(url)) = (&shared, &database) {
+        state = state.sharing(shared.bridge().clone(), url);
+    }
     // Uploads idle for a day that nothing uses go, now and every hour (limits.rs).
     liaison_office::sweep::spawn(state.clone());
     // The nightly backup, if the configuration asks for one (nightly.rs).

@@ -49,7 +49,10 @@ pub async fn sweep_once(state: &AppState) -> Result<SweepReport, ApiFailure> {
         }
     }
     // The write limiter forgets the seats that are back to a full allowance.
-    state.writes.forget_idle();
+    let writes = state.writes.clone();
+    if let Err(e) = tokio::task::spawn_blocking(move || writes.forget_idle()).await {
+        tracing::warn!(error = %e, "forgetting idle write limits failed");
+    }
     Ok(report)
 }
 

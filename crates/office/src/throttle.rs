@@ -1,10 +1,17 @@
 //! Failed sign-ins are limited per seat and per client address: after too many in a window, the
 //! next attempts are refused without checking the password until the window has passed.
+//!
+//! One office process keeps the failures in memory; offices sharing a PostgreSQL database keep
+//! them there (`store::postgres::limits`), so a seat blocked on one process is blocked on every
+//! one. The calls block: make them off the async threads.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
+
+use crate::store::postgres::bridge::PgBridge;
+use crate::store::postgres::limits;
 
 /// Failures of one seat allowed in a window.
 pub const PER_SEAT: usize = 5;
@@ -15,9 +22,21 @@ pub fn window() -> Duration {
     Duration::minutes(15)
 }
 
-#[derive(Default)]
 pub struct SignInThrottle {
-    failures: Mutex<Failures>,
+    kept: Kept,
+}
+
+enum Kept {
+    Memory(Mutex<Failures>),
+    Database(Arc<PgBridge>),
+}
+
+impl Default for SignInThrottle {
+    fn default() -> Self {
+        SignInThrottle {
+            kept: Kept::Memory(Mutex::default()),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -33,9 +52,31 @@ fn prune(times: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>) {
 }
 
 impl SignInThrottle {
-    /// `Some(wait)` when this seat or address must wait before trying again.
+    /// The throttle of offices sharing the database behind `bridge`.
+    pub fn in_database(bridge: Arc<PgBridge>) -> Self {
+        SignInThrottle {
+            kept: Kept::Database(bridge),
+        }
+    }
+
+    /// `Some(wait)` when this seat or address must wait before trying again. A database that
+    /// does not answer blocks nobody (the sign-in itself then fails on it).
     pub fn blocked(&self, login: &str, address: &str, now: DateTime<Utc>) -> Option<Duration> {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = match &self.kept {
+            Kept::Memory(failures) => failures,
+            Kept::Database(bridge) => {
+                let (login, address) = (login.to_owned(), address.to_owned());
+                return bridge
+                    .call(move |c| async move {
+                        Ok(limits::sign_in_blocked(&c, &login, &address, now).await?)
+                    })
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "the sign-in throttle could not be read");
+                        None
+                    });
+            }
+        };
+        let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
         let Failures {
             by_seat,
             by_address,
@@ -52,7 +93,20 @@ impl SignInThrottle {
     }
 
     pub fn failed(&self, login: &str, address: &str, now: DateTime<Utc>) {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = match &self.kept {
+            Kept::Memory(failures) => failures,
+            Kept::Database(bridge) => {
+                let (login, address) = (login.to_owned(), address.to_owned());
+                let counted = bridge.call(move |c| async move {
+                    Ok(limits::sign_in_failed(&c, &login, &address, now).await?)
+                });
+                if let Err(e) = counted {
+                    tracing::warn!(error = %e, "a failed sign-in could not be counted");
+                }
+                return;
+            }
+        };
+        let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
         f.by_seat
             .entry(login.to_owned())
             .or_default()
@@ -65,7 +119,19 @@ impl SignInThrottle {
 
     /// A successful sign-in clears the seat's failures (not the address's).
     pub fn succeeded(&self, login: &str) {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = match &self.kept {
+            Kept::Memory(failures) => failures,
+            Kept::Database(bridge) => {
+                let login = login.to_owned();
+                let cleared = bridge
+                    .call(move |c| async move { Ok(limits::sign_in_succeeded(&c, &login).await?) });
+                if let Err(e) = cleared {
+                    tracing::warn!(error = %e, "a seat's failed sign-ins could not be cleared");
+                }
+                return;
+            }
+        };
+        let mut f = failures.lock().unwrap_or_else(|p| p.into_inner());
         f.by_seat.remove(login);
     }
 }

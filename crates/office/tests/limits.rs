@@ -93,17 +93,26 @@ impl Office {
             .id
     }
 
-    fn partial_path(&self, seat_login: &str, bytes: &[u8]) -> std::path::PathBuf {
+    /// Whether the office holds some bytes of the seat's unfinished upload of `bytes` (asked of
+    /// its file store: the data folder, or the database on PostgreSQL).
+    async fn has_partial(&self, seat_login: &str, bytes: &[u8]) -> bool {
         let seat = self.seat_id(seat_login);
-        self.dir
-            .path()
-            .join("files/partial")
-            .join(seat.to_string())
-            .join(sha256_hex(bytes))
+        self.state
+            .files
+            .offset(seat, &sha256_hex(bytes))
+            .await
+            .unwrap()
+            > 0
     }
 
-    fn blob_path(&self, bytes: &[u8]) -> std::path::PathBuf {
-        self.dir.path().join("files/blobs").join(sha256_hex(bytes))
+    /// Whether the office holds `bytes` as a complete file.
+    async fn has_blob(&self, bytes: &[u8]) -> bool {
+        self.state
+            .files
+            .blob_size(&sha256_hex(bytes))
+            .await
+            .unwrap()
+            .is_some()
     }
 
     fn seat_id(&self, login: &str) -> i64 {
@@ -513,7 +522,7 @@ async fn uploads_idle_for_a_day_that_nothing_uses_are_swept_and_shared_bytes_sta
     assert_eq!(status, StatusCode::OK);
     let (status, _) = o.piece_range(&jyj, &half, 0, 300).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(o.partial_path("jyj.officer", &half).exists());
+    assert!(o.has_partial("jyj.officer", &half).await);
 
     let sweep = || liaison_office::sweep::sweep_once(&o.state);
     // A day less an hour: nothing is idle yet. wjw then touches its copy of the shared file.
@@ -544,8 +553,8 @@ async fn uploads_idle_for_a_day_that_nothing_uses_are_swept_and_shared_bytes_sta
         .get(&jyj, &format!("/uploads/{}", sha256_hex(&half)))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(!o.partial_path("jyj.officer", &half).exists());
-    assert!(o.blob_path(&shared).exists(), "wjw still holds it");
+    assert!(!o.has_partial("jyj.officer", &half).await);
+    assert!(o.has_blob(&shared).await, "wjw still holds it");
     let (status, _) = o
         .get(&wjw, &format!("/uploads/{}/content", sha256_hex(&shared)))
         .await;
@@ -556,20 +565,20 @@ async fn uploads_idle_for_a_day_that_nothing_uses_are_swept_and_shared_bytes_sta
             .get(&jyj, &format!("/uploads/{}", sha256_hex(bytes)))
             .await;
         assert_eq!((status, &body["complete"]), (StatusCode::OK, &json!(true)));
-        assert!(o.blob_path(bytes).exists());
+        assert!(o.has_blob(bytes).await);
     }
 
     // Another day: wjw's copy goes, and with it the blob nobody names any more.
     o.clock.advance(Duration::hours(24));
     let report = sweep().await.unwrap();
     assert_eq!((report.uploads, report.blobs), (1, 1));
-    assert!(!o.blob_path(&shared).exists());
-    assert!(o.blob_path(&sent).exists() && o.blob_path(&backed_up).exists());
+    assert!(!o.has_blob(&shared).await);
+    assert!(o.has_blob(&sent).await && o.has_blob(&backed_up).await);
     let _ = wjw;
     jyj = o.sign_in("jyj.officer").await;
     // A seat that needs the file again uploads it again.
     o.upload_whole(&jyj, &shared).await;
-    assert!(o.blob_path(&shared).exists());
+    assert!(o.has_blob(&shared).await);
 }
 
 #[tokio::test]

@@ -7,8 +7,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use liaison_domain::FileKind;
+use liaison_office::FileStore;
 use liaison_office::files::FileError;
-use liaison_office::store::postgres::files::{CHUNK_BYTES, PgFiles};
+use liaison_office::store::postgres::files::{CHUNK_BYTES, PgFiles, files_pool};
 use liaison_office::store::postgres::{connect, migrate};
 use liaison_pgcluster::Cluster;
 use sha2::{Digest, Sha256};
@@ -187,6 +188,130 @@ async fn two_pieces_of_one_upload_never_interleave_and_wrong_bytes_are_forgotten
         !a.remove_partial(9, &text_sha).await.unwrap(),
         "nothing was left of it"
     );
+}
+
+#[tokio::test]
+async fn the_offices_files_in_the_database_are_read_deleted_and_swept_at_any_process() {
+    let cluster = Cluster::start().unwrap();
+    let url = cluster.create_database("store").unwrap();
+    let setup = connect(&url, Some(Duration::from_secs(20))).await.unwrap();
+    migrate(&setup).await.unwrap();
+    // Two office processes, each with its data folder and its own pool for the files.
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = FileStore::in_database(files_pool(&url).unwrap(), &dir_a.path().join("files")).unwrap();
+    let b = FileStore::in_database(files_pool(&url).unwrap(), &dir_b.path().join("files")).unwrap();
+    assert_eq!(a.root(), dir_a.path().join("files"));
+    assert!(a.root().is_dir(), "the free space is read there");
+
+    // Uploaded at one, in two pieces, finished at the other, read whole at the first.
+    let bytes = png(CHUNK_BYTES + 5_000);
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let half = bytes.len() / 2;
+    a.append(7, &sha, size, 0, frames(&bytes[..half], 64 * 1024))
+        .await
+        .unwrap();
+    assert_eq!(b.offset(7, &sha).await.unwrap(), half as u64);
+    b.append(
+        7,
+        &sha,
+        size,
+        half as u64,
+        frames(&bytes[half..], 64 * 1024),
+    )
+    .await
+    .unwrap();
+    assert_eq!(b.finish(7, &sha).await.unwrap(), FileKind::Png);
+    assert_eq!(a.blob_size(&sha).await.unwrap(), Some(size));
+    let mut read = Vec::new();
+    let mut stream = a.read(&sha).await.unwrap();
+    while let Some(chunk) = stream.next().await {
+        read.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(read, bytes);
+    assert_eq!(
+        std::fs::read_dir(a.root()).unwrap().count() + std::fs::read_dir(b.root()).unwrap().count(),
+        0,
+        "nothing of it is in a data folder"
+    );
+
+    // Deleted at one, gone at both.
+    assert!(b.remove_blob(&sha).await.unwrap());
+    assert!(!a.remove_blob(&sha).await.unwrap(), "it was deleted once");
+    assert_eq!(a.blob_size(&sha).await.unwrap(), None);
+    match a.read(&sha).await {
+        Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("a missing file was not told missing: {e}"),
+        Ok(_) => panic!("a deleted file was read"),
+    }
+
+    // The sweep at start: the pieces of uploads the store does not hold as unfinished go.
+    let client = setup.get().await.unwrap();
+    let department: i64 = client
+        .query_one(
+            "INSERT INTO departments (name) VALUES ('局') RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let seat: i64 = client
+        .query_one(
+            "INSERT INTO seats (login, role, department_id, holder_name, password_hash)
+             VALUES ('officer', 'officer', $1, '某人', 'x') RETURNING id",
+            &[&department],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let (held, forgotten, completed, arriving) = (png(900), png(901), png(902), png(903));
+    let digest = |b: &[u8]| hex::encode(Sha256::digest(b));
+    for (bytes, mime) in [(&held, None), (&completed, Some("image/png"))] {
+        client
+            .execute(
+                "INSERT INTO uploads (seat_id, sha256, size, name, mime, started_at)
+                 VALUES ($1, $2, $3, 'f.png', $4, now())",
+                &[&seat, &digest(bytes), &(bytes.len() as i64), &mime],
+            )
+            .await
+            .unwrap();
+    }
+    for bytes in [&held, &forgotten, &completed, &arriving] {
+        a.append(
+            seat,
+            &digest(bytes),
+            bytes.len() as u64,
+            0,
+            frames(&bytes[..500], 100),
+        )
+        .await
+        .unwrap();
+    }
+    // A piece of the forgotten upload `arriving` is arriving: it is left alone for now.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(4);
+    let slow = tokio::spawn({
+        let (b, sha, size) = (b.clone(), digest(&arriving), arriving.len() as u64);
+        async move { b.append(seat, &sha, size, 500, tokio_stream_of(rx)).await }
+    });
+    tx.send(Ok(Bytes::copy_from_slice(&arriving[500..600])))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        a.sweep_partials(Duration::from_secs(7 * 24 * 3600))
+            .await
+            .unwrap(),
+        2,
+        "the forgotten and the completed upload's pieces"
+    );
+    assert_eq!(b.offset(seat, &digest(&held)).await.unwrap(), 500);
+    assert_eq!(b.offset(seat, &digest(&forgotten)).await.unwrap(), 0);
+    assert_eq!(b.offset(seat, &digest(&completed)).await.unwrap(), 0);
+    drop(tx);
+    assert_eq!(slow.await.unwrap().unwrap(), 600);
+    assert_eq!(a.sweep_partials(Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(b.offset(seat, &digest(&arriving)).await.unwrap(), 0);
+    assert_eq!(b.offset(seat, &digest(&held)).await.unwrap(), 500);
 }
 
 /// A receiver as a stream of frames.

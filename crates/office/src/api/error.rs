@@ -16,6 +16,9 @@ use liaison_domain::wire::{ApiError, ErrorCode};
 use crate::store::StoreError;
 use crate::web::{error_id, panic_text};
 
+/// Seconds a caller waits before trying again while the database does not answer.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
 /// The header a server error's id is also sent in.
 pub const ERROR_ID_HEADER: &str = "x-error-id";
 
@@ -74,6 +77,20 @@ impl ApiFailure {
 
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// The office's database does not answer: 503 with `Retry-After`, and the desk keeps what it
+    /// sends queued. `cause` goes to the log only.
+    pub fn unavailable(cause: &str) -> Self {
+        tracing::warn!(%cause, "the database does not answer");
+        Self::new(
+            ErrorCode::Unavailable,
+            "the office's database does not answer for now; try again shortly",
+        )
+        .with_header(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+        )
     }
 
     /// A failure of the office itself; `cause` goes to the log only.
@@ -147,6 +164,7 @@ impl From<StoreError> for ApiFailure {
             StoreError::Urge(p) => ApiFailure::validation(p.to_string()),
             StoreError::Scheme(p) => ApiFailure::validation(p.to_string()),
             StoreError::Backend(m) => ApiFailure::internal(m),
+            StoreError::Unavailable(cause) => ApiFailure::unavailable(&cause),
         }
     }
 }
@@ -216,13 +234,16 @@ impl From<QueryRejection> for ApiFailure {
 impl From<crate::files::FileError> for ApiFailure {
     fn from(e: crate::files::FileError) -> Self {
         use crate::files::FileError as F;
+        if let F::Unavailable(cause) = &e {
+            return ApiFailure::unavailable(cause);
+        }
         let code = match &e {
             F::OffsetMismatch { .. } | F::Busy => ErrorCode::Conflict,
             F::PastEnd => ErrorCode::PayloadTooLarge,
             F::DigestMismatch => ErrorCode::DigestMismatch,
             F::Unsupported => ErrorCode::UnsupportedFile,
             F::Interrupted(_) => ErrorCode::BadRequest,
-            F::Io(_) => ErrorCode::Internal,
+            F::Io(_) | F::Database(_) | F::Unavailable(_) => ErrorCode::Internal,
         };
         ApiFailure::new(code, e.to_string())
     }

@@ -191,7 +191,13 @@ pub async fn redeem(
 ) -> Result<(StatusCode, Json<SignInResponse>), ApiFailure> {
     let login = req.login.trim().to_owned();
     let now = state.clock.now();
-    if let Some(wait) = state.sign_ins.blocked(&login, &address, now) {
+    let blocked = {
+        let (login, address) = (login.clone(), address.clone());
+        state
+            .with_sign_ins(move |t| t.blocked(&login, &address, now))
+            .await?
+    };
+    if let Some(wait) = blocked {
         return Err(ApiFailure::new(
             ErrorCode::TooManyAttempts,
             format!(
@@ -245,7 +251,10 @@ pub async fn redeem(
         SeatCodeOutcome::Done(seat) => seat,
         SeatCodeOutcome::Disabled => return Err(ApiFailure::seat_disabled()),
         SeatCodeOutcome::Invalid | SeatCodeOutcome::Expired | SeatCodeOutcome::NoCode => {
-            state.sign_ins.failed(&login, &address, now);
+            let (login, address) = (login.clone(), address.clone());
+            state
+                .with_sign_ins(move |t| t.failed(&login, &address, now))
+                .await?;
             let why = if matches!(outcome, SeatCodeOutcome::Expired) {
                 "the one-time code has expired; ask the office for a new one"
             } else {

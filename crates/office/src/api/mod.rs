@@ -22,7 +22,7 @@ use liaison_domain::wire::ErrorCode;
 use liaison_domain::{Role, SeatView};
 
 pub use crate::web::{AppState, ClientAddress, Origin, origin};
-pub use error::ApiFailure;
+pub use error::{ApiFailure, UNAVAILABLE_RETRY_AFTER_SECS};
 
 use crate::routes::RouteEntry;
 

@@ -28,7 +28,7 @@ pub async fn limit_writes(State(state): State<AppState>, request: Request, next:
     };
     let (mut parts, body) = request.into_parts();
     if let Ok(caller) = Caller::from_request_parts(&mut parts, &state).await {
-        if let Err(wait) = state.writes.check(caller.0.id, kind) {
+        if let Err(wait) = state.check_write(caller.0.id, kind).await {
             tracing::info!(
                 seat = caller.0.id,
                 kind = kind.as_str(),

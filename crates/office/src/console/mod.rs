@@ -150,7 +150,7 @@ async fn limit_writes(
     };
     let (mut parts, body) = request.into_parts();
     if let Ok(editor) = Editor::from_request_parts(&mut parts, &state).await
-        && let Err(wait) = state.writes.check(editor.seat.id, kind)
+        && let Err(wait) = state.check_write(editor.seat.id, kind).await
     {
         let secs = crate::web::retry_after_secs(wait);
         let words = editor

@@ -26,6 +26,7 @@ pub fn status(e: &StoreError) -> StatusCode {
         | StoreError::Urge(_)
         | StoreError::Scheme(_) => StatusCode::UNPROCESSABLE_ENTITY,
         StoreError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -52,6 +53,7 @@ pub fn words(lang: Lang, e: &StoreError) -> String {
                 .replace("{max}", &max)
         }
         StoreError::Backend(_) => lang.word("error.internal"),
+        StoreError::Unavailable(_) => lang.word("error.unavailable"),
     }
 }
 
@@ -71,6 +73,15 @@ fn subject_words(lang: Lang, p: &OrgProblem) -> String {
 pub fn page(lang: Lang, e: &StoreError) -> Response {
     match e {
         StoreError::Backend(cause) => render::server_error_page(lang, cause),
+        StoreError::Unavailable(cause) => {
+            tracing::warn!(%cause, "the database does not answer");
+            let mut page = render::error_page(status(e), lang, words(lang, e));
+            page.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::api::UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+            page
+        }
         _ => render::error_page(status(e), lang, words(lang, e)),
     }
 }

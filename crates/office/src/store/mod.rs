@@ -55,6 +55,10 @@ pub enum StoreError {
     Scheme(#[from] liaison_domain::score::SchemeProblem),
     #[error("storage failure: {0}")]
     Backend(String),
+    /// The database does not answer for now (a PostgreSQL office whose database is down or
+    /// unreachable): try again shortly; nothing stored is harmed.
+    #[error("the database does not answer: {0}")]
+    Unavailable(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

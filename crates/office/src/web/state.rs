@@ -49,10 +49,32 @@ impl AppState {
         }
     }
 
-    /// The same office under other limits (a fresh write limiter for their rates).
+    /// The same office under other limits (a fresh write limiter for their rates, kept where
+    /// the one before was).
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
-        self.writes = std::sync::Arc::new(crate::limits::WriteLimiter::new(&limits.writes));
+        self.writes = std::sync::Arc::new(self.writes.with_rates(&limits.writes));
         self.limits = std::sync::Arc::new(limits);
+        self
+    }
+
+    /// The same office as one of several processes sharing the PostgreSQL database behind
+    /// `bridge`: the sign-in throttle and the write limits are kept there, and a change committed
+    /// by any process wakes this one's long polls (`LISTEN`, on its own connection to `url`).
+    /// Call it inside the runtime that serves.
+    pub fn sharing(
+        mut self,
+        bridge: Arc<crate::store::postgres::bridge::PgBridge>,
+        url: &str,
+    ) -> Self {
+        self.sign_ins = Arc::new(crate::throttle::SignInThrottle::in_database(bridge.clone()));
+        self.writes = Arc::new(crate::limits::WriteLimiter::in_database(
+            bridge,
+            &self.limits.writes,
+        ));
+        let changes = self.changes.clone();
+        crate::store::postgres::log::listen_for_changes(url.to_owned(), move |_| {
+            changes.send_modify(|n| *n += 1);
+        });
         self
     }
 
@@ -80,6 +102,30 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(store.as_ref()))
             .await
             .map_err(|e| StoreError::Backend(format!("worker failed: {e}")))?
+    }
+
+    /// Counts one write of `kind` by the seat, or says how long until it would be allowed (off
+    /// the async threads: the limits may be in the database).
+    pub async fn check_write(
+        &self,
+        seat_id: i64,
+        kind: crate::limits::WriteKind,
+    ) -> Result<(), std::time::Duration> {
+        let writes = self.writes.clone();
+        tokio::task::spawn_blocking(move || writes.check(seat_id, kind))
+            .await
+            .unwrap_or(Ok(()))
+    }
+
+    /// Runs `f` on the sign-in throttle off the async threads (it may be in the database).
+    pub async fn with_sign_ins<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&crate::throttle::SignInThrottle) -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let throttle = self.sign_ins.clone();
+        tokio::task::spawn_blocking(move || f(&throttle))
+            .await
+            .map_err(|e| StoreError::Backend(format!("worker failed: {e}")))
     }
 
     /// Wakes the long polls of the change log after a write that appended to it.

@@ -38,8 +38,8 @@ pub async fn office() -> Office {
 /// The store a test office runs on: SQLite in its data folder, or a new database of its own on
 /// the PostgreSQL server `LIAISON_TEST_POSTGRES` names (`make test` runs the suite a second time
 /// so, through `with-postgres`): the same tests on both backends.
-/// With it, the database's address.
-pub async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<String>) {
+/// With it, the database's address and what the office processes share through it.
+pub async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<Shared>) {
     let Ok(server) = std::env::var("LIAISON_TEST_POSTGRES") else {
         return (liaison_office::open_store(dir).unwrap(), None);
     };
@@ -73,24 +73,39 @@ pub async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<String
     .await
     .unwrap()
     .unwrap();
-    (Arc::new(store), Some(url))
+    let bridge = store.bridge().clone();
+    (Arc::new(store), Some(Shared { url, bridge }))
+}
+
+/// A PostgreSQL office's database: its address, and the bridge its store runs on.
+pub struct Shared {
+    pub url: String,
+    pub bridge: Arc<liaison_office::store::postgres::bridge::PgBridge>,
 }
 
 /// An office whose state `configure` adjusts first (limits, the free-space probe).
 pub async fn office_with(configure: impl FnOnce(AppState) -> AppState) -> Office {
     let dir = tempfile::tempdir().unwrap();
-    let (store, database) = test_store(dir.path()).await;
+    let (store, shared) = test_store(dir.path()).await;
+    let database = shared.as_ref().map(|s| s.url.clone());
     let clock = Arc::new(ManualClock::new(start()));
     let seats = liaison_office::demo::seed(store.as_ref(), start()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let files = liaison_office::FileStore::open(&dir.path().join("files")).unwrap();
+    // The files as the office keeps them: in its database on PostgreSQL (a pool of their own,
+    // as `serve` opens it), else in the data folder.
+    let files = liaison_office::open_office_files(dir.path(), database.as_deref()).unwrap();
     // The tests must not depend on how full the machine's disk is (the guard's own tests set it).
     let limits = liaison_office::Limits {
         min_free_bytes: 0,
         ..Default::default()
     };
-    let state = configure(AppState::new(store, clock.clone(), files).with_limits(limits));
+    let mut state = AppState::new(store, clock.clone(), files);
+    if let Some(shared) = shared {
+        // The throttle, the write limits and the change notices as the processes share them.
+        state = state.sharing(shared.bridge, &shared.url);
+    }
+    let state = configure(state.with_limits(limits));
     tokio::spawn(liaison_office::serve(
         listener,
         state.clone(),

@@ -26,19 +26,42 @@ const RUNTIME_THREADS: usize = 2;
 
 impl From<PgError> for StoreError {
     fn from(e: PgError) -> Self {
-        StoreError::Backend(e.to_string())
+        match e {
+            PgError::Database(e) => e.into(),
+            PgError::Unreachable { .. } | PgError::Pool(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            PgError::BadAddress(_) | PgError::NewerSchema { .. } => {
+                StoreError::Backend(e.to_string())
+            }
+        }
+    }
+}
+
+/// Whether an error of the driver means the database is not there (the connection failed or
+/// was lost, the server is shutting down or starting), rather than that a statement failed.
+pub fn database_lost(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        // Class 08: connection exception; class 57: operator intervention (shutdown, restart,
+        // the database starting up).
+        Some(code) => code.code().starts_with("08") || code.code().starts_with("57"),
+        None => e.as_db_error().is_none(),
     }
 }
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Backend(format!("database: {e}"))
+        if database_lost(&e) {
+            StoreError::Unavailable(format!("database: {e}"))
+        } else {
+            StoreError::Backend(format!("database: {e}"))
+        }
     }
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        StoreError::Backend(format!("database connection: {e}"))
+        StoreError::Unavailable(format!("database connection: {e}"))
     }
 }
 
@@ -96,6 +119,12 @@ impl PgBridge {
             }
             None => Err(ended()),
         }
+    }
+
+    /// The pool of the bridge's connections. They are driven by the bridge's runtime; a
+    /// connection another runtime opens through it is driven by that one.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     /// Brings the database's schema to this binary's version (see [`super::migrate`]).

@@ -4,7 +4,14 @@
 //! offset is where its last piece ends. Two pieces of one upload never interleave: each append
 //! or finish holds a transaction-scoped advisory lock on the upload, and a second one is told
 //! `Busy`. A complete upload is hashed, its type read from its bytes, and it becomes chunks of
-//! at most [`CHUNK_BYTES`] (`blob_chunks`), every seat's copy of the same bytes one blob.
+//! at most [`CHUNK_BYTES`] (`blob_chunks`), every seat's copy of the same bytes one blob. Making
+//! a blob and deleting one take turns on a transaction-scoped advisory lock of the blob, so two
+//! seats finishing the same bytes at once make one blob, and an upload that finishes while its
+//! blob is being deleted makes it anew instead of counting on chunks about to go.
+//!
+//! The files have a pool of their own ([`files_pool`]): a piece holds its connection for as long
+//! as it takes to arrive, and slow uploads must not take the connections the rest of the office
+//! needs.
 
 use bytes::Bytes;
 use deadpool_postgres::{GenericClient, Pool};
@@ -19,11 +26,54 @@ use crate::files::FileError;
 /// The largest row a piece or a blob's chunk is kept in.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
+/// The most connections one office process holds for its files, besides its store's
+/// ([`super::POOL_SIZE`]): as many pieces may arrive at once, further ones wait for a connection.
+pub const FILES_POOL_SIZE: usize = 8;
+
+/// A pool of [`FILES_POOL_SIZE`] connections for the files in the database at `url` (nothing is
+/// connected yet).
+pub fn files_pool(url: &str) -> Result<Pool, PgError> {
+    super::pool_of(url, FILES_POOL_SIZE)
+}
+
 /// Pieces read at a time when a complete upload is checked.
 const PIECES_AT_ONCE: i64 = 8;
 
-fn db(e: impl std::fmt::Display) -> FileError {
-    FileError::Interrupted(format!("database: {e}"))
+/// An error of the database behind the files: the database lost (the caller is told to try
+/// again shortly), or a statement that failed.
+fn db(e: impl std::fmt::Display + Lost) -> FileError {
+    if e.lost() {
+        FileError::Unavailable(e.to_string())
+    } else {
+        FileError::Database(e.to_string())
+    }
+}
+
+/// Whether an error means the database is not there, rather than that a statement failed.
+trait Lost {
+    fn lost(&self) -> bool;
+}
+
+impl Lost for tokio_postgres::Error {
+    fn lost(&self) -> bool {
+        super::bridge::database_lost(self)
+    }
+}
+
+impl Lost for deadpool_postgres::PoolError {
+    fn lost(&self) -> bool {
+        true
+    }
+}
+
+impl Lost for PgError {
+    fn lost(&self) -> bool {
+        match self {
+            PgError::Database(e) => e.lost(),
+            PgError::Unreachable { .. } | PgError::Pool(_) => true,
+            PgError::BadAddress(_) | PgError::NewerSchema { .. } => false,
+        }
+    }
 }
 
 impl From<PgError> for FileError {
@@ -35,6 +85,14 @@ impl From<PgError> for FileError {
 /// The advisory lock of one seat's upload of one file.
 fn upload_lock(seat_id: i64, sha256: &str) -> i64 {
     let digest = Sha256::digest(format!("upload:{seat_id}:{sha256}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// The advisory lock of one blob, held while it is made or deleted.
+fn blob_lock(sha256: &str) -> i64 {
+    let digest = Sha256::digest(format!("blob:{sha256}").as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first)
@@ -104,6 +162,9 @@ impl PgFiles {
         }
         let current = offset_in(&tx, seat_id, sha256).await?;
         if current != offset {
+            // Ended before the answer, so the lock is free when the caller asks again (a
+            // dropped transaction's rollback is sent, not waited for).
+            tx.rollback().await.map_err(db)?;
             return Err(FileError::OffsetMismatch {
                 current,
                 asked: offset,
@@ -200,6 +261,10 @@ impl PgFiles {
             FileKind::sniff(&head).ok_or(FileError::Unsupported)
         };
         if kind.is_ok() {
+            // Waits for another seat finishing the same bytes, or the blob's deletion.
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&blob_lock(sha256)])
+                .await
+                .map_err(db)?;
             // The same bytes from another seat may already be a blob: they are identical.
             let present: bool = tx
                 .query_one(
@@ -242,6 +307,72 @@ impl PgFiles {
             .await
             .map_err(db)?;
         Ok(n > 0)
+    }
+
+    /// Deletes a blob's chunks; whether there was such a blob.
+    pub async fn remove_blob(&self, sha256: &str) -> Result<bool, FileError> {
+        let mut client = self.pool.get().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&blob_lock(sha256)])
+            .await
+            .map_err(db)?;
+        let n = tx
+            .execute("DELETE FROM blob_chunks WHERE sha256 = $1", &[&sha256])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(n > 0)
+    }
+
+    /// Deletes the pieces of every upload the store holds no unfinished upload for (its row
+    /// forgotten by the idle-upload sweep, or completed, by a process that stopped before it
+    /// deleted them); returns how many uploads. An upload a piece of which is arriving is left
+    /// alone. Pieces carry no time: nothing here depends on how long ago they arrived.
+    pub async fn sweep_partials(&self) -> Result<usize, FileError> {
+        const UNHELD: &str = "NOT EXISTS (
+                SELECT 1 FROM uploads u
+                WHERE u.seat_id = p.seat_id AND u.sha256 = p.sha256 AND u.mime IS NULL)";
+        let mut client = self.pool.get().await.map_err(db)?;
+        let forgotten: Vec<(i64, String)> = client
+            .query(
+                &format!("SELECT DISTINCT p.seat_id, p.sha256 FROM upload_pieces p WHERE {UNHELD}"),
+                &[],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        let mut removed = 0;
+        for (seat_id, sha256) in forgotten {
+            // One upload at a time, under its lock, checked again: a seat may have begun it anew.
+            let tx = client.transaction().await.map_err(db)?;
+            let locked: bool = tx
+                .query_one(
+                    "SELECT pg_try_advisory_xact_lock($1)",
+                    &[&upload_lock(seat_id, &sha256)],
+                )
+                .await
+                .map_err(db)?
+                .get(0);
+            if !locked {
+                tx.rollback().await.map_err(db)?;
+                continue;
+            }
+            let n = tx
+                .execute(
+                    &format!(
+                        "DELETE FROM upload_pieces p
+                         WHERE p.seat_id = $1 AND p.sha256 = $2 AND {UNHELD}"
+                    ),
+                    &[&seat_id, &sha256],
+                )
+                .await
+                .map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            removed += usize::from(n > 0);
+        }
+        Ok(removed)
     }
 
     /// A blob's size, or `None` when there is no such file.

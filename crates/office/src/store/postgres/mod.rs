@@ -64,6 +64,11 @@ pub const POOL_SIZE: usize = 16;
 
 /// A pool for the database at `url` (`postgres://user@host:port/db`); nothing is connected yet.
 pub fn pool(url: &str) -> Result<Pool, PgError> {
+    pool_of(url, POOL_SIZE)
+}
+
+/// A pool of at most `max_size` connections for the database at `url`; nothing is connected yet.
+pub fn pool_of(url: &str, max_size: usize) -> Result<Pool, PgError> {
     let config: tokio_postgres::Config = url
         .parse()
         .map_err(|e: tokio_postgres::Error| PgError::BadAddress(e.to_string()))?;
@@ -75,7 +80,7 @@ pub fn pool(url: &str) -> Result<Pool, PgError> {
         },
     );
     Pool::builder(manager)
-        .max_size(POOL_SIZE)
+        .max_size(max_size)
         .build()
         .map_err(|e| PgError::Pool(e.to_string()))
 }

@@ -5,6 +5,7 @@
 //! `commission.rs`, `scores.rs`, and the transactions' writes in `transaction.rs`,
 //! `uploads.rs`, `organisation.rs`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -22,7 +23,7 @@ use crate::store::{
 
 /// The office's store on a PostgreSQL database shared by any number of office processes.
 pub struct PgStore {
-    bridge: PgBridge,
+    bridge: Arc<PgBridge>,
 }
 
 impl PgStore {
@@ -32,12 +33,33 @@ impl PgStore {
     pub fn open(url: &str, give_up_after: Option<Duration>) -> Result<PgStore, StoreError> {
         let bridge = PgBridge::connect(url, give_up_after)?;
         bridge.migrate()?;
-        Ok(PgStore { bridge })
+        Ok(PgStore {
+            bridge: Arc::new(bridge),
+        })
+    }
+
+    /// Runs `f` while no other office process runs its own under the same `name`: start-up work
+    /// that several processes starting at once must do once, such as seeding the demo city (a
+    /// transaction-scoped advisory lock, held on one connection while `f` uses others).
+    pub fn exclusively<T>(&self, name: &str, f: impl FnOnce() -> T) -> Result<T, StoreError> {
+        let name = name.to_owned();
+        let mut f = Some(f);
+        self.bridge.transaction(|handle| {
+            let name = name.clone();
+            handle.run(move |c| async move {
+                c.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&name])
+                    .await?;
+                Ok(())
+            })?;
+            f.take()
+                .map(|f| f())
+                .ok_or_else(|| StoreError::Backend("ran twice".into()))
+        })
     }
 
     /// The bridge its calls run on (for the parts of the office that share the database: the
     /// files, the limits, the change notices).
-    pub fn bridge(&self) -> &PgBridge {
+    pub fn bridge(&self) -> &Arc<PgBridge> {
         &self.bridge
     }
 }
