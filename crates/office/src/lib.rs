@@ -10,6 +10,7 @@ pub mod console;
 pub mod demo;
 pub mod files;
 pub mod limits;
+pub mod migrate_to_postgres;
 pub mod nightly;
 pub mod orgsheet;
 pub mod routes;

@@ -117,6 +117,19 @@ enum AdminCommand {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Move the office in a data folder into an empty PostgreSQL database (every row with its
+    /// ids, the change log's cursors, sessions, files and uploads under way, the audit chain),
+    /// so that `serve --database` carries on without desks syncing afresh. One transaction: on
+    /// any failure the database holds nothing. Stop the office (or its desks) first: what it
+    /// accepts after the move began is not moved.
+    MigrateToPostgres {
+        /// The office's data folder (office.db and files/).
+        #[arg(long)]
+        data: PathBuf,
+        /// The empty PostgreSQL database to move it into (postgres://user@host:port/database).
+        #[arg(long, value_name = "URL", value_parser = liaison_office::config::database_url)]
+        database: String,
+    },
     /// Fill an office with a year of sample items in realistic Chinese, sent by the demo city's
     /// officers (an empty folder gets the demo city first, with its demo-seats.json).
     Seed {
@@ -199,6 +212,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 backup_command(config.as_deref(), data, to)
             }
             AdminCommand::Restore { from, data } => restore(from, data),
+            AdminCommand::MigrateToPostgres { data, database } => {
+                tokio::task::spawn_blocking(move || migrate_to_postgres(&data, &database)).await?
+            }
             AdminCommand::Seed {
                 data,
                 items,
@@ -253,6 +269,70 @@ fn verify_audit(data: Option<PathBuf>, database: Option<String>) -> anyhow::Resu
         }
         Err(broken) => bail!("audit log broken: {broken}"),
     }
+}
+
+/// `admin migrate-to-postgres`: the move, its progress on stderr (rows per table, bytes of
+/// files) and its summary.
+fn migrate_to_postgres(data: &Path, url: &str) -> anyhow::Result<()> {
+    use liaison_office::migrate_to_postgres::Progress;
+    let started = std::time::Instant::now();
+    let mut shown_percent = None;
+    let mut progress = |p: Progress<'_>| match p {
+        Progress::Files { done, total } => {
+            let percent = (done.saturating_mul(100) / total.max(1)).min(100);
+            if shown_percent != Some(percent) || done == total {
+                shown_percent = Some(percent);
+                eprint!("\rfiles: {} / {} MiB ({percent}%)", done >> 20, total >> 20);
+                if done == total {
+                    eprintln!();
+                }
+            }
+        }
+        Progress::Table { table, done, total } => {
+            eprint!("\r{table}: {done} / {total} rows");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let moved = liaison_office::migrate_to_postgres::migrate_to_postgres(
+        data,
+        url,
+        ADMIN_WAITS_FOR_DATABASE,
+        &mut progress,
+    )
+    .with_context(|| format!("moving the office in {} into the database", data.display()))?;
+    let rows: u64 = moved.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "moved the office in {} into the database in {:.1} s: {rows} rows in {} tables, \
+         {} files ({} bytes), {} uploads under way ({} bytes)",
+        data.display(),
+        started.elapsed().as_secs_f64(),
+        moved.tables.len(),
+        moved.blobs,
+        moved.blob_bytes,
+        moved.partial_uploads,
+        moved.partial_bytes,
+    );
+    for (table, n) in &moved.tables {
+        println!("  {table:<20} {n:>10} rows");
+    }
+    if moved.swept_uploads > 0 {
+        println!(
+            "  {} unused uploads the office swept while the move ran were left out",
+            moved.swept_uploads
+        );
+    }
+    println!(
+        "verified in the database: every table's rows, the files, and the audit log intact: \
+         {} entries",
+        moved.audit_entries
+    );
+    println!(
+        "serve it with: liaison-office serve --database URL --data DIR (a new folder); \
+         anything the old office accepted after the move began is not in the database"
+    );
+    Ok(())
 }
 
 /// Backups this large show their progress on stderr.
