@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use liaison_domain::calendar::{beijing_date, last_day};
 use liaison_domain::wire::BoardColumn;
 use liaison_domain::{DutyState, WorkCalendar, by_urgency, duty_status};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -245,7 +245,7 @@ impl LocalStore {
         fetched_at: DateTime<Utc>,
     ) -> Result<(), DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM board", [])?;
         tx.execute("DELETE FROM columns", [])?;
         for c in board {
@@ -326,7 +326,7 @@ impl LocalStore {
         let hours = self.notify_hours()?;
         let today = beijing_date(now);
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for c in &board.columns {
             let s = &c.status;
             let due_day = last_day(s.due_at);

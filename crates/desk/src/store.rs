@@ -1,6 +1,9 @@
 //! The desk's local SQLite store: drafts, sent versions, the outbox, cached columns, sync state.
 //!
 //! Every method is one transaction. State changes go through the domain's item state machine.
+//! Transactions that write begin IMMEDIATE: several processes may write the same file (the
+//! window, the worker, `liaison-desk-cli`), and a deferred transaction that reads and then writes
+//! would be refused at once ("database is locked") instead of waiting its turn.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -15,7 +18,7 @@ use liaison_domain::{
     AttachmentRef, Attestation, ColumnView, ItemEvent, ItemState, Role, SeatView, SignoffPolicy,
     attachment, preflight, signoff,
 };
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use crate::DeskError;
 use crate::duties::{NoticeFacts, NoticeKind, create_notice};
@@ -445,7 +448,7 @@ impl LocalStore {
         list: &[liaison_domain::wire::CommissionView],
     ) -> Result<(), DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM commissions", [])?;
         for c in list {
             let json = serde_json::to_string(c).map_err(|e| DeskError::Internal(e.to_string()))?;
@@ -508,7 +511,7 @@ impl LocalStore {
     ) -> Result<DraftSummary, DeskError> {
         // The hottest write of the desk (every pause in typing): two statements, both cached.
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let state: String = tx
             .prepare_cached("SELECT state FROM drafts WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
@@ -539,7 +542,7 @@ impl LocalStore {
     /// no-op).
     pub fn attach(&self, id: &str, name: &str, file: &StoredFile) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = editable(&tx, id)?;
         if draft.attachments.iter().any(|a| a.sha256 == file.sha256) {
             return Ok(draft);
@@ -572,7 +575,7 @@ impl LocalStore {
 
     pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         editable(&tx, id)?;
         tx.execute(
             "DELETE FROM draft_files WHERE draft_id = ?1 AND sha256 = ?2",
@@ -598,7 +601,7 @@ impl LocalStore {
         attestation: Option<&Attestation>,
     ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = editable(&tx, id)?;
         let json = match attestation {
             Some(a) => {
@@ -636,7 +639,7 @@ impl LocalStore {
         lists: &liaison_domain::preflight::WordLists,
     ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (draft, next) = step(&tx, id, ItemEvent::Send)?;
         let column_id = draft
             .column_id
@@ -792,7 +795,7 @@ impl LocalStore {
         entry: &OutboxEntry,
         answer: &SubmitItemResponse,
     ) -> Result<(), DeskError> {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = draft_in(&tx, &entry.draft_id)?;
         if draft.state == ItemState::Queued {
             // Into the editors' inbox, or held for the department's sign-off.
@@ -823,7 +826,7 @@ impl LocalStore {
     /// A failed attempt: kept in the outbox, the reason shown on the draft.
     pub fn mark_attempt_failed(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE id = ?2",
             params![reason, entry.id],
@@ -840,7 +843,7 @@ impl LocalStore {
     /// sent copy go, and the version is a draft again, with the reason on it.
     pub fn mark_refused(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = draft_in(&tx, &entry.draft_id)?;
         tx.execute("DELETE FROM outbox WHERE id = ?1", [entry.id])?;
         if let Ok(next) = draft.state.apply(ItemEvent::Refuse) {
@@ -867,7 +870,7 @@ impl LocalStore {
         now: DateTime<Utc>,
     ) -> Result<bool, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let cursor: i64 = tx
             .query_row("SELECT value FROM meta WHERE key = 'cursor'", [], |r| {
                 r.get::<_, String>(0)
@@ -1075,7 +1078,7 @@ impl LocalStore {
     /// new version needs its own sign-off.
     pub fn revise(&self, id: &str) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (_, next) = step(&tx, id, ItemEvent::Revise)?;
         tx.execute(
             "UPDATE drafts SET version = version + 1, rev = rev + 1, receipt = NULL, office_item_id = NULL, delivered_at = NULL,
@@ -1169,7 +1172,7 @@ impl LocalStore {
     /// item keeps its place; only the sent version is added. Whether anything was added.
     pub fn import_item(&self, item: &ItemDetail) -> Result<bool, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let held: Option<u32> = tx
             .query_row(
                 "SELECT version FROM drafts WHERE id = ?1",
@@ -1247,7 +1250,7 @@ impl LocalStore {
     /// offices (the CA file, pinned certificates: `tls_*`), which is not the seat's.
     pub fn wipe(&self) -> Result<(), DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM outbox_files; DELETE FROM outbox; DELETE FROM draft_files;
              DELETE FROM revisions; DELETE FROM drafts; DELETE FROM draft_search; DELETE FROM files; DELETE FROM notices;
@@ -1276,7 +1279,7 @@ impl LocalStore {
             return Ok(0);
         }
         self.relaxed(|conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let stale: Vec<(String, String, String, Option<i64>)> = {
                 let mut stmt = tx.prepare(
                     "SELECT id, title, body_html, search_rowid FROM drafts
@@ -1372,7 +1375,7 @@ impl LocalStore {
         spacing: chrono::Duration,
     ) -> Result<Vec<String>, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut ids = Vec::with_capacity(drafts.len());
         {
             let mut insert = tx.prepare(
@@ -1552,7 +1555,7 @@ impl LocalStore {
         copy_id: &str,
     ) -> Result<(), DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         insert_copy(&tx, copy_id, current)?;
         tx.execute(
             "UPDATE drafts SET office_rev = ?1, notice = ?2 WHERE id = ?3",
@@ -1565,7 +1568,7 @@ impl LocalStore {
     /// Brings one backup from the office into this desk. Its files must be in the file store.
     pub fn restore(&self, backup: &DraftBackup, copy_id: &str) -> Result<Restored, DeskError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let held: Option<(String, i64, i64, Option<i64>, u32)> = tx
             .query_row(
                 "SELECT state, rev, backed_up_rev, office_rev, version FROM drafts WHERE id = ?1",
