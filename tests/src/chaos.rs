@@ -4,25 +4,50 @@
 //! counts, at the office, what arrived once, twice or not at all, and whether every attachment and
 //! every typed draft is intact.
 //!
+//! The office is one process on SQLite (the default), or, with [`Backend::Postgres`], several
+//! office processes on one PostgreSQL database behind HAProxy (desks → fault proxy → HAProxy →
+//! offices; `scaled_office.rs`). There the faults also kill one office process at a time (never
+//! all of them), restart PostgreSQL once mid-run and cut the offices' database connections in
+//! every round; at the end every office process must answer again by itself.
+//!
 //! Everything random comes from one seed, so a failing seed replays (the timing of kills against
 //! the processes' progress still varies from run to run).
 
+mod check;
+mod officer;
+mod scaled_office;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
-use rand::{Rng, RngCore, SeedableRng};
-use serde_json::Value;
+use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 use crate::fault_proxy::FaultProxy;
-use crate::{DemoSeat, OfficeProcess, built_binary};
+use crate::{DemoSeat, OfficeProcess};
+use check::{Front, check};
+use officer::{ExpectedFile, Officer, make_file};
+use scaled_office::ScaledOffice;
+
+/// What the office runs on in the chaos run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// One office process over a data folder (SQLite).
+    #[default]
+    Sqlite,
+    /// This many office processes sharing one PostgreSQL database, behind HAProxy.
+    Postgres { offices: usize },
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ChaosConfig {
@@ -33,6 +58,10 @@ pub struct ChaosConfig {
     pub long: Option<Duration>,
     pub officers: usize,
     pub items_per_round: usize,
+    pub backend: Backend,
+    /// On PostgreSQL: keep the offices' and HAProxy's logs even when the run is clean (a run
+    /// that is not keeps them anyway).
+    pub keep_logs: bool,
 }
 
 /// What the run found. `lost` counts items that never arrived or were stuck, and typed drafts not
@@ -46,7 +75,15 @@ pub struct ChaosOutcome {
     pub duplicated: usize,
     pub corrupt: usize,
     pub rounds: u32,
+    /// Every SIGKILL: office processes and desk processes.
     pub kills: usize,
+    /// The office processes among them.
+    pub office_kills: usize,
+    /// PostgreSQL stopped at once and started again.
+    pub database_restarts: usize,
+    /// Times the offices' database connections were cut, and how many connections that was.
+    pub connection_cuts: usize,
+    pub connections_cut: i64,
     pub drafts_checked: usize,
 }
 
@@ -67,213 +104,75 @@ impl ChaosOutcome {
     }
 }
 
-/// One file the run attached, as it must arrive.
-#[derive(Debug, Clone)]
-struct ExpectedFile {
-    sha256: String,
-    size: u64,
-}
-
-/// One officer's headless desk: `liaison-desk-cli` over its own folder and keyring entry.
-struct Officer {
-    seat: DemoSeat,
-    data: tempfile::TempDir,
-    keyring_service: String,
-    column: i64,
-    /// The department attests its sign-off on paper: each send carries the signed form.
-    attested: bool,
-    worker: Option<Child>,
-    /// Items sent: title -> files.
-    sent: BTreeMap<String, Vec<ExpectedFile>>,
-    /// Drafts being typed: draft id -> characters confirmed saved.
-    typed: Vec<(String, Arc<AtomicUsize>)>,
-    typist: Option<Child>,
-}
-
-impl Officer {
-    fn cli(&self) -> Command {
-        let mut c = Command::new(built_binary("liaison-desk-cli"));
-        c.arg("--data")
-            .arg(self.data.path())
-            .arg("--keyring-service")
-            .arg(&self.keyring_service)
-            .env("RUST_LOG", "error")
-            .kill_on_drop(true);
-        c
-    }
-
-    /// Runs one command to its end; its JSON answer, or its error text.
-    async fn run(&self, args: &[&str]) -> Result<Value, String> {
-        let out = self
-            .cli()
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-        }
-        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
-    }
-
-    async fn sign_in(&mut self, office_url: &str) -> Result<(), String> {
-        let mut child = self
-            .cli()
-            .args([
-                "sign-in",
-                "--office",
-                office_url,
-                "--login",
-                &self.seat.login,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        if let Some(mut stdin) = child.stdin.take() {
-            use tokio::io::AsyncWriteExt;
-            stdin
-                .write_all(format!("{}\n", self.seat.password).as_bytes())
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        let out = child.wait_with_output().await.map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        let state = self.run(&["state"]).await?;
-        self.attested = state["session"]["seat"]["department"]["signoff"] == "attested";
-        self.column = state["columns"]
-            .as_array()
-            .and_then(|cols| {
-                cols.iter()
-                    .find(|c| {
-                        serde_json::from_value::<liaison_domain::ColumnView>((*c).clone())
-                            .is_ok_and(|c| c.feed.accepts_items())
-                    })
-                    .and_then(|c| c["id"].as_i64())
-            })
-            .ok_or("the seat has no column fed by submitted items")?;
-        Ok(())
-    }
-
-    fn start_worker(&mut self) {
-        if self.worker.is_none() {
-            self.worker = self
-                .cli()
-                .arg("run")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .ok();
-        }
-    }
-
-    async fn kill_worker(&mut self) -> bool {
-        match self.worker.take() {
-            Some(mut w) => {
-                let _ = w.kill().await; // SIGKILL
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Starts typing into a new draft; what is confirmed saved is counted as it is printed.
-    async fn start_typing(&mut self, title: &str, text: &str) -> Result<(), String> {
-        let column = self.column.to_string();
-        let draft = self
-            .run(&["draft", "--column", &column, "--title", title])
-            .await?;
-        let id = draft["id"].as_str().ok_or("a draft id")?.to_owned();
-        let mut child = self
-            .cli()
-            .args(["type", &id, "--text", text, "--every-ms", "40"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        let saved = Arc::new(AtomicUsize::new(0));
-        if let Some(out) = child.stdout.take() {
-            let saved = saved.clone();
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(out).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(n) = serde_json::from_str::<Value>(&line)
-                        .ok()
-                        .and_then(|v| v["saved"].as_u64())
-                    {
-                        saved.store(n as usize, Ordering::SeqCst);
-                    }
-                }
-            });
-        }
-        self.typed.push((id, saved));
-        self.typist = Some(child);
-        Ok(())
-    }
-
-    async fn kill_typist(&mut self) -> bool {
-        match self.typist.take() {
-            Some(mut t) => {
-                let _ = t.kill().await;
-                // Let the reader take the last line the process printed before it died.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-/// Deterministic file contents: a PNG or PDF header, then bytes from the run's generator.
-fn make_file(rng: &mut StdRng, dir: &Path, n: usize) -> (PathBuf, ExpectedFile) {
-    let large = rng.random_bool(0.25);
-    let (head, size, ext): (&[u8], usize, &str) = if large {
-        (b"%PDF-1.7\n", rng.random_range(2 << 20..6 << 20), "pdf")
-    } else {
-        (
-            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
-            rng.random_range(20 << 10..300 << 10),
-            "png",
-        )
-    };
-    let mut bytes = vec![0u8; size];
-    bytes[..head.len()].copy_from_slice(head);
-    rng.fill_bytes(&mut bytes[head.len()..]);
-    let path = dir.join(format!("附件-{n}.{ext}"));
-    std::fs::write(&path, &bytes).expect("write a chaos file");
-    let expected = ExpectedFile {
-        sha256: hex::encode(Sha256::digest(&bytes)),
-        size: size as u64,
-    };
-    (path, expected)
-}
-
 fn log(line: impl AsRef<str>) {
     eprintln!("chaos: {}", line.as_ref());
 }
 
+/// The office under test.
+enum Offices {
+    Single(OfficeProcess),
+    Scaled(ScaledOffice),
+}
+
 /// Runs the whole thing. The office and desks are real processes; the caller must run inside a
-/// session with a Secret Service (scripts/test-session.sh).
+/// session with a Secret Service (scripts/test-session.sh). On PostgreSQL, a run that is not
+/// clean keeps the offices' and HAProxy's logs, and says where.
 pub async fn run(config: &ChaosConfig) -> Result<ChaosOutcome, String> {
+    let mut offices = match config.backend {
+        Backend::Sqlite => {
+            let office = tokio::task::block_in_place(OfficeProcess::start_demo);
+            log(format!(
+                "backend=sqlite: one office process at {}",
+                office.url
+            ));
+            Offices::Single(office)
+        }
+        Backend::Postgres { offices } => {
+            let scaled = ScaledOffice::start(offices).await?;
+            log(format!(
+                "backend=postgres: {offices} office processes on {} behind HAProxy at {}",
+                scaled.database_url(),
+                scaled.front()
+            ));
+            Offices::Scaled(scaled)
+        }
+    };
+    let result = drive(config, &mut offices).await;
+    if let Offices::Scaled(scaled) = &mut offices
+        && (config.keep_logs || !result.as_ref().is_ok_and(ChaosOutcome::is_clean))
+    {
+        for path in scaled.keep_logs() {
+            log(format!("kept for reading: {}", path.display()));
+        }
+    }
+    result
+}
+
+async fn drive(config: &ChaosConfig, offices: &mut Offices) -> Result<ChaosOutcome, String> {
     let mut rng = StdRng::seed_from_u64(config.seed);
-    let mut office = tokio::task::block_in_place(OfficeProcess::start_demo);
-    let office_addr = office
+    let front = match offices {
+        Offices::Single(office) => Front {
+            url: office.url.clone(),
+            seats: office.seats.clone(),
+        },
+        Offices::Scaled(scaled) => Front {
+            url: format!("http://{}", scaled.front()),
+            seats: scaled.seats.clone(),
+        },
+    };
+    let front_addr = front
         .url
         .trim_start_matches("http://")
         .parse()
         .map_err(|e| format!("office address: {e}"))?;
-    let proxy = FaultProxy::scripted(office_addr, &[]).await;
+    let proxy = FaultProxy::scripted(front_addr, &[]).await;
     let files_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut outcome = ChaosOutcome {
         seed: config.seed,
         ..ChaosOutcome::default()
     };
 
-    let seats: Vec<DemoSeat> = office
+    let seats: Vec<DemoSeat> = front
         .seats
         .iter()
         .filter(|s| s.role.as_str() == "officer")
@@ -370,16 +269,45 @@ pub async fn run(config: &ChaosConfig) -> Result<ChaosOutcome, String> {
             officer.start_worker();
         }
         // Kills at random moments while everything runs.
-        let until = Instant::now() + Duration::from_millis(rng.random_range(2_500..5_000));
+        let round_ms = rng.random_range(2_500..5_000);
+        let round_start = Instant::now();
+        let until = round_start + Duration::from_millis(round_ms);
+        // On PostgreSQL: one cut of the database connections in every round, and PostgreSQL
+        // restarted once, in the round in the middle of the run, each at a random moment.
+        let mut cut_at = None;
+        let mut db_restart_at = None;
+        if matches!(offices, Offices::Scaled(_)) {
+            cut_at = Some(round_start + Duration::from_millis(rng.random_range(0..round_ms)));
+            let middle = match config.long {
+                Some(d) => started.elapsed() >= d / 2,
+                None => round == config.rounds.div_ceil(2),
+            };
+            // In the round's first half, while the desks still upload.
+            if middle && outcome.database_restarts == 0 {
+                db_restart_at =
+                    Some(round_start + Duration::from_millis(rng.random_range(0..round_ms / 2)));
+            }
+        }
         while Instant::now() < until {
             tokio::time::sleep(Duration::from_millis(rng.random_range(150..700))).await;
-            match rng.random_range(0..10) {
-                0..=1 => {
-                    tokio::task::block_in_place(|| office.stop());
-                    outcome.kills += 1;
-                    tokio::time::sleep(Duration::from_millis(rng.random_range(100..1_000))).await;
-                    tokio::task::block_in_place(|| office.restart());
+            if let Offices::Scaled(scaled) = offices {
+                if let Some(crash) = scaled.crashed() {
+                    return Err(crash);
                 }
+                if cut_at.is_some_and(|t| Instant::now() >= t) {
+                    // None open yet (the database just came back): a little later in the round.
+                    let later = Duration::from_millis(rng.random_range(300..1_500));
+                    cut_at = (!cut_connections(scaled, &mut outcome, started).await)
+                        .then(|| Instant::now() + later)
+                        .filter(|t| *t < until);
+                }
+                if db_restart_at.is_some_and(|t| Instant::now() >= t) {
+                    db_restart_at = None;
+                    restart_database(scaled, &mut rng, &mut outcome, started).await?;
+                }
+            }
+            match rng.random_range(0..10) {
+                0..=1 => kill_office(offices, &mut rng, &mut outcome, started).await?,
                 2..=5 => {
                     let o = rng.random_range(0..officers.len());
                     if officers[o].kill_worker().await {
@@ -397,19 +325,59 @@ pub async fn run(config: &ChaosConfig) -> Result<ChaosOutcome, String> {
                 _ => {}
             }
         }
-        log(format!(
-            "round {round} done at {:.1}s, {} kills so far",
+        // What was due when the round's last kill ran past its end still happens in it.
+        if let Offices::Scaled(scaled) = offices {
+            if cut_at.is_some() {
+                cut_connections(scaled, &mut outcome, started).await;
+            }
+            if db_restart_at.is_some() {
+                restart_database(scaled, &mut rng, &mut outcome, started).await?;
+            }
+        }
+        let mut line = format!(
+            "round {round} ({}) done at {:.1}s, {} kills so far",
+            config.backend.name(),
             started.elapsed().as_secs_f32(),
             outcome.kills
-        ));
+        );
+        if matches!(offices, Offices::Scaled(_)) {
+            line.push_str(&format!(
+                " ({} of office processes), {} database restarts, {} connection cuts",
+                outcome.office_kills, outcome.database_restarts, outcome.connection_cuts
+            ));
+        }
+        log(line);
     }
     outcome.rounds = round;
+
+    if let Offices::Scaled(scaled) = offices {
+        // A run too short for its middle round still restarts the database and cuts its
+        // connections once, under faults still.
+        if outcome.database_restarts == 0 {
+            restart_database(scaled, &mut rng, &mut outcome, started).await?;
+        }
+        for _ in 0..10 {
+            if outcome.connection_cuts > 0 || cut_connections(scaled, &mut outcome, started).await {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
 
     // The network heals; the last kill happens now, then each desk syncs until nothing waits.
     proxy.heal();
     for officer in &mut officers {
         officer.kill_typist().await;
         officer.kill_worker().await;
+    }
+    if let Offices::Scaled(scaled) = offices {
+        // Every office process runs again and answers by itself (each on its own address).
+        scaled.all_recovered(front.seat("editor", None)?).await?;
+        log(format!(
+            "every office process answers again ({} starts in all); requests so far: {}",
+            scaled.starts(),
+            scaled.request_counts()
+        ));
     }
     let deadline = Instant::now() + Duration::from_secs(180);
     for officer in &officers {
@@ -440,120 +408,97 @@ pub async fn run(config: &ChaosConfig) -> Result<ChaosOutcome, String> {
         }
     }
 
-    check(&office, &officers, &mut outcome).await?;
+    check(&front, &officers, &mut outcome).await?;
+    if let Offices::Scaled(scaled) = offices {
+        log(format!("requests in all: {}", scaled.request_counts()));
+    }
     drop(proxy);
     Ok(outcome)
 }
 
-/// Counts, at the office and in each desk, what arrived and what is intact.
-async fn check(
-    office: &OfficeProcess,
-    officers: &[Officer],
+/// SIGKILLs the office, or one office process (never the last one listening), and starts it
+/// again after a moment.
+async fn kill_office(
+    offices: &mut Offices,
+    rng: &mut StdRng,
     outcome: &mut ChaosOutcome,
+    started: Instant,
 ) -> Result<(), String> {
-    let editor = office.editor().await;
-    for officer in officers {
-        // Departments that sign off in the app: the responsible person approves what arrived,
-        // so the editors have it.
-        if !officer.attested {
-            office.sign_off(&officer.seat.department).await;
+    match offices {
+        Offices::Single(office) => {
+            tokio::task::block_in_place(|| office.stop());
+            outcome.kills += 1;
+            outcome.office_kills += 1;
+            tokio::time::sleep(Duration::from_millis(rng.random_range(100..1_000))).await;
+            tokio::task::block_in_place(|| office.restart());
         }
-        let state = officer.run(&["state"]).await?;
-        let drafts = state["drafts"].as_array().cloned().unwrap_or_default();
-        let department = state["session"]["seat"]["department"]["id"]
-            .as_i64()
-            .ok_or("the desk is no longer signed in")?;
-        let listed = editor
-            .get(&format!(
-                "/inbox?state=all&department_id={department}&limit=500"
-            ))
-            .await;
-        let listed = listed.as_array().cloned().unwrap_or_default();
-        for (title, files) in &officer.sent {
-            let arrived: Vec<&Value> = listed.iter().filter(|i| &i["title"] == title).collect();
-            match arrived.len() {
-                0 => {
-                    let at_desk = drafts.iter().find(|d| &d["title"] == title);
-                    log(format!(
-                        "lost: {title}; at the desk: {}",
-                        at_desk.map_or("nothing".into(), |d| format!(
-                            "{} {}",
-                            d["state"], d["last_error"]
-                        ))
-                    ));
-                    outcome.lost += 1;
-                    continue;
-                }
-                1 => outcome.delivered_once += 1,
-                n => {
-                    log(format!("duplicated {n} times: {title}"));
-                    outcome.duplicated += 1;
-                    continue;
-                }
-            }
-            let id = arrived[0]["id"].as_i64().ok_or("an item id")?;
-            let detail = editor.get(&format!("/items/{id}")).await;
-            let held: Vec<(String, u64)> = detail["attachments"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|f| {
-                            (
-                                f["sha256"].as_str().unwrap_or_default().to_owned(),
-                                f["size"].as_u64().unwrap_or_default(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut intact = held.len() == files.len();
-            for f in files {
-                if !held.contains(&(f.sha256.clone(), f.size)) {
-                    intact = false;
-                    continue;
-                }
-                match editor
-                    .bytes(&format!("/items/{id}/files/{}", f.sha256))
-                    .await
-                {
-                    Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == f.sha256 => {}
-                    _ => intact = false,
-                }
-            }
-            if !intact {
-                log(format!("corrupt files: {title}"));
-                outcome.corrupt += 1;
-            }
-        }
-
-        // Every typed draft: intact at the desk up to its last confirmed save, and backed up.
-        let own = office.signed_in(&officer.seat).await;
-        let backups = own.get("/drafts").await;
-        let backups = backups.as_array().cloned().unwrap_or_default();
-        for (id, saved) in &officer.typed {
-            outcome.drafts_checked += 1;
-            let saved = saved.load(Ordering::SeqCst);
-            let local = drafts.iter().find(|d| d["id"] == id.as_str());
-            let body = local
-                .and_then(|d| d["body_html"].as_str())
-                .unwrap_or_default();
-            let backed_up = backups
-                .iter()
-                .find(|b| b["draft_key"] == id.as_str())
-                .and_then(|b| b["body_html"].as_str());
-            if body.chars().count() < saved {
+        Offices::Scaled(scaled) => {
+            let i = rng.random_range(0..scaled.len());
+            let pause = Duration::from_millis(rng.random_range(100..1_000));
+            if scaled.kill(i) {
+                outcome.kills += 1;
+                outcome.office_kills += 1;
                 log(format!(
-                    "draft {id}: {saved} characters were saved, {} are there",
-                    body.chars().count()
+                    "{:.1}s: office {i} killed",
+                    started.elapsed().as_secs_f32()
                 ));
-                outcome.lost += 1;
-            } else if backed_up != Some(body) {
-                log(format!(
-                    "draft {id}: the office's backup differs from the desk"
-                ));
-                outcome.lost += 1;
+                tokio::time::sleep(pause).await;
+                // It listens again when it is ready (after the database, if that is down).
+                scaled.restart(i)?;
             }
         }
     }
     Ok(())
+}
+
+/// Stops PostgreSQL at once, and starts it again after a moment.
+async fn restart_database(
+    scaled: &ScaledOffice,
+    rng: &mut StdRng,
+    outcome: &mut ChaosOutcome,
+    started: Instant,
+) -> Result<(), String> {
+    let down = Duration::from_millis(rng.random_range(1_000..3_000));
+    scaled.stop_database()?;
+    outcome.database_restarts += 1;
+    log(format!(
+        "{:.1}s: PostgreSQL stopped (immediate), down for {down:?}",
+        started.elapsed().as_secs_f32()
+    ));
+    tokio::time::sleep(down).await;
+    scaled.start_database()?;
+    log(format!(
+        "{:.1}s: PostgreSQL started again",
+        started.elapsed().as_secs_f32()
+    ));
+    Ok(())
+}
+
+/// Terminates every connection the offices hold to the database; whether there were any.
+async fn cut_connections(
+    scaled: &ScaledOffice,
+    outcome: &mut ChaosOutcome,
+    started: Instant,
+) -> bool {
+    let at = started.elapsed().as_secs_f32();
+    match scaled.cut_connections().await {
+        Ok(0) => {
+            log(format!(
+                "{at:.1}s: the offices hold no database connection to cut"
+            ));
+            false
+        }
+        Ok(n) => {
+            outcome.connection_cuts += 1;
+            outcome.connections_cut += n;
+            log(format!(
+                "{at:.1}s: {n} database connections of the offices cut"
+            ));
+            true
+        }
+        Err(e) => {
+            log(format!("{at:.1}s: could not cut connections: {e}"));
+            false
+        }
+    }
 }

@@ -143,14 +143,13 @@ async fn an_upload_cut_halfway_resumes_from_the_last_byte_the_office_confirmed()
     desk.sign_out().await.unwrap();
 }
 
-/// The chaos run of `make chaos`, bounded: officers' desk processes send items with files and
-/// type drafts through a misbehaving proxy while the office and the desks are SIGKILLed and
-/// restarted; every item must arrive once, every file intact, every typed draft intact.
-#[test]
-fn the_chaos_run_loses_duplicates_and_corrupts_nothing() {
+/// Runs `liaison-chaos` with `args` (and the seed) and checks its last line: every item arrived
+/// exactly once, every file and typed draft intact.
+fn chaos_run(args: &[&str]) {
     let seed = std::env::var("CHAOS_SEED").unwrap_or_else(|_| "20261127".into());
     let out = std::process::Command::new(liaison_tests::built_binary("liaison-chaos"))
-        .args(["--seed", &seed, "--rounds", "2", "--officers", "3"])
+        .args(["--seed", &seed])
+        .args(args)
         .output()
         .expect("run liaison-chaos");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -173,4 +172,30 @@ fn the_chaos_run_loses_duplicates_and_corrupts_nothing() {
         "replay with CHAOS_SEED={seed}: {last}"
     );
     assert!(out.status.success(), "{last}");
+}
+
+/// The chaos run of `make chaos`, bounded: officers' desk processes send items with files and
+/// type drafts through a misbehaving proxy while the office and the desks are SIGKILLed and
+/// restarted; every item must arrive once, every file intact, every typed draft intact.
+#[test]
+fn the_chaos_run_loses_duplicates_and_corrupts_nothing() {
+    chaos_run(&["--rounds", "2", "--officers", "3"]);
+}
+
+/// The same on PostgreSQL (`make chaos BACKEND=postgres OFFICES=2`), bounded: two office
+/// processes on one throwaway cluster behind HAProxy, one of them SIGKILLed at a time,
+/// PostgreSQL restarted once and the offices' database connections cut in every round; every
+/// office process must answer again by itself at the end.
+#[test]
+fn the_chaos_run_on_postgres_behind_haproxy_loses_duplicates_and_corrupts_nothing() {
+    chaos_run(&[
+        "--rounds",
+        "2",
+        "--officers",
+        "3",
+        "--backend",
+        "postgres",
+        "--offices",
+        "2",
+    ]);
 }

@@ -635,8 +635,23 @@ async fn serve(settings: Settings, demo_mode: bool) -> anyhow::Result<()> {
             Ok(true)
         };
         let seeded = match &shared {
-            // Several processes may start on one database at once: one seeds.
-            Some(shared) => shared.exclusively("liaison demo seeding", seed_if_empty)??,
+            // Several processes may start on one database at once: one seeds. A database lost
+            // meanwhile (restarting, its connections cut) is waited for: seeding is one check
+            // and one set of transactions under the lock, safe to try again.
+            Some(shared) => {
+                let mut pause = std::time::Duration::from_millis(200);
+                loop {
+                    match shared.exclusively("liaison demo seeding", seed_if_empty) {
+                        Ok(seeded) => break seeded?,
+                        Err(liaison_office::store::StoreError::Unavailable(cause)) => {
+                            tracing::warn!(%cause, "the database was lost while seeding; trying again in {pause:?}");
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
             None => seed_if_empty()?,
         };
         if !seeded && !seats_file.exists() {

@@ -31,8 +31,29 @@ impl PgStore {
     /// ever with `None`) and brings its schema to this binary's version; a newer schema is
     /// refused.
     pub fn open(url: &str, give_up_after: Option<Duration>) -> Result<PgStore, StoreError> {
+        let started = std::time::Instant::now();
         let bridge = PgBridge::connect(url, give_up_after)?;
-        bridge.migrate()?;
+        // The database may be lost again while the schema is brought up to date (restarting,
+        // its connections cut): the migration is one transaction, so it is tried again, as long
+        // as the database is waited for.
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match bridge.migrate() {
+                Ok(_) => break,
+                Err(StoreError::Unavailable(cause))
+                    if give_up_after.is_none_or(|limit| started.elapsed() < limit) =>
+                {
+                    tracing::warn!(
+                        %cause,
+                        "the database was lost while its schema was brought up to date; \
+                         trying again in {pause:?}"
+                    );
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         Ok(PgStore {
             bridge: Arc::new(bridge),
         })
