@@ -3,6 +3,11 @@
 //! port, with no system service. It is stopped and removed when dropped; it can be stopped and
 //! started again meanwhile (a database restart in a fault run).
 //!
+//! [`Cluster::start`] runs with `fsync=off` (fast; fine where a test only needs the database's
+//! answers). [`Cluster::start_durable`] keeps PostgreSQL's durable defaults (`fsync=on`,
+//! `synchronous_commit=on`), for figures to set beside an SQLite store with `synchronous=FULL`;
+//! [`Cluster::start_kept`] keeps its folder between runs (a benchmark's seeded database).
+//!
 //! PostgreSQL refuses to run as root: when the tests run as root, the cluster's folder belongs to
 //! the `postgres` user the packages create, and its programs run as that user (`runuser`).
 
@@ -27,10 +32,27 @@ impl std::error::Error for ClusterError {}
 pub const SUPERUSER: &str = "liaison";
 
 pub struct Cluster {
-    dir: tempfile::TempDir,
+    dir: Folder,
     bin: PathBuf,
     port: u16,
     as_postgres: bool,
+    /// `fsync` and `synchronous_commit` on (PostgreSQL's defaults), or both off.
+    durable: bool,
+}
+
+/// Where a cluster lives: a temporary folder removed with it, or a folder kept between runs.
+enum Folder {
+    Temporary(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl Folder {
+    fn path(&self) -> &Path {
+        match self {
+            Folder::Temporary(dir) => dir.path(),
+            Folder::Kept(dir) => dir,
+        }
+    }
 }
 
 /// The folder of the newest PostgreSQL's programs Debian installed.
@@ -70,13 +92,58 @@ fn running_as_root() -> bool {
 }
 
 impl Cluster {
-    /// Makes a cluster in a new temporary folder and starts it.
+    /// Makes a cluster in a new temporary folder and starts it, with `fsync=off`.
     pub fn start() -> Result<Cluster, ClusterError> {
-        let bin = bin_dir()?;
+        Self::start_temporary(false)
+    }
+
+    /// Makes a cluster in a new temporary folder and starts it with PostgreSQL's durable
+    /// defaults (`fsync=on`, `synchronous_commit=on`): every commit waits for its WAL to reach
+    /// the disk, as an SQLite store with `synchronous=FULL` waits for its own.
+    pub fn start_durable() -> Result<Cluster, ClusterError> {
+        Self::start_temporary(true)
+    }
+
+    fn start_temporary(durable: bool) -> Result<Cluster, ClusterError> {
         let dir = tempfile::Builder::new()
             .prefix("liaison-pg.")
             .tempdir()
             .map_err(|e| ClusterError(format!("temporary folder: {e}")))?;
+        let cluster = Self::made(Folder::Temporary(dir), durable)?;
+        cluster.init()?;
+        cluster.start_again()?;
+        Ok(cluster)
+    }
+
+    /// Starts the cluster kept in `dir`, making it first if `dir` holds none (`dir` is created;
+    /// an interrupted `initdb` is cleared away). The folder stays when the cluster is dropped,
+    /// which shuts it down cleanly; a cluster left running by a killed run is shut down first.
+    pub fn start_kept(dir: &Path, durable: bool) -> Result<Cluster, ClusterError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ClusterError(format!("{}: {e}", dir.display())))?;
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| ClusterError(format!("{}: {e}", dir.display())))?;
+        let cluster = Self::made(Folder::Kept(dir), durable)?;
+        let data = cluster.data();
+        if data.join("PG_VERSION").exists() && data.join("global").exists() {
+            if data.join("postmaster.pid").exists() {
+                let _ = cluster.stop_with("fast");
+            }
+        } else {
+            if data.exists() {
+                std::fs::remove_dir_all(&data)
+                    .map_err(|e| ClusterError(format!("{}: {e}", data.display())))?;
+            }
+            cluster.init()?;
+        }
+        cluster.start_again()?;
+        Ok(cluster)
+    }
+
+    /// A cluster in `dir` (given to `postgres` when running as root), not made or started yet.
+    fn made(dir: Folder, durable: bool) -> Result<Cluster, ClusterError> {
+        let bin = bin_dir()?;
         let as_postgres = running_as_root();
         if as_postgres {
             let done = Command::new("chown")
@@ -88,17 +155,21 @@ impl Cluster {
                 return Err(ClusterError("could not give the folder to postgres".into()));
             }
         }
-        let cluster = Cluster {
+        Ok(Cluster {
             bin,
             port: free_port()?,
             as_postgres,
+            durable,
             dir,
-        };
-        cluster.run(
+        })
+    }
+
+    fn init(&self) -> Result<(), ClusterError> {
+        self.run(
             "initdb",
             &[
                 "--pgdata",
-                &cluster.data().display().to_string(),
+                &self.data().display().to_string(),
                 "--username",
                 SUPERUSER,
                 "--auth",
@@ -108,9 +179,13 @@ impl Cluster {
                 "--locale",
                 "C.UTF-8",
             ],
-        )?;
-        cluster.start_again()?;
-        Ok(cluster)
+        )
+        .map(|_| ())
+    }
+
+    /// Whether commits wait for the disk (`fsync` and `synchronous_commit` on).
+    pub fn is_durable(&self) -> bool {
+        self.durable
     }
 
     fn data(&self) -> PathBuf {
@@ -149,8 +224,13 @@ impl Cluster {
 
     /// Starts the cluster (again) and waits until it takes connections.
     pub fn start_again(&self) -> Result<(), ClusterError> {
+        let durability = if self.durable {
+            "-c fsync=on -c synchronous_commit=on"
+        } else {
+            "-c fsync=off"
+        };
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c fsync=off -c max_connections=200",
+            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} {durability} -c max_connections=200",
             self.port,
             self.dir.path().display()
         );
@@ -179,13 +259,17 @@ impl Cluster {
 
     /// Stops the cluster at once (as a crash would), keeping its data.
     pub fn stop(&self) -> Result<(), ClusterError> {
+        self.stop_with("immediate")
+    }
+
+    fn stop_with(&self, mode: &str) -> Result<(), ClusterError> {
         self.run(
             "pg_ctl",
             &[
                 "stop",
                 "--wait",
                 "-m",
-                "immediate",
+                mode,
                 "--pgdata",
                 &self.data().display().to_string(),
             ],
@@ -227,6 +311,10 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = self.stop();
+        // A kept cluster is shut down cleanly (a checkpoint), so its next start recovers nothing.
+        let _ = match self.dir {
+            Folder::Temporary(_) => self.stop(),
+            Folder::Kept(_) => self.stop_with("fast"),
+        };
     }
 }

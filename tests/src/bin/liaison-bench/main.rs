@@ -8,11 +8,16 @@
 //! - `office`: ingest from 50 concurrent clients against a bare axum handler writing the same
 //!   rows, and the inbox over 100,000 items.
 //! - `send`: the desk's sync drain and resumable upload against bare reqwest loops.
+//! - `postgres`: the office on PostgreSQL (one process, one and two behind HAProxy) beside the
+//!   office on SQLite, ingest against the same bare handler; the inbox over 1,000,000 items on
+//!   each backend against the same SQL run raw on the same database.
 //!
 //! Needs release builds of `liaison-office`, `liaison-desk` and the `bare_window` example next to
-//! it, a Secret Service and a display (`scripts/test-session.sh --display`; `make bench` does).
+//! it, a Secret Service and a display (`scripts/test-session.sh --display`; `make bench` does);
+//! the `postgres` group needs PostgreSQL and HAProxy (`scripts/deps.sh`).
 
 mod office;
+mod postgres;
 mod send;
 mod store;
 mod table;
@@ -30,11 +35,11 @@ use sha2::{Digest, Sha256};
 
 #[derive(Parser)]
 struct Args {
-    /// Which groups to run (window, store, office, send), comma-separated.
+    /// Which groups to run (window, store, office, send, postgres), comma-separated.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "window,store,office,send"
+        default_value = "window,store,office,send,postgres"
     )]
     only: Vec<String>,
     /// Turns of each whole-process comparison (after one warm-up turn each).
@@ -49,6 +54,9 @@ struct Args {
     /// Items in the office whose inbox is paged.
     #[arg(long, default_value_t = 100_000)]
     office_items: usize,
+    /// Items in each backend's office whose inbox the `postgres` group pages.
+    #[arg(long, default_value_t = 1_000_000)]
+    postgres_inbox_items: usize,
     /// Items sent in each ingest turn, and by how many clients at once.
     #[arg(long, default_value_t = 1000)]
     ingest_items: usize,
@@ -99,6 +107,18 @@ async fn main() -> anyhow::Result<()> {
         let office = OfficeProcess::start_demo_of(&sibling_binary("liaison-office")?);
         rows.extend(
             send::rows(&office, args.drain_items, args.upload_mb, args.turns.min(3)).await?,
+        );
+    }
+    if wants("postgres") {
+        rows.extend(
+            postgres::rows(
+                &cache,
+                args.turns.min(3),
+                args.ingest_items,
+                args.clients,
+                args.postgres_inbox_items,
+            )
+            .await?,
         );
     }
 

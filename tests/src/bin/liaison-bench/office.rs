@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use axum::Json;
@@ -12,7 +12,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use hdrhistogram::Histogram;
-use liaison_tests::OfficeProcess;
+use liaison_tests::{DemoSeat, OfficeProcess};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rusqlite::{Connection, params};
@@ -41,41 +41,11 @@ pub async fn rows(
 /// send the item. Liaison's office and the bare handler take turns, each on a fresh database.
 async fn ingest_row(turns: usize, items: usize, clients: usize) -> anyhow::Result<Row> {
     let office_binary = sibling_binary("liaison-office")?;
-    let mut rng = StdRng::seed_from_u64(50);
-    let images: Arc<Vec<Vec<u8>>> =
-        Arc::new((0..items).map(|_| image(&mut rng, 100 * 1024)).collect());
+    let images = ingest_images(items);
     let (mut ours, mut bare) = (Vec::new(), Vec::new());
     for turn in 0..=turns {
-        let office = OfficeProcess::start_demo_of(&office_binary);
-        // The officers of the departments that sign off in the app: their items need no paper
-        // form (an attested department's would be refused without one).
-        let mut in_app = Vec::new();
-        for seat in office.seats.iter().filter(|s| s.role.as_str() == "officer") {
-            let client = Bare::new(&office.url, &seat.login, &seat.password).await?;
-            if client.signoff_policy().await? == "in_app" {
-                in_app.push((seat, client.first_column().await?));
-            }
-        }
-        if in_app.is_empty() {
-            bail!("no demo department signs off in the app");
-        }
-        let mut senders = Vec::new();
-        for n in 0..clients {
-            let (seat, column) = in_app[n % in_app.len()];
-            senders.push((
-                Bare::new(&office.url, &seat.login, &seat.password).await?,
-                column,
-            ));
-        }
-        settle();
-        let rate = drive(senders, images.clone(), items).await?;
-
-        let floor = FloorOffice::start().await?;
-        let senders = (0..clients)
-            .map(|_| (floor.client(), floor.column))
-            .collect();
-        settle();
-        let floor_rate = drive(senders, images.clone(), items).await?;
+        let rate = sqlite_office_rate(&office_binary, &images, items, clients).await?;
+        let floor_rate = floor_rate(&images, items, clients).await?;
         println!(
             "ingest turn {turn}: office {rate:.1} items/s, bare axum handler {floor_rate:.1} items/s"
         );
@@ -83,7 +53,6 @@ async fn ingest_row(turns: usize, items: usize, clients: usize) -> anyhow::Resul
             ours.push(rate);
             bare.push(floor_rate);
         }
-        floor.check(items)?;
     }
     let (l, f) = (Stats::of(&ours), Stats::of(&bare));
     Ok(Row {
@@ -101,8 +70,69 @@ async fn ingest_row(turns: usize, items: usize, clients: usize) -> anyhow::Resul
     })
 }
 
+/// The images the ingest sends, one of 100 KB per item, the same in every run.
+pub(crate) fn ingest_images(items: usize) -> Arc<Vec<Vec<u8>>> {
+    let mut rng = StdRng::seed_from_u64(50);
+    Arc::new((0..items).map(|_| image(&mut rng, 100 * 1024)).collect())
+}
+
+/// One ingest turn on a fresh demo office on SQLite: items per second.
+pub(crate) async fn sqlite_office_rate(
+    office_binary: &Path,
+    images: &Arc<Vec<Vec<u8>>>,
+    items: usize,
+    clients: usize,
+) -> anyhow::Result<f64> {
+    let office = OfficeProcess::start_demo_of(office_binary);
+    let senders = senders(&office.url, &office.seats, clients).await?;
+    settle();
+    drive(senders, images.clone(), items).await
+}
+
+/// One ingest turn on a fresh bare handler: items per second (every item checked stored).
+pub(crate) async fn floor_rate(
+    images: &Arc<Vec<Vec<u8>>>,
+    items: usize,
+    clients: usize,
+) -> anyhow::Result<f64> {
+    let floor = FloorOffice::start().await?;
+    let senders = (0..clients)
+        .map(|_| (floor.client(), floor.column))
+        .collect();
+    settle();
+    let rate = drive(senders, images.clone(), items).await?;
+    floor.check(items)?;
+    Ok(rate)
+}
+
+/// `clients` clients of the office at `url`, each signed in on its own connection, as the
+/// officers of the demo departments that sign off in the app (their items need no paper form;
+/// an attested department's would be refused without one), each with its first column.
+pub(crate) async fn senders(
+    url: &str,
+    seats: &[DemoSeat],
+    clients: usize,
+) -> anyhow::Result<Vec<(Bare, i64)>> {
+    let mut in_app = Vec::new();
+    for seat in seats.iter().filter(|s| s.role.as_str() == "officer") {
+        let client = Bare::new(url, &seat.login, &seat.password).await?;
+        if client.signoff_policy().await? == "in_app" {
+            in_app.push((seat, client.first_column().await?));
+        }
+    }
+    if in_app.is_empty() {
+        bail!("no demo department signs off in the app");
+    }
+    let mut senders = Vec::new();
+    for n in 0..clients {
+        let (seat, column) = in_app[n % in_app.len()];
+        senders.push((Bare::new(url, &seat.login, &seat.password).await?, column));
+    }
+    Ok(senders)
+}
+
 /// Sends `items` items through `senders` at once; items per second.
-async fn drive(
+pub(crate) async fn drive(
     senders: Vec<(Bare, i64)>,
     images: Arc<Vec<Vec<u8>>>,
     items: usize,
@@ -328,7 +358,7 @@ async fn floor_submit(State(floor): State<Arc<Floor>>, Json(body): Json<Value>) 
 // --- inbox ---------------------------------------------------------------------------------------
 
 /// An office holding `count` seeded items; kept in `cache` between runs and copied for each.
-fn seeded_office(cache: &Path, count: usize) -> anyhow::Result<PathBuf> {
+pub(crate) fn seeded_office(cache: &Path, count: usize) -> anyhow::Result<PathBuf> {
     let dir = cache.join(format!("office-{count}-items"));
     let marker = dir.join("seeded");
     if !marker.exists() {
@@ -339,6 +369,7 @@ fn seeded_office(cache: &Path, count: usize) -> anyhow::Result<PathBuf> {
             "seeding an office with {count} items (kept in {})",
             dir.display()
         );
+        let started = Instant::now();
         let status = std::process::Command::new(sibling_binary("liaison-office")?)
             .args(["admin", "seed", "--items", &count.to_string(), "--data"])
             .arg(&dir)
@@ -348,14 +379,16 @@ fn seeded_office(cache: &Path, count: usize) -> anyhow::Result<PathBuf> {
             bail!("admin seed failed: {status}");
         }
         std::fs::write(&marker, "")?;
+        println!(
+            "seeded {count} items in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(dir)
 }
 
-/// Pages of the editors' inbox over `count` items, as editors ask for them: each state, each
-/// department, a column, a month, a later page; 50 a page, longest waiting first. Both the
-/// console's page (the list, the counts per state, the filters' choices, rendered) and the API's.
-async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
+/// A copy of the seeded office of `count` items, for one run to serve (and write to).
+pub(crate) fn copied_office(cache: &Path, count: usize) -> anyhow::Result<tempfile::TempDir> {
     let seeded = seeded_office(cache, count)?;
     let data = tempfile::tempdir()?;
     for entry in std::fs::read_dir(&seeded)? {
@@ -364,12 +397,71 @@ async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
             std::fs::copy(entry.path(), data.path().join(entry.file_name()))?;
         }
     }
-    let office = OfficeProcess::start_demo_in(&sibling_binary("liaison-office")?, data);
-    let editor = office.seat("editor", None);
+    Ok(data)
+}
+
+/// One page of the inbox an editor asks for: a state (or `all`), perhaps a department, a column
+/// or a month (June 2026, Beijing dates), and which page (0 the first); 50 a page.
+#[derive(Debug, Clone)]
+pub(crate) struct InboxAsk {
+    pub(crate) state: &'static str,
+    pub(crate) department_id: Option<i64>,
+    pub(crate) column_id: Option<i64>,
+    pub(crate) june: bool,
+    pub(crate) page: u32,
+}
+
+/// Rows per page, as the console shows them.
+pub(crate) const PAGE: u32 = 50;
+
+impl InboxAsk {
+    /// The filters as the API and the console take them (the page aside).
+    fn query(&self) -> String {
+        let mut q = format!("state={}", self.state);
+        if let Some(d) = self.department_id {
+            q.push_str(&format!("&department_id={d}"));
+        }
+        if let Some(c) = self.column_id {
+            q.push_str(&format!("&column_id={c}"));
+        }
+        if self.june {
+            q.push_str("&from=2026-06-01&to=2026-06-30");
+        }
+        q
+    }
+}
+
+/// What a floor answered for one page: the ids listed (to check it asked what the office was
+/// asked), the time of the page's query and of the page's query with the counts per state.
+pub(crate) struct RawAnswer {
+    pub(crate) ids: Vec<i64>,
+    pub(crate) page: Duration,
+    pub(crate) with_counts: Duration,
+}
+
+/// Each kind of inbox page timed, in microseconds; the raw ones are empty without a floor.
+pub(crate) struct InboxTimes {
+    pub(crate) api: Histogram<u64>,
+    pub(crate) console: Histogram<u64>,
+    pub(crate) raw_page: Histogram<u64>,
+    pub(crate) raw_with_counts: Histogram<u64>,
+}
+
+/// Pages of the editors' inbox of the office at `url`, as editors ask for them: each state,
+/// each department, six columns, a month, a later page; 50 a page, longest waiting first. Both
+/// the console's page (the list, the counts per state, the filters' choices, rendered) and the
+/// API's; with a `raw` floor (the same SQL straight on the database) after each. Four rounds of
+/// every page, the first not counted (it warms the caches, and checks the floor lists what the
+/// office lists).
+pub(crate) async fn time_inbox(
+    url: &str,
+    editor: &DemoSeat,
+    mut raw: impl AsyncFnMut(&InboxAsk) -> anyhow::Result<Option<RawAnswer>>,
+) -> anyhow::Result<InboxTimes> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let base = format!("{}/api/v1", office.url);
+    let base = format!("{url}/api/v1");
     let signed: Value = http
         .post(format!("{base}/sessions"))
         .json(&json!({"login": editor.login, "password": editor.password}))
@@ -379,7 +471,7 @@ async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
         .await?;
     let token = signed["token"].as_str().context("a token")?.to_owned();
     let console = http
-        .post(format!("{}/sign-in", office.url))
+        .post(format!("{url}/sign-in"))
         .form(&[("login", &editor.login), ("password", &editor.password)])
         .send()
         .await?;
@@ -404,28 +496,43 @@ async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
         .await?
         .json()
         .await?;
-    let mut filters = Vec::new();
+    let mut asks = Vec::new();
+    let ask = |state, department_id, column_id, june, page| InboxAsk {
+        state,
+        department_id,
+        column_id,
+        june,
+        page,
+    };
     for state in ["delivered", "accepted", "returned", "rejected", "all"] {
-        filters.push((format!("state={state}"), 0));
-        filters.push((format!("state={state}"), 10));
+        asks.push(ask(state, None, None, false, 0));
+        asks.push(ask(state, None, None, false, 10));
         for d in &departments {
-            filters.push((format!("state={state}&department_id={}", d["id"]), 0));
+            asks.push(ask(state, d["id"].as_i64(), None, false, 0));
         }
         for c in columns.iter().take(6) {
-            filters.push((format!("state={state}&column_id={}", c["id"]), 0));
+            asks.push(ask(state, None, c["id"].as_i64(), false, 0));
         }
-        filters.push((format!("state={state}&from=2026-06-01&to=2026-06-30"), 0));
+        asks.push(ask(state, None, None, true, 0));
     }
 
-    let (mut api, mut page) = (Histogram::<u64>::new(3)?, Histogram::<u64>::new(3)?);
+    let mut times = InboxTimes {
+        api: Histogram::new(3)?,
+        console: Histogram::new(3)?,
+        raw_page: Histogram::new(3)?,
+        raw_with_counts: Histogram::new(3)?,
+    };
     let mut listed = 0usize;
+    // The slowest time of each page, API and console, over the counted rounds.
+    let mut slowest = vec![(Duration::ZERO, Duration::ZERO); asks.len()];
     for round in 0..4 {
-        for (filter, later) in &filters {
+        for (n, ask) in asks.iter().enumerate() {
+            let filter = ask.query();
             let t = Instant::now();
             let items: Vec<Value> = http
                 .get(format!(
-                    "{base}/inbox?{filter}&limit=50&offset={}",
-                    later * 50
+                    "{base}/inbox?{filter}&limit={PAGE}&offset={}",
+                    ask.page * PAGE
                 ))
                 .bearer_auth(&token)
                 .send()
@@ -437,49 +544,97 @@ async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
             listed += items.len();
             let t = Instant::now();
             let html = http
-                .get(format!("{}/inbox?{filter}&page={}", office.url, later + 1))
+                .get(format!("{url}/inbox?{filter}&page={}", ask.page + 1))
                 .header(reqwest::header::COOKIE, &cookie)
                 .send()
                 .await?
                 .error_for_status()?
                 .text()
                 .await?;
-            let page_took = t.elapsed();
+            let console_took = t.elapsed();
             if !html.contains("</html>") {
                 bail!("the console's inbox page is not a page");
             }
-            // The first round warms the page cache and is not counted.
-            if round > 0 {
-                api.record(api_took.as_micros() as u64)?;
-                page.record(page_took.as_micros() as u64)?;
+            let floor = raw(ask).await?;
+            if round == 0 {
+                if let Some(floor) = &floor {
+                    let ids: Vec<i64> = items.iter().filter_map(|i| i["id"].as_i64()).collect();
+                    if ids != floor.ids {
+                        bail!("the floor's page for {filter} is not the office's");
+                    }
+                }
+                continue;
+            }
+            times.api.record(api_took.as_micros() as u64)?;
+            times.console.record(console_took.as_micros() as u64)?;
+            slowest[n].0 = slowest[n].0.max(api_took);
+            slowest[n].1 = slowest[n].1.max(console_took);
+            if let Some(floor) = floor {
+                times.raw_page.record(floor.page.as_micros() as u64)?;
+                times
+                    .raw_with_counts
+                    .record(floor.with_counts.as_micros() as u64)?;
             }
         }
     }
     if listed == 0 {
         bail!("the inbox listed nothing");
     }
-    let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!("inbox: {} pages of each kind timed", times.api.len());
+    let mut order: Vec<usize> = (0..asks.len()).collect();
+    order.sort_by_key(|&n| std::cmp::Reverse(slowest[n].0 + slowest[n].1));
+    for &n in order.iter().take(6) {
+        let ask = &asks[n];
+        println!(
+            "  slowest: {} page {}: API {:.1} ms, console {:.1} ms",
+            ask.query(),
+            ask.page + 1,
+            slowest[n].0.as_secs_f64() * 1000.0,
+            slowest[n].1.as_secs_f64() * 1000.0
+        );
+    }
+    Ok(times)
+}
+
+/// Milliseconds at quantile `q`.
+pub(crate) fn ms(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+/// "p99 … ms (p50 … ms, max … ms)".
+pub(crate) fn spread(h: &Histogram<u64>) -> String {
+    format!(
+        "p99 {:.1} ms (p50 {:.1} ms, max {:.1} ms)",
+        ms(h, 0.99),
+        ms(h, 0.5),
+        h.max() as f64 / 1000.0
+    )
+}
+
+/// Pages of the editors' inbox over `count` items (SQLite), the console's and the API's.
+async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
+    let data = copied_office(cache, count)?;
+    let office = OfficeProcess::start_demo_in(&sibling_binary("liaison-office")?, data);
+    let editor = office.seat("editor", None);
+    let times = time_inbox(&office.url, editor, async |_: &InboxAsk| {
+        anyhow::Ok(None::<RawAnswer>)
+    })
+    .await?;
     let row = |what: &str, h: &Histogram<u64>| Row {
         figure: format!(
             "office inbox over {count} items, filtered and sorted, 50 a page: {what}, p99"
         ),
-        liaison: format!(
-            "p99 {:.1} ms (p50 {:.1} ms, max {:.1} ms)",
-            ms(h, 0.99),
-            ms(h, 0.5),
-            h.max() as f64 / 1000.0
-        ),
+        liaison: spread(h),
         floor: "—".into(),
         ratio: None,
         value: ms(h, 0.99),
         target: Target::Under(100.0, "ms"),
     };
-    println!("inbox: {} pages of each kind timed", page.len());
     Ok(vec![
         row(
             "the console's page (list, counts, filters, rendered)",
-            &page,
+            &times.console,
         ),
-        row("the API's page", &api),
+        row("the API's page", &times.api),
     ])
 }
