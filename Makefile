@@ -28,23 +28,33 @@ test: deps ui
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
 
 # The office's API, console and engine tests again, each office on a database of its own in a
-# throwaway PostgreSQL cluster (the same tests: tests/common picks the backend).
+# throwaway PostgreSQL cluster (the same tests: tests/common and tests/src/lib.rs pick the
+# backend), and the desks' engine against a real office process on it. A name in both the office
+# and tests/ runs both. Same features as `make test`, so nothing is built again.
 POSTGRES_TESTS = api authorisation commissions handover hardening limits load_balancer openapi \
-	organisation scores watch
+	organisation scores watch desk_office desk_cli
 test-postgres: deps
 	$(CARGO) build -p liaison-pgcluster --bin with-postgres
-	target/debug/with-postgres $(CARGO) test -p liaison-office $(addprefix --test ,$(POSTGRES_TESTS))
+	$(CARGO) build --workspace --bins
+	target/debug/with-postgres scripts/test-session.sh -- $(CARGO) test --workspace \
+		--features liaison-tests/window $(addprefix --test ,$(POSTGRES_TESTS))
 
-# The chaos run on its own: make chaos SEED=<n> ROUNDS=<n> [LONG=<seconds>] [OFFICERS=<n>].
+# The chaos run on its own: make chaos SEED=<n> ROUNDS=<n> [LONG=<seconds>] [OFFICERS=<n>]
+# [BACKEND=sqlite|postgres] [OFFICES=<n>]. BACKEND=postgres runs OFFICES office processes on one
+# throwaway PostgreSQL cluster behind HAProxy (and restarts the database, cuts its connections).
 # Its last line is `chaos: seed=… items=… delivered_once=… lost=0 duplicated=0 corrupt=0`.
 ROUNDS ?= 3
 OFFICERS ?= 3
+BACKEND ?= sqlite
+OFFICES ?= 1
 chaos: build
 	scripts/test-session.sh -- target/debug/liaison-chaos --rounds $(ROUNDS) --officers $(OFFICERS) \
+		--backend $(BACKEND) --offices $(OFFICES) \
 		$(if $(SEED),--seed $(SEED)) $(if $(LONG),--long $(LONG))
 
 # Benchmarks against floors measured in the same run, in release builds; figures in BENCHMARKS.md.
-# Seeded stores (100,000 items) are kept in target/liaison-bench between runs.
+# Seeded stores (100,000 items; 1,000,000 on SQLite and in a PostgreSQL cluster for the postgres
+# group) are kept in target/liaison-bench between runs.
 # `make bench BENCH_ARGS="--only store,office"` runs some groups; `--help` lists the knobs.
 bench: deps ui
 	$(CARGO) build --release -p liaison-office -p liaison-desk-app -p liaison-tests \

@@ -41,20 +41,63 @@ pub struct OfficeProcess {
     /// Served with `--demo`, and with this environment (kept for `restart`).
     demo: bool,
     env: Vec<(&'static str, &'static str)>,
+    /// The PostgreSQL database it serves, when the suite runs on PostgreSQL (else `office.db`).
+    database: Option<String>,
     pub url: String,
     pub seats: Vec<DemoSeat>,
     pub data: tempfile::TempDir,
 }
 
-/// Starts the office on `listen` over `data`; returns the process and its base URL.
-fn spawn_office(binary: &Path, data: &Path, listen: &str) -> (Child, String) {
-    spawn_office_with(binary, data, listen, true, &[])
+/// A new database of its own for one demo office, when the suite runs on PostgreSQL
+/// (`LIAISON_TEST_POSTGRES` names the server: `make test-postgres`); `None` on SQLite.
+pub fn test_database() -> Option<String> {
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let server = std::env::var("LIAISON_TEST_POSTGRES").ok()?;
+    let name = format!(
+        "desks_{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    // On a thread of its own: the callers are sync and async code alike.
+    let admin = format!("{server}/postgres");
+    let create = format!("CREATE DATABASE {name}");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+                .await
+                .expect("the test PostgreSQL server answers");
+            tokio::spawn(connection);
+            client
+                .batch_execute(&create)
+                .await
+                .expect("create a database");
+        });
+    })
+    .join()
+    .expect("creating the test database");
+    Some(format!("{server}/{name}"))
+}
+
+/// Starts the office on `listen` over `data` (and `database`, if on PostgreSQL); returns the
+/// process and its base URL.
+fn spawn_office(
+    binary: &Path,
+    data: &Path,
+    database: Option<&str>,
+    listen: &str,
+) -> (Child, String) {
+    spawn_office_with(binary, data, database, listen, true, &[])
 }
 
 /// [`spawn_office`], as a demo office or not, with more environment.
 fn spawn_office_with(
     binary: &Path,
     data: &Path,
+    database: Option<&str>,
     listen: &str,
     demo: bool,
     env: &[(&str, &str)],
@@ -62,6 +105,12 @@ fn spawn_office_with(
     let mut child = Command::new(binary)
         .arg("serve")
         .args(demo.then_some("--demo"))
+        .args(
+            database
+                .map(|url| ["--database", url])
+                .into_iter()
+                .flatten(),
+        )
         // Keep little free space: these tests must not depend on how full the machine's disk is.
         .args(["--min-free-mib", "16", "--listen", listen, "--data"])
         .arg(data)
@@ -93,12 +142,21 @@ impl OfficeProcess {
 
     /// The demo office from a given build of `liaison-office` (the benchmarks use the release one).
     pub fn start_demo_of(binary: &Path) -> OfficeProcess {
-        Self::start_demo_in(binary, tempfile::tempdir().expect("temp dir"))
+        let data = tempfile::tempdir().expect("temp dir");
+        Self::start_demo_on(binary, data, test_database())
     }
 
     /// The demo office over `data`, which may already hold one (`admin seed` makes such folders).
     pub fn start_demo_in(binary: &Path, data: tempfile::TempDir) -> OfficeProcess {
-        let (child, url) = spawn_office(binary, data.path(), "127.0.0.1:0");
+        Self::start_demo_on(binary, data, None)
+    }
+
+    fn start_demo_on(
+        binary: &Path,
+        data: tempfile::TempDir,
+        database: Option<String>,
+    ) -> OfficeProcess {
+        let (child, url) = spawn_office(binary, data.path(), database.as_deref(), "127.0.0.1:0");
         let seats_json =
             std::fs::read(data.path().join("demo-seats.json")).expect("demo-seats.json");
         let seats = serde_json::from_slice(&seats_json).expect("demo seats parse");
@@ -107,6 +165,7 @@ impl OfficeProcess {
             binary: binary.to_path_buf(),
             demo: true,
             env: Vec::new(),
+            database,
             url,
             seats,
             data,
@@ -117,7 +176,15 @@ impl OfficeProcess {
     pub fn start_demo_with_env(env: &[(&'static str, &'static str)]) -> OfficeProcess {
         let binary = built_binary("liaison-office");
         let data = tempfile::tempdir().expect("temp dir");
-        let (child, url) = spawn_office_with(&binary, data.path(), "127.0.0.1:0", true, env);
+        let database = test_database();
+        let (child, url) = spawn_office_with(
+            &binary,
+            data.path(),
+            database.as_deref(),
+            "127.0.0.1:0",
+            true,
+            env,
+        );
         let seats_json =
             std::fs::read(data.path().join("demo-seats.json")).expect("demo-seats.json");
         let seats = serde_json::from_slice(&seats_json).expect("demo seats parse");
@@ -126,6 +193,7 @@ impl OfficeProcess {
             binary,
             demo: true,
             env: env.to_vec(),
+            database,
             url,
             seats,
             data,
@@ -136,12 +204,13 @@ impl OfficeProcess {
     /// whose seats are `seats` (e.g. restored from another office's backup).
     pub fn serve_existing(data: tempfile::TempDir, seats: Vec<DemoSeat>) -> OfficeProcess {
         let binary = built_binary("liaison-office");
-        let (child, url) = spawn_office_with(&binary, data.path(), "127.0.0.1:0", false, &[]);
+        let (child, url) = spawn_office_with(&binary, data.path(), None, "127.0.0.1:0", false, &[]);
         OfficeProcess {
             child,
             binary,
             demo: false,
             env: Vec::new(),
+            database: None,
             url,
             seats,
             data,
@@ -161,6 +230,7 @@ impl OfficeProcess {
         let (child, url) = spawn_office_with(
             &self.binary,
             self.data.path(),
+            self.database.as_deref(),
             &listen,
             self.demo,
             &self.env,
