@@ -242,26 +242,6 @@ async fn send(
     (r.status(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn piece(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    sha: &str,
-    offset: usize,
-    bytes: &[u8],
-) -> (StatusCode, Value) {
-    let r = http
-        .patch(format!("{base}/uploads/{sha}"))
-        .bearer_auth(token)
-        .header("Upload-Offset", offset.to_string())
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
-
 fn attachment(bytes: &[u8], name: &str) -> Value {
     json!({"sha256": sha256_hex(bytes), "name": name, "size": bytes.len(), "mime": "image/png"})
 }
@@ -647,7 +627,7 @@ async fn a_live_office_moves_to_postgresql_and_its_desks_carry_on_without_a_fres
     );
 
     // The upload goes on where it stopped, and the file is sent with a new item.
-    let (status, err) = piece(
+    let (status, err) = common::piece_at(
         &http,
         &new.base,
         &officer,
@@ -657,7 +637,7 @@ async fn a_live_office_moves_to_postgresql_and_its_desks_carry_on_without_a_fres
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
-    let (status, up) = piece(
+    let (status, up) = common::piece_at(
         &http,
         &new.base,
         &officer,

@@ -5,6 +5,8 @@
 //! other commits. A database that is down at start is waited for (nothing served meanwhile); one
 //! lost while serving is answered with 503 and `Retry-After`, and the office recovers by itself.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -13,7 +15,6 @@ use std::time::{Duration, Instant};
 use liaison_pgcluster::Cluster;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sha2::Digest;
 
 /// One `liaison-office serve --database … --demo` process, killed with the test.
 struct OfficeProcess {
@@ -142,17 +143,7 @@ impl Api {
         offset: usize,
         bytes: &[u8],
     ) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .patch(format!("{base}/uploads/{sha}"))
-            .bearer_auth(token)
-            .header("Upload-Offset", offset.to_string())
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json().await.unwrap_or(Value::Null))
+        common::piece_at(&self.http, base, token, sha, offset, bytes).await
     }
 }
 
@@ -163,13 +154,6 @@ fn password(seats: &[Value], login: &str) -> String {
         .and_then(|s| s["password"].as_str())
         .unwrap()
         .to_owned()
-}
-
-/// Bytes that read as a PNG image.
-fn png(len: usize) -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    v.extend((0..len - v.len()).map(|i| (i as u8).wrapping_mul(31).wrapping_add(7)));
-    v
 }
 
 async fn count(url: &str, sql: &str) -> i64 {
@@ -262,8 +246,8 @@ async fn two_office_processes_on_one_database_behave_as_one_office() {
     );
 
     // An upload begun on A goes on at B, and A then holds the complete file.
-    let bytes = png(300_000);
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let bytes = common::png(300_000, 7);
+    let sha = common::sha256_hex(&bytes);
     let announce = json!({"sha256": sha, "size": bytes.len(), "name": "现场.png"});
     let (status, _, _) = api
         .call(
@@ -353,8 +337,8 @@ async fn a_database_down_at_start_is_waited_for_and_one_lost_while_serving_answe
         .await;
     let (status, _) = api.get(&base, &officer, "/columns").await;
     assert_eq!(status, StatusCode::OK);
-    let bytes = png(50_000);
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let bytes = common::png(50_000, 7);
+    let sha = common::sha256_hex(&bytes);
     let (status, _, _) = api
         .call(
             reqwest::Method::POST,

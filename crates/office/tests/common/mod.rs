@@ -184,6 +184,27 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
+/// One piece of an upload, sent to the office at `base` (`…/api/v1`), as a desk sends it.
+pub async fn piece_at(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    sha: &str,
+    offset: usize,
+    bytes: &[u8],
+) -> (StatusCode, Value) {
+    let r = http
+        .patch(format!("{base}/uploads/{sha}"))
+        .bearer_auth(token)
+        .header("Upload-Offset", offset.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
 /// Bytes that read as a PNG image, different for each `seed`.
 pub fn png(len: usize, seed: u8) -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
@@ -208,17 +229,7 @@ impl Office {
         offset: usize,
         bytes: &[u8],
     ) -> (StatusCode, Value) {
-        let r = self
-            .http
-            .patch(format!("{}/uploads/{sha}", self.base))
-            .bearer_auth(token)
-            .header("Upload-Offset", offset.to_string())
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json().await.unwrap())
+        piece_at(&self.http, &self.base, token, sha, offset, bytes).await
     }
 
     pub async fn upload(&self, token: &str, bytes: &[u8], name: &str) -> (StatusCode, Value) {

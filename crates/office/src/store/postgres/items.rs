@@ -10,8 +10,8 @@ use tokio_postgres::types::ToSql;
 
 use super::bridge::PgBridge;
 use super::rows::{
-    BACKUP_SELECT, INBOX_SELECT, ITEM_SELECT, UPLOAD_SELECT, backup_from_row, files_of, from_json,
-    inbox_item_from_row, item_from_row, item_in, state_of, u64_of, upload_from_row, with_files,
+    BACKUP_SELECT, INBOX_SELECT, ITEM_SELECT, backup_from_row, files_of, from_json,
+    inbox_item_from_row, item_from_row, item_in, state_of, u64_of, with_files,
 };
 use crate::store::{InboxFilter, StoreError, Upload};
 
@@ -166,16 +166,7 @@ pub(super) fn upload(
     sha256: &str,
 ) -> Result<Option<Upload>, StoreError> {
     let sha256 = sha256.to_owned();
-    bridge.call(move |c| async move {
-        c.query_opt(
-            &format!("{UPLOAD_SELECT} WHERE seat_id = $1 AND sha256 = $2"),
-            &[&seat_id, &sha256],
-        )
-        .await?
-        .as_ref()
-        .map(upload_from_row)
-        .transpose()
-    })
+    bridge.call(move |c| async move { super::uploads::upload_in(&c, seat_id, &sha256).await })
 }
 
 /// Records the upload's type and that its bytes are complete; `NotFound` if the seat has no such
@@ -241,16 +232,7 @@ pub(super) fn draft_backup(
     draft_key: &str,
 ) -> Result<Option<DraftBackup>, StoreError> {
     let draft_key = draft_key.to_owned();
-    bridge.call(move |c| async move {
-        c.query_opt(
-            &format!("{BACKUP_SELECT} WHERE seat_id = $1 AND draft_key = $2"),
-            &[&seat_id, &draft_key],
-        )
-        .await?
-        .as_ref()
-        .map(backup_from_row)
-        .transpose()
-    })
+    bridge.call(move |c| async move { super::uploads::backup_in(&c, seat_id, &draft_key).await })
 }
 
 /// The seat's backups written after `since` (in `seq` order) of drafts whose version has not

@@ -44,6 +44,21 @@ pub(super) async fn upload_in(
     .transpose()
 }
 
+/// The seat's backup of a draft, if it holds one.
+pub(super) async fn backup_in(
+    c: &impl GenericClient,
+    seat_id: i64,
+    draft_key: &str,
+) -> Result<Option<DraftBackup>, StoreError> {
+    c.query_opt(
+        &format!("{BACKUP_SELECT} WHERE seat_id = $1 AND draft_key = $2"),
+        &[&seat_id, &draft_key],
+    )
+    .await?
+    .map(|r| backup_from_row(&r))
+    .transpose()
+}
+
 impl UploadsTx for PgTx<'_> {
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError> {
         let sha256 = sha256.to_owned();
@@ -167,15 +182,8 @@ impl DraftsTx for PgTx<'_> {
         draft_key: &str,
     ) -> Result<Option<DraftBackup>, StoreError> {
         let draft_key = draft_key.to_owned();
-        self.handle.run(move |c| async move {
-            c.query_opt(
-                &format!("{BACKUP_SELECT} WHERE seat_id = $1 AND draft_key = $2"),
-                &[&seat_id, &draft_key],
-            )
-            .await?
-            .map(|r| backup_from_row(&r))
-            .transpose()
-        })
+        self.handle
+            .run(move |c| async move { backup_in(&*c, seat_id, &draft_key).await })
     }
 
     /// The backup's `seq` is one more than the largest of its seat's backups: desks read a
