@@ -20,10 +20,23 @@ struct Sender {
     columns: Vec<ColumnView>,
 }
 
-/// Sends `count` sample items (bodies of about `body_bytes`) from the demo city's officers.
-/// `progress` is told how many are done, every thousand and at the end. Returns how many were stored.
+/// Sends `count` sample items (bodies of about `body_bytes`) from the demo city's officers, with
+/// SQLite's writes made quick for the load. `progress` is told how many are done, every thousand
+/// and at the end. Returns how many were stored.
 pub fn seed_items(
     store: &SqliteStore,
+    now: DateTime<Utc>,
+    count: usize,
+    body_bytes: usize,
+    seed: u64,
+    progress: impl FnMut(usize),
+) -> Result<usize, DemoError> {
+    store.bulk_load(|| send_items(store, now, count, body_bytes, seed, progress))?
+}
+
+/// [`seed_items`] on any store, as it is.
+pub fn send_items(
+    store: &dyn Store,
     now: DateTime<Utc>,
     count: usize,
     body_bytes: usize,
@@ -55,7 +68,7 @@ pub fn seed_items(
     }
     let mut writer = Writer::new(seed);
     let run = now.timestamp();
-    store.bulk_load(|| -> Result<usize, DemoError> {
+    {
         let mut stored = 0;
         for n in 0..count {
             if n > 0 && n % 1000 == 0 {
@@ -137,10 +150,10 @@ pub fn seed_items(
         }
         progress(count);
         Ok(stored)
-    })?
+    }
 }
 
-fn seat(store: &SqliteStore, login: &str) -> Result<SeatView, DemoError> {
+fn seat(store: &dyn Store, login: &str) -> Result<SeatView, DemoError> {
     store
         .seat_credentials(login)?
         .map(|c| c.seat)

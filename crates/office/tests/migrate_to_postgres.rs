@@ -517,6 +517,7 @@ async fn a_live_office_moves_to_postgresql_and_its_desks_carry_on_without_a_fres
     assert!(empty.is_empty(), "tables the test leaves empty: {empty:?}");
     let tables: Vec<&str> = before_counts.iter().map(|(t, _)| t.as_str()).collect();
     let mut known = liaison_office::migrate_to_postgres::TABLES.to_vec();
+    known.extend(liaison_office::migrate_to_postgres::KEPT_BY_TRIGGERS);
     known.sort_unstable();
     assert_eq!(
         tables, known,
@@ -543,6 +544,10 @@ async fn a_live_office_moves_to_postgresql_and_its_desks_carry_on_without_a_fres
         (editor.as_str(), "/changes?since=0".into()),
         (editor.as_str(), "/inbox?state=all&limit=500".into()),
         (editor.as_str(), "/inbox/counts".into()),
+        (
+            editor.as_str(),
+            "/inbox/counts?from=2026-11-01&to=2026-11-30".into(),
+        ),
         (editor.as_str(), format!("/items/{accepted_id}")),
         (editor.as_str(), format!("/items/{}", waiting["id"])),
         (editor.as_str(), "/handovers".into()),
@@ -597,7 +602,13 @@ async fn a_live_office_moves_to_postgresql_and_its_desks_carry_on_without_a_fres
         "progress: {stderr}"
     );
     let after_counts = pg_counts(&url).await.unwrap();
-    for (table, n) in &before_counts {
+    // The kept counts are the database's own (its triggers counted the items as they came): the
+    // inbox's counts, compared among the answers, show they agree.
+    let kept = liaison_office::migrate_to_postgres::KEPT_BY_TRIGGERS;
+    for (table, n) in before_counts
+        .iter()
+        .filter(|(t, _)| !kept.contains(&t.as_str()))
+    {
         let moved = after_counts.iter().find(|(t, _)| t == table).unwrap().1;
         assert_eq!((table, moved), (table, *n));
     }
@@ -840,7 +851,9 @@ async fn a_database_that_holds_an_office_a_folder_that_is_not_one_and_a_damaged_
             vec!["table mystery", "does not know how to move"],
         ),
         (
-            "UPDATE items SET delivered_at = 'gestern' WHERE id = (SELECT max(id) FROM items)",
+            // (By hand, past the triggers that keep the inbox's counts.)
+            "DROP TRIGGER items_recounted_in; DROP TRIGGER items_recounted_out;
+             UPDATE items SET delivered_at = 'gestern' WHERE id = (SELECT max(id) FROM items)",
             vec![
                 "of items does not convert",
                 "delivered_at",

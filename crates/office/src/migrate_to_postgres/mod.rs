@@ -81,6 +81,10 @@ pub const TABLES: &[&str] = &[
     "month_facts",
 ];
 
+/// Tables of `office.db` that are not copied: the database keeps its own, as SQLite does, by
+/// triggers that count the items as they are copied in.
+pub const KEPT_BY_TRIGGERS: &[&str] = &["inbox_totals", "inbox_days"];
+
 /// The database's tables for files, written besides [`TABLES`] (and checked empty with them).
 const FILE_TABLES: &[&str] = &["blob_chunks", "upload_pieces"];
 

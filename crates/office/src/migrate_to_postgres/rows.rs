@@ -83,7 +83,10 @@ pub(super) async fn plan_tables(
                 .collect::<rusqlite::Result<_>>()
         })
         .map_err(unreadable)?;
-    if let Some(unknown) = present.iter().find(|t| !TABLES.contains(&t.as_str())) {
+    if let Some(unknown) = present
+        .iter()
+        .find(|t| !TABLES.contains(&t.as_str()) && !KEPT_BY_TRIGGERS.contains(&t.as_str()))
+    {
         return Err(MigrateError::TableNotHandled(unknown.clone()));
     }
     if let Some(missing) = TABLES.iter().find(|t| !present.contains(**t)) {

@@ -330,7 +330,9 @@ fn review_in(
         Review::Approve => ItemUpdate::SignedOff {
             state,
             by_name: &by.holder_name,
-            at: now,
+            // An item waits from its delivery or later, never before (the inbox relies on it),
+            // even if the clock stepped back since.
+            at: now.max(item.delivered_at),
         },
         Review::Accept {
             published_url,

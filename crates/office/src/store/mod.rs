@@ -7,6 +7,7 @@
 
 mod commission;
 mod handover;
+pub mod inbox;
 mod organisation;
 pub mod postgres;
 mod scores;

@@ -15,6 +15,7 @@ use liaison_domain::{
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::handover;
+use super::inbox::{self, Dialect, INBOX_SELECT, InboxValue, PagePlan};
 use super::{DutyInput, InboxFilter, SeatCredentials, SessionEnd, Store, StoreError, Upload};
 
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -31,6 +32,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0011_column_watch.sql"),
     include_str!("../../migrations/0012_commissions.sql"),
     include_str!("../../migrations/0013_scores.sql"),
+    include_str!("../../migrations/0014_inbox_counts.sql"),
 ];
 
 /// The schema version this binary writes (`PRAGMA user_version` after migrating).
@@ -299,43 +301,30 @@ pub(super) fn backup_from_row(r: &Row<'_>) -> rusqlite::Result<DraftBackup> {
     })
 }
 
-const INBOX_SELECT: &str =
-    "SELECT i.id, i.receipt, d.id, d.name, d.signoff, c.id, c.name, i.holder_name, s.login,
-            i.title, i.version, i.state, i.delivered_at, coalesce(i.waiting_since, i.delivered_at)
-     FROM items i
-     JOIN departments d ON d.id = i.department_id
-     JOIN columns c ON c.id = i.column_id
-     JOIN seats s ON s.id = i.seat_id";
-
-/// The inbox's filters as SQL and its parameters, only those the filter sets: a condition such
-/// as `(?1 IS NULL OR i.department_id = ?1)` would keep SQLite from using an index, and the inbox
-/// would sort the whole table for every page. An item that never left its department (awaiting
-/// its sign-off, or returned by it) has no `waiting_since` and is never the editors' business.
-fn inbox_where(filter: &InboxFilter, with_state: bool) -> (String, Vec<rusqlite::types::Value>) {
+/// An inbox placeholder's value as SQLite stores it.
+fn inbox_value(v: &InboxValue) -> rusqlite::types::Value {
     use rusqlite::types::Value;
-    let mut conditions = vec!["i.waiting_since IS NOT NULL"];
-    let mut values = Vec::new();
-    if let Some(d) = filter.department_id {
-        conditions.push("i.department_id = ?");
-        values.push(Value::Integer(d));
+    match v {
+        InboxValue::Id(n) | InboxValue::Number(n) => Value::Integer(*n),
+        InboxValue::At(t) => Value::Text(ts(*t)),
+        InboxValue::Day(d) => Value::Text(d.format("%Y-%m-%d").to_string()),
+        InboxValue::Text(t) => Value::Text((*t).to_owned()),
     }
-    if let Some(c) = filter.column_id {
-        conditions.push("i.column_id = ?");
-        values.push(Value::Integer(c));
-    }
-    if let Some(from) = filter.from {
-        conditions.push("i.delivered_at >= ?");
-        values.push(Value::Text(ts(from)));
-    }
-    if let Some(until) = filter.until {
-        conditions.push("i.delivered_at < ?");
-        values.push(Value::Text(ts(until)));
-    }
-    if let (true, Some(state)) = (with_state, filter.state) {
-        conditions.push("i.state = ?");
-        values.push(Value::Text(state.as_str().to_owned()));
-    }
-    (conditions.join(" AND "), values)
+}
+
+fn inbox_counts_in(conn: &Connection, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError> {
+    let counts = inbox::counts_sql(filter, Dialect::Sqlite);
+    let mut stmt = conn.prepare_cached(&counts.sql)?;
+    let rows = stmt.query_map(
+        rusqlite::params_from_iter(counts.values.iter().map(inbox_value)),
+        |r| {
+            Ok(StateCount {
+                state: parse_state(&r.get::<_, String>(0)?)?,
+                count: r.get(1)?,
+            })
+        },
+    )?;
+    Ok(inbox::in_state_order(rows.collect::<Result<_, _>>()?))
 }
 
 fn inbox_item_from_row(r: &Row<'_>) -> rusqlite::Result<InboxItem> {
@@ -489,32 +478,22 @@ impl Store for SqliteStore {
 
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
         let conn = self.conn();
-        let (conditions, mut values) = inbox_where(filter, true);
-        values.push(i64::from(filter.limit).into());
-        values.push(i64::from(filter.offset).into());
-        let mut stmt = conn.prepare_cached(&format!(
-            "{INBOX_SELECT} WHERE {conditions}
-             ORDER BY i.waiting_since ASC, i.id ASC LIMIT ? OFFSET ?"
-        ))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(values), inbox_item_from_row)?;
+        let matching = if filter.until.is_some() && inbox::counts_are_kept(filter) {
+            Some(inbox::matching(filter, &inbox_counts_in(&conn, filter)?))
+        } else {
+            None
+        };
+        let page = inbox::page_sql(filter, PagePlan::of(filter, matching), Dialect::Sqlite);
+        let mut stmt = conn.prepare_cached(&page.sql)?;
+        let rows = stmt.query_map(
+            rusqlite::params_from_iter(page.values.iter().map(inbox_value)),
+            inbox_item_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn inbox_counts(&self, filter: &InboxFilter) -> Result<Vec<StateCount>, StoreError> {
-        let conn = self.conn();
-        let (conditions, values) = inbox_where(filter, false);
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT i.state, count(*) FROM items i WHERE {conditions} GROUP BY i.state"
-        ))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
-            Ok(StateCount {
-                state: parse_state(&r.get::<_, String>(0)?)?,
-                count: r.get(1)?,
-            })
-        })?;
-        let mut counts: Vec<StateCount> = rows.collect::<Result<_, _>>()?;
-        counts.sort_by_key(|c| ItemState::ALL.iter().position(|s| *s == c.state));
-        Ok(counts)
+        inbox_counts_in(&self.conn(), filter)
     }
 
     fn signoff_queue(&self, department_id: i64) -> Result<Vec<InboxItem>, StoreError> {
@@ -940,5 +919,56 @@ mod migration_tests {
             (4, "请更新", "钱晓东")
         );
         assert_eq!(urges[0].at.to_rfc3339(), "2026-11-20T02:00:00+00:00");
+    }
+
+    /// An office that already holds items when it learns to keep the inbox's counts counts them
+    /// once, as it upgrades.
+    #[test]
+    fn the_inbox_counts_of_earlier_items_are_taken_when_the_office_upgrades() {
+        use crate::store::inbox::counts_are_kept;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("office.db");
+        let now: DateTime<Utc> = "2026-11-27T02:00:00Z".parse().unwrap();
+        let store = SqliteStore::open(&path).unwrap();
+        crate::demo::seed(&store, now).unwrap();
+        crate::seed::send_items(&store, now, 300, 200, 5, |_| {}).unwrap();
+        drop(store);
+        // Back to the schema before the counts were kept, items and all.
+        let conn = liaison_sqlite::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "DROP TRIGGER items_counted; DROP TRIGGER items_uncounted;
+             DROP TRIGGER items_recounted_in; DROP TRIGGER items_recounted_out;
+             DROP TABLE inbox_totals; DROP TABLE inbox_days;
+             PRAGMA user_version = {};",
+            MIGRATIONS.len() - 1
+        ))
+        .unwrap();
+        drop(conn);
+
+        let store = SqliteStore::open(&path).unwrap();
+        let june = InboxFilter {
+            from: Some("2026-05-31T16:00:00Z".parse().unwrap()),
+            until: Some("2026-06-30T16:00:00Z".parse().unwrap()),
+            ..InboxFilter::default()
+        };
+        // A microsecond before each midnight (the items are sent on whole seconds): counted from
+        // the items, not the kept days.
+        let june_counted = InboxFilter {
+            from: june.from.map(|t| t - chrono::Duration::microseconds(1)),
+            until: june.until.map(|t| t - chrono::Duration::microseconds(1)),
+            ..InboxFilter::default()
+        };
+        let ever_counted = InboxFilter {
+            from: Some(DateTime::<Utc>::MIN_UTC + chrono::Duration::seconds(1)),
+            ..InboxFilter::default()
+        };
+        assert!(counts_are_kept(&june) && !counts_are_kept(&june_counted));
+        assert!(!counts_are_kept(&ever_counted));
+        let kept = store.inbox_counts(&InboxFilter::default()).unwrap();
+        assert_eq!(kept, store.inbox_counts(&ever_counted).unwrap());
+        assert!(kept.iter().map(|c| c.count).sum::<u64>() > 250, "{kept:?}");
+        let kept_june = store.inbox_counts(&june).unwrap();
+        assert!(!kept_june.is_empty());
+        assert_eq!(kept_june, store.inbox_counts(&june_counted).unwrap());
     }
 }

@@ -35,7 +35,8 @@ use sha2::{Digest, Sha256};
 
 #[derive(Parser)]
 struct Args {
-    /// Which groups to run (window, store, office, send, postgres), comma-separated.
+    /// Which groups to run (window, store, office, send, postgres — or only its half,
+    /// postgres-ingest or postgres-inbox), comma-separated.
     #[arg(
         long,
         value_delimiter = ',',
@@ -109,17 +110,14 @@ async fn main() -> anyhow::Result<()> {
             send::rows(&office, args.drain_items, args.upload_mb, args.turns.min(3)).await?,
         );
     }
-    if wants("postgres") {
+    // `postgres` is both halves; `postgres-ingest` or `postgres-inbox` one of them.
+    if wants("postgres") || wants("postgres-ingest") {
         rows.extend(
-            postgres::rows(
-                &cache,
-                args.turns.min(3),
-                args.ingest_items,
-                args.clients,
-                args.postgres_inbox_items,
-            )
-            .await?,
+            postgres::ingest_rows(args.turns.min(3), args.ingest_items, args.clients).await?,
         );
+    }
+    if wants("postgres") || wants("postgres-inbox") {
+        rows.extend(postgres::inbox_rows(&cache, args.postgres_inbox_items).await?);
     }
 
     let table = table::markdown(&rows);

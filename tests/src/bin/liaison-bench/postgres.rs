@@ -17,9 +17,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
+use liaison_domain::ItemState;
 use liaison_domain::calendar::beijing_midnight;
-use liaison_office::store::postgres::rows::INBOX_SELECT;
+use liaison_domain::wire::StateCount;
+use liaison_office::store::InboxFilter;
+use liaison_office::store::inbox::{self, Dialect, InboxSql, InboxValue, PagePlan};
 use liaison_pgcluster::Cluster;
 use liaison_tests::{DemoSeat, OfficeProcess};
 use tokio_postgres::NoTls;
@@ -31,18 +34,6 @@ use crate::office::{
 };
 use crate::table::{Row, Stats, Target};
 use crate::{settle, sibling_binary};
-
-pub async fn rows(
-    cache: &Path,
-    turns: usize,
-    items: usize,
-    clients: usize,
-    inbox_items: usize,
-) -> anyhow::Result<Vec<Row>> {
-    let mut rows = ingest_rows(turns, items, clients).await?;
-    rows.extend(inbox_rows(cache, inbox_items).await?);
-    Ok(rows)
-}
 
 // --- office processes on PostgreSQL, and HAProxy -------------------------------------------------
 
@@ -313,7 +304,7 @@ async fn pg_rate(
 /// Ingest from `clients` clients at once: the bare handler, the office on SQLite and the office
 /// on PostgreSQL set up three ways, taking turns, each turn on fresh databases; one warm-up turn
 /// and `turns` counted; medians, each against the bare handler's.
-async fn ingest_rows(turns: usize, items: usize, clients: usize) -> anyhow::Result<Vec<Row>> {
+pub async fn ingest_rows(turns: usize, items: usize, clients: usize) -> anyhow::Result<Vec<Row>> {
     let office_binary = sibling_binary("liaison-office")?;
     let images = ingest_images(items);
     let cluster = Cluster::start_durable()?;
@@ -565,90 +556,85 @@ async fn seed_items(url: &str, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A value of the inbox's SQL.
-enum Value {
-    Id(i64),
-    At(DateTime<Utc>),
-    Text(&'static str),
+/// The store's filter for `ask`, as the API makes it.
+fn filter_of(ask: &InboxAsk) -> anyhow::Result<InboxFilter> {
+    let day = |m| {
+        NaiveDate::from_ymd_opt(2026, m, 1)
+            .map(beijing_midnight)
+            .context("a day of 2026")
+    };
+    let state = match ask.state {
+        "all" => None,
+        s => Some(ItemState::parse(s).context("a state")?),
+    };
+    Ok(InboxFilter {
+        state,
+        department_id: ask.department_id,
+        column_id: ask.column_id,
+        from: if ask.june { Some(day(6)?) } else { None },
+        until: if ask.june { Some(day(7)?) } else { None },
+        limit: PAGE,
+        offset: ask.page * PAGE,
+    })
 }
 
-/// The conditions the office's inbox query has for `ask` (only the filters set), each to be
-/// followed by its placeholder, and their values; without the state for the counts.
-fn conditions(ask: &InboxAsk, with_state: bool) -> Vec<(&'static str, Value)> {
-    let mut c = Vec::new();
-    if let Some(d) = ask.department_id {
-        c.push(("i.department_id =", Value::Id(d)));
+fn pg_value(v: &InboxValue) -> Box<dyn ToSql + Sync + Send> {
+    match v {
+        InboxValue::Id(n) | InboxValue::Number(n) => Box::new(*n),
+        InboxValue::At(t) => Box::new(*t),
+        InboxValue::Day(d) => Box::new(*d),
+        InboxValue::Text(t) => Box::new((*t).to_owned()),
     }
-    if let Some(col) = ask.column_id {
-        c.push(("i.column_id =", Value::Id(col)));
-    }
-    if ask.june {
-        let day = |m| NaiveDate::from_ymd_opt(2026, m, 1).map(beijing_midnight);
-        if let (Some(from), Some(until)) = (day(6), day(7)) {
-            c.push(("i.delivered_at >=", Value::At(from)));
-            c.push(("i.delivered_at <", Value::At(until)));
-        }
-    }
-    if with_state && ask.state != "all" {
-        c.push(("i.state =", Value::Text(ask.state)));
-    }
-    c
 }
 
-/// `WHERE …` with the placeholders `placeholder(n)` gives (`$n`, `?`).
-fn where_clause(c: &[(&'static str, Value)], placeholder: impl Fn(usize) -> String) -> String {
-    std::iter::once("i.waiting_since IS NOT NULL".to_owned())
-        .chain(
-            c.iter()
-                .enumerate()
-                .map(|(n, (cond, _))| format!("{cond} {}", placeholder(n + 1))),
-        )
-        .collect::<Vec<_>>()
-        .join(" AND ")
+fn sqlite_value(v: &InboxValue) -> rusqlite::types::Value {
+    use rusqlite::types::Value as Sql;
+    match v {
+        InboxValue::Id(n) | InboxValue::Number(n) => Sql::Integer(*n),
+        InboxValue::At(t) => Sql::Text(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        InboxValue::Day(d) => Sql::Text(d.format("%Y-%m-%d").to_string()),
+        InboxValue::Text(t) => Sql::Text((*t).to_owned()),
+    }
 }
 
-/// The floor on PostgreSQL: the office's page query and counts query, with tokio-postgres.
-async fn pg_raw(db: &tokio_postgres::Client, ask: &InboxAsk) -> anyhow::Result<RawAnswer> {
-    let dollar = |n: usize| format!("${n}");
-    let params = |c: &[(&'static str, Value)]| -> Vec<Box<dyn ToSql + Sync + Send>> {
-        c.iter()
-            .map(|(_, v)| -> Box<dyn ToSql + Sync + Send> {
-                match v {
-                    Value::Id(id) => Box::new(*id),
-                    Value::At(at) => Box::new(*at),
-                    Value::Text(t) => Box::new(t.to_string()),
-                }
+/// How many items each state has, from a `(state, count)` answer.
+fn pg_counts(rows: &[tokio_postgres::Row]) -> anyhow::Result<Vec<StateCount>> {
+    rows.iter()
+        .map(|r| {
+            Ok(StateCount {
+                state: ItemState::parse(r.try_get(0)?).context("a state")?,
+                count: u64::try_from(r.try_get::<_, i64>(1)?)?,
             })
-            .collect()
+        })
+        .collect()
+}
+
+/// The floor on PostgreSQL: the office's statements for the page (its counts first when they
+/// choose how the page is read) and for the counts, with tokio-postgres, as the store sends them.
+async fn pg_raw(db: &tokio_postgres::Client, ask: &InboxAsk) -> anyhow::Result<RawAnswer> {
+    let filter = filter_of(ask)?;
+    let run = async |sql: &InboxSql| -> anyhow::Result<Vec<tokio_postgres::Row>> {
+        let values: Vec<Box<dyn ToSql + Sync + Send>> = sql.values.iter().map(pg_value).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v as _).collect();
+        Ok(db.query(&sql.sql, &refs).await?)
     };
     let started = Instant::now();
-    let c = conditions(ask, true);
-    let mut values = params(&c);
-    values.push(Box::new(i64::from(PAGE)));
-    values.push(Box::new(i64::from(ask.page * PAGE)));
-    let sql = format!(
-        "{INBOX_SELECT} WHERE {} ORDER BY i.waiting_since ASC, i.id ASC LIMIT ${} OFFSET ${}",
-        where_clause(&c, dollar),
-        c.len() + 1,
-        c.len() + 2
-    );
-    let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v as _).collect();
-    let rows = db.query(&sql, &refs).await?;
-    let ids = rows
+    let matching = if filter.until.is_some() && inbox::counts_are_kept(&filter) {
+        let counts = run(&inbox::counts_sql(&filter, Dialect::Postgres)).await?;
+        Some(inbox::matching(&filter, &pg_counts(&counts)?))
+    } else {
+        None
+    };
+    let page = inbox::page_sql(&filter, PagePlan::of(&filter, matching), Dialect::Postgres);
+    let ids = run(&page)
+        .await?
         .iter()
         .map(|r| r.try_get::<_, i64>(0))
         .collect::<Result<Vec<_>, _>>()?;
     let page = started.elapsed();
 
     let counted = Instant::now();
-    let c = conditions(ask, false);
-    let values = params(&c);
-    let sql = format!(
-        "SELECT i.state, count(*) FROM items i WHERE {} GROUP BY i.state",
-        where_clause(&c, dollar)
-    );
-    let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| &**v as _).collect();
-    let counts = db.query(&sql, &refs).await?;
+    let counts = pg_counts(&run(&inbox::counts_sql(&filter, Dialect::Postgres)).await?)?;
     if counts.is_empty() && !ids.is_empty() {
         bail!("no counts for a page with items");
     }
@@ -659,53 +645,52 @@ async fn pg_raw(db: &tokio_postgres::Client, ask: &InboxAsk) -> anyhow::Result<R
     })
 }
 
-/// The floor on SQLite: the office's page query and counts query, with rusqlite on the office's
-/// file (opened as the office opens it: WAL, `synchronous=FULL`), statements cached as the
-/// office caches them, every column read as the office reads it.
+/// The floor on SQLite: the office's statements for the page (its counts first when they choose
+/// how the page is read) and for the counts, with rusqlite on the office's file (opened as the
+/// office opens it: WAL, `synchronous=FULL`), statements cached as the office caches them, every
+/// column read as the office reads it.
 fn sqlite_raw(db: &rusqlite::Connection, ask: &InboxAsk) -> anyhow::Result<RawAnswer> {
-    use rusqlite::types::Value as Sql;
-    let params = |c: &[(&'static str, Value)]| -> Vec<Sql> {
-        c.iter()
-            .map(|(_, v)| match v {
-                Value::Id(id) => Sql::Integer(*id),
-                Value::At(at) => Sql::Text(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-                Value::Text(t) => Sql::Text(t.to_string()),
-            })
-            .collect()
+    let filter = filter_of(ask)?;
+    let counts_of = |sql: &InboxSql| -> anyhow::Result<Vec<StateCount>> {
+        let mut stmt = db.prepare_cached(&sql.sql)?;
+        let rows = stmt.query_map(
+            rusqlite::params_from_iter(sql.values.iter().map(sqlite_value)),
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        let mut counts = Vec::new();
+        for row in rows {
+            let (state, count) = row?;
+            counts.push(StateCount {
+                state: ItemState::parse(&state).context("a state")?,
+                count: u64::try_from(count)?,
+            });
+        }
+        Ok(counts)
     };
     let started = Instant::now();
-    let c = conditions(ask, true);
-    let mut values = params(&c);
-    values.push(Sql::Integer(i64::from(PAGE)));
-    values.push(Sql::Integer(i64::from(ask.page * PAGE)));
-    // The SQLite store's select is the same text as the PostgreSQL store's.
-    let sql = format!(
-        "{INBOX_SELECT} WHERE {} ORDER BY i.waiting_since ASC, i.id ASC LIMIT ? OFFSET ?",
-        where_clause(&c, |_| "?".to_owned())
-    );
-    let mut stmt = db.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
-        let id: i64 = r.get(0)?;
-        for n in 1..14 {
-            r.get::<_, Sql>(n)?;
-        }
-        Ok(id)
-    })?;
+    let matching = if filter.until.is_some() && inbox::counts_are_kept(&filter) {
+        let counts = counts_of(&inbox::counts_sql(&filter, Dialect::Sqlite))?;
+        Some(inbox::matching(&filter, &counts))
+    } else {
+        None
+    };
+    let page = inbox::page_sql(&filter, PagePlan::of(&filter, matching), Dialect::Sqlite);
+    let mut stmt = db.prepare_cached(&page.sql)?;
+    let rows = stmt.query_map(
+        rusqlite::params_from_iter(page.values.iter().map(sqlite_value)),
+        |r| {
+            let id: i64 = r.get(0)?;
+            for n in 1..14 {
+                r.get::<_, rusqlite::types::Value>(n)?;
+            }
+            Ok(id)
+        },
+    )?;
     let ids = rows.collect::<Result<Vec<_>, _>>()?;
     let page = started.elapsed();
 
     let counted = Instant::now();
-    let c = conditions(ask, false);
-    let sql = format!(
-        "SELECT i.state, count(*) FROM items i WHERE {} GROUP BY i.state",
-        where_clause(&c, |_| "?".to_owned())
-    );
-    let mut stmt = db.prepare_cached(&sql)?;
-    let counts = stmt
-        .query_map(rusqlite::params_from_iter(params(&c)), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let counts = counts_of(&inbox::counts_sql(&filter, Dialect::Sqlite))?;
     if counts.is_empty() && !ids.is_empty() {
         bail!("no counts for a page with items");
     }
@@ -717,7 +702,7 @@ fn sqlite_raw(db: &rusqlite::Connection, ask: &InboxAsk) -> anyhow::Result<RawAn
 }
 
 /// The inbox over `count` items on each backend, each beside its floor.
-async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
+pub async fn inbox_rows(cache: &Path, count: usize) -> anyhow::Result<Vec<Row>> {
     let binary = sibling_binary("liaison-office")?;
     let mut rows = Vec::new();
 

@@ -8,13 +8,14 @@ use liaison_domain::urge::Urge;
 use liaison_domain::{ColumnView, DepartmentView, WorkCalendar};
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{COLUMN_FIELDS, column_from_row, policy_of};
 use crate::store::{DutyInput, StoreError};
 
 pub(super) fn departments(bridge: &PgBridge) -> Result<Vec<DepartmentView>, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT id, name, signoff FROM departments WHERE retired_at IS NULL ORDER BY id",
                 &[],
             )
@@ -34,7 +35,7 @@ pub(super) fn departments(bridge: &PgBridge) -> Result<Vec<DepartmentView>, Stor
 pub(super) fn all_columns(bridge: &PgBridge) -> Result<Vec<ColumnView>, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!("SELECT {COLUMN_FIELDS} FROM columns ORDER BY department_id, id"),
                 &[],
             )
@@ -49,7 +50,7 @@ pub(super) fn columns_of_department(
 ) -> Result<Vec<ColumnView>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!(
                     "SELECT {COLUMN_FIELDS} FROM columns
                      WHERE department_id = $1 AND retired_at IS NULL ORDER BY id"
@@ -63,7 +64,7 @@ pub(super) fn columns_of_department(
 
 pub(super) fn column(bridge: &PgBridge, id: i64) -> Result<Option<ColumnView>, StoreError> {
     bridge.call(move |c| async move {
-        c.query_opt(
+        c.query_opt_prepared(
             &format!("SELECT {COLUMN_FIELDS} FROM columns WHERE id = $1 AND retired_at IS NULL"),
             &[&id],
         )
@@ -78,7 +79,7 @@ pub(super) fn recorded_addresses(
 ) -> Result<Vec<(i64, DateTime<Utc>, String)>, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT u.column_id, u.at, u.url FROM column_updates u
                  WHERE u.url IS NOT NULL AND u.id = (
                      SELECT v.id FROM column_updates v WHERE v.column_id = u.column_id
@@ -103,7 +104,7 @@ pub(super) fn urges(
 ) -> Result<Vec<Urge>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT column_id, department_id, at, message, urged_by FROM urges
                  WHERE ($1::bigint IS NULL OR department_id = $1) AND at >= $2 ORDER BY at, id",
                 &[&department_id, &from],
@@ -126,7 +127,7 @@ pub(super) fn urges(
 pub(super) fn calendar(bridge: &PgBridge) -> Result<WorkCalendar, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query("SELECT day, kind FROM calendar_days ORDER BY day", &[])
+            .query_prepared("SELECT day, kind FROM calendar_days ORDER BY day", &[])
             .await?;
         let mut calendar = WorkCalendar::default();
         for r in &rows {
@@ -167,7 +168,7 @@ pub(super) fn duty_inputs(
 ) -> Result<Vec<DutyInput>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!(
                     "SELECT {COLUMN_FIELDS}, duty_since, u.at FROM columns
                      LEFT JOIN LATERAL ({UPDATES_OF_COLUMN}) u ON true
@@ -199,7 +200,7 @@ pub(super) fn duty_inputs(
 pub(super) fn word_lists(bridge: &PgBridge) -> Result<WordLists, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT kind, word, correction FROM word_lists ORDER BY id",
                 &[],
             )

@@ -10,6 +10,7 @@ use liaison_domain::commission::CommissionState;
 use liaison_domain::{ColumnView, DepartmentView};
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{COLUMN_FIELDS, column_from_row, policy_of};
 use super::transaction::PgTx;
 use crate::store::{CommissionRecord, CommissionsTx, StoreError, StoredCommission, TargetRecord};
@@ -31,7 +32,7 @@ pub(super) async fn records(
     id: Option<i64>,
 ) -> Result<Vec<CommissionRecord>, StoreError> {
     let rows = c
-        .query(
+        .query_prepared(
             "SELECT c.id, c.topic, c.requirements, c.column_id, col.name, c.due_at, c.state,
                     c.posted_at, c.posted_by_name
              FROM commissions c LEFT JOIN columns col ON col.id = c.column_id
@@ -83,7 +84,7 @@ async fn targets(
         return Ok(out);
     }
     let rows = c
-        .query(
+        .query_prepared(
             "SELECT t.commission_id, t.department_id, d.name, a.waiting_since, a.id, a.receipt
              FROM commission_targets t
              JOIN departments d ON d.id = t.department_id
@@ -139,7 +140,7 @@ impl CommissionsTx for PgTx<'_> {
 
     fn live_departments(&self) -> Result<Vec<DepartmentView>, StoreError> {
         self.handle.run(|c| async move {
-            c.query(
+            c.query_prepared(
                 "SELECT id, name, signoff FROM departments WHERE retired_at IS NULL ORDER BY id",
                 &[],
             )
@@ -158,7 +159,7 @@ impl CommissionsTx for PgTx<'_> {
 
     fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError> {
         self.handle.run(move |c| async move {
-            c.query_opt(
+            c.query_opt_prepared(
                 &format!(
                     "SELECT {COLUMN_FIELDS} FROM columns WHERE id = $1 AND retired_at IS NULL"
                 ),
@@ -177,7 +178,7 @@ impl CommissionsTx for PgTx<'_> {
         let (posted_by, posted_by_name) = (new.posted_by.id, new.posted_by.holder_name.clone());
         self.handle.run(move |c| async move {
             let id: i64 = c
-                .query_one(
+                .query_one_prepared(
                     "INSERT INTO commissions (topic, requirements, column_id, due_at, state,
                                               posted_at, posted_by, posted_by_name)
                      VALUES ($1, $2, $3, $4, 'open', $5, $6, $7) RETURNING id",
@@ -195,7 +196,7 @@ impl CommissionsTx for PgTx<'_> {
                 .try_get(0)?;
             // One row after the other, in the order named: `targets` reads them back so.
             for department in &departments {
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO commission_targets (commission_id, department_id) VALUES ($1, $2)",
                     &[&id, department],
                 )
@@ -214,7 +215,7 @@ impl CommissionsTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         let withdrawn_at = (state == CommissionState::Withdrawn).then_some(at);
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "UPDATE commissions SET state = $1, due_at = $2,
                         withdrawn_at = coalesce(withdrawn_at, $3) WHERE id = $4",
                 &[&state.as_str(), &due_at, &withdrawn_at, &id],

@@ -21,6 +21,7 @@ use liaison_domain::attachment::SNIFF_BYTES;
 use sha2::{Digest, Sha256};
 
 use super::PgError;
+use super::prepared::Prepared;
 use crate::files::FileError;
 
 /// The largest row a piece or a blob's chunk is kept in.
@@ -110,7 +111,7 @@ async fn offset_in(
     sha256: &str,
 ) -> Result<u64, FileError> {
     let end: i64 = client
-        .query_one(
+        .query_one_prepared(
             "SELECT coalesce(max(start + length(bytes)), 0)::bigint FROM upload_pieces
              WHERE seat_id = $1 AND sha256 = $2",
             &[&seat_id, &sha256],
@@ -150,7 +151,7 @@ impl PgFiles {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
         let locked: bool = tx
-            .query_one(
+            .query_one_prepared(
                 "SELECT pg_try_advisory_xact_lock($1)",
                 &[&upload_lock(seat_id, sha256)],
             )
@@ -190,7 +191,7 @@ impl PgFiles {
             if pending.len() >= CHUNK_BYTES || last || failure.is_some() {
                 for piece in pending.chunks(CHUNK_BYTES) {
                     let start = i64::try_from(kept).unwrap_or(i64::MAX);
-                    tx.execute(
+                    tx.execute_prepared(
                         "INSERT INTO upload_pieces (seat_id, sha256, start, bytes)
                          VALUES ($1, $2, $3, $4)",
                         &[&seat_id, &sha256, &start, &piece],
@@ -218,7 +219,7 @@ impl PgFiles {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
         let locked: bool = tx
-            .query_one(
+            .query_one_prepared(
                 "SELECT pg_try_advisory_xact_lock($1)",
                 &[&upload_lock(seat_id, sha256)],
             )
@@ -233,7 +234,7 @@ impl PgFiles {
         let mut from = 0i64;
         loop {
             let rows = tx
-                .query(
+                .query_prepared(
                     "SELECT start, bytes FROM upload_pieces
                      WHERE seat_id = $1 AND sha256 = $2 AND start >= $3
                      ORDER BY start LIMIT $4",
@@ -262,12 +263,12 @@ impl PgFiles {
         };
         if kind.is_ok() {
             // Waits for another seat finishing the same bytes, or the blob's deletion.
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&blob_lock(sha256)])
+            tx.execute_prepared("SELECT pg_advisory_xact_lock($1)", &[&blob_lock(sha256)])
                 .await
                 .map_err(db)?;
             // The same bytes from another seat may already be a blob: they are identical.
             let present: bool = tx
-                .query_one(
+                .query_one_prepared(
                     "SELECT EXISTS (SELECT 1 FROM blob_chunks WHERE sha256 = $1)",
                     &[&sha256],
                 )
@@ -276,7 +277,7 @@ impl PgFiles {
                 .get(0);
             if !present {
                 // Pieces are at most a chunk each: each becomes the next chunk.
-                tx.execute(
+                tx.execute_prepared(
                     "INSERT INTO blob_chunks (sha256, n, bytes)
                      SELECT sha256, (row_number() OVER (ORDER BY start) - 1)::integer, bytes
                      FROM upload_pieces WHERE seat_id = $1 AND sha256 = $2",
@@ -286,7 +287,7 @@ impl PgFiles {
                 .map_err(db)?;
             }
         }
-        tx.execute(
+        tx.execute_prepared(
             "DELETE FROM upload_pieces WHERE seat_id = $1 AND sha256 = $2",
             &[&seat_id, &sha256],
         )
@@ -300,7 +301,7 @@ impl PgFiles {
     pub async fn remove_partial(&self, seat_id: i64, sha256: &str) -> Result<bool, FileError> {
         let client = self.pool.get().await.map_err(db)?;
         let n = client
-            .execute(
+            .execute_prepared(
                 "DELETE FROM upload_pieces WHERE seat_id = $1 AND sha256 = $2",
                 &[&seat_id, &sha256],
             )
@@ -313,11 +314,11 @@ impl PgFiles {
     pub async fn remove_blob(&self, sha256: &str) -> Result<bool, FileError> {
         let mut client = self.pool.get().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&blob_lock(sha256)])
+        tx.execute_prepared("SELECT pg_advisory_xact_lock($1)", &[&blob_lock(sha256)])
             .await
             .map_err(db)?;
         let n = tx
-            .execute("DELETE FROM blob_chunks WHERE sha256 = $1", &[&sha256])
+            .execute_prepared("DELETE FROM blob_chunks WHERE sha256 = $1", &[&sha256])
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
@@ -334,7 +335,7 @@ impl PgFiles {
                 WHERE u.seat_id = p.seat_id AND u.sha256 = p.sha256 AND u.mime IS NULL)";
         let mut client = self.pool.get().await.map_err(db)?;
         let forgotten: Vec<(i64, String)> = client
-            .query(
+            .query_prepared(
                 &format!("SELECT DISTINCT p.seat_id, p.sha256 FROM upload_pieces p WHERE {UNHELD}"),
                 &[],
             )
@@ -348,7 +349,7 @@ impl PgFiles {
             // One upload at a time, under its lock, checked again: a seat may have begun it anew.
             let tx = client.transaction().await.map_err(db)?;
             let locked: bool = tx
-                .query_one(
+                .query_one_prepared(
                     "SELECT pg_try_advisory_xact_lock($1)",
                     &[&upload_lock(seat_id, &sha256)],
                 )
@@ -360,7 +361,7 @@ impl PgFiles {
                 continue;
             }
             let n = tx
-                .execute(
+                .execute_prepared(
                     &format!(
                         "DELETE FROM upload_pieces p
                          WHERE p.seat_id = $1 AND p.sha256 = $2 AND {UNHELD}"
@@ -379,7 +380,7 @@ impl PgFiles {
     pub async fn blob_size(&self, sha256: &str) -> Result<Option<u64>, FileError> {
         let client = self.pool.get().await.map_err(db)?;
         let size: Option<i64> = client
-            .query_one(
+            .query_one_prepared(
                 "SELECT sum(length(bytes))::bigint FROM blob_chunks WHERE sha256 = $1",
                 &[&sha256],
             )
@@ -402,7 +403,7 @@ impl PgFiles {
                 let read = async {
                     let client = pool.get().await.map_err(db)?;
                     let row = client
-                        .query_opt(
+                        .query_opt_prepared(
                             "SELECT bytes FROM blob_chunks WHERE sha256 = $1 AND n = $2",
                             &[&sha256, &n],
                         )

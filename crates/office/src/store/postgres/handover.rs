@@ -18,6 +18,7 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{SEAT_SELECT, bad_value, seat_from_row};
 use super::transaction::PgTx;
 use crate::store::{ApprovedCode, HandoversTx, StoreError, StoredDecision, StoredHandover};
@@ -83,14 +84,14 @@ async fn handover_in(
     lock: bool,
 ) -> Result<Option<HandoverView>, StoreError> {
     let lock = if lock { " FOR UPDATE OF h" } else { "" };
-    c.query_opt(&format!("{HANDOVER_SELECT} WHERE h.id = $1{lock}"), &[&id])
+    c.query_opt_prepared(&format!("{HANDOVER_SELECT} WHERE h.id = $1{lock}"), &[&id])
         .await?
         .map(|r| handover_from_row(&r))
         .transpose()
 }
 
 async fn seat_by_id(c: &impl GenericClient, id: i64) -> Result<Option<SeatView>, StoreError> {
-    c.query_opt(&format!("{SEAT_SELECT} WHERE s.id = $1"), &[&id])
+    c.query_opt_prepared(&format!("{SEAT_SELECT} WHERE s.id = $1"), &[&id])
         .await?
         .map(|r| seat_from_row(&r).map(|s| s.seat))
         .transpose()
@@ -100,7 +101,7 @@ async fn seat_by_login(
     c: &impl GenericClient,
     login: &str,
 ) -> Result<Option<SeatView>, StoreError> {
-    c.query_opt(&format!("{SEAT_SELECT} WHERE s.login = $1"), &[&login])
+    c.query_opt_prepared(&format!("{SEAT_SELECT} WHERE s.login = $1"), &[&login])
         .await?
         .map(|r| seat_from_row(&r).map(|s| s.seat))
         .transpose()
@@ -113,7 +114,7 @@ pub(super) fn audit_entries(bridge: &PgBridge, limit: u32) -> Result<Vec<AuditEn
     let limit = i64::from(limit);
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT a.seq, a.at, a.actor, a.action, a.subject, a.detail, a.address, a.hash
                  FROM audit_log a
                  WHERE NOT (a.subject LIKE 'item:%' AND EXISTS (
@@ -144,7 +145,7 @@ pub(super) fn audit_entries(bridge: &PgBridge, limit: u32) -> Result<Vec<AuditEn
 pub(super) fn holders(bridge: &PgBridge, seat_id: i64) -> Result<Vec<Holder>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT name, staff_no, phone, from_at, until_at FROM holders
                  WHERE seat_id = $1 ORDER BY id",
                 &[&seat_id],
@@ -169,7 +170,7 @@ pub(super) fn holders(bridge: &PgBridge, seat_id: i64) -> Result<Vec<Holder>, St
 pub(super) fn seats(bridge: &PgBridge) -> Result<Vec<SeatView>, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!("{SEAT_SELECT} ORDER BY s.department_id NULLS FIRST, s.id"),
                 &[],
             )
@@ -191,7 +192,7 @@ pub(super) fn handovers(
 ) -> Result<Vec<HandoverView>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!(
                     "{HANDOVER_SELECT} WHERE $1::bigint IS NULL OR h.seat_id = $1
                      ORDER BY h.id DESC"
@@ -224,7 +225,7 @@ impl HandoversTx for PgTx<'_> {
 
     fn has_open_handover(&self, seat_id: i64) -> Result<bool, StoreError> {
         self.handle.run(move |c| async move {
-            Ok(c.query_opt(
+            Ok(c.query_opt_prepared(
                 "SELECT 1 FROM handovers WHERE seat_id = $1 AND state IN ('requested', 'approved')
                  LIMIT 1",
                 &[&seat_id],
@@ -247,7 +248,7 @@ impl HandoversTx for PgTx<'_> {
         let reason = h.reason.map(str::to_owned);
         self.handle.run(move |c| async move {
             let inserted = c
-                .query_one(
+                .query_one_prepared(
                     "INSERT INTO handovers (seat_id, state, forced, outgoing_holder, successor_name,
                                             successor_staff_no, successor_phone, requested_by,
                                             requested_at, reason)
@@ -290,7 +291,7 @@ impl HandoversTx for PgTx<'_> {
                 let code_hash = code_hash.to_owned();
                 let code_plain = code_plain.map(str::to_owned);
                 self.handle.run(move |c| async move {
-                    c.execute(
+                    c.execute_prepared(
                         "UPDATE handovers SET state = $8, decided_by = $1, decided_at = $2,
                                 outgoing_data = $3, code_hash = $4, code_plain = $5,
                                 code_expires_at = $6
@@ -313,7 +314,7 @@ impl HandoversTx for PgTx<'_> {
             None => {
                 let reason = d.reason.map(str::to_owned);
                 self.handle.run(move |c| async move {
-                    c.execute(
+                    c.execute_prepared(
                         "UPDATE handovers SET state = $5, decided_by = $1, decided_at = $2,
                                 reason = coalesce($3, reason)
                          WHERE id = $4",
@@ -331,7 +332,7 @@ impl HandoversTx for PgTx<'_> {
     fn take_plain_code(&mut self, id: i64) -> Result<Option<String>, StoreError> {
         self.handle.run(move |c| async move {
             let plain: Option<String> = match c
-                .query_opt(
+                .query_opt_prepared(
                     "SELECT code_plain FROM handovers WHERE id = $1 AND state = 'approved'
                      FOR UPDATE",
                     &[&id],
@@ -342,7 +343,7 @@ impl HandoversTx for PgTx<'_> {
                 None => None,
             };
             if plain.is_some() {
-                c.execute(
+                c.execute_prepared(
                     "UPDATE handovers SET code_plain = NULL WHERE id = $1",
                     &[&id],
                 )
@@ -356,7 +357,7 @@ impl HandoversTx for PgTx<'_> {
     /// the handover no longer approved.
     fn approved_code(&self, seat_id: i64) -> Result<Option<ApprovedCode>, StoreError> {
         self.handle.run(move |c| async move {
-            c.query_opt(
+            c.query_opt_prepared(
                 "SELECT id, code_hash, code_expires_at FROM handovers
                  WHERE seat_id = $1 AND state = 'approved'
                  FOR UPDATE",
@@ -377,7 +378,7 @@ impl HandoversTx for PgTx<'_> {
     fn expire_handover(&mut self, id: i64, state: HandoverState) -> Result<(), StoreError> {
         let state = state.as_str();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "UPDATE handovers SET state = $2, code_plain = NULL WHERE id = $1",
                 &[&id, &state],
             )
@@ -397,12 +398,12 @@ impl HandoversTx for PgTx<'_> {
         let successor = successor.clone();
         let password_hash = password_hash.to_owned();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "UPDATE holders SET until_at = $1 WHERE seat_id = $2 AND until_at IS NULL",
                 &[&at, &seat_id],
             )
             .await?;
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO holders (seat_id, name, staff_no, phone, from_at)
                  VALUES ($1, $2, $3, $4, $5)",
                 &[
@@ -414,20 +415,20 @@ impl HandoversTx for PgTx<'_> {
                 ],
             )
             .await?;
-            c.execute(
+            c.execute_prepared(
                 "UPDATE seats SET holder_name = $1, password_hash = $2 WHERE id = $3",
                 &[&successor.name, &password_hash, &seat_id],
             )
             .await?;
             let revoked = c
-                .execute(
+                .execute_prepared(
                     "INSERT INTO revoked_sessions (token_hash, seat_id, handover_id, revoked_at)
                      SELECT token_hash, seat_id, $1::bigint, $2::timestamptz
                      FROM sessions WHERE seat_id = $3",
                     &[&handover_id, &at, &seat_id],
                 )
                 .await?;
-            c.execute("DELETE FROM sessions WHERE seat_id = $1", &[&seat_id])
+            c.execute_prepared("DELETE FROM sessions WHERE seat_id = $1", &[&seat_id])
                 .await?;
             usize::try_from(revoked)
                 .map_err(|_| StoreError::Backend(format!("{revoked} sessions revoked")))
@@ -443,7 +444,7 @@ impl HandoversTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         let token_hash = token_hash.to_owned();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO sessions (token_hash, seat_id, created_at, expires_at)
                  VALUES ($1, $2, $3, $4)",
                 &[&token_hash, &seat_id, &at, &expires_at],
@@ -461,7 +462,7 @@ impl HandoversTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         let state = state.as_str();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "UPDATE handovers SET state = $3, completed_at = $1, code_hash = NULL,
                         code_plain = NULL
                  WHERE id = $2",

@@ -9,10 +9,12 @@ use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::ToSql;
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{
-    BACKUP_SELECT, INBOX_SELECT, ITEM_SELECT, backup_from_row, files_of, from_json,
-    inbox_item_from_row, item_from_row, item_in, state_of, u64_of, with_files,
+    BACKUP_SELECT, ITEM_SELECT, backup_from_row, files_of, from_json, inbox_item_from_row,
+    item_from_row, item_in, state_of, u64_of, with_files,
 };
+use crate::store::inbox::{self, Dialect, INBOX_SELECT, InboxValue, PagePlan};
 use crate::store::{InboxFilter, StoreError, Upload};
 
 /// A statement's parameter, owned so the statement can be built before it is sent.
@@ -54,7 +56,7 @@ pub(super) fn items_of_department(
             .start()
             .await?;
         let rows = tx
-            .query(
+            .query_prepared(
                 &format!(
                     "{ITEM_SELECT} WHERE department_id = $1
                      AND ($2::bigint IS NULL OR seat_id = $2) ORDER BY id DESC"
@@ -71,49 +73,50 @@ pub(super) fn items_of_department(
     })
 }
 
-/// The inbox's filters as SQL and its parameters (`$1`…, in order), only those the filter sets:
-/// a condition such as `($1::bigint IS NULL OR i.department_id = $1)` can keep the planner from
-/// using an index, and the inbox would sort the whole table for every page. An item that never
-/// left its department (awaiting its sign-off, or returned by it) has no `waiting_since` and is
-/// never the editors' business.
-fn inbox_where(filter: &InboxFilter, with_state: bool) -> (String, Vec<Param>) {
-    let mut conditions = vec!["i.waiting_since IS NOT NULL".to_owned()];
-    let mut values: Vec<Param> = Vec::new();
-    let mut add = |condition: &str, value: Param| {
-        values.push(value);
-        conditions.push(format!("{condition} ${}", values.len()));
-    };
-    if let Some(d) = filter.department_id {
-        add("i.department_id =", Box::new(d));
+/// An inbox placeholder's value as the driver binds it.
+fn inbox_param(v: &InboxValue) -> Param {
+    match v {
+        InboxValue::Id(n) | InboxValue::Number(n) => Box::new(*n),
+        InboxValue::At(t) => Box::new(*t),
+        InboxValue::Day(d) => Box::new(*d),
+        InboxValue::Text(t) => Box::new((*t).to_owned()),
     }
-    if let Some(c) = filter.column_id {
-        add("i.column_id =", Box::new(c));
-    }
-    if let Some(from) = filter.from {
-        add("i.delivered_at >=", Box::new(from));
-    }
-    if let Some(until) = filter.until {
-        add("i.delivered_at <", Box::new(until));
-    }
-    if let (true, Some(state)) = (with_state, filter.state) {
-        add("i.state =", Box::new(state.as_str().to_owned()));
-    }
-    (conditions.join(" AND "), values)
+}
+
+async fn inbox_counts_on(
+    c: &impl Prepared,
+    filter: &InboxFilter,
+) -> Result<Vec<StateCount>, StoreError> {
+    let counts = inbox::counts_sql(filter, Dialect::Postgres);
+    let values: Vec<Param> = counts.values.iter().map(inbox_param).collect();
+    let rows = c.query_prepared(&counts.sql, &param_refs(&values)).await?;
+    let counts = rows
+        .iter()
+        .map(|r| {
+            Ok(StateCount {
+                state: state_of(r.try_get::<_, &str>(0)?)?,
+                count: u64_of("item count", r.try_get(1)?)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(inbox::in_state_order(counts))
 }
 
 /// One page of the editors' inbox, longest waiting first.
 pub(super) fn inbox(bridge: &PgBridge, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
-    let (conditions, mut values) = inbox_where(filter, true);
-    values.push(Box::new(i64::from(filter.limit)));
-    values.push(Box::new(i64::from(filter.offset)));
-    let sql = format!(
-        "{INBOX_SELECT} WHERE {conditions}
-         ORDER BY i.waiting_since ASC, i.id ASC LIMIT ${} OFFSET ${}",
-        values.len() - 1,
-        values.len()
-    );
+    let filter = filter.clone();
     bridge.call(move |c| async move {
-        let rows = c.query(&sql, &param_refs(&values)).await?;
+        let matching = if filter.until.is_some() && inbox::counts_are_kept(&filter) {
+            Some(inbox::matching(
+                &filter,
+                &inbox_counts_on(&c, &filter).await?,
+            ))
+        } else {
+            None
+        };
+        let page = inbox::page_sql(&filter, PagePlan::of(&filter, matching), Dialect::Postgres);
+        let values: Vec<Param> = page.values.iter().map(inbox_param).collect();
+        let rows = c.query_prepared(&page.sql, &param_refs(&values)).await?;
         rows.iter().map(inbox_item_from_row).collect()
     })
 }
@@ -124,21 +127,8 @@ pub(super) fn inbox_counts(
     bridge: &PgBridge,
     filter: &InboxFilter,
 ) -> Result<Vec<StateCount>, StoreError> {
-    let (conditions, values) = inbox_where(filter, false);
-    let sql = format!("SELECT i.state, count(*) FROM items i WHERE {conditions} GROUP BY i.state");
-    let mut counts = bridge.call(move |c| async move {
-        let rows = c.query(&sql, &param_refs(&values)).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StateCount {
-                    state: state_of(r.try_get::<_, &str>(0)?)?,
-                    count: u64_of("item count", r.try_get(1)?)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()
-    })?;
-    counts.sort_by_key(|c| ItemState::ALL.iter().position(|s| *s == c.state));
-    Ok(counts)
+    let filter = filter.clone();
+    bridge.call(move |c| async move { inbox_counts_on(&c, &filter).await })
 }
 
 /// A department's items waiting for its responsible person, longest waiting first.
@@ -148,7 +138,7 @@ pub(super) fn signoff_queue(
 ) -> Result<Vec<InboxItem>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!(
                     "{INBOX_SELECT} WHERE i.department_id = $1 AND i.state = $2
                      ORDER BY i.delivered_at ASC, i.id ASC"
@@ -181,7 +171,7 @@ pub(super) fn complete_upload(
     let (sha256, mime) = (sha256.to_owned(), mime.to_owned());
     bridge.call(move |c| async move {
         let n = c
-            .execute(
+            .execute_prepared(
                 "UPDATE uploads SET mime = $1, completed_at = $2 WHERE seat_id = $3 AND sha256 = $4",
                 &[&mime, &now, &seat_id, &sha256],
             )
@@ -202,7 +192,7 @@ pub(super) fn discard_upload(
 ) -> Result<(), StoreError> {
     let sha256 = sha256.to_owned();
     bridge.call(move |c| async move {
-        c.execute(
+        c.execute_prepared(
             "DELETE FROM uploads WHERE seat_id = $1 AND sha256 = $2",
             &[&seat_id, &sha256],
         )
@@ -244,7 +234,7 @@ pub(super) fn draft_backups(
 ) -> Result<Vec<DraftBackup>, StoreError> {
     bridge.call(move |c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 &format!(
                     "{BACKUP_SELECT} b WHERE b.seat_id = $1 AND b.seq > $2 AND NOT EXISTS (
                          SELECT 1 FROM items i
@@ -275,7 +265,7 @@ pub(super) fn changes_since(
     bridge.call(move |c| async move {
         let rows = match department_id {
             Some(department_id) => {
-                c.query(
+                c.query_prepared(
                     "SELECT seq, at, payload FROM changes
                      WHERE seq > $1 AND department_id = $2 ORDER BY seq LIMIT $3",
                     &[&since, &department_id, &limit],
@@ -283,7 +273,7 @@ pub(super) fn changes_since(
                 .await?
             }
             None => {
-                c.query(
+                c.query_prepared(
                     "SELECT seq, at, payload FROM changes
                      WHERE seq > $1 AND audience = 'all' ORDER BY seq LIMIT $2",
                     &[&since, &limit],

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::GenericClient;
 
 use super::PgError;
+use super::prepared::Prepared;
 use crate::limits::{Rate, WriteKind};
 use crate::throttle::{PER_ADDRESS, PER_SEAT, window};
 
@@ -33,7 +34,7 @@ pub async fn sign_in_blocked(
         (address_subject(address), PER_ADDRESS),
     ] {
         let row = client
-            .query_one(
+            .query_one_prepared(
                 "SELECT count(*), min(at) FROM sign_in_failures WHERE subject = $1 AND at > $2",
                 &[&subject, &since],
             )
@@ -56,7 +57,7 @@ pub async fn sign_in_failed(
     now: DateTime<Utc>,
 ) -> Result<(), PgError> {
     client
-        .execute(
+        .execute_prepared(
             "INSERT INTO sign_in_failures (subject, at) VALUES ($1, $3), ($2, $3)",
             &[&seat_subject(login), &address_subject(address), &now],
         )
@@ -67,7 +68,7 @@ pub async fn sign_in_failed(
 /// A successful sign-in clears the seat's failures (not the address's).
 pub async fn sign_in_succeeded(client: &impl GenericClient, login: &str) -> Result<(), PgError> {
     client
-        .execute(
+        .execute_prepared(
             "DELETE FROM sign_in_failures WHERE subject = $1",
             &[&seat_subject(login)],
         )
@@ -91,7 +92,7 @@ pub async fn check_write(
     let every = micros(rate.every.max(std::time::Duration::from_micros(1)));
     let tolerance = every.saturating_mul(i64::from(rate.burst.max(1)) - 1);
     let allowed = client
-        .query_opt(
+        .query_opt_prepared(
             "INSERT INTO write_allowance AS w (seat_id, kind, tat)
                  VALUES ($1, $2, $3::timestamptz + $4::bigint * interval '1 microsecond')
              ON CONFLICT (seat_id, kind) DO UPDATE
@@ -106,7 +107,7 @@ pub async fn check_write(
         return Ok(Ok(()));
     }
     let tat: DateTime<Utc> = client
-        .query_one(
+        .query_one_prepared(
             "SELECT tat FROM write_allowance WHERE seat_id = $1 AND kind = $2",
             &[&seat_id, &kind.as_str()],
         )
@@ -123,13 +124,13 @@ pub async fn forget_expired(
     now: DateTime<Utc>,
 ) -> Result<u64, PgError> {
     let failures = client
-        .execute(
+        .execute_prepared(
             "DELETE FROM sign_in_failures WHERE at <= $1",
             &[&(now - window())],
         )
         .await?;
     let allowances = client
-        .execute("DELETE FROM write_allowance WHERE tat <= $1", &[&now])
+        .execute_prepared("DELETE FROM write_allowance WHERE tat <= $1", &[&now])
         .await?;
     Ok(failures + allowances)
 }

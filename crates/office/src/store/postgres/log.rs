@@ -22,6 +22,7 @@ use liaison_domain::wire::Change;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::PgError;
+use super::prepared::Prepared;
 use crate::audit::{self, ChainBreak, Record};
 use crate::store::Audience;
 
@@ -40,18 +41,18 @@ pub async fn append_change(
     change: &Change,
     audience: Audience,
 ) -> Result<i64, PgError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK])
+    tx.execute_prepared("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK])
         .await?;
     let payload = serde_json::to_value(&change.kind).map_err(|e| PgError::Pool(e.to_string()))?;
     let seq: i64 = tx
-        .query_one(
+        .query_one_prepared(
             "INSERT INTO changes (department_id, at, payload, audience)
              VALUES ($1, $2, $3, $4) RETURNING seq",
             &[&department_id, &change.at, &payload, &audience.as_str()],
         )
         .await?
         .get(0);
-    tx.execute(
+    tx.execute_prepared(
         "SELECT pg_notify($1, $2)",
         &[&CHANGES_CHANNEL, &seq.to_string()],
     )
@@ -66,7 +67,7 @@ pub async fn change_seqs_since(
     limit: i64,
 ) -> Result<Vec<i64>, PgError> {
     Ok(client
-        .query(
+        .query_prepared(
             "SELECT seq FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&since, &limit],
         )
@@ -78,10 +79,10 @@ pub async fn change_seqs_since(
 
 /// Appends an audit entry inside the transaction `tx` holds open, chained to the one before it.
 pub async fn append_audit(tx: &impl GenericClient, record: &Record) -> Result<(), PgError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK])
+    tx.execute_prepared("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK])
         .await?;
     let last = tx
-        .query_opt(
+        .query_opt_prepared(
             "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
             &[],
         )
@@ -92,7 +93,7 @@ pub async fn append_audit(tx: &impl GenericClient, record: &Record) -> Result<()
     };
     let seq = prev_seq + 1;
     let hash = audit::chain_hash(&prev_hash, seq, record);
-    tx.execute(
+    tx.execute_prepared(
         "INSERT INTO audit_log (seq, at, actor, action, subject, detail, address, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
@@ -114,7 +115,7 @@ pub async fn append_audit(tx: &impl GenericClient, record: &Record) -> Result<()
 /// Checks the whole audit chain: the number of entries, or where it breaks.
 pub async fn verify_audit(client: &impl GenericClient) -> Result<Result<u64, ChainBreak>, PgError> {
     let rows = client
-        .query(
+        .query_prepared(
             "SELECT seq, prev_hash, hash, at, actor, action, subject, detail, address
              FROM audit_log ORDER BY seq",
             &[],

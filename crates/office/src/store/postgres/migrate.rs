@@ -13,6 +13,7 @@ pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations-postgres/0001_schema.sql"),
     include_str!("../../../migrations-postgres/0002_shared_limits.sql"),
     include_str!("../../../migrations-postgres/0003_files.sql"),
+    include_str!("../../../migrations-postgres/0004_inbox_counts.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod log;
 mod migrate;
 mod organisation;
+mod prepared;
 pub mod rows;
 pub mod scores;
 mod sessions;
@@ -69,9 +70,17 @@ pub fn pool(url: &str) -> Result<Pool, PgError> {
 
 /// A pool of at most `max_size` connections for the database at `url`; nothing is connected yet.
 pub fn pool_of(url: &str, max_size: usize) -> Result<Pool, PgError> {
-    let config: tokio_postgres::Config = url
+    let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e: tokio_postgres::Error| PgError::BadAddress(e.to_string()))?;
+    // Statements are prepared once and kept (`prepared.rs`), but each run is still planned for
+    // its values: a plan made once for any values (PostgreSQL's choice after five runs) reads a
+    // month of the inbox by walking a million items.
+    let options = match config.get_options() {
+        Some(given) => format!("{given} -c plan_cache_mode=force_custom_plan"),
+        None => "-c plan_cache_mode=force_custom_plan".to_owned(),
+    };
+    config.options(&options);
     let manager = Manager::from_config(
         config,
         NoTls,

@@ -8,6 +8,7 @@ use liaison_domain::preflight::WordLists;
 use liaison_domain::{SignoffPolicy, WorkCalendar};
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{COLUMN_FIELDS, SEAT_SELECT, column_from_row, role_of, seat_from_row, to_json};
 use super::transaction::PgTx;
 use crate::audit::Record;
@@ -27,7 +28,7 @@ impl OrganisationTx for PgTx<'_> {
     fn organisation(&self) -> Result<Organisation, StoreError> {
         self.handle.run(|c| async move {
             let departments = c
-                .query(
+                .query_prepared(
                     "SELECT id, name, retired_at IS NOT NULL FROM departments ORDER BY id",
                     &[],
                 )
@@ -42,7 +43,7 @@ impl OrganisationTx for PgTx<'_> {
                 })
                 .collect::<Result<_, StoreError>>()?;
             let columns = c
-                .query(
+                .query_prepared(
                     &format!(
                         "SELECT {COLUMN_FIELDS}, retired_at IS NOT NULL FROM columns
                          ORDER BY department_id, id"
@@ -66,7 +67,7 @@ impl OrganisationTx for PgTx<'_> {
                 })
                 .collect::<Result<_, StoreError>>()?;
             let seats = c
-                .query(
+                .query_prepared(
                     "SELECT id, login, role, department_id, holder_name, disabled_at IS NOT NULL
                      FROM seats ORDER BY id",
                     &[],
@@ -95,7 +96,7 @@ impl OrganisationTx for PgTx<'_> {
     fn insert_department(&mut self, name: &str) -> Result<i64, StoreError> {
         let name = name.to_owned();
         self.handle.run(move |c| async move {
-            Ok(c.query_one(
+            Ok(c.query_one_prepared(
                 "INSERT INTO departments (name) VALUES ($1) RETURNING id",
                 &[&name],
             )
@@ -108,7 +109,7 @@ impl OrganisationTx for PgTx<'_> {
         let name = name.to_owned();
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE departments SET name = $1 WHERE id = $2",
                     &[&name, &id],
                 )
@@ -120,7 +121,7 @@ impl OrganisationTx for PgTx<'_> {
     fn retire_department(&mut self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE departments SET retired_at = $1 WHERE id = $2",
                     &[&at, &id],
                 )
@@ -136,7 +137,7 @@ impl OrganisationTx for PgTx<'_> {
     ) -> Result<i64, StoreError> {
         let (col, duty) = (col.clone(), to_json(&col.duty)?);
         self.handle.run(move |c| async move {
-            Ok(c.query_one(
+            Ok(c.query_one_prepared(
                 "INSERT INTO columns (department_id, name, path, feed, duty, duty_since, level)
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 &[
@@ -158,7 +159,7 @@ impl OrganisationTx for PgTx<'_> {
         let (col, duty) = (col.clone(), to_json(&col.duty)?);
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE columns SET department_id = $1, name = $2, path = $3, feed = $4,
                             duty = $5, level = $6
                      WHERE id = $7",
@@ -180,7 +181,7 @@ impl OrganisationTx for PgTx<'_> {
     fn set_column_retired(&mut self, id: i64, at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE columns SET retired_at = $1 WHERE id = $2",
                     &[&at, &id],
                 )
@@ -193,7 +194,7 @@ impl OrganisationTx for PgTx<'_> {
         let seat = seat.clone();
         self.handle.run(move |c| async move {
             let id: i64 = c
-                .query_one(
+                .query_one_prepared(
                     "INSERT INTO seats (login, role, department_id, holder_name, password_hash)
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     &[
@@ -206,7 +207,7 @@ impl OrganisationTx for PgTx<'_> {
                 )
                 .await?
                 .try_get(0)?;
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO holders (seat_id, name, phone, from_at) VALUES ($1, $2, $3, $4)",
                 &[
                     &id,
@@ -223,7 +224,7 @@ impl OrganisationTx for PgTx<'_> {
     fn set_seat_disabled(&mut self, id: i64, at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE seats SET disabled_at = $1 WHERE id = $2",
                     &[&at, &id],
                 )
@@ -242,13 +243,13 @@ impl OrganisationTx for PgTx<'_> {
         let code_hash = code_hash.to_owned();
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE seats SET password_hash = $1 WHERE id = $2",
                     &[&NO_PASSWORD, &seat_id],
                 )
                 .await?,
             )?;
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO seat_codes (seat_id, code_hash, created_at, expires_at)
                  VALUES ($1, $2, $3, $4)
                  ON CONFLICT (seat_id) DO UPDATE
@@ -264,7 +265,7 @@ impl OrganisationTx for PgTx<'_> {
     fn end_sessions(&mut self, seat_id: i64) -> Result<usize, StoreError> {
         self.handle.run(move |c| async move {
             let n = c
-                .execute("DELETE FROM sessions WHERE seat_id = $1", &[&seat_id])
+                .execute_prepared("DELETE FROM sessions WHERE seat_id = $1", &[&seat_id])
                 .await?;
             usize::try_from(n).map_err(|_| StoreError::Backend(format!("{n} sessions ended")))
         })
@@ -277,7 +278,7 @@ impl OrganisationTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         self.handle.run(move |c| async move {
             changed(
-                c.execute(
+                c.execute_prepared(
                     "UPDATE departments SET signoff = $1 WHERE id = $2",
                     &[&policy.as_str(), &department_id],
                 )
@@ -304,14 +305,14 @@ impl OrganisationTx for PgTx<'_> {
             .filter(|(d, _)| d.year() == year)
             .collect();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "DELETE FROM calendar_days
                  WHERE day >= make_date($1, 1, 1) AND day < make_date($1 + 1, 1, 1)",
                 &[&year],
             )
             .await?;
             for (day, kind) in &days {
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO calendar_days (day, kind) VALUES ($1, $2)
                      ON CONFLICT (day) DO UPDATE SET kind = excluded.kind",
                     &[day, kind],
@@ -325,9 +326,9 @@ impl OrganisationTx for PgTx<'_> {
     fn replace_word_lists(&mut self, lists: &WordLists) -> Result<(), StoreError> {
         let lists = lists.clone();
         self.handle.run(move |c| async move {
-            c.execute("DELETE FROM word_lists", &[]).await?;
+            c.execute_prepared("DELETE FROM word_lists", &[]).await?;
             for word in &lists.forbidden {
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO word_lists (kind, word) VALUES ('forbidden', $1)
                      ON CONFLICT (kind, word) DO NOTHING",
                     &[word],
@@ -335,7 +336,7 @@ impl OrganisationTx for PgTx<'_> {
                 .await?;
             }
             for m in &lists.misspellings {
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO word_lists (kind, word, correction) VALUES ('misspelling', $1, $2)
                      ON CONFLICT (kind, word) DO NOTHING",
                     &[&m.wrong, &m.right],
@@ -355,7 +356,7 @@ impl OrganisationTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         let url = url.map(str::to_owned);
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO column_updates (column_id, at, recorded_by, url)
                  VALUES ($1, $2, $3, $4)",
                 &[&column_id, &at, &seat_id, &url],
@@ -372,7 +373,7 @@ impl OrganisationTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         let urge = urge.clone();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO urges (column_id, department_id, at, message, urged_by, seat_id)
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
@@ -413,7 +414,7 @@ pub(super) fn redeem_seat_code(
             let login = login.to_owned();
             tx.handle.run(move |c| async move {
                 let Some(row) = c
-                    .query_opt(
+                    .query_opt_prepared(
                         &format!("{SEAT_SELECT} WHERE s.login = $1 FOR UPDATE OF s"),
                         &[&login],
                     )
@@ -423,7 +424,7 @@ pub(super) fn redeem_seat_code(
                 };
                 let seat = seat_from_row(&row)?;
                 let code = c
-                    .query_opt(
+                    .query_opt_prepared(
                         "SELECT code_hash, expires_at FROM seat_codes WHERE seat_id = $1
                          FOR UPDATE",
                         &[&seat.seat.id],
@@ -466,16 +467,16 @@ pub(super) fn redeem_seat_code(
             let (seat_id, password_hash) = (seat.seat.id, password_hash.to_owned());
             let (token_hash, expires_at) = (session.0.to_owned(), session.1);
             tx.handle.run(move |c| async move {
-                c.execute(
+                c.execute_prepared(
                     "UPDATE seats SET password_hash = $1 WHERE id = $2",
                     &[&password_hash, &seat_id],
                 )
                 .await?;
-                c.execute("DELETE FROM seat_codes WHERE seat_id = $1", &[&seat_id])
+                c.execute_prepared("DELETE FROM seat_codes WHERE seat_id = $1", &[&seat_id])
                     .await?;
-                c.execute("DELETE FROM sessions WHERE seat_id = $1", &[&seat_id])
+                c.execute_prepared("DELETE FROM sessions WHERE seat_id = $1", &[&seat_id])
                     .await?;
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO sessions (token_hash, seat_id, created_at, expires_at)
                      VALUES ($1, $2, $3, $4)",
                     &[&token_hash, &seat_id, &now, &expires_at],

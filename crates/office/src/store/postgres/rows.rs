@@ -11,6 +11,7 @@ use liaison_domain::{
 };
 use tokio_postgres::Row;
 
+use super::prepared::Prepared;
 use crate::store::{SeatCredentials, StoreError, Upload};
 
 /// A value in the database that this binary cannot read.
@@ -153,7 +154,7 @@ pub async fn timeline_of(
     item_id: i64,
 ) -> Result<Vec<TimelineEntry>, StoreError> {
     let rows = c
-        .query(
+        .query_prepared(
             "SELECT at, kind, actor, actor_role, text, quote FROM item_events
              WHERE item_id = $1 ORDER BY id",
             &[&item_id],
@@ -181,7 +182,7 @@ pub async fn add_event(
     entry: &TimelineEntry,
     seat_id: i64,
 ) -> Result<(), StoreError> {
-    c.execute(
+    c.execute_prepared(
         "INSERT INTO item_events (item_id, at, kind, seat_id, actor, actor_role, text, quote)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
@@ -204,7 +205,7 @@ pub async fn files_of(
     item_id: i64,
 ) -> Result<Vec<AttachmentRef>, StoreError> {
     let rows = c
-        .query(
+        .query_prepared(
             "SELECT sha256, name, size, mime FROM item_files WHERE item_id = $1 ORDER BY position",
             &[&item_id],
         )
@@ -234,7 +235,7 @@ pub async fn with_files(
 /// The item `id` whole (files and timeline), if there is one.
 pub async fn item_in(c: &impl GenericClient, id: i64) -> Result<Option<ItemDetail>, StoreError> {
     let Some(row) = c
-        .query_opt(&format!("{ITEM_SELECT} WHERE id = $1"), &[&id])
+        .query_opt_prepared(&format!("{ITEM_SELECT} WHERE id = $1"), &[&id])
         .await?
     else {
         return Ok(None);
@@ -273,15 +274,7 @@ pub fn backup_from_row(r: &Row) -> Result<DraftBackup, StoreError> {
     })
 }
 
-/// What [`inbox_item_from_row`] reads, in its order.
-pub const INBOX_SELECT: &str =
-    "SELECT i.id, i.receipt, d.id, d.name, d.signoff, c.id, c.name, i.holder_name, s.login,
-            i.title, i.version, i.state, i.delivered_at, coalesce(i.waiting_since, i.delivered_at)
-     FROM items i
-     JOIN departments d ON d.id = i.department_id
-     JOIN columns c ON c.id = i.column_id
-     JOIN seats s ON s.id = i.seat_id";
-
+/// Reads a row of [`crate::store::inbox::INBOX_SELECT`].
 pub fn inbox_item_from_row(r: &Row) -> Result<InboxItem, StoreError> {
     Ok(InboxItem {
         id: r.try_get(0)?,

@@ -8,6 +8,7 @@ use liaison_domain::score::facts::{Accepted, Asked};
 use liaison_domain::score::{PeriodFacts, Scheme, SchemeVersion};
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{from_json, to_json};
 use super::transaction::PgTx;
 use crate::store::{MonthFacts, ScoreRecords, ScoresTx, StoreError};
@@ -16,7 +17,7 @@ use crate::store::{MonthFacts, ScoreRecords, ScoresTx, StoreError};
 pub fn schemes(bridge: &PgBridge) -> Result<Vec<(SchemeVersion, String)>, StoreError> {
     bridge.call(|c| async move {
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT version, published_at, scheme, published_by_name FROM score_schemes
                  ORDER BY version",
                 &[],
@@ -47,7 +48,7 @@ pub fn month_facts(
     let month = i32::try_from(month).unwrap_or(0);
     bridge.call(move |c| async move {
         let taken = c
-            .query_opt(
+            .query_opt_prepared(
                 "SELECT 1 FROM closed_months WHERE year = $1 AND month = $2",
                 &[&year, &month],
             )
@@ -56,7 +57,7 @@ pub fn month_facts(
             return Ok(None);
         }
         let rows = c
-            .query(
+            .query_prepared(
                 "SELECT department_id, department_name, facts FROM month_facts
                  WHERE year = $1 AND month = $2 ORDER BY department_id",
                 &[&year, &month],
@@ -93,7 +94,7 @@ pub fn score_records(
             .start()
             .await?;
         let accepted = tx
-            .query(
+            .query_prepared(
                 "SELECT i.reviewed_at, c.level FROM items i JOIN columns c ON c.id = i.column_id
                  WHERE i.department_id = $1 AND i.state = 'accepted'
                    AND i.reviewed_at >= $2 AND i.reviewed_at < $3
@@ -111,7 +112,7 @@ pub fn score_records(
             .collect::<Result<Vec<_>, StoreError>>()?;
         // The deadline's last day decides the period, so a deadline at the range's end is in it.
         let asked = tx
-            .query(
+            .query_prepared(
                 "SELECT c.state, c.due_at, a.waiting_since, a.state
                  FROM commissions c JOIN commission_targets t ON t.commission_id = c.id
                  LEFT JOIN LATERAL (
@@ -142,7 +143,7 @@ pub fn score_records(
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let urges = tx
-            .query(
+            .query_prepared(
                 "SELECT at FROM urges WHERE department_id = $1 AND at >= $2 AND at < $3
                  ORDER BY at",
                 &[&department_id, &(from - chrono::Duration::days(7)), &to],
@@ -164,7 +165,7 @@ impl ScoresTx for PgTx<'_> {
     fn schemes(&self) -> Result<Vec<SchemeVersion>, StoreError> {
         self.handle.run(|c| async move {
             let rows = c
-                .query(
+                .query_prepared(
                     "SELECT version, published_at, scheme FROM score_schemes ORDER BY version",
                     &[],
                 )
@@ -192,7 +193,7 @@ impl ScoresTx for PgTx<'_> {
         let (scheme, by_name) = (to_json(scheme)?, by_name.to_owned());
         self.handle.run(move |c| async move {
             let version: i32 = c
-                .query_one(
+                .query_one_prepared(
                     "INSERT INTO score_schemes (published_at, published_by, published_by_name, scheme)
                      VALUES ($1, $2, $3, $4) RETURNING version",
                     &[&at, &by_seat, &by_name, &scheme],
@@ -207,7 +208,7 @@ impl ScoresTx for PgTx<'_> {
     fn month_taken(&self, year: i32, month: u32) -> Result<bool, StoreError> {
         let month = i32::try_from(month).unwrap_or(0);
         self.handle.run(move |c| async move {
-            Ok(c.query_opt(
+            Ok(c.query_opt_prepared(
                 "SELECT 1 FROM closed_months WHERE year = $1 AND month = $2",
                 &[&year, &month],
             )
@@ -235,13 +236,13 @@ impl ScoresTx for PgTx<'_> {
             })
             .collect::<Result<_, StoreError>>()?;
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO closed_months (year, month, taken_at) VALUES ($1, $2, $3)",
                 &[&year, &month, &taken_at],
             )
             .await?;
             for (department_id, name, facts) in &rows {
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO month_facts (year, month, department_id, department_name, facts)
                      VALUES ($1, $2, $3, $4, $5)",
                     &[&year, &month, department_id, name, facts],

@@ -8,13 +8,14 @@ use liaison_domain::SeatView;
 use liaison_domain::handover::OutgoingData;
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::rows::{SEAT_SELECT, seat_from_row};
 use crate::store::{SeatCredentials, SessionEnd, StoreError};
 
 pub(super) fn is_empty(bridge: &PgBridge) -> Result<bool, StoreError> {
     bridge.call(|c| async move {
         let n: i64 = c
-            .query_one("SELECT count(*) FROM seats", &[])
+            .query_one_prepared("SELECT count(*) FROM seats", &[])
             .await?
             .try_get(0)?;
         Ok(n == 0)
@@ -27,7 +28,7 @@ pub(super) fn seat_credentials(
 ) -> Result<Option<SeatCredentials>, StoreError> {
     let login = login.to_owned();
     bridge.call(move |c| async move {
-        c.query_opt(&format!("{SEAT_SELECT} WHERE s.login = $1"), &[&login])
+        c.query_opt_prepared(&format!("{SEAT_SELECT} WHERE s.login = $1"), &[&login])
             .await?
             .map(|row| seat_from_row(&row))
             .transpose()
@@ -45,9 +46,9 @@ pub(super) fn create_session(
     bridge.call(move |c| async move {
         // Two statements, as on SQLite: sweeping expired sessions races harmlessly with another
         // process doing the same, and a token is the random one just made.
-        c.execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+        c.execute_prepared("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
             .await?;
-        c.execute(
+        c.execute_prepared(
             "INSERT INTO sessions (token_hash, seat_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4)",
             &[&token_hash, &seat_id, &now, &expires_at],
@@ -65,7 +66,7 @@ pub(super) fn session_seat(
     let token_hash = token_hash.to_owned();
     bridge.call(move |c| async move {
         let found = c
-            .query_opt(
+            .query_opt_prepared(
                 &format!(
                     "{SEAT_SELECT} JOIN sessions x ON x.seat_id = s.id
                      WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.disabled_at IS NULL"
@@ -82,7 +83,7 @@ pub(super) fn session_seat(
 pub(super) fn delete_session(bridge: &PgBridge, token_hash: &str) -> Result<(), StoreError> {
     let token_hash = token_hash.to_owned();
     bridge.call(move |c| async move {
-        c.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+        c.execute_prepared("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
             .await?;
         Ok(())
     })
@@ -94,7 +95,7 @@ pub(super) async fn revoked(
     token_hash: &str,
 ) -> Result<Option<OutgoingData>, StoreError> {
     let found = c
-        .query_opt(
+        .query_opt_prepared(
             "SELECT h.outgoing_data FROM revoked_sessions r JOIN handovers h ON h.id = r.handover_id
              WHERE r.token_hash = $1",
             &[&token_hash],
@@ -120,7 +121,7 @@ pub(super) fn ended_session(
             return Ok(Some(SessionEnd::HandedOver(outgoing)));
         }
         let disabled: Option<bool> = c
-            .query_opt(
+            .query_opt_prepared(
                 "SELECT s.disabled_at IS NOT NULL FROM sessions x JOIN seats s ON s.id = x.seat_id
                  WHERE x.token_hash = $1",
                 &[&token_hash],

@@ -13,6 +13,7 @@ use liaison_domain::wire::{Change, DraftBackup, InboxItem, ItemDetail, StateCoun
 use liaison_domain::{AttachmentRef, ColumnView, DepartmentView, SeatView, WorkCalendar};
 
 use super::bridge::PgBridge;
+use super::prepared::Prepared;
 use super::transaction::PgTx;
 use super::{columns, commission, handover, items, log, organisation, scores, sessions};
 use crate::store::{
@@ -68,7 +69,7 @@ impl PgStore {
         self.bridge.transaction(|handle| {
             let name = name.clone();
             handle.run(move |c| async move {
-                c.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&name])
+                c.execute_prepared("SELECT pg_advisory_xact_lock(hashtext($1))", &[&name])
                     .await?;
                 Ok(())
             })?;

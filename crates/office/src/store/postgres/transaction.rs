@@ -14,6 +14,7 @@ use liaison_domain::wire::{Change, ItemDetail, TimelineEntry};
 
 use super::bridge::TxHandle;
 use super::log;
+use super::prepared::Prepared;
 use super::rows::{COLUMN_FIELDS, add_event, column_from_row, i32_of, i64_of, item_in, to_json};
 use super::uploads::upload_in;
 use crate::audit::Record;
@@ -53,7 +54,7 @@ impl Writes for PgTx<'_> {
 /// default READ COMMITTED, so each statement after the lock sees what the previous holder
 /// committed. A seat that does not exist locks nothing (the writes that follow fail on it).
 pub(super) async fn lock_seat(c: &impl GenericClient, seat_id: i64) -> Result<(), StoreError> {
-    c.query_opt(
+    c.query_opt_prepared(
         "SELECT 1 FROM seats WHERE id = $1 FOR NO KEY UPDATE",
         &[&seat_id],
     )
@@ -79,7 +80,7 @@ impl ItemsTx for PgTx<'_> {
         self.handle.run(move |c| async move {
             lock_seat(&*c, seat_id).await?;
             let Some(row) = c
-                .query_opt(
+                .query_opt_prepared(
                     "SELECT id, receipt, delivered_at, payload_sha256 FROM items
                      WHERE seat_id = $1 AND idempotency_key = $2",
                     &[&seat_id, &key],
@@ -90,7 +91,7 @@ impl ItemsTx for PgTx<'_> {
             };
             let id: i64 = row.try_get(0)?;
             let held: bool = c
-                .query_one(
+                .query_one_prepared(
                     "SELECT EXISTS (SELECT 1 FROM item_events
                                     WHERE item_id = $1 AND kind = 'awaiting_signoff')",
                     &[&id],
@@ -119,7 +120,7 @@ impl ItemsTx for PgTx<'_> {
         };
         let draft_key = draft_key.to_owned();
         self.handle.run(move |c| async move {
-            Ok(c.query_one(
+            Ok(c.query_one_prepared(
                 "SELECT EXISTS (SELECT 1 FROM items
                                 WHERE seat_id = $1 AND draft_key = $2 AND version = $3)",
                 &[&seat_id, &draft_key, &version],
@@ -137,7 +138,7 @@ impl ItemsTx for PgTx<'_> {
 
     fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError> {
         self.handle.run(move |c| async move {
-            c.query_opt(
+            c.query_opt_prepared(
                 &format!(
                     "SELECT {COLUMN_FIELDS} FROM columns WHERE id = $1 AND retired_at IS NULL"
                 ),
@@ -151,7 +152,7 @@ impl ItemsTx for PgTx<'_> {
 
     fn open_commission_for(&self, id: i64, department_id: i64) -> Result<bool, StoreError> {
         self.handle.run(move |c| async move {
-            Ok(c.query_one(
+            Ok(c.query_one_prepared(
                 "SELECT EXISTS (SELECT 1 FROM commissions c JOIN commission_targets t
                                 ON t.commission_id = c.id
                                 WHERE c.id = $1 AND c.state = 'open' AND t.department_id = $2)",
@@ -171,7 +172,7 @@ impl ItemsTx for PgTx<'_> {
     fn next_item_id(&self) -> Result<i64, StoreError> {
         self.handle.run(move |c| async move {
             Ok(
-                c.query_one("SELECT nextval(pg_get_serial_sequence('items', 'id'))", &[])
+                c.query_one_prepared("SELECT nextval(pg_get_serial_sequence('items', 'id'))", &[])
                     .await?
                     .try_get(0)?,
             )
@@ -214,7 +215,7 @@ impl ItemsTx for PgTx<'_> {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO items (id, receipt, seat_id, idempotency_key, payload_sha256, draft_key,
                                     version, department_id, column_id, holder_name, title, body_html,
                                     state, delivered_at, attestation, waiting_since, commission_id)
@@ -241,7 +242,7 @@ impl ItemsTx for PgTx<'_> {
             )
             .await?;
             for (position, sha256, name, size, mime) in &files {
-                c.execute(
+                c.execute_prepared(
                     "INSERT INTO item_files (item_id, position, sha256, name, size, mime)
                      VALUES ($1, $2, $3, $4, $5, $6)",
                     &[&id, position, sha256, name, size, mime],
@@ -257,7 +258,7 @@ impl ItemsTx for PgTx<'_> {
             ItemUpdate::SignedOff { state, by_name, at } => {
                 let (state, by_name) = (state.as_str(), by_name.to_owned());
                 self.handle.run(move |c| async move {
-                    Ok(c.execute(
+                    Ok(c.execute_prepared(
                         "UPDATE items SET state = $1, signed_off_by = $2, waiting_since = $3
                          WHERE id = $4",
                         &[&state, &by_name, &at, &id],
@@ -274,7 +275,7 @@ impl ItemsTx for PgTx<'_> {
             } => {
                 let (state, published_url) = (state.as_str(), published_url.to_owned());
                 self.handle.run(move |c| async move {
-                    Ok(c.execute(
+                    Ok(c.execute_prepared(
                         "UPDATE items SET state = $1, published_url = $2, published_at = $3,
                                           reviewed_at = $4, reviewed_by = $5
                          WHERE id = $6",
@@ -291,7 +292,7 @@ impl ItemsTx for PgTx<'_> {
             } => {
                 let (state, comment) = (state.as_str(), comment.to_owned());
                 self.handle.run(move |c| async move {
-                    Ok(c.execute(
+                    Ok(c.execute_prepared(
                         "UPDATE items SET state = $1, review_comment = $2, reviewed_at = $3,
                                           reviewed_by = $4
                          WHERE id = $5",

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use liaison_domain::wire::{DraftBackup, PutDraftRequest};
 
+use super::prepared::Prepared;
 use super::rows::{BACKUP_SELECT, UPLOAD_SELECT, backup_from_row, i32_of, i64_of, to_json};
 use super::rows::{u64_of, upload_from_row};
 use super::transaction::{PgTx, lock_seat};
@@ -35,7 +36,7 @@ pub(super) async fn upload_in(
     seat_id: i64,
     sha256: &str,
 ) -> Result<Option<Upload>, StoreError> {
-    c.query_opt(
+    c.query_opt_prepared(
         &format!("{UPLOAD_SELECT} WHERE seat_id = $1 AND sha256 = $2"),
         &[&seat_id, &sha256],
     )
@@ -50,7 +51,7 @@ pub(super) async fn backup_in(
     seat_id: i64,
     draft_key: &str,
 ) -> Result<Option<DraftBackup>, StoreError> {
-    c.query_opt(
+    c.query_opt_prepared(
         &format!("{BACKUP_SELECT} WHERE seat_id = $1 AND draft_key = $2"),
         &[&seat_id, &draft_key],
     )
@@ -69,7 +70,7 @@ impl UploadsTx for PgTx<'_> {
     fn usage(&self, seat_id: i64) -> Result<UploadUsage, StoreError> {
         self.handle.run(move |c| async move {
             let r = c
-                .query_one(
+                .query_one_prepared(
                     &format!(
                         "SELECT coalesce(sum(CASE WHEN u.mime IS NULL THEN u.size END), 0)::bigint,
                                 coalesce(sum(CASE WHEN u.mime IS NOT NULL AND NOT {USED}
@@ -95,7 +96,7 @@ impl UploadsTx for PgTx<'_> {
         let size = i64_of("upload size", upload.size)?;
         let (sha256, name) = (upload.sha256.clone(), upload.name.clone());
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO uploads (seat_id, sha256, size, name, started_at, touched_at)
                  VALUES ($1, $2, $3, $4, $5, $5)",
                 &[&seat_id, &sha256, &size, &name, &now],
@@ -113,7 +114,7 @@ impl UploadsTx for PgTx<'_> {
     ) -> Result<(), StoreError> {
         let sha256 = sha256.to_owned();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "UPDATE uploads SET touched_at = $3 WHERE seat_id = $1 AND sha256 = $2",
                 &[&seat_id, &sha256, &now],
             )
@@ -128,7 +129,7 @@ impl UploadsTx for PgTx<'_> {
     ) -> Result<Vec<IdleUpload>, StoreError> {
         self.handle.run(move |c| async move {
             let rows = c
-                .query(
+                .query_prepared(
                     &format!(
                         "SELECT u.seat_id, u.sha256, u.mime IS NOT NULL FROM uploads u
                          WHERE {LAST_ACTIVITY} < $1 AND (u.mime IS NULL OR NOT {USED})
@@ -152,7 +153,7 @@ impl UploadsTx for PgTx<'_> {
     fn forget_upload(&mut self, seat_id: i64, sha256: &str) -> Result<(), StoreError> {
         let sha256 = sha256.to_owned();
         self.handle.run(move |c| async move {
-            c.execute(
+            c.execute_prepared(
                 "DELETE FROM uploads WHERE seat_id = $1 AND sha256 = $2",
                 &[&seat_id, &sha256],
             )
@@ -164,7 +165,7 @@ impl UploadsTx for PgTx<'_> {
     fn blob_named(&self, sha256: &str) -> Result<bool, StoreError> {
         let sha256 = sha256.to_owned();
         self.handle.run(move |c| async move {
-            Ok(c.query_one(
+            Ok(c.query_one_prepared(
                 "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = $1)
                      OR EXISTS (SELECT 1 FROM item_files WHERE sha256 = $1)",
                 &[&sha256],
@@ -208,7 +209,7 @@ impl DraftsTx for PgTx<'_> {
         let origin = backup.origin.clone();
         self.handle.run(move |c| async move {
             lock_seat(&*c, seat_id).await?;
-            c.execute(
+            c.execute_prepared(
                 "INSERT INTO draft_backups (seat_id, draft_key, rev, version, column_id, title,
                                             body_html, attachments, updated_at, origin, seq)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
