@@ -164,6 +164,52 @@ async fn a_draft_survives_a_restart_is_delivered_once_returned_revised_and_resen
         ]
     );
     assert_eq!(v1.entries[3].quote.as_deref(), Some("确保节日期间道路畅通"));
+    // One rule for remarks on both sides: the desk refuses, before anything goes out, the
+    // comment the office refuses; both take a full-length one padded with spaces (the length
+    // counted after trimming, the quote's too).
+    let longest = "补".repeat(liaison_domain::remark::MAX_COMMENT_CHARS);
+    let too_long = format!("{longest}充");
+    let entries_before = editor.get(&format!("/items/{id}")).await["timeline"]
+        .as_array()
+        .unwrap()
+        .len();
+    let refused = desk.comment(&draft.id, &too_long, None).await.unwrap_err();
+    assert!(matches!(refused, DeskError::InvalidState(_)), "{refused:?}");
+    let refused = desk
+        .comment(&draft.id, "好", Some(&too_long))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, DeskError::InvalidState(_)), "{refused:?}");
+    let officer_api = office.signed_in(officer).await;
+    for body in [
+        json!({ "text": too_long }),
+        json!({ "text": "好", "quote": too_long }),
+    ] {
+        let (status, answer) = officer_api
+            .post(&format!("/items/{id}/comments"), body)
+            .await;
+        assert_eq!(status, 422, "{answer}");
+    }
+    assert_eq!(
+        editor.get(&format!("/items/{id}")).await["timeline"]
+            .as_array()
+            .unwrap()
+            .len(),
+        entries_before,
+        "nothing refused was stored"
+    );
+    let padded = format!("  {longest}\n");
+    desk.comment(&draft.id, &padded, Some(&padded))
+        .await
+        .unwrap();
+    let (status, answer) = officer_api
+        .post(
+            &format!("/items/{id}/comments"),
+            json!({ "text": padded, "quote": padded }),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+
     // The officer answers in the thread; the editor reads it.
     let answered = desk
         .comment(&draft.id, "已补充管制路段，马上重报。", None)

@@ -6,17 +6,19 @@ import type { HandoverState } from "./bindings/HandoverState";
 import type { HandoverView } from "./bindings/HandoverView";
 import type { Holder } from "./bindings/Holder";
 import type { Successor } from "./bindings/Successor";
+import { RULES } from "./bindings/ruleValues";
 import { beijingToday, charCount, formatIsoDay } from "./signoff";
 import { fromOnlineError, type UiError } from "./uiError";
 
+// The numbers are the rules the desk and the office apply (generated from the domain crate).
 /** Shortest new password, in characters (the office's policy). */
-export const MIN_PASSWORD_CHARS = 10;
+export const MIN_PASSWORD_CHARS = RULES.password_chars;
 /** Longest successor name, in characters. */
-export const MAX_SUCCESSOR_NAME_CHARS = 50;
+export const MAX_SUCCESSOR_NAME_CHARS = RULES.successor_name_chars;
 /** Longest staff number (工号). */
-export const MAX_STAFF_NO_CHARS = 32;
+export const MAX_STAFF_NO_CHARS = RULES.staff_no_chars;
 /** How many digits a phone number has at least and at most. */
-export const PHONE_DIGITS = { min: 5, max: 20 } as const;
+export const PHONE_DIGITS = { min: RULES.phone_digits[0], max: RULES.phone_digits[1] } as const;
 
 export const HANDOVER_STATES: readonly HandoverState[] = [
   "requested",
@@ -161,9 +163,10 @@ export function trimmedSuccessor(s: Successor): Successor {
 }
 
 /**
- * Everything wrong with the successor, as the office checks it: a name of 1–50 characters; a
- * staff number of 1–32 letters, digits or hyphens; a phone number of 5–20 digits, written with
- * digits, spaces, hyphens and a leading +.
+ * Everything wrong with the successor, as the office checks it: a name of at most
+ * MAX_SUCCESSOR_NAME_CHARS characters; a staff number of at most MAX_STAFF_NO_CHARS letters,
+ * digits or hyphens; a phone number of PHONE_DIGITS digits, written with digits, spaces, hyphens
+ * and a leading +.
  */
 export function successorProblems(s: Successor): SuccessorProblem[] {
   const { name, staff_no, phone } = trimmedSuccessor(s);

@@ -3,13 +3,15 @@
 // responsible person, and the sandboxed document an item's body is read in.
 import type { AttachmentRef } from "./bindings/AttachmentRef";
 import type { Attestation } from "./bindings/Attestation";
+import { RULES } from "./bindings/ruleValues";
 import { beijingParts } from "./format";
 
-/** Longest approver name, in characters (as the desk counts them). */
-export const MAX_APPROVER_CHARS = 50;
+/** Longest approver name, in characters (the rule the desk and the office apply). */
+export const MAX_APPROVER_CHARS = RULES.approver_chars;
 
-/** Longest comment, quote or reason for returning, in characters (as the office counts them). */
-export const MAX_REMARK_CHARS = 2000;
+/** Longest comment, quote or reason for returning, in characters (the rule the desk and the
+ * office apply, after trimming). */
+export const MAX_REMARK_CHARS = RULES.comment_chars;
 
 /** An i18n key and its parameters. */
 export interface Message {

@@ -556,6 +556,15 @@ impl Desk {
         successor: &liaison_domain::handover::Successor,
     ) -> Result<HandoverView, DeskError> {
         self.writable()?;
+        if self
+            .store
+            .seat()?
+            .is_some_and(|seat| !seat.role.may_hand_over_own_seat())
+        {
+            return Err(DeskError::InvalidState(
+                "this seat is handed over by the editorial office's administrator".into(),
+            ));
+        }
         let successor = successor
             .checked()
             .map_err(|p| DeskError::InvalidState(p.to_string()))?;
@@ -648,10 +657,9 @@ impl Desk {
         text: &str,
         quote: Option<&str>,
     ) -> Result<ItemTimeline, DeskError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(DeskError::InvalidState("a comment needs a text".into()));
-        }
+        // The office's rule, checked before anything goes out.
+        let remark = liaison_domain::remark::check(text, quote)
+            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
         let known = self.store.timeline(id)?;
         let item_id = match known.versions.last() {
             Some(v) => self.store.office_item_of(id, v.version)?,
@@ -662,8 +670,8 @@ impl Desk {
         })?;
         let (client, token) = self.credentials()?;
         let request = liaison_domain::wire::CommentRequest {
-            text: text.to_owned(),
-            quote: quote.map(str::to_owned).filter(|q| !q.trim().is_empty()),
+            text: remark.text,
+            quote: remark.quote,
         };
         self.expired_guard(client.comment(&token, item_id, &request).await)?;
         self.refresh_timeline(id).await
@@ -697,15 +705,13 @@ impl Desk {
         comment: &str,
         quote: Option<&str>,
     ) -> Result<ItemDetail, DeskError> {
-        if comment.trim().is_empty() {
-            return Err(DeskError::InvalidState(
-                "a return needs a comment saying what to change".into(),
-            ));
-        }
+        // The office's rule, checked before anything goes out: a return says what to change.
+        let remark = liaison_domain::remark::check(comment, quote)
+            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
         let (client, token) = self.credentials()?;
         let request = liaison_domain::wire::ReturnRequest {
-            comment: comment.trim().to_owned(),
-            quote: quote.map(str::to_owned).filter(|q| !q.trim().is_empty()),
+            comment: remark.text,
+            quote: remark.quote,
         };
         self.expired_guard(client.return_item(&token, item_id, &request).await)
     }

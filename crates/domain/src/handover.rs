@@ -29,13 +29,24 @@ pub struct Successor {
     pub phone: String,
 }
 
+/// Longest successor name, in characters.
+pub const MAX_SUCCESSOR_NAME_CHARS: usize = 50;
+/// Longest staff number (letters, digits and hyphens).
+pub const MAX_STAFF_NO_CHARS: usize = 32;
+/// How many digits a phone number has.
+pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 5..=20;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SuccessorProblem {
-    #[error("the successor's name is empty or longer than 50 characters")]
+    #[error("the successor's name is empty or longer than {MAX_SUCCESSOR_NAME_CHARS} characters")]
     Name,
-    #[error("the staff number must be 1-32 letters, digits or hyphens")]
+    #[error("the staff number must be 1-{MAX_STAFF_NO_CHARS} letters, digits or hyphens")]
     StaffNo,
-    #[error("the phone number must be 5-20 digits, spaces, hyphens or a leading +")]
+    #[error(
+        "the phone number must be {}-{} digits, spaces, hyphens or a leading +",
+        PHONE_DIGITS.start(),
+        PHONE_DIGITS.end()
+    )]
     Phone,
 }
 
@@ -44,14 +55,14 @@ impl Successor {
     pub fn checked(&self) -> Result<Successor, SuccessorProblem> {
         let name = self.name.trim();
         if name.is_empty()
-            || name.chars().count() > 50
+            || name.chars().count() > MAX_SUCCESSOR_NAME_CHARS
             || !crate::text::is_clean(name, crate::text::Lines::One)
         {
             return Err(SuccessorProblem::Name);
         }
         let staff_no = self.staff_no.trim();
         if staff_no.is_empty()
-            || staff_no.len() > 32
+            || staff_no.len() > MAX_STAFF_NO_CHARS
             || !staff_no
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -63,7 +74,7 @@ impl Successor {
         let allowed = phone
             .char_indices()
             .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
-        if !(5..=20).contains(&digits) || !allowed {
+        if !PHONE_DIGITS.contains(&digits) || !allowed {
             return Err(SuccessorProblem::Phone);
         }
         Ok(Successor {

@@ -16,6 +16,8 @@ pub mod org;
 pub mod organisation;
 pub mod orgsheet;
 pub mod preflight;
+pub mod remark;
+pub mod rules;
 pub mod sanitize;
 pub mod score;
 pub mod signoff;

@@ -21,6 +21,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Officer, Role::Responsible, Role::Editor, Role::Admin];
+
     /// Stable name used in storage and on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,9 +34,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Officer, Role::Responsible, Role::Editor, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// Editorial office roles see every department's items.
@@ -45,6 +45,18 @@ impl Role {
     /// Department roles see and change only their own department's columns and items.
     pub fn is_department(self) -> bool {
         !self.is_office()
+    }
+
+    /// Whether the holder of a seat of this role may ask to hand it over to a successor (a
+    /// department's seat; the editorial office's seats change hands through the administrator).
+    pub fn may_hand_over_own_seat(self) -> bool {
+        self.is_department()
+    }
+
+    /// Whether this role may hand any seat over without its holder (forced, as when a holder
+    /// left without doing it).
+    pub fn may_force_handover(self) -> bool {
+        self == Role::Admin
     }
 }
 

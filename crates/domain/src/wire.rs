@@ -300,9 +300,6 @@ pub struct CommentRequest {
     pub quote: Option<String>,
 }
 
-/// Longest comment, in characters.
-pub const MAX_COMMENT_CHARS: usize = 2000;
-
 /// The administrator sets how a department signs off.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -39,12 +39,20 @@ pub async fn start(
         .successor
         .checked()
         .map_err(|p| ApiFailure::validation(p.to_string()))?;
+    let role = caller.0.role;
     let (seat_id, forced) = match req.seat_id {
-        Some(id) => {
-            caller.require_role(Role::Admin)?;
-            (id, true)
+        Some(_) if !role.may_force_handover() => {
+            return Err(ApiFailure::forbidden(
+                "only the administrator hands over a seat other than one's own",
+            ));
         }
-        None => (caller.department_seat()?, false),
+        Some(id) => (id, true),
+        None if !role.may_hand_over_own_seat() => {
+            return Err(ApiFailure::forbidden(
+                "the editorial office's seats are handed over by the administrator directly",
+            ));
+        }
+        None => (caller.0.id, false),
     };
     let new = NewHandover {
         seat_id,

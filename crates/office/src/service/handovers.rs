@@ -48,7 +48,7 @@ pub fn start(
 ) -> Result<HandoverView, StoreError> {
     in_handovers(store, |tx| {
         let seat = tx.seat(new.seat_id)?.ok_or(StoreError::NotFound)?;
-        if seat.role.is_office() {
+        if !seat.role.may_hand_over_own_seat() {
             return Err(StoreError::Forbidden(
                 "the editorial office's seats are handed over by the administrator directly",
             ));

@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use liaison_domain::wire::{
-    Change, ChangeKind, ItemDetail, MAX_COMMENT_CHARS, SubmitItemResponse, TimelineEntry,
-    TimelineKind,
+    Change, ChangeKind, ItemDetail, SubmitItemResponse, TimelineEntry, TimelineKind,
 };
 use liaison_domain::{ItemEvent, ItemState, Role, SeatView, SignoffPolicy};
 
@@ -66,26 +65,13 @@ pub fn acceptance(
     })
 }
 
-/// A remark's text and quote, checked (`what` names it in the refusal): a text that is not
-/// empty, and neither longer than [`MAX_COMMENT_CHARS`]; an empty quote is none.
+/// A remark's text and quote, checked by the remark rule (`what` names it in the refusal).
 pub fn remark(text: &str, quote: Option<&str>, what: &str) -> Result<NewComment, StoreError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(StoreError::Invalid(format!("{what} needs a text")));
-    }
-    if text.chars().count() > MAX_COMMENT_CHARS
-        || quote.is_some_and(|q| q.chars().count() > MAX_COMMENT_CHARS)
-    {
-        return Err(StoreError::Invalid(format!(
-            "{what} is longer than {MAX_COMMENT_CHARS} characters"
-        )));
-    }
+    let r = liaison_domain::remark::check(text, quote)
+        .map_err(|problem| StoreError::Invalid(format!("{what}: {problem}")))?;
     Ok(NewComment {
-        text: text.to_owned(),
-        quote: quote
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(str::to_owned),
+        text: r.text,
+        quote: r.quote,
     })
 }
 
