@@ -119,8 +119,7 @@ const ONE_PIXEL_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\
 
 /// Waits until the editor shows a stored inline image, decoded (its natural width is known).
 async fn wait_image_shown(c: &Client) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
+    eventually("the inline image", Duration::from_secs(15), async || {
         let shown = c
             .execute(
                 "const img = document.querySelector('[data-testid=editor] img[data-sha256]');
@@ -133,14 +132,11 @@ async fn wait_image_shown(c: &Client) {
             && src.as_str().is_some_and(|s| s.starts_with("blob:"))
             && width.as_u64() == Some(1)
         {
-            return;
+            return Ok(());
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the inline image was not shown: {shown}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        Err(shown.to_string())
+    })
+    .await;
 }
 
 async fn find(c: &Client, selector: &str) -> fantoccini::elements::Element {
@@ -151,21 +147,41 @@ async fn find(c: &Client, selector: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("{selector} did not appear: {e}"))
 }
 
-/// Waits until `selector`'s attribute `attr` has `value`.
-async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: Duration) {
+/// Asks `probe` again every 200 ms until it answers `Ok(value)`, and returns that value. After
+/// `within` it fails the test with `what` it waited for and the probe's last `Err`: what it saw
+/// instead.
+async fn eventually<T>(
+    what: &str,
+    within: Duration,
+    mut probe: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
     let deadline = Instant::now() + within;
     loop {
-        if let Ok(el) = c.find(css(selector)).await
-            && el.attr(attr).await.ok().flatten().as_deref() == Some(value)
-        {
-            return;
-        }
+        let seen = match probe().await {
+            Ok(value) => return value,
+            Err(seen) => seen,
+        };
         assert!(
             Instant::now() < deadline,
-            "{selector}[{attr}] never became {value:?}"
+            "waited {within:?} for {what}; last saw: {seen}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Waits until `selector`'s attribute `attr` has `value`.
+async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: Duration) {
+    let what = format!("{selector}[{attr}] to become {value:?}");
+    eventually(&what, within, async || {
+        let Ok(el) = c.find(css(selector)).await else {
+            return Err(format!("no {selector}"));
+        };
+        match el.attr(attr).await {
+            Ok(Some(seen)) if seen == value => Ok(()),
+            seen => Err(format!("{attr}: {seen:?}")),
+        }
+    })
+    .await;
 }
 
 /// One window at a time on the shared X screen (the screenshot shows the whole screen).
@@ -280,8 +296,7 @@ async fn successor_takes_over() {
         .await
         .unwrap();
     // The inherited draft arrives with the first sync.
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
+    eventually("the inherited draft", Duration::from_secs(40), async || {
         let items = c
             .find_all(css("[data-testid=draft-list-item]"))
             .await
@@ -291,38 +306,34 @@ async fn successor_takes_over() {
             html.push_str(&item.html(false).await.unwrap_or_default());
         }
         if html.contains("寒假值班表（交接前的草稿）") {
-            break;
+            Ok(())
+        } else {
+            Err(html)
         }
-        assert!(
-            Instant::now() < deadline,
-            "the inherited draft did not appear: {html}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    })
+    .await;
     // The holder history shows both holders.
     find(&c, "[data-testid=handover-open]")
         .await
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let both = eventually("both holders", Duration::from_secs(20), async || {
         let rows = c
             .find_all(css("[data-testid=holder-row]"))
             .await
             .unwrap_or_default();
-        if rows.len() == 2 {
-            let both = format!(
-                "{}{}",
-                rows[0].html(false).await.unwrap(),
-                rows[1].html(false).await.unwrap()
-            );
-            assert!(both.contains("王晓燕") && both.contains("周敏"), "{both}");
-            break;
+        if rows.len() != 2 {
+            return Err(format!("holders: {}", rows.len()));
         }
-        assert!(Instant::now() < deadline, "holders: {}", rows.len());
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        Ok(format!(
+            "{}{}",
+            rows[0].html(false).await.unwrap(),
+            rows[1].html(false).await.unwrap()
+        ))
+    })
+    .await;
+    assert!(both.contains("王晓燕") && both.contains("周敏"), "{both}");
     close_notifications();
     screenshot_of_the_screen(&workspace_root().join("docs").join("desk-handover.png"));
     c.close().await.unwrap();
@@ -374,17 +385,18 @@ async fn responsible_signs_off() {
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let items = loop {
+    let items = eventually("both items listed", Duration::from_secs(20), async || {
         let items = c
             .find_all(css("[data-testid=signoff-item]"))
             .await
             .unwrap_or_default();
-        if items.len() == 2 || Instant::now() > deadline {
-            break items;
+        if items.len() == 2 {
+            Ok(items)
+        } else {
+            Err(format!("{} items", items.len()))
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    })
+    .await;
     assert_eq!(items.len(), 2, "both items wait for sign-off");
     // (WebKitWebDriver's element text leaves out the ellipsised title: read the markup.)
     let first = items[0].html(false).await.unwrap();
@@ -405,30 +417,27 @@ async fn responsible_signs_off() {
         .unwrap();
     // Signed off: it reaches the editors, and leaves the list.
     let editor = office.editor().await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if editor.inbox_titled("寒假学生安全提醒").await.len() == 1 {
-            break;
+    eventually("the signed-off item", Duration::from_secs(20), async || {
+        let inbox = editor.inbox_titled("寒假学生安全提醒").await;
+        if inbox.len() == 1 {
+            Ok(())
+        } else {
+            Err(format!("{} such items in the inbox", inbox.len()))
         }
-        assert!(Instant::now() < deadline, "the approval reached the office");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    })
+    .await;
+    eventually("one item left", Duration::from_secs(20), async || {
         let left = c
             .find_all(css("[data-testid=signoff-item]"))
             .await
             .unwrap_or_default();
         if left.len() == 1 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("the list still shows {} items", left.len()))
         }
-        assert!(
-            Instant::now() < deadline,
-            "the list still shows {} items",
-            left.len()
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    })
+    .await;
     let detail = editor
         .get(&format!(
             "/items/{}",
@@ -454,17 +463,17 @@ async fn responsible_signs_off() {
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let all = eventually("the return", Duration::from_secs(20), async || {
         let all = editor.get("/inbox?state=all&limit=500").await;
         let queue = office.signed_in(&responsible).await.get("/signoffs").await;
         if queue.as_array().is_some_and(Vec::is_empty) {
-            assert!(!all.to_string().contains("教师培训安排"));
-            break;
+            Ok(all)
+        } else {
+            Err(format!("the sign-off queue: {queue}"))
         }
-        assert!(Instant::now() < deadline, "the return reached the office");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    })
+    .await;
+    assert!(!all.to_string().contains("教师培训安排"));
     c.close().await.unwrap();
 }
 
@@ -495,18 +504,15 @@ impl NotifyWatch {
     }
 
     async fn wait_for(&self, text: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(line) = self.lines.lock().unwrap().iter().find(|l| l.contains(text)) {
-                return line.clone();
+        let what = format!("a notification saying {text:?}");
+        eventually(&what, within, async || {
+            let lines = self.lines.lock().unwrap();
+            match lines.iter().find(|l| l.contains(text)) {
+                Some(line) => Ok(line.clone()),
+                None => Err(format!("on the bus {:?}", *lines)),
             }
-            assert!(
-                Instant::now() < deadline,
-                "no notification saying {text:?}; the bus saw: {:?}",
-                self.lines.lock().unwrap()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -560,8 +566,7 @@ async fn board_notification_urge() {
     let c = driver.open_app().await;
 
     // The board: the department's columns, overdue first.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let states = loop {
+    let states = eventually("known standings", Duration::from_secs(30), async || {
         let rows = c
             .find_all(css(
                 "[data-testid=columns-list] [data-testid=column-item][data-state]",
@@ -574,11 +579,13 @@ async fn board_notification_urge() {
         }
         // Until the first sync, the columns show without a standing ("unknown").
         let known = states.len() >= 5 && states.iter().all(|s| s != "unknown");
-        if known || Instant::now() > deadline {
-            break states;
+        if known {
+            Ok(states)
+        } else {
+            Err(format!("{states:?}"))
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    })
+    .await;
     assert!(states.len() >= 5, "{states:?}");
     let rank = |s: &str| match s {
         "overdue" => 0,
@@ -619,8 +626,7 @@ async fn board_notification_urge() {
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually("the urge notice", Duration::from_secs(20), async || {
         let urged = c
             .find_all(css(
                 "[data-testid=notices-panel] [data-testid=notice][data-kind=urged]",
@@ -632,14 +638,12 @@ async fn board_notification_urge() {
             text.push_str(&n.prop("textContent").await.unwrap().unwrap_or_default());
         }
         if text.contains("本栏目已超期，请今天下班前报送") {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{text:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "the urge is not in the notice centre: {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    })
+    .await;
     screenshot_of_the_screen(&workspace_root().join("docs").join("desk-board.png"));
     find(&c, "[data-testid=notices-open]")
         .await
@@ -695,8 +699,7 @@ async fn board_notification_urge() {
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually("the answer's title", Duration::from_secs(20), async || {
         let title = find(&c, "[data-testid=draft-title]")
             .await
             .prop("value")
@@ -704,31 +707,30 @@ async fn board_notification_urge() {
             .unwrap()
             .unwrap_or_default();
         if title == "冬季安全生产专题" {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{title:?}"))
         }
-        assert!(Instant::now() < deadline, "the answer's title: {title:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     let body = find(&c, "[data-testid=editor] .ProseMirror").await;
     body.click().await.unwrap();
     body.send_keys("全市各校已完成冬季安全自查。")
         .await
         .unwrap();
     // The pre-flight check runs again after the edit: the button is enabled once it passes.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while find(&c, "[data-testid=send-draft]")
-        .await
-        .attr("disabled")
-        .await
-        .unwrap()
-        .is_some()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the answer never became sendable"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually("a sendable answer", Duration::from_secs(20), async || {
+        let disabled = find(&c, "[data-testid=send-draft]")
+            .await
+            .attr("disabled")
+            .await
+            .unwrap();
+        match disabled {
+            None => Ok(()),
+            Some(disabled) => Err(format!("the send button is disabled ({disabled:?})")),
+        }
+    })
+    .await;
     find(&c, "[data-testid=send-draft]")
         .await
         .click()
@@ -995,19 +997,20 @@ async fn drafts_restarts_sends() {
         .await
         .unwrap();
     // The list holds the inline image and the picked file.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let attached = loop {
+    let attached = eventually("the picked file", Duration::from_secs(10), async || {
         let list = find(&c, "[data-testid=attachments]")
             .await
             .prop("textContent")
             .await
             .unwrap()
             .unwrap_or_default();
-        if list.contains("安全教育海报.png") || std::time::Instant::now() > deadline {
-            break list;
+        if list.contains("安全教育海报.png") {
+            Ok(list)
+        } else {
+            Err(format!("{list:?}"))
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    })
+    .await;
     assert!(
         attached.contains("安全教育海报.png") && attached.contains("校门示意图.png"),
         "{attached:?}"
@@ -1068,18 +1071,19 @@ async fn drafts_restarts_sends() {
         Duration::from_secs(40),
     )
     .await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let timeline = loop {
+    let timeline = eventually("the return comment", Duration::from_secs(20), async || {
         let text = find(&c, "[data-testid=timeline]")
             .await
             .text()
             .await
             .unwrap_or_default();
-        if text.contains("请补充寒假值班安排") || Instant::now() > deadline {
-            break text;
+        if text.contains("请补充寒假值班安排") {
+            Ok(text)
+        } else {
+            Err(text)
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    })
+    .await;
     assert!(
         timeline.contains("请补充寒假值班安排")
             && timeline.contains("排查校舍安全隐患")
