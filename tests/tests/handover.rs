@@ -64,6 +64,8 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
         "--send",
     ])
     .unwrap();
+    // And one without a title yet.
+    old(&["draft", "--column", &column, "--title", "", "--body", "<p>想法</p>"]).unwrap();
 
     // With the office out of reach, the handover does not start and says what would be lost.
     office.stop();
@@ -78,8 +80,11 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
     ];
     let err = old(&args).unwrap_err();
     assert!(err.contains("\"code\":\"handover_blocked\""), "{err}");
+    // As data, oldest first, each title as written: the window words the untitled one.
     assert!(
-        err.contains("期末考试安排") && err.contains("寒假值班表（草稿）"),
+        err.contains(
+            "\"data\":{\"kind\":\"pending\",\"titles\":[\"寒假值班表（草稿）\",\"期末考试安排\",\"\"]}"
+        ),
         "{err}"
     );
     office.restart();
@@ -166,7 +171,7 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
     );
     assert_eq!(state["session"]["handed_over"]["wiped"], false);
     // Its data stays, read-only.
-    assert_eq!(titles(&state).len(), 2);
+    assert_eq!(titles(&state).len(), 3);
     assert!(theirs.len() > 2);
     let err = old(&[
         "draft",

@@ -91,3 +91,13 @@ export function formatBeijingDateTime(rfc3339: string, locale: string, now?: Dat
   const p = beijingParts(ms);
   return `${formatBeijingDay(p, locale, now)} ${pad2(p.hour)}:${pad2(p.minute)}`;
 }
+
+/** Whether a title names an untitled draft or item: only an empty one (after trimming) does. */
+export function isUntitled(title: string): boolean {
+  return title.trim() === "";
+}
+
+/** A title as shown: itself, or the window's word for "untitled" (`drafts.untitled`). */
+export function shownTitle(title: string, untitled: string): string {
+  return isUntitled(title) ? untitled : title;
+}

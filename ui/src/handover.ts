@@ -2,6 +2,7 @@
 // password and on the successor (made here first, so the form can say what is wrong before
 // anything is sent), and what the desk's and the office's refusals mean for the person.
 import { toDeskError } from "./api/desk";
+import type { DeskError } from "./bindings/DeskError";
 import type { HandoverState } from "./bindings/HandoverState";
 import type { HandoverView } from "./bindings/HandoverView";
 import type { Holder } from "./bindings/Holder";
@@ -116,8 +117,9 @@ export function normalizedCode(code: string): string {
   return code.replace(/[^0-9A-Za-z]/g, "").toUpperCase();
 }
 
-function refusedBy(detail: string, officeCode: string): boolean {
-  return new RegExp(`\\b${officeCode}\\b`).test(detail);
+/** Whether the office refused with its error code `officeCode` (from the error's data). */
+function refusedBy(e: DeskError, officeCode: string): boolean {
+  return e.data?.kind === "office" && e.data.code === officeCode;
 }
 
 /**
@@ -128,14 +130,14 @@ export function redeemError(value: unknown): UiError {
   const e = toDeskError(value);
   const detail = e.detail || undefined;
   if (e.code === "rejected_by_office") {
-    if (refusedBy(e.detail, "handover_code_invalid")) {
+    if (refusedBy(e, "handover_code_invalid")) {
       const expired = /expired/i.test(e.detail);
       return { key: expired ? "handover.redeem.code_expired" : "handover.redeem.code_invalid", detail };
     }
-    if (refusedBy(e.detail, "weak_password")) {
+    if (refusedBy(e, "weak_password")) {
       return { key: "handover.redeem.weak_password", params: { min: MIN_PASSWORD_CHARS }, detail };
     }
-    if (refusedBy(e.detail, "too_many_attempts")) {
+    if (refusedBy(e, "too_many_attempts")) {
       const minutes = /(\d+)\s*minute/i.exec(e.detail)?.[1];
       return minutes
         ? { key: "handover.redeem.too_many_attempts", params: { minutes: Number(minutes) }, detail }
@@ -189,16 +191,12 @@ export function successorProblemField(problem: SuccessorProblem): SuccessorField
   return "name";
 }
 
-const PENDING_PREFIX = /^\s*not yet at the office:\s*/i;
-
 /**
- * The titles a `handover_blocked` refusal names ("not yet at the office: A、B"), in its order.
- * The desk names an untitled draft "（无标题）" (see `isUntitled`).
+ * The titles a `handover_blocked` refusal names, oldest first, as written (an empty one is an
+ * untitled draft; see `isUntitled`).
  */
-export function pendingTitles(detail: string): string[] {
-  const list = detail.replace(PENDING_PREFIX, "");
-  if (!list.trim()) return [];
-  return list.split("、").map((title) => title.trim());
+export function pendingTitles(e: DeskError): string[] {
+  return e.data?.kind === "pending" ? e.data.titles : [];
 }
 
 /** A failed start: what to say, and the pending titles when the desk named them. */
@@ -211,18 +209,15 @@ export function startError(value: unknown): StartFailure {
   const e = toDeskError(value);
   const detail = e.detail || undefined;
   if (e.code === "handover_blocked") {
-    return { error: { key: "errors.handover_blocked" }, pending: pendingTitles(e.detail) };
+    return { error: { key: "errors.handover_blocked" }, pending: pendingTitles(e) };
   }
-  if (e.code === "rejected_by_office" && refusedBy(e.detail, "conflict")) {
+  if (e.code === "rejected_by_office" && refusedBy(e, "conflict")) {
     return { error: { key: "handover.start.already_open", detail }, pending: null };
   }
-  if (e.code === "rejected_by_office" && refusedBy(e.detail, "forbidden")) {
+  if (e.code === "rejected_by_office" && refusedBy(e, "forbidden")) {
     return { error: { key: "handover.start.forbidden", detail }, pending: null };
   }
-  if (
-    (e.code === "invalid_state" || e.code === "rejected_by_office") &&
-    /successor|staff number|phone number|validation/.test(e.detail)
-  ) {
+  if (e.data?.kind === "successor" || refusedBy(e, "validation")) {
     return { error: { key: "handover.start.invalid_successor", detail }, pending: null };
   }
   return { error: fromOnlineError(e), pending: null };
@@ -275,10 +270,4 @@ export function sortedHolders(list: readonly Holder[]): Holder[] {
   });
 }
 
-/** The desk's word for an untitled draft in a `handover_blocked` refusal. */
-export const DESK_UNTITLED = "（无标题）";
-
-/** Whether a pending title names an untitled draft. */
-export function isUntitled(title: string): boolean {
-  return title.trim() === "" || title.trim() === DESK_UNTITLED;
-}
+export { isUntitled } from "./format";

@@ -565,9 +565,7 @@ impl Desk {
                 "this seat is handed over by the editorial office's administrator".into(),
             ));
         }
-        let successor = successor
-            .checked()
-            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
+        let successor = successor.checked().map_err(DeskError::InvalidSuccessor)?;
         // Best effort: an office that cannot be reached leaves things pending, said below.
         for step in [
             self.deliver().await.map(|_| ()),

@@ -94,9 +94,13 @@ pub enum DeskError {
     /// The office's administrator disabled the seat.
     #[error("the editorial office disabled this seat: {0}")]
     SeatDisabled(String),
-    /// Not everything is at the office yet: these items (titles) would be lost.
-    #[error("not yet at the office: {}", .0.join("、"))]
+    /// Not everything is at the office yet: these items would be lost (their titles as written;
+    /// an empty one is an untitled draft).
+    #[error("not yet at the office: {0:?}")]
     HandoverBlocked(Vec<String>),
+    /// The successor named for a handover is not plausible.
+    #[error("{0}")]
+    InvalidSuccessor(liaison_domain::handover::SuccessorProblem),
     /// The office does not hold (all of) a send's files, or holds a different part of one than
     /// the desk thought: upload again from where the office is.
     #[error("the office needs the files again: {0}")]
@@ -125,7 +129,9 @@ impl DeskError {
             DeskError::SessionExpired => DeskErrorCode::SessionExpired,
             DeskError::NotSignedIn => DeskErrorCode::NotSignedIn,
             DeskError::NotFound(_) => DeskErrorCode::NotFound,
-            DeskError::InvalidState(_) => DeskErrorCode::InvalidState,
+            DeskError::InvalidState(_) | DeskError::InvalidSuccessor(_) => {
+                DeskErrorCode::InvalidState
+            }
             DeskError::RejectedByOffice { .. } => DeskErrorCode::RejectedByOffice,
             DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
             DeskError::SignoffRequired(_) => DeskErrorCode::SignoffRequired,
@@ -208,6 +214,52 @@ pub struct DeskErrorView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub certificate: Option<CertificateView>,
+    /// What the window needs to say exactly what went wrong, as values: it never reads them
+    /// out of `detail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub data: Option<DeskErrorData>,
+}
+
+/// The values an error carries for the window.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum DeskErrorData {
+    /// The office refused: its HTTP status and its error code (as the API names it).
+    Office { status: u16, code: String },
+    /// What is not yet at the office, oldest first, by title as written (an empty title is an
+    /// untitled draft).
+    Pending { titles: Vec<String> },
+    /// The blocking pre-flight problems of a send.
+    Preflight {
+        problems: Vec<liaison_domain::preflight::Problem>,
+    },
+    /// What is wrong with the successor named for a handover.
+    Successor {
+        problem: liaison_domain::handover::SuccessorProblem,
+    },
+}
+
+impl DeskErrorData {
+    fn of(e: &DeskError) -> Option<DeskErrorData> {
+        match e {
+            DeskError::RejectedByOffice { status, code, .. } => Some(DeskErrorData::Office {
+                status: *status,
+                code: code.clone(),
+            }),
+            DeskError::HandoverBlocked(titles) => Some(DeskErrorData::Pending {
+                titles: titles.clone(),
+            }),
+            DeskError::PreflightFailed(problems) => Some(DeskErrorData::Preflight {
+                problems: problems.clone(),
+            }),
+            DeskError::InvalidSuccessor(problem) => {
+                Some(DeskErrorData::Successor { problem: *problem })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A refused office certificate: the SHA-256 fingerprint it has, and the one the desk trusts
@@ -240,6 +292,7 @@ impl From<&DeskError> for DeskErrorView {
                 }),
                 _ => None,
             },
+            data: DeskErrorData::of(e),
         }
     }
 }

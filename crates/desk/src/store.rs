@@ -1154,17 +1154,8 @@ impl LocalStore {
              ORDER BY d.updated_at",
         )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows
-            .map(|t| {
-                t.map(|t| {
-                    if t.trim().is_empty() {
-                        "（无标题）".to_owned()
-                    } else {
-                        t
-                    }
-                })
-            })
-            .collect::<Result<_, _>>()?)
+        // As written: the window names an untitled draft in its own language.
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Adds a version sent from this seat (by an earlier holder, or from another workstation)

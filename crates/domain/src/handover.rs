@@ -36,7 +36,10 @@ pub const MAX_STAFF_NO_CHARS: usize = 32;
 /// How many digits a phone number has.
 pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 5..=20;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What is wrong with a successor, by field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum SuccessorProblem {
     #[error("the successor's name is empty or longer than {MAX_SUCCESSOR_NAME_CHARS} characters")]
     Name,

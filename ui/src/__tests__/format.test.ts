@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { beijingParts, formatBeijingDateTime, formatSize } from "../format";
+import { beijingParts, formatBeijingDateTime, formatSize, shownTitle } from "../format";
 
 describe("formatSize", () => {
   it("shows bytes below 1 KB as whole bytes", () => {
@@ -57,5 +57,15 @@ describe("Beijing time", () => {
 
   it("shows an unparseable time as it is", () => {
     expect(formatBeijingDateTime("yesterday", "zh-CN")).toBe("yesterday");
+  });
+});
+
+describe("shownTitle", () => {
+  it("shows a title as written, and the window's word only for an empty one", () => {
+    expect(shownTitle("春季防汛通知", "（无标题）")).toBe("春季防汛通知");
+    expect(shownTitle("  ", "(untitled)")).toBe("(untitled)");
+    expect(shownTitle("", "（无标题）")).toBe("（无标题）");
+    // A title that happens to read like the label is still a title.
+    expect(shownTitle("（无标题）", "(untitled)")).toBe("（无标题）");
   });
 });

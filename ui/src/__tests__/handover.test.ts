@@ -147,6 +147,7 @@ describe("redeemError", () => {
   const refused = (code: string, message: string) => ({
     code: "rejected_by_office",
     detail: `the office refused: ${code}: ${message}`,
+    data: { kind: "office", status: 422, code },
   });
 
   it("names the office's refusals of a handover code", () => {
@@ -217,21 +218,28 @@ describe("successorProblems", () => {
 });
 
 describe("starting a handover", () => {
-  it("lists what is not yet at the office", () => {
-    expect(pendingTitles("not yet at the office: 春季防汛通知、（无标题）、第三季度报告")).toEqual([
-      "春季防汛通知",
-      "（无标题）",
-      "第三季度报告",
-    ]);
-    expect(pendingTitles("not yet at the office: 一篇")).toEqual(["一篇"]);
-    expect(pendingTitles("")).toEqual([]);
-    expect(isUntitled("（无标题）")).toBe(true);
+  it("lists what is not yet at the office from the error's data, never its text", () => {
+    const titles = ["春季防汛通知", "", "含、顿号的标题", "（无标题）"];
+    const blocked = {
+      code: "handover_blocked" as const,
+      detail: "not yet at the office: something else entirely",
+      data: { kind: "pending" as const, titles },
+    };
+    expect(pendingTitles(blocked)).toEqual(titles);
+    expect(pendingTitles({ code: "handover_blocked", detail: "not yet at the office: A、B" })).toEqual([]);
+    // Only an empty title is untitled: a draft may be titled "（无标题）".
+    expect(isUntitled("")).toBe(true);
     expect(isUntitled(" ")).toBe(true);
+    expect(isUntitled("（无标题）")).toBe(false);
     expect(isUntitled("标题")).toBe(false);
   });
 
   it("turns a blocked start into the pending list", () => {
-    const f = startError({ code: "handover_blocked", detail: "not yet at the office: A、B" });
+    const f = startError({
+      code: "handover_blocked",
+      detail: "not yet at the office",
+      data: { kind: "pending", titles: ["A", "B"] },
+    });
     expect(f.error.key).toBe("errors.handover_blocked");
     expect(f.pending).toEqual(["A", "B"]);
   });
@@ -240,11 +248,22 @@ describe("starting a handover", () => {
     const conflict = startError({
       code: "rejected_by_office",
       detail: "the office refused: conflict: this seat already has a handover under way",
+      data: { kind: "office", status: 409, code: "conflict" },
     });
     expect(conflict).toMatchObject({ error: { key: "handover.start.already_open" }, pending: null });
+    // The office's code in the text alone decides nothing.
     expect(
-      startError({ code: "invalid_state", detail: "the phone number must be 5-20 digits, spaces, hyphens or a leading +" })
-        .error.key,
+      startError({ code: "rejected_by_office", detail: "the office refused: conflict: this seat" }).error.key,
+    ).toBe("errors.rejected_by_office");
+    expect(
+      startError({ code: "invalid_state", detail: "x", data: { kind: "successor", problem: "phone" } }).error.key,
+    ).toBe("handover.start.invalid_successor");
+    expect(
+      startError({
+        code: "rejected_by_office",
+        detail: "x",
+        data: { kind: "office", status: 422, code: "validation" },
+      }).error.key,
     ).toBe("handover.start.invalid_successor");
     expect(startError({ code: "office_unreachable", detail: "x" }).error.key).toBe("errors.online_action");
     expect(startError({ code: "seat_handed_over", detail: "x" }).error.key).toBe("errors.seat_handed_over");
@@ -292,8 +311,11 @@ describe("handovers and their codes", () => {
   it("says a code the office no longer shows was already shown", () => {
     expect(codeError({ code: "not_found", detail: "handover code not found" }).key).toBe("handover.code.already_shown");
     expect(
-      codeError({ code: "rejected_by_office", detail: "the office refused: not_found: handover code (it is shown once)" })
-        .key,
+      codeError({
+        code: "rejected_by_office",
+        detail: "the office refused: not_found: handover code (it is shown once)",
+        data: { kind: "office", status: 404, code: "not_found" },
+      }).key,
     ).toBe("handover.code.already_shown");
     expect(codeError({ code: "office_unreachable", detail: "x" }).key).toBe("errors.online_action");
   });

@@ -73,10 +73,13 @@ export function isDeskError(value: unknown): value is DeskError {
 /** Turns anything a command rejected with into a DeskError. */
 export function toDeskError(value: unknown): DeskError {
   if (isDeskError(value)) {
-    const certificate = value.certificate;
-    return certificate
-      ? { code: value.code, detail: value.detail, certificate }
-      : { code: value.code, detail: value.detail };
+    const { code, detail, certificate, data } = value;
+    return {
+      code,
+      detail,
+      ...(certificate ? { certificate } : {}),
+      ...(data ? { data } : {}),
+    };
   }
   if (value instanceof Error) return { code: "internal", detail: value.message };
   if (typeof value === "string") return { code: "internal", detail: value };
