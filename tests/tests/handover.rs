@@ -65,7 +65,16 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
     ])
     .unwrap();
     // And one without a title yet.
-    old(&["draft", "--column", &column, "--title", "", "--body", "<p>想法</p>"]).unwrap();
+    old(&[
+        "draft",
+        "--column",
+        &column,
+        "--title",
+        "",
+        "--body",
+        "<p>想法</p>",
+    ])
+    .unwrap();
 
     // With the office out of reach, the handover does not start and says what would be lost.
     office.stop();
