@@ -5,6 +5,8 @@
 //! window, the worker, `liaison-desk-cli`), and a deferred transaction that reads and then writes
 //! would be refused at once ("database is locked") instead of waiting its turn.
 
+mod notices;
+
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -21,12 +23,13 @@ use liaison_domain::{
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use crate::DeskError;
-use crate::duties::{NoticeFacts, NoticeKind, create_notice};
+use crate::duties::{NoticeFacts, NoticeKind};
 use crate::files::StoredFile;
 use crate::view::{
     DraftNotice, DraftSummary, DraftView, ImportOutcome, ImportRecord, ItemTimeline, SearchHit,
     SendProgress, SnippetPart, VersionTimeline,
 };
+use notices::create_notice;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
