@@ -190,6 +190,32 @@ pub enum OutgoingData {
     Wipe,
 }
 
+/// Longest reason given for a handover or for declining one, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonProblem {
+    #[error("the reason is longer than {MAX_REASON_CHARS} characters")]
+    TooLong,
+    #[error("the reason holds control characters")]
+    NotClean,
+}
+
+/// A reason as it is kept: trimmed, none if empty, at most [`MAX_REASON_CHARS`] characters of
+/// text that may have lines but no other control characters.
+pub fn checked_reason(reason: Option<&str>) -> Result<Option<String>, ReasonProblem> {
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ReasonProblem::TooLong);
+    }
+    if !crate::text::is_clean(reason, crate::text::Lines::Many) {
+        return Err(ReasonProblem::NotClean);
+    }
+    Ok(Some(reason.to_owned()))
+}
+
 /// How long a handover code works after approval.
 pub const HANDOVER_CODE_HOURS: i64 = 72;
 /// Shortest password, in characters.
@@ -223,6 +249,29 @@ pub fn check_password(login: &str, password: &str) -> Result<(), PasswordProblem
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_reason_is_trimmed_bounded_and_may_have_lines_but_no_other_control_characters() {
+        let longest = "因".repeat(MAX_REASON_CHARS);
+        assert_eq!(
+            checked_reason(Some(&format!(" {longest}\n"))),
+            Ok(Some(longest.clone()))
+        );
+        assert_eq!(
+            checked_reason(Some(&format!("{longest}因"))),
+            Err(ReasonProblem::TooLong)
+        );
+        assert_eq!(
+            checked_reason(Some("调离\n另有安排")),
+            Ok(Some("调离\n另有安排".into()))
+        );
+        assert_eq!(
+            checked_reason(Some("调\u{7}离")),
+            Err(ReasonProblem::NotClean)
+        );
+        assert_eq!(checked_reason(Some("   ")), Ok(None));
+        assert_eq!(checked_reason(None), Ok(None));
+    }
+
     use super::*;
 
     #[test]

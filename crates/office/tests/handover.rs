@@ -227,6 +227,18 @@ async fn a_code_expires_and_a_declined_handover_changes_nothing() {
         .post(&health, "/handovers", json!({"successor": successor()}))
         .await;
     let id = started["id"].as_i64().unwrap();
+    // A reason past the rule's length, or with control characters, is refused; nothing decided.
+    let longest = "定".repeat(liaison_domain::handover::MAX_REASON_CHARS);
+    for reason in [format!("{longest}了"), "接任\u{7}人选".to_owned()] {
+        let (status, answer) = o
+            .post(
+                &admin,
+                &format!("/handovers/{id}/decline"),
+                json!({ "reason": reason }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    }
     let (status, declined) = o
         .post(
             &admin,
@@ -302,6 +314,15 @@ async fn a_forced_handover_works_without_the_old_desk_and_the_old_desk_is_told_t
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let too_long = "调".repeat(liaison_domain::handover::MAX_REASON_CHARS + 1);
+    let (status, answer) = o
+        .post(
+            &admin,
+            "/handovers",
+            json!({"successor": successor(), "seat_id": seat_id, "reason": too_long}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     let (status, forced) = o
         .post(
             &admin,

@@ -46,6 +46,7 @@ pub fn start(
     by: &Actor<'_>,
     now: DateTime<Utc>,
 ) -> Result<HandoverView, StoreError> {
+    let reason = reason(new.reason.as_deref())?;
     in_handovers(store, |tx| {
         let seat = tx.seat(new.seat_id)?.ok_or(StoreError::NotFound)?;
         if !seat.role.may_hand_over_own_seat() {
@@ -65,7 +66,7 @@ pub fn start(
             successor: &new.successor,
             requested_by: by.seat.id,
             requested_at: now,
-            reason: new.reason.as_deref(),
+            reason: reason.as_deref(),
         })?;
         let action = if new.forced {
             "handover.forced"
@@ -78,7 +79,7 @@ pub fn start(
             new.successor.name,
             new.successor.staff_no,
             new.successor.phone,
-            new.reason
+            reason
                 .as_deref()
                 .map(|r| format!("; reason: {r}"))
                 .unwrap_or_default()
@@ -133,11 +134,16 @@ pub fn decline(
     now: DateTime<Utc>,
 ) -> Result<HandoverView, StoreError> {
     only_the_administrator(by)?;
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let decision = HandoverDecision::Decline {
-        reason: reason.map(str::to_owned),
+        reason: self::reason(reason)?,
     };
     decide(store, id, &decision, by, now)
+}
+
+/// A handover's or a decline's reason, checked by the domain's rule.
+fn reason(reason: Option<&str>) -> Result<Option<String>, StoreError> {
+    liaison_domain::handover::checked_reason(reason)
+        .map_err(|problem| StoreError::Invalid(problem.to_string()))
 }
 
 fn only_the_administrator(by: &Actor<'_>) -> Result<(), StoreError> {
