@@ -8,7 +8,7 @@ import type { HandoverView } from "./bindings/HandoverView";
 import type { Holder } from "./bindings/Holder";
 import type { Successor } from "./bindings/Successor";
 import { RULES } from "./bindings/ruleValues";
-import { beijingToday, charCount, formatIsoDay } from "./signoff";
+import { beijingToday, charCount, formatIsoDay, hasControl } from "./signoff";
 import { fromOnlineError, type UiError } from "./uiError";
 
 // The numbers are the rules the desk and the office apply (generated from the domain crate).
@@ -156,7 +156,7 @@ export function redeemError(value: unknown): UiError {
 
 // --- starting a handover ------------------------------------------------------------------------
 
-export type SuccessorProblem = "no_name" | "name_too_long" | "bad_staff_no" | "bad_phone";
+export type SuccessorProblem = "no_name" | "name_too_long" | "name_not_one_line" | "bad_staff_no" | "bad_phone";
 export type SuccessorField = "name" | "staff_no" | "phone";
 
 /** The successor as the form has it, trimmed. */
@@ -175,6 +175,7 @@ export function successorProblems(s: Successor): SuccessorProblem[] {
   const problems: SuccessorProblem[] = [];
   if (!name) problems.push("no_name");
   else if (charCount(name) > MAX_SUCCESSOR_NAME_CHARS) problems.push("name_too_long");
+  else if (hasControl(name)) problems.push("name_not_one_line");
   if (!staff_no || staff_no.length > MAX_STAFF_NO_CHARS || !/^[0-9A-Za-z-]+$/.test(staff_no)) {
     problems.push("bad_staff_no");
   }

@@ -22,6 +22,12 @@ export interface Message {
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
 /** Number of characters as Rust counts them (code points, not UTF-16 units). */
+/** Whether a one-line field holds a control character (a line break, a tab…), which the desk and
+ * the office refuse in it (the domain's `text::is_clean`). */
+export function hasControl(s: string): boolean {
+  return /\p{Cc}/u.test(s);
+}
+
 export function charCount(s: string): number {
   return [...s].length;
 }
@@ -59,6 +65,7 @@ export interface AttestationInput {
 export type AttestationProblem =
   | "no_approver"
   | "approver_too_long"
+  | "approver_not_one_line"
   | "bad_date"
   | "future_date"
   | "no_form"
@@ -77,6 +84,7 @@ export function attestationProblems(
   const approver = input.approver.trim();
   if (!approver) problems.push("no_approver");
   else if (charCount(approver) > MAX_APPROVER_CHARS) problems.push("approver_too_long");
+  else if (hasControl(approver)) problems.push("approver_not_one_line");
   const day = input.approvedOn.trim();
   if (!isIsoDate(day)) problems.push("bad_date");
   // Both are "YYYY-MM-DD": comparing the strings compares the days.

@@ -199,6 +199,9 @@ describe("successorProblems", () => {
   it("checks every field as the desk does", () => {
     expect(successorProblems({ ...ok, name: " " })).toEqual(["no_name"]);
     expect(successorProblems({ ...ok, name: "周".repeat(51) })).toEqual(["name_too_long"]);
+    // One line, as the domain's rule has it: a break or a tab inside the name is refused.
+    expect(successorProblems({ ...ok, name: "周\n敏" })).toEqual(["name_not_one_line"]);
+    expect(successorProblems({ ...ok, name: "周\t敏" })).toEqual(["name_not_one_line"]);
     expect(successorProblems({ ...ok, name: "周".repeat(50) })).toEqual([]);
     expect(successorProblems({ ...ok, staff_no: "工号1" })).toEqual(["bad_staff_no"]);
     expect(successorProblems({ ...ok, staff_no: "" })).toEqual(["bad_staff_no"]);

@@ -69,7 +69,7 @@ describe("i18n message files", () => {
     for (const k of ["same", "added", "removed"]) {
       expect(zh.has(`diff.kind.${k}`), k).toBe(true);
     }
-    for (const p of ["no_approver", "approver_too_long", "bad_date", "future_date", "no_form", "form_not_attached"]) {
+    for (const p of ["no_approver", "approver_too_long", "approver_not_one_line", "bad_date", "future_date", "no_form", "form_not_attached"]) {
       expect(zh.has(`attest.problem.${p}`), p).toBe(true);
     }
   });

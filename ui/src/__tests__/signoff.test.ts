@@ -60,6 +60,7 @@ describe("attestationProblems", () => {
     expect(attestationProblems(input(), files, TODAY)).toEqual([]);
     expect(attestationProblems(input({ approvedOn: TODAY }), files, TODAY)).toEqual([]);
     expect(attestationProblems(input({ approver: "李".repeat(MAX_APPROVER_CHARS) }), files, TODAY)).toEqual([]);
+    expect(attestationProblems(input({ approver: "李\n明" }), files, TODAY)).toEqual(["approver_not_one_line"]);
   });
 
   it("wants an approver of at most 50 characters, counted as the desk counts them", () => {
@@ -95,7 +96,7 @@ describe("attestationProblems", () => {
   });
 
   it("says each problem in both languages, without raw keys or placeholders", () => {
-    const all = ["no_approver", "approver_too_long", "bad_date", "future_date", "no_form", "form_not_attached"] as const;
+    const all = ["no_approver", "approver_too_long", "approver_not_one_line", "bad_date", "future_date", "no_form", "form_not_attached"] as const;
     for (const p of all) {
       for (const [t, locale] of [
         [zh.t, "zh-CN"],
