@@ -46,7 +46,7 @@ pub fn start(
     by: &Actor<'_>,
     now: DateTime<Utc>,
 ) -> Result<HandoverView, StoreError> {
-    let reason = reason(new.reason.as_deref())?;
+    let reason = checked_reason(new.reason.as_deref())?;
     in_handovers(store, |tx| {
         let seat = tx.seat(new.seat_id)?.ok_or(StoreError::NotFound)?;
         if !seat.role.may_hand_over_own_seat() {
@@ -135,13 +135,13 @@ pub fn decline(
 ) -> Result<HandoverView, StoreError> {
     only_the_administrator(by)?;
     let decision = HandoverDecision::Decline {
-        reason: self::reason(reason)?,
+        reason: checked_reason(reason)?,
     };
     decide(store, id, &decision, by, now)
 }
 
 /// A handover's or a decline's reason, checked by the domain's rule.
-fn reason(reason: Option<&str>) -> Result<Option<String>, StoreError> {
+fn checked_reason(reason: Option<&str>) -> Result<Option<String>, StoreError> {
     liaison_domain::handover::checked_reason(reason)
         .map_err(|problem| StoreError::Invalid(problem.to_string()))
 }

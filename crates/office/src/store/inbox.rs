@@ -71,6 +71,12 @@ pub enum PagePlan {
 }
 
 impl PagePlan {
+    /// Whether the kept counts choose how this filter's page is read (a dated page whose counts
+    /// are kept); if so, read them and give their [`matching`] to [`PagePlan::of`].
+    pub fn asks_counts(filter: &InboxFilter) -> bool {
+        filter.until.is_some() && counts_are_kept(filter)
+    }
+
     /// The plan for a page, given how many items its filter matches if the kept counts tell
     /// (`None`: they cannot for this filter).
     pub fn of(filter: &InboxFilter, matching: Option<u64>) -> PagePlan {

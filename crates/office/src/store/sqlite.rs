@@ -478,7 +478,7 @@ impl Store for SqliteStore {
 
     fn inbox(&self, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
         let conn = self.conn();
-        let matching = if filter.until.is_some() && inbox::counts_are_kept(filter) {
+        let matching = if PagePlan::asks_counts(filter) {
             Some(inbox::matching(filter, &inbox_counts_in(&conn, filter)?))
         } else {
             None

@@ -619,7 +619,7 @@ async fn pg_raw(db: &tokio_postgres::Client, ask: &InboxAsk) -> anyhow::Result<R
         Ok(db.query(&sql.sql, &refs).await?)
     };
     let started = Instant::now();
-    let matching = if filter.until.is_some() && inbox::counts_are_kept(&filter) {
+    let matching = if PagePlan::asks_counts(&filter) {
         let counts = run(&inbox::counts_sql(&filter, Dialect::Postgres)).await?;
         Some(inbox::matching(&filter, &pg_counts(&counts)?))
     } else {
@@ -668,7 +668,7 @@ fn sqlite_raw(db: &rusqlite::Connection, ask: &InboxAsk) -> anyhow::Result<RawAn
         Ok(counts)
     };
     let started = Instant::now();
-    let matching = if filter.until.is_some() && inbox::counts_are_kept(&filter) {
+    let matching = if PagePlan::asks_counts(&filter) {
         let counts = counts_of(&inbox::counts_sql(&filter, Dialect::Sqlite))?;
         Some(inbox::matching(&filter, &counts))
     } else {

@@ -106,7 +106,7 @@ async fn inbox_counts_on(
 pub(super) fn inbox(bridge: &PgBridge, filter: &InboxFilter) -> Result<Vec<InboxItem>, StoreError> {
     let filter = filter.clone();
     bridge.call(move |c| async move {
-        let matching = if filter.until.is_some() && inbox::counts_are_kept(&filter) {
+        let matching = if PagePlan::asks_counts(&filter) {
             Some(inbox::matching(
                 &filter,
                 &inbox_counts_on(&c, &filter).await?,
