@@ -20,6 +20,7 @@ pub mod remark;
 pub mod rules;
 pub mod sanitize;
 pub mod score;
+pub mod send_gate;
 pub mod signoff;
 pub mod text;
 pub mod urge;

@@ -1125,6 +1125,17 @@ async fn an_attested_item_carries_its_approver_date_and_signed_form() {
         );
         assert!(err["message"].as_str().unwrap().contains(problem), "{err}");
     }
+    // Unsigned and with a forbidden word: the text is refused first, as the desk refuses it
+    // (liaison_domain::send_gate: the sign-off is of the final text).
+    let mut unsigned_secret = body.clone();
+    unsigned_secret["attestation"] = Value::Null;
+    unsigned_secret["body_html"] = json!("<p>本文为内部资料。</p>");
+    let (status, err) = o.submit(&officer, Some("k-a0"), &unsigned_secret).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("preflight_failed")),
+        "{err}"
+    );
     body["attestation"] =
         json!({"approver": "李建国", "approved_on": "2026-11-26", "form_sha256": form_sha});
     body["attachments"] = json!([file]);

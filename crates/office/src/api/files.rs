@@ -40,7 +40,9 @@ fn digest(sha256: &str) -> Result<(), ApiFailure> {
     }
 }
 
-fn problem(p: AttachmentProblem) -> ApiFailure {
+/// A refused file as the API answers it: too large, of a type no one may send, or otherwise
+/// invalid.
+pub(super) fn problem(p: AttachmentProblem) -> ApiFailure {
     match p {
         AttachmentProblem::FileTooLarge { .. } | AttachmentProblem::ItemTooLarge => {
             ApiFailure::new(ErrorCode::PayloadTooLarge, p.to_string())

@@ -7,12 +7,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::NaiveDate;
 use liaison_domain::calendar::{beijing_date, beijing_midnight};
+use liaison_domain::send_gate::{self, GateRefusal};
 use liaison_domain::wire::{
     AcceptRequest, ApiError, ChangesResponse, CommentRequest, ErrorCode, IDEMPOTENCY_KEY_HEADER,
     InboxItem, ItemDetail, RejectRequest, ReturnRequest, StateCount, SubmitItemRequest,
     SubmitItemResponse, TimelineEntry,
 };
-use liaison_domain::{ColumnView, ItemState, Role, content, signoff};
+use liaison_domain::{ColumnView, ItemState, Role};
 use serde::Deserialize;
 
 use super::{ApiFailure, ApiJson, ApiPath, ApiQuery, ApiResult, AppState, Caller, bad_request};
@@ -83,48 +84,10 @@ pub async fn submit(
     if let Some(answer) = earlier {
         return submitted(&state, answer);
     }
-    validate_submission(&req)?;
     let lists = state.blocking(|s| Ok(s.word_lists()?)).await?;
-    let problems = liaison_domain::preflight::check(
-        liaison_domain::preflight::Draft {
-            column_id: Some(req.column_id),
-            title: &req.title,
-            body_html: &req.body_html,
-            attachments: &req.attachments,
-        },
-        &lists,
-    );
-    if liaison_domain::preflight::blocks(&problems) {
-        let listed: Vec<String> = problems
-            .iter()
-            .filter(|p| p.severity == liaison_domain::preflight::Severity::Blocking)
-            .map(|p| {
-                let rule = serde_json::to_value(p.rule)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                match &p.found {
-                    Some(found) => format!("{rule}: {found}"),
-                    None => rule,
-                }
-            })
-            .collect();
-        return Err(ApiFailure::new(
-            ErrorCode::PreflightFailed,
-            format!(
-                "the item fails the pre-flight checks: {}",
-                listed.join("; ")
-            ),
-        ));
-    }
     let now = state.clock.now();
-    signoff::check_signoff(
-        caller.0.department.signoff,
-        req.attestation.as_ref(),
-        &req.attachments,
-        beijing_date(now),
-    )
-    .map_err(|p| ApiFailure::new(ErrorCode::SignoffRequired, p.to_string()))?;
+    send_gate::check(&req, caller.0.department.signoff, beijing_date(now), &lists)
+        .map_err(refused)?;
     let mut req = req;
     req.body_html = liaison_domain::sanitize::body_html(&req.body_html);
     let (seat, caller_address) = (caller.0, caller.1);
@@ -177,12 +140,36 @@ fn submitted(
     }
 }
 
-fn validate_submission(req: &SubmitItemRequest) -> Result<(), ApiFailure> {
-    content::check_submission(&req.draft_key, req.version, &req.title, &req.body_html)
-        .map_err(|p| ApiFailure::validation(p.to_string()))?;
-    super::files::check_item_files(&req.attachments)?;
-    liaison_domain::attachment::check_inline_files(&req.body_html, &req.attachments)
-        .map_err(|p| ApiFailure::validation(p.to_string()))
+/// A send the gate refuses, as the API answers it.
+fn refused(r: GateRefusal) -> ApiFailure {
+    match r {
+        GateRefusal::Content(p) => ApiFailure::validation(p.to_string()),
+        GateRefusal::Files(p) => super::files::problem(p),
+        GateRefusal::Preflight(problems) => {
+            let listed: Vec<String> = problems
+                .iter()
+                .filter(|p| p.severity == liaison_domain::preflight::Severity::Blocking)
+                .map(|p| {
+                    let rule = serde_json::to_value(p.rule)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    match &p.found {
+                        Some(found) => format!("{rule}: {found}"),
+                        None => rule,
+                    }
+                })
+                .collect();
+            ApiFailure::new(
+                ErrorCode::PreflightFailed,
+                format!(
+                    "the item fails the pre-flight checks: {}",
+                    listed.join("; ")
+                ),
+            )
+        }
+        GateRefusal::Signoff(p) => ApiFailure::new(ErrorCode::SignoffRequired, p.to_string()),
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
