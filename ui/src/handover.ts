@@ -122,35 +122,18 @@ function refusedBy(e: DeskError, officeCode: string): boolean {
   return e.data?.kind === "office" && e.data.code === officeCode;
 }
 
-/**
- * A failed redemption for the person at the form. The office's refusals arrive as
- * `rejected_by_office` naming its own code in the detail.
- */
+/** A failed redemption for the person at the form, by the office's code. */
 export function redeemError(value: unknown): UiError {
   const e = toDeskError(value);
   const detail = e.detail || undefined;
-  if (e.code === "rejected_by_office") {
-    if (refusedBy(e, "handover_code_invalid")) {
-      const expired = /expired/i.test(e.detail);
-      return { key: expired ? "handover.redeem.code_expired" : "handover.redeem.code_invalid", detail };
-    }
-    if (refusedBy(e, "weak_password")) {
-      return { key: "handover.redeem.weak_password", params: { min: MIN_PASSWORD_CHARS }, detail };
-    }
-    if (refusedBy(e, "too_many_attempts")) {
-      const minutes = /(\d+)\s*minute/i.exec(e.detail)?.[1];
-      return minutes
-        ? { key: "handover.redeem.too_many_attempts", params: { minutes: Number(minutes) }, detail }
-        : { key: "handover.redeem.too_many_attempts_later", detail };
-    }
+  if (refusedBy(e, "handover_code_invalid")) return { key: "handover.redeem.code_invalid", detail };
+  if (refusedBy(e, "handover_code_expired")) return { key: "handover.redeem.code_expired", detail };
+  if (refusedBy(e, "weak_password")) {
+    return { key: "handover.redeem.weak_password", params: { min: MIN_PASSWORD_CHARS }, detail };
   }
   // The office took the code, but this desk still holds another seat's unsent items.
-  if (e.code === "invalid_state" && /still wait to be sent/.test(e.detail)) {
-    return { key: "handover.redeem.desk_in_use", detail };
-  }
-  if (e.code === "invalid_state" && /office address/.test(e.detail)) {
-    return { key: "handover.redeem.problem.bad_office", detail };
-  }
+  if (e.code === "other_seat_unsent") return { key: "handover.redeem.desk_in_use", detail };
+  if (e.code === "bad_office_address") return { key: "handover.redeem.problem.bad_office", detail };
   return fromOnlineError(e);
 }
 

@@ -1,4 +1,5 @@
 import { toDeskError } from "./api/desk";
+import type { DeskError } from "./bindings/DeskError";
 
 /** An error as shown to the user: an i18n key, its parameters, raw detail. */
 export interface UiError {
@@ -20,7 +21,24 @@ export function isUiError(value: unknown): value is UiError {
 /** A rejected desk command as an error banner: `errors.<code>` plus detail. */
 export function fromDeskError(value: unknown): UiError {
   const e = toDeskError(value);
-  return { key: `errors.${e.code}`, detail: e.detail || undefined };
+  return fromData(e) ?? { key: `errors.${e.code}`, detail: e.detail || undefined };
+}
+
+/** The errors the window words with the values they carry (`data`), whatever was asked: the
+ * office's wait after too many attempts, the other seat whose items hold this desk. */
+function fromData(e: DeskError): UiError | null {
+  const detail = e.detail || undefined;
+  if (e.data?.kind === "other_seat") {
+    return { key: "errors.other_seat_unsent", params: { login: e.data.login }, detail };
+  }
+  if (e.data?.kind !== "office") return null;
+  if (e.data.code === "too_many_attempts") {
+    const secs = e.data.retry_after_secs;
+    return secs
+      ? { key: "errors.too_many_attempts", params: { minutes: Math.ceil(secs / 60) }, detail }
+      : { key: "errors.too_many_attempts_later", detail };
+  }
+  return null;
 }
 
 export function deskErrorCode(value: unknown): string {

@@ -541,6 +541,7 @@ fn classify(
         status: status.as_u16(),
         code,
         message,
+        wait: retry_after,
     }
 }
 
@@ -599,6 +600,7 @@ mod tests {
             | E::TooManyAttempts
             | E::WeakPassword
             | E::HandoverCodeInvalid
+            | E::HandoverCodeExpired
             | E::QuotaExceeded
             | E::UnsupportedMediaType => (D::RejectedByOffice, false),
         }
@@ -688,6 +690,18 @@ mod tests {
             api(ErrorCode::TooManyAttempts),
         );
         assert!(!e.is_transient() && e.retry_after().is_none());
+        // The window still learns when the office takes the next attempt.
+        match crate::DeskErrorView::from(&e).data {
+            Some(crate::error::DeskErrorData::Office {
+                code,
+                retry_after_secs,
+                ..
+            }) => assert_eq!(
+                (code.as_str(), retry_after_secs),
+                ("too_many_attempts", Some(7))
+            ),
+            other => panic!("{other:?}"),
+        }
         // A nearly full office keeps its code in the detail for the window.
         let e = classify(
             StatusCode::INSUFFICIENT_STORAGE,

@@ -37,6 +37,11 @@ pub enum DeskErrorCode {
     Internal,
     /// Plain `http://` to an address that is not this computer: only `https://` goes there.
     PlainHttpRefused,
+    /// What was typed as the office's address is not an http(s) address.
+    BadOfficeAddress,
+    /// Another seat's items still wait to be sent from this desk: it cannot take a new seat
+    /// until they have gone (`data` names that seat).
+    OtherSeatUnsent,
     /// No CA file is set and the system does not trust the office's certificate: the officer
     /// compares its fingerprint with the office's and may trust it (`certificate` in the view).
     CertificateUnknown,
@@ -78,6 +83,9 @@ pub enum DeskError {
         status: u16,
         code: String,
         message: String,
+        /// When the office takes the next attempt (its `Retry-After`), for a refusal that passes
+        /// with time, such as too many failed sign-ins. The worker does not retry these.
+        wait: Option<std::time::Duration>,
     },
     /// A file cannot be attached: its type, its size or its name.
     #[error("{0}")]
@@ -110,6 +118,14 @@ pub enum DeskError {
     /// Plain HTTP to an address off this computer, refused before any connection.
     #[error("plain http:// is only for this computer; use https:// for {0}")]
     PlainHttpRefused(String),
+    #[error("not an office address (http:// or https://): {0}")]
+    BadOfficeAddress(String),
+    /// Items of the seat `login` at `office_url` still wait to be sent on this desk.
+    #[error(
+        "items of {login} at {office_url} still wait to be sent on this desk; sign in as that \
+         seat and let them go first"
+    )]
+    OtherSeatUnsent { office_url: String, login: String },
     /// The office's certificate was refused (unknown, changed, or not by a trusted CA).
     #[error(transparent)]
     Certificate(#[from] crate::tls::CertificateRefusal),
@@ -143,6 +159,8 @@ impl DeskError {
             DeskError::Storage(_) => DeskErrorCode::Storage,
             DeskError::Internal(_) => DeskErrorCode::Internal,
             DeskError::PlainHttpRefused(_) => DeskErrorCode::PlainHttpRefused,
+            DeskError::BadOfficeAddress(_) => DeskErrorCode::BadOfficeAddress,
+            DeskError::OtherSeatUnsent { .. } => DeskErrorCode::OtherSeatUnsent,
             DeskError::Certificate(r) => match r {
                 CertificateRefusal::Unknown { .. } => DeskErrorCode::CertificateUnknown,
                 CertificateRefusal::Changed { .. } => DeskErrorCode::CertificateChanged,
@@ -226,8 +244,15 @@ pub struct DeskErrorView {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum DeskErrorData {
-    /// The office refused: its HTTP status and its error code (as the API names it).
-    Office { status: u16, code: String },
+    /// The office refused: its HTTP status, its error code (as the API names it) and, when it
+    /// said so, the seconds until it takes another attempt.
+    Office {
+        status: u16,
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        retry_after_secs: Option<u64>,
+    },
     /// What is not yet at the office, oldest first, by title as written (an empty title is an
     /// untitled draft).
     Pending { titles: Vec<String> },
@@ -239,14 +264,19 @@ pub enum DeskErrorData {
     Successor {
         problem: liaison_domain::handover::SuccessorProblem,
     },
+    /// Another seat, whose items still wait to be sent from this desk.
+    OtherSeat { office_url: String, login: String },
 }
 
 impl DeskErrorData {
     fn of(e: &DeskError) -> Option<DeskErrorData> {
         match e {
-            DeskError::RejectedByOffice { status, code, .. } => Some(DeskErrorData::Office {
+            DeskError::RejectedByOffice {
+                status, code, wait, ..
+            } => Some(DeskErrorData::Office {
                 status: *status,
                 code: code.clone(),
+                retry_after_secs: wait.map(|w| w.as_secs()),
             }),
             DeskError::HandoverBlocked(titles) => Some(DeskErrorData::Pending {
                 titles: titles.clone(),
@@ -257,6 +287,10 @@ impl DeskErrorData {
             DeskError::InvalidSuccessor(problem) => {
                 Some(DeskErrorData::Successor { problem: *problem })
             }
+            DeskError::OtherSeatUnsent { office_url, login } => Some(DeskErrorData::OtherSeat {
+                office_url: office_url.clone(),
+                login: login.clone(),
+            }),
             _ => None,
         }
     }

@@ -76,16 +76,14 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// Refuses an address the desk must not talk to: anything but http(s), and plain HTTP to any
 /// host that is not loopback (before any connection is made).
 pub fn check_address(office_url: &str) -> Result<reqwest::Url, DeskError> {
-    let url = reqwest::Url::parse(office_url)
-        .map_err(|e| DeskError::InvalidState(format!("not an office address: {e}")))?;
+    let url =
+        reqwest::Url::parse(office_url).map_err(|e| DeskError::BadOfficeAddress(e.to_string()))?;
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback_host(host) => Ok(url),
         "http" => Err(DeskError::PlainHttpRefused(office_url.to_owned())),
-        _ => Err(DeskError::InvalidState(
-            "the office address must start with http:// or https://".into(),
-        )),
+        _ => Err(DeskError::BadOfficeAddress(office_url.to_owned())),
     }
 }
 
@@ -300,10 +298,12 @@ mod tests {
                 "{refused} should be refused"
             );
         }
-        assert!(matches!(
-            check_address("ftp://127.0.0.1"),
-            Err(DeskError::InvalidState(_))
-        ));
+        for bad in ["ftp://127.0.0.1", "127.0.0.1:8480", ""] {
+            assert!(
+                matches!(check_address(bad), Err(DeskError::BadOfficeAddress(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -646,8 +646,10 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The new password does not meet the minimum policy.
     WeakPassword,
-    /// The handover code is wrong, used, expired or not for this seat.
+    /// The one-time code (a handover's, a new seat's) is wrong, used or not for this seat.
     HandoverCodeInvalid,
+    /// The one-time code was right but has expired: the office must issue a new one.
+    HandoverCodeExpired,
     /// Too many writes from this seat in a short time (429); `Retry-After` says when to go on.
     RateLimited,
     /// The seat holds more unfinished or unused uploads than its quota allows (413).
@@ -665,7 +667,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the office answers with, for tables and tests.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::BadRequest,
         ErrorCode::WrongCredentials,
         ErrorCode::Unauthenticated,
@@ -689,6 +691,7 @@ impl ErrorCode {
         ErrorCode::TooManyAttempts,
         ErrorCode::WeakPassword,
         ErrorCode::HandoverCodeInvalid,
+        ErrorCode::HandoverCodeExpired,
         ErrorCode::RateLimited,
         ErrorCode::QuotaExceeded,
         ErrorCode::StorageFull,
@@ -717,7 +720,8 @@ impl ErrorCode {
             | E::SignoffRequired
             | E::PreflightFailed
             | E::WeakPassword
-            | E::HandoverCodeInvalid => 422,
+            | E::HandoverCodeInvalid
+            | E::HandoverCodeExpired => 422,
             E::TooManyAttempts | E::RateLimited => 429,
             E::Internal => 500,
             E::Unavailable => 503,

@@ -144,41 +144,45 @@ describe("codes and addresses", () => {
 });
 
 describe("redeemError", () => {
-  const refused = (code: string, message: string) => ({
+  const refused = (code: string, message: string, retry_after_secs?: number) => ({
     code: "rejected_by_office",
     detail: `the office refused: ${code}: ${message}`,
-    data: { kind: "office", status: 422, code },
+    data: { kind: "office", status: 422, code, ...(retry_after_secs ? { retry_after_secs } : {}) },
   });
 
-  it("names the office's refusals of a handover code", () => {
-    expect(
-      redeemError(refused("handover_code_invalid", "the seat and the handover code do not match an approved handover")).key,
-    ).toBe("handover.redeem.code_invalid");
-    expect(
-      redeemError(refused("handover_code_invalid", "the handover code has expired; ask the office for a new handover")).key,
-    ).toBe("handover.redeem.code_expired");
+  it("names the office's refusals of a handover code by its code, whatever its words", () => {
+    expect(redeemError(refused("handover_code_invalid", "expired or not")).key).toBe("handover.redeem.code_invalid");
+    expect(redeemError(refused("handover_code_expired", "no match")).key).toBe("handover.redeem.code_expired");
   });
 
-  it("names a weak password and too many attempts", () => {
+  it("names a weak password and too many attempts, with the wait the office gave", () => {
     const weak = redeemError(refused("weak_password", "a password needs at least 10 characters"));
     expect(weak.key).toBe("handover.redeem.weak_password");
     expect(weak.params).toEqual({ min: MIN_PASSWORD_CHARS });
-    const throttled = redeemError(refused("too_many_attempts", "too many failed attempts; try again in 15 minute(s)"));
-    expect(throttled).toMatchObject({ key: "handover.redeem.too_many_attempts", params: { minutes: 15 } });
+    // 841 s is 14 minutes and a second: the officer is told 15.
+    const throttled = redeemError(refused("too_many_attempts", "try again in 2 minute(s)", 841));
+    expect(throttled).toMatchObject({ key: "errors.too_many_attempts", params: { minutes: 15 } });
     expect(zh.t(throttled.key, throttled.params ?? {})).toContain("15分钟");
-    expect(redeemError(refused("too_many_attempts", "later")).key).toBe("handover.redeem.too_many_attempts_later");
+    expect(redeemError(refused("too_many_attempts", "try again in 15 minute(s)")).key).toBe(
+      "errors.too_many_attempts_later",
+    );
   });
 
   it("keeps the technical detail", () => {
     expect(redeemError(refused("weak_password", "x")).detail).toBe("the office refused: weak_password: x");
   });
 
-  it("explains a desk that still holds another seat's unsent items", () => {
-    const e = {
-      code: "invalid_state",
-      detail: "items of http://o a.b still wait to be sent on this desk; sign in as that seat and let them go first",
+  it("explains a desk that still holds another seat's unsent items, and a bad address, by code", () => {
+    const inUse = {
+      code: "other_seat_unsent",
+      detail: "anything",
+      data: { kind: "other_seat", office_url: "http://o", login: "a.b" },
     };
-    expect(redeemError(e).key).toBe("handover.redeem.desk_in_use");
+    expect(redeemError(inUse).key).toBe("handover.redeem.desk_in_use");
+    expect(redeemError({ code: "bad_office_address", detail: "x" }).key).toBe("handover.redeem.problem.bad_office");
+    expect(redeemError({ code: "invalid_state", detail: "the office address must start with http://" }).key).toBe(
+      "errors.invalid_state",
+    );
   });
 
   it("falls back to the general sentences", () => {

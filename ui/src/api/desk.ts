@@ -48,6 +48,8 @@ export const DESK_ERROR_CODES: readonly DeskErrorCode[] = [
   "storage",
   "internal",
   "plain_http_refused",
+  "bad_office_address",
+  "other_seat_unsent",
   "certificate_unknown",
   "certificate_changed",
   "certificate_not_trusted",

@@ -3,4 +3,4 @@
 /**
  * A stable code per kind of failure; the UI shows its own sentence for each (zh-CN, en).
  */
-export type DeskErrorCode = "keyring_unavailable" | "office_unreachable" | "office_busy" | "wrong_password" | "session_expired" | "not_signed_in" | "not_found" | "invalid_state" | "rejected_by_office" | "file_not_allowed" | "signoff_required" | "seat_handed_over" | "seat_disabled" | "preflight_failed" | "handover_blocked" | "storage" | "internal" | "plain_http_refused" | "certificate_unknown" | "certificate_changed" | "certificate_not_trusted" | "ca_file_invalid";
+export type DeskErrorCode = "keyring_unavailable" | "office_unreachable" | "office_busy" | "wrong_password" | "session_expired" | "not_signed_in" | "not_found" | "invalid_state" | "rejected_by_office" | "file_not_allowed" | "signoff_required" | "seat_handed_over" | "seat_disabled" | "preflight_failed" | "handover_blocked" | "storage" | "internal" | "plain_http_refused" | "bad_office_address" | "other_seat_unsent" | "certificate_unknown" | "certificate_changed" | "certificate_not_trusted" | "ca_file_invalid";

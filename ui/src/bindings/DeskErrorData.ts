@@ -5,4 +5,4 @@ import type { SuccessorProblem } from "./SuccessorProblem";
 /**
  * The values an error carries for the window.
  */
-export type DeskErrorData = { "kind": "office", status: number, code: string, } | { "kind": "pending", titles: Array<string>, } | { "kind": "preflight", problems: Array<Problem>, } | { "kind": "successor", problem: SuccessorProblem, };
+export type DeskErrorData = { "kind": "office", status: number, code: string, retry_after_secs?: number, } | { "kind": "pending", titles: Array<string>, } | { "kind": "preflight", problems: Array<Problem>, } | { "kind": "successor", problem: SuccessorProblem, } | { "kind": "other_seat", office_url: string, login: string, };

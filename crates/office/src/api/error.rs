@@ -48,6 +48,17 @@ impl ApiFailure {
         self
     }
 
+    /// Too many failed sign-ins (or one-time codes) for a login or from an address: 429 with
+    /// `Retry-After`, the seconds until the next attempt is taken.
+    pub fn too_many_attempts(wait: chrono::Duration) -> Self {
+        let secs = crate::web::retry_after_secs(wait.to_std().unwrap_or_default());
+        Self::new(
+            ErrorCode::TooManyAttempts,
+            format!("too many failed attempts; try again in {secs} s"),
+        )
+        .with_header(axum::http::header::RETRY_AFTER, HeaderValue::from(secs))
+    }
+
     pub fn seat_disabled() -> Self {
         Self::new(
             ErrorCode::SeatDisabled,

@@ -185,8 +185,8 @@ pub async fn code(
 #[utoipa::path(
     post, path = "/api/v1/handovers/redeem", request_body = RedeemHandoverRequest,
     responses((status = 201, body = SignInResponse, description = "the seat is the successor's: a session, as a sign-in answers"),
-              (status = 422, body = ApiError, description = "`weak_password` or `handover_code_invalid`"),
-              (status = 429, body = ApiError, description = "`too_many_attempts`"))
+              (status = 422, body = ApiError, description = "`weak_password`, `handover_code_invalid` or `handover_code_expired`"),
+              (status = 429, body = ApiError, description = "`too_many_attempts`; `Retry-After` says when the next attempt is taken"))
 )]
 pub async fn redeem(
     State(state): State<AppState>,
@@ -202,13 +202,7 @@ pub async fn redeem(
             .await?
     };
     if let Some(wait) = blocked {
-        return Err(ApiFailure::new(
-            ErrorCode::TooManyAttempts,
-            format!(
-                "too many failed attempts; try again in {} minute(s)",
-                wait.num_minutes() + 1
-            ),
-        ));
+        return Err(ApiFailure::too_many_attempts(wait));
     }
     check_password(&login, &req.new_password)
         .map_err(|p| ApiFailure::new(ErrorCode::WeakPassword, p.to_string()))?;
@@ -259,12 +253,17 @@ pub async fn redeem(
             state
                 .with_sign_ins(move |t| t.failed(&login, &address, now))
                 .await?;
-            let why = if matches!(outcome, SeatCodeOutcome::Expired) {
-                "the one-time code has expired; ask the office for a new one"
+            return Err(if matches!(outcome, SeatCodeOutcome::Expired) {
+                ApiFailure::new(
+                    ErrorCode::HandoverCodeExpired,
+                    "the one-time code has expired; ask the office for a new one",
+                )
             } else {
-                "the seat and the one-time code do not match"
-            };
-            return Err(ApiFailure::new(ErrorCode::HandoverCodeInvalid, why));
+                ApiFailure::new(
+                    ErrorCode::HandoverCodeInvalid,
+                    "the seat and the one-time code do not match",
+                )
+            });
         }
     };
     state.changes.send_modify(|n| *n += 1);

@@ -118,8 +118,8 @@ const COMMON: [(&str, &str, &str); 7] = [
     (
         "429",
         "RateLimited",
-        "`rate_limited` (too many requests from this seat; `Retry-After` says when to go on) \
-         or `too_many_attempts`",
+        "`rate_limited` (too many requests from this seat) or `too_many_attempts` (too many \
+         failed sign-ins or one-time codes); `Retry-After` says when to go on",
     ),
     (
         "500",

@@ -20,7 +20,7 @@ use crate::service::{
     responses((status = 201, body = SignInResponse, description = "signed in: the session's token"),
               (status = 401, body = ApiError, description = "`wrong_credentials`"),
               (status = 403, body = ApiError, description = "`seat_disabled`: the administrator disabled the seat"),
-              (status = 429, body = ApiError, description = "`too_many_attempts`: too many failed sign-ins for the seat or the address"))
+              (status = 429, body = ApiError, description = "`too_many_attempts`: too many failed sign-ins for the seat or the address; `Retry-After` says when the next is taken"))
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -68,13 +68,7 @@ pub async fn open_session(
             seat,
         } => Ok(Some((token, expires_at, seat))),
         SignIn::WrongCredentials => Ok(None),
-        SignIn::Throttled { wait } => Err(ApiFailure::new(
-            ErrorCode::TooManyAttempts,
-            format!(
-                "too many failed sign-ins; try again in {} minute(s)",
-                wait.num_minutes() + 1
-            ),
-        )),
+        SignIn::Throttled { wait } => Err(ApiFailure::too_many_attempts(wait)),
         SignIn::SeatDisabled => Err(ApiFailure::seat_disabled()),
     }
 }
