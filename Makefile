@@ -10,7 +10,12 @@ FUZZ_SECONDS ?= 30
 # for longer (scripts/api-fuzz.sh lists its other knobs).
 API_FUZZ_SECONDS ?= 30
 
-run: build
+# Installs only what building and running needs (no browser, WebDriver, PostgreSQL or fuzzers)
+# and builds only the office and the desk.
+run:
+	scripts/deps.sh --run
+	cd ui && npm run build
+	$(CARGO) build -p liaison-office -p liaison-desk-app --bin liaison-office --bin liaison-desk
 	scripts/run.sh
 
 # Every test: formatting, lints, the UI's unit tests, and all Rust tests inside a session with a
@@ -24,6 +29,7 @@ test: deps ui
 	$(MAKE) test-postgres
 	API_FUZZ_SECONDS=$(API_FUZZ_SECONDS) scripts/api-fuzz.sh
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+	scripts/package-desk.sh --debug
 	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
 
@@ -74,10 +80,12 @@ deps:
 	scripts/deps.sh
 
 # The office's .deb (release build, cargo-deb) with its systemd unit and office.toml, checked
-# (dpkg-deb --info/--contents, systemd-analyze verify) by the script; not part of `make test`.
-package:
+# (dpkg-deb --info/--contents, systemd-analyze verify), and the desk's .deb, installed with
+# dpkg -i and launched under Xvfb (`make test` does the desk's from its debug build).
+package: ui
 	scripts/deps.sh --package
 	scripts/package.sh
+	scripts/package-desk.sh
 
 # The desk's front end; Tauri embeds ui/dist at compile time, so it is built before the app.
 ui: deps

@@ -53,11 +53,17 @@ impl Driver {
         Driver { child, port }
     }
 
+    /// The desk app this workspace built.
     async fn open_app(&self) -> Client {
+        self.open(&built_binary("liaison-desk")).await
+    }
+
+    /// The desk app at `binary`.
+    async fn open(&self, binary: &Path) -> Client {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            json!({"application": built_binary("liaison-desk").display().to_string()}),
+            json!({"application": binary.display().to_string()}),
         );
         // tauri-driver listens before WebKitWebDriver behind it is ready: a first session
         // request can be cut off. Ask again a few times before giving up.
@@ -113,7 +119,6 @@ fn css(selector: &str) -> Locator<'_> {
     Locator::Css(selector)
 }
 
-/// Waits up to 20 s for an element.
 /// A real 1×1 PNG, so the window can decode and show it.
 const ONE_PIXEL_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x64\xf8\xcf\x50\x0f\x00\x03\x86\x01\x80\x5a\x34\x7d\x6b\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 
@@ -139,6 +144,7 @@ async fn wait_image_shown(c: &Client) {
     .await;
 }
 
+/// Waits up to 20 s for an element.
 async fn find(c: &Client, selector: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(20))
@@ -184,6 +190,45 @@ async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: 
     .await;
 }
 
+/// Signs in through the form.
+async fn sign_in(c: &Client, office_url: &str, seat: &liaison_tests::DemoSeat) {
+    let office_field = find(c, "[data-testid=signin-office]").await;
+    office_field.clear().await.unwrap();
+    office_field.send_keys(office_url).await.unwrap();
+    find(c, "[data-testid=signin-login]")
+        .await
+        .send_keys(&seat.login)
+        .await
+        .unwrap();
+    find(c, "[data-testid=signin-password]")
+        .await
+        .send_keys(&seat.password)
+        .await
+        .unwrap();
+    find(c, "[data-testid=signin-submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+/// How many colours the whole X screen shows: 1 before anything paints.
+fn colours_on_the_screen() -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("screen.png");
+    screenshot_of_the_screen(&shot);
+    let out = Command::new("identify")
+        .args(["-format", "%k"])
+        .arg(&shot)
+        .output()
+        .expect("ImageMagick's identify (make deps installs it)");
+    assert!(out.status.success(), "identify failed");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("identify printed a number of colours")
+}
+
 /// One window at a time on the shared X screen (the screenshot shows the whole screen).
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -194,6 +239,15 @@ async fn alone_on_the_screen(test: impl std::future::Future<Output = ()>) {
     tokio::time::timeout(Duration::from_secs(240), test)
         .await
         .expect("the window test finished within 4 minutes");
+}
+
+/// The desk as `dpkg -i` installed it (`LIAISON_INSTALLED_DESK`, else /usr/bin/liaison-desk):
+/// its window paints and it signs in to an office. scripts/package-desk.sh installs the .deb and
+/// runs this; it is ignored otherwise, since nothing is installed.
+#[tokio::test]
+#[ignore = "needs the desk's .deb installed: scripts/package-desk.sh"]
+async fn the_installed_desk_paints_and_signs_in() {
+    alone_on_the_screen(installed_desk_signs_in()).await
 }
 
 #[tokio::test]
@@ -816,6 +870,43 @@ async fn board_notification_urge() {
     c.close().await.unwrap();
 }
 
+async fn installed_desk_signs_in() {
+    let binary = std::env::var_os("LIAISON_INSTALLED_DESK")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/liaison-desk".into());
+    assert!(
+        binary.exists(),
+        "{} is not installed (scripts/package-desk.sh installs it)",
+        binary.display()
+    );
+    let office = OfficeProcess::start_demo();
+    let officer = office.seat("officer", Some("市教育局")).clone();
+    let data = tempfile::tempdir().unwrap();
+    let keyring_service = format!("liaison-installed-test-{}", std::process::id());
+    let driver = Driver::start(data.path(), &keyring_service);
+    let c = driver.open(&binary).await;
+
+    // The window painted its first screen: the sign-in form, in Chinese, and pixels beyond the
+    // bare screen's one colour.
+    let submit = find(&c, "[data-testid=signin-submit]").await;
+    assert_eq!(submit.text().await.unwrap().trim(), "登录");
+    let colours = colours_on_the_screen();
+    assert!(colours > 50, "the screen shows {colours} colours");
+
+    sign_in(&c, &office.url, &officer).await;
+    // Signed in: the officer's department's columns come from the office.
+    find(&c, "[data-testid=columns-list] [data-testid=column-item]").await;
+    let session = c
+        .execute("return document.body.innerText", vec![])
+        .await
+        .unwrap();
+    assert!(
+        session.as_str().unwrap_or("").contains(&officer.login),
+        "the signed-in seat is not shown: {session}"
+    );
+    c.close().await.unwrap();
+}
+
 async fn drafts_restarts_sends() {
     let office = OfficeProcess::start_demo();
     let officer = office.seat("officer", Some("市教育局")).clone();
@@ -829,25 +920,7 @@ async fn drafts_restarts_sends() {
     let driver = Driver::start(data.path(), &keyring_service);
     let c = driver.open_app().await;
 
-    // Sign in through the form.
-    let office_field = find(&c, "[data-testid=signin-office]").await;
-    office_field.clear().await.unwrap();
-    office_field.send_keys(&office.url).await.unwrap();
-    find(&c, "[data-testid=signin-login]")
-        .await
-        .send_keys(&officer.login)
-        .await
-        .unwrap();
-    find(&c, "[data-testid=signin-password]")
-        .await
-        .send_keys(&officer.password)
-        .await
-        .unwrap();
-    find(&c, "[data-testid=signin-submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    sign_in(&c, &office.url, &officer).await;
 
     // The department's columns are listed.
     find(&c, "[data-testid=columns-list] [data-testid=column-item]").await;
