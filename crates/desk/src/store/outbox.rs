@@ -1,0 +1,350 @@
+//! The outbox: a draft queued for sending (checked, with its sent copy kept), the upload progress
+//! of its files, and what became of each send (delivered, failed for now, refused).
+
+use liaison_domain::text::{self, Lines};
+use liaison_domain::wire::{SubmitItemRequest, SubmitItemResponse};
+use liaison_domain::{ItemEvent, ItemState, SignoffPolicy, attachment, signoff};
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use super::{LocalStore, draft_in, now, preflight_draft, set_state, step, ts};
+use crate::DeskError;
+use crate::view::DraftView;
+
+/// One send waiting in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub draft_id: String,
+    pub idempotency_key: String,
+    pub request: SubmitItemRequest,
+    /// The send's files and how much of each the office has confirmed.
+    pub files: Vec<PendingFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFile {
+    pub sha256: String,
+    pub size: u64,
+    pub confirmed: u64,
+}
+
+impl LocalStore {
+    /// Moves a draft to queued and writes its send into the outbox, in one transaction: either
+    /// both happen or neither does. The department's sign-off `policy` must be met on the
+    /// Beijing date `today` (DESIGN.md invariant 3).
+    pub fn queue_send(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+        policy: SignoffPolicy,
+        today: chrono::NaiveDate,
+        lists: &liaison_domain::preflight::WordLists,
+    ) -> Result<DraftView, DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (draft, next) = step(&tx, id, ItemEvent::Send)?;
+        let column_id = draft
+            .column_id
+            .ok_or_else(|| DeskError::InvalidState("choose a column before sending".into()))?;
+        // What a pasted text may carry unseen (control characters, a line break in the title)
+        // is left out of what is sent, rather than stopping the send.
+        let title = text::cleaned(draft.title.trim(), Lines::One).into_owned();
+        let body_html = text::cleaned(&draft.body_html, Lines::Many).into_owned();
+        liaison_domain::content::check_submission(&draft.id, draft.version, &title, &body_html)
+            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
+        attachment::check_attachments(&draft.attachments)
+            .and_then(|()| attachment::check_inline_files(&draft.body_html, &draft.attachments))
+            .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
+        signoff::check_signoff(
+            policy,
+            draft.attestation.as_ref(),
+            &draft.attachments,
+            today,
+        )
+        .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
+        let problems = liaison_domain::preflight::check(preflight_draft(&draft), lists);
+        if liaison_domain::preflight::blocks(&problems) {
+            return Err(DeskError::PreflightFailed(problems));
+        }
+        let request = SubmitItemRequest {
+            draft_key: draft.id.clone(),
+            version: draft.version,
+            column_id,
+            title,
+            body_html,
+            attachments: draft.attachments.clone(),
+            // Only an attested department's send carries it.
+            attestation: draft
+                .attestation
+                .clone()
+                .filter(|_| policy == SignoffPolicy::Attested),
+            commission_id: draft.commission_id,
+        };
+        let payload =
+            serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
+        let t = now();
+        tx.execute(
+            "INSERT INTO revisions (draft_id, version, column_id, title, body_html, sent_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                draft.version,
+                column_id,
+                request.title,
+                request.body_html,
+                t
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (draft_id, version, idempotency_key, payload_json, queued_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, draft.version, idempotency_key, payload, t],
+        )?;
+        let outbox_id = tx.last_insert_rowid();
+        for file in &draft.attachments {
+            tx.execute(
+                "INSERT INTO outbox_files (outbox_id, sha256, size) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![outbox_id, file.sha256, file.size],
+            )?;
+        }
+        tx.execute("UPDATE drafts SET last_error = NULL WHERE id = ?1", [id])?;
+        set_state(&tx, id, next)?;
+        let view = draft_in(&tx, id)?;
+        tx.commit()?;
+        Ok(view)
+    }
+
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, DeskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, draft_id, idempotency_key, payload_json FROM outbox ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let rows: Vec<(i64, String, String, String)> = rows.collect::<Result<_, _>>()?;
+        let mut files = conn.prepare(
+            "SELECT sha256, size, confirmed FROM outbox_files WHERE outbox_id = ?1 ORDER BY rowid",
+        )?;
+        rows.into_iter()
+            .map(|(id, draft_id, idempotency_key, payload)| {
+                let request = serde_json::from_str(&payload)
+                    .map_err(|e| DeskError::Storage(e.to_string()))?;
+                let files = files
+                    .query_map([id], |r| {
+                        Ok(PendingFile {
+                            sha256: r.get(0)?,
+                            size: r.get(1)?,
+                            confirmed: r.get(2)?,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                Ok(OutboxEntry {
+                    id,
+                    draft_id,
+                    idempotency_key,
+                    request,
+                    files,
+                })
+            })
+            .collect()
+    }
+
+    /// The office has confirmed `confirmed` bytes of a send's file.
+    pub fn confirm_upload(
+        &self,
+        outbox_id: i64,
+        sha256: &str,
+        confirmed: u64,
+    ) -> Result<(), DeskError> {
+        self.relaxed(|conn| {
+            conn.execute(
+                "UPDATE outbox_files SET confirmed = ?1 WHERE outbox_id = ?2 AND sha256 = ?3",
+                params![confirmed, outbox_id, sha256],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The office does not hold the send's files after all: upload them again.
+    pub fn reset_uploads(&self, outbox_id: i64) -> Result<(), DeskError> {
+        self.conn().execute(
+            "UPDATE outbox_files SET confirmed = 0 WHERE outbox_id = ?1",
+            [outbox_id],
+        )?;
+        Ok(())
+    }
+
+    /// The office has the item: record the receipt and clear the outbox entry, together.
+    pub fn mark_delivered(
+        &self,
+        entry: &OutboxEntry,
+        answer: &SubmitItemResponse,
+    ) -> Result<(), DeskError> {
+        // Relaxed: if a power cut loses this, the entry is sent again under its key and the
+        // office answers with the same receipt.
+        self.relaxed(|conn| Self::record_delivery(conn, entry, answer))
+    }
+
+    fn record_delivery(
+        conn: &mut Connection,
+        entry: &OutboxEntry,
+        answer: &SubmitItemResponse,
+    ) -> Result<(), DeskError> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let draft = draft_in(&tx, &entry.draft_id)?;
+        if draft.state == ItemState::Queued {
+            // Into the editors' inbox, or held for the department's sign-off.
+            let event = if answer.state == ItemState::AwaitingSignoff {
+                ItemEvent::Hold
+            } else {
+                ItemEvent::Deliver
+            };
+            let next = draft
+                .state
+                .apply(event)
+                .map_err(|e| DeskError::Internal(e.to_string()))?;
+            set_state(&tx, &entry.draft_id, next)?;
+        }
+        tx.execute(
+            "UPDATE drafts SET office_item_id = ?1, receipt = ?2, delivered_at = ?3, last_error = NULL WHERE id = ?4",
+            params![answer.id, answer.receipt, ts(answer.delivered_at), entry.draft_id],
+        )?;
+        tx.execute(
+            "UPDATE revisions SET receipt = ?1, office_item_id = ?2 WHERE draft_id = ?3 AND version = ?4",
+            params![answer.receipt, answer.id, entry.draft_id, entry.request.version],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [entry.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A failed attempt: kept in the outbox, the reason shown on the draft.
+    pub fn mark_attempt_failed(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE id = ?2",
+            params![reason, entry.id],
+        )?;
+        tx.execute(
+            "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
+            params![reason, entry.draft_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The office turned the send down for good: in one transaction the outbox entry and the
+    /// sent copy go, and the version is a draft again, with the reason on it.
+    pub fn mark_refused(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let draft = draft_in(&tx, &entry.draft_id)?;
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [entry.id])?;
+        if let Ok(next) = draft.state.apply(ItemEvent::Refuse) {
+            tx.execute(
+                "DELETE FROM revisions WHERE draft_id = ?1 AND version = ?2",
+                params![entry.draft_id, entry.request.version],
+            )?;
+            set_state(&tx, &entry.draft_id, next)?;
+        }
+        tx.execute(
+            "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
+            params![reason, entry.draft_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::StoredFile;
+    use crate::store::test_support::{returned, today};
+    use chrono::Utc;
+    use liaison_domain::{AttachmentRef, Attestation};
+
+    #[test]
+    fn an_attested_department_sends_only_with_a_complete_attestation_of_this_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store.create_draft("d1", Some(1)).unwrap();
+        store
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .unwrap();
+        let refused = store.queue_send(
+            "d1",
+            "k",
+            SignoffPolicy::Attested,
+            today(),
+            &Default::default(),
+        );
+        assert!(
+            matches!(refused, Err(DeskError::SignoffRequired(_))),
+            "{refused:?}"
+        );
+        assert_eq!(store.draft("d1").unwrap().state, ItemState::Draft);
+        assert!(store.outbox().unwrap().is_empty());
+
+        // The form must be one of the draft's files.
+        let form = AttachmentRef {
+            sha256: "f".repeat(64),
+            name: "签发单.pdf".into(),
+            size: 9,
+            mime: "application/pdf".into(),
+        };
+        let a = Attestation {
+            approver: " 李建国 ".into(),
+            approved_on: today(),
+            form_sha256: form.sha256.clone(),
+        };
+        assert!(matches!(
+            store.set_attestation("d1", Some(&a)),
+            Err(DeskError::SignoffRequired(_))
+        ));
+        let stored = StoredFile {
+            sha256: form.sha256.clone(),
+            size: form.size,
+            kind: liaison_domain::FileKind::Pdf,
+        };
+        store.attach("d1", &form.name, &stored).unwrap();
+        let view = store.set_attestation("d1", Some(&a)).unwrap();
+        assert_eq!(view.attestation.unwrap().approver, "李建国");
+        // A form dated after the day of sending does not count.
+        let yesterday = today().pred_opt().unwrap();
+        assert!(matches!(
+            store.queue_send(
+                "d1",
+                "k",
+                SignoffPolicy::Attested,
+                yesterday,
+                &Default::default()
+            ),
+            Err(DeskError::SignoffRequired(_))
+        ));
+        store
+            .queue_send(
+                "d1",
+                "k",
+                SignoffPolicy::Attested,
+                today(),
+                &Default::default(),
+            )
+            .unwrap();
+        let sent = &store.outbox().unwrap()[0].request;
+        assert_eq!(sent.attestation.as_ref().unwrap().form_sha256, form.sha256);
+
+        // Returned, the revision needs a sign-off of its own.
+        assert!(store.apply_change(1, &returned("d1"), Utc::now()).unwrap());
+        let revised = store.revise("d1").unwrap();
+        assert_eq!((revised.version, revised.attestation), (2, None));
+    }
+}
