@@ -43,6 +43,7 @@ impl Desk {
             column,
             request.id,
             &request.topic,
+            self.now(),
         )
     }
 }

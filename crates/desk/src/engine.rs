@@ -150,3 +150,90 @@ impl Desk {
         self.progress.subscribe()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use liaison_domain::wire::ChangeKind;
+    use liaison_domain::{DepartmentView, ItemState, Role, SeatView, SignoffPolicy};
+
+    use super::*;
+
+    /// What the desk stores is stamped with its own clock, never the system's: a desk whose
+    /// clock stands years from today writes that instant, and only that one.
+    #[tokio::test]
+    async fn what_the_desk_stores_is_stamped_by_its_clock() {
+        let at = Utc.with_ymd_and_hms(2031, 5, 6, 7, 8, 9).unwrap();
+        let stamp = "2031-05-06T07:08:09.000Z";
+        let dir = tempfile::tempdir().unwrap();
+        let config = DeskConfig {
+            data_dir: dir.path().to_path_buf(),
+            keyring_service: "liaison-desk-clock-test".into(),
+        };
+        let desk = Desk::open_with_clock(&config, Arc::new(move || at)).unwrap();
+        let stamps = |sql: &str| -> Vec<String> {
+            let conn = desk.store.conn();
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+
+        let draft = desk.create_draft(Some(1)).unwrap();
+        assert_eq!(draft.created_at, stamp);
+        assert_eq!(draft.updated_at, stamp);
+        let saved = desk
+            .save_draft(&draft.id, Some(1), "通知", "<p>正文</p>")
+            .unwrap();
+        assert_eq!(saved.updated_at, stamp);
+        let form = b"%PDF-1.4\n% a form\n%%EOF\n".to_vec();
+        let attached = desk
+            .attach_bytes(&draft.id, "附件.pdf", form)
+            .await
+            .unwrap();
+        assert_eq!(attached.updated_at, stamp);
+        assert_eq!(stamps("SELECT added_at FROM files"), [stamp]);
+
+        // Queued: the sent copy, the outbox entry and the state change.
+        desk.store
+            .set_seat(&SeatView {
+                id: 3,
+                login: "jyj.officer".into(),
+                role: Role::Officer,
+                department: DepartmentView {
+                    id: 1,
+                    name: "市教育局".into(),
+                    signoff: SignoffPolicy::InApp,
+                },
+                holder_name: "王晓燕".into(),
+            })
+            .unwrap();
+        let queued = desk.send_draft(&draft.id).unwrap();
+        assert_eq!(queued.state, ItemState::Queued);
+        assert_eq!(queued.updated_at, stamp);
+        assert_eq!(stamps("SELECT sent_at FROM revisions"), [stamp]);
+        assert_eq!(stamps("SELECT queued_at FROM outbox"), [stamp]);
+
+        // Returned by the editors, then revised.
+        let returned = ChangeKind::ItemReviewed {
+            item_id: 1,
+            draft_key: draft.id.clone(),
+            version: 1,
+            receipt: "LS-20310506-000001".into(),
+            state: ItemState::Returned,
+            published_url: None,
+            review_comment: Some("请补充".into()),
+            by: None,
+        };
+        assert!(desk.store.apply_change(1, &returned, desk.now()).unwrap());
+        let revised = desk.revise_draft(&draft.id).unwrap();
+        assert_eq!(revised.version, 2);
+        assert_eq!(revised.created_at, stamp);
+        assert_eq!(revised.updated_at, stamp);
+        assert_eq!(
+            stamps("SELECT created_at || ' ' || updated_at FROM drafts"),
+            [format!("{stamp} {stamp}")]
+        );
+    }
+}

@@ -3,7 +3,8 @@
 //! Every method is one transaction. State changes go through the domain's item state machine.
 //! Transactions that write begin IMMEDIATE: several processes may write the same file (the
 //! window, the worker, `liaison-desk-cli`), and a deferred transaction that reads and then writes
-//! would be refused at once ("database is locked") instead of waiting its turn.
+//! would be refused at once ("database is locked") instead of waiting its turn. A write that
+//! stamps a time takes it as `now` from its caller (the desk's clock), never from the system.
 //!
 //! This file holds the store itself: opening and migrating it, `meta` (the seat, the cursors) and
 //! the row helpers the rest share. Each concern is an `impl LocalStore` in `store/`.
@@ -46,10 +47,6 @@ const MIGRATIONS: &[&str] = &[
 
 pub struct LocalStore {
     conn: Mutex<Connection>,
-}
-
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -178,10 +175,15 @@ fn seat_in(conn: &Connection) -> Result<Option<SeatView>, DeskError> {
         .transpose()
 }
 
-fn set_state(tx: &Transaction<'_>, id: &str, state: ItemState) -> Result<(), DeskError> {
+fn set_state(
+    tx: &Transaction<'_>,
+    id: &str,
+    state: ItemState,
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
     tx.execute(
         "UPDATE drafts SET state = ?1, updated_at = ?2 WHERE id = ?3",
-        params![state.as_str(), now(), id],
+        params![state.as_str(), ts(now), id],
     )?;
     Ok(())
 }

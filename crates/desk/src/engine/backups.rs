@@ -42,6 +42,7 @@ impl Desk {
                         &due.draft_id,
                         &current,
                         &uuid::Uuid::new_v4().to_string(),
+                        self.now(),
                     )?;
                     kept += 1;
                 }
@@ -68,7 +69,7 @@ impl Desk {
             self.fetch_files(&client, &token, &backup.attachments)
                 .await?;
             let copy_id = uuid::Uuid::new_v4().to_string();
-            if self.store.restore(&backup, &copy_id)? != Restored::Nothing {
+            if self.store.restore(&backup, &copy_id, self.now())? != Restored::Nothing {
                 changed += 1;
             }
         }

@@ -28,7 +28,7 @@ impl Desk {
     pub fn create_draft(&self, column_id: Option<i64>) -> Result<DraftView, DeskError> {
         self.writable()?;
         self.store
-            .create_draft(&uuid::Uuid::new_v4().to_string(), column_id)
+            .create_draft(&uuid::Uuid::new_v4().to_string(), column_id, self.now())
     }
 
     pub fn save_draft(
@@ -39,7 +39,9 @@ impl Desk {
         body_html: &str,
     ) -> Result<DraftSummary, DeskError> {
         self.writable()?;
-        let saved = self.store.save_draft(id, column_id, title, body_html)?;
+        let saved = self
+            .store
+            .save_draft(id, column_id, title, body_html, self.now())?;
         self.edited.notify_one();
         Ok(saved)
     }
@@ -90,7 +92,7 @@ impl Desk {
         let stored = tokio::task::spawn_blocking(move || files.add_file(&source, &file_name))
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))??;
-        self.attached(self.store.attach(id, &name, &stored))
+        self.attached(self.store.attach(id, &name, &stored, self.now()))
     }
 
     /// Attaches bytes handed over by the window (a picked or pasted file).
@@ -106,12 +108,12 @@ impl Desk {
         let stored = tokio::task::spawn_blocking(move || files.add_bytes(&bytes, &file_name))
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))??;
-        self.attached(self.store.attach(id, name, &stored))
+        self.attached(self.store.attach(id, name, &stored, self.now()))
     }
 
     pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
         self.writable()?;
-        self.attached(self.store.detach(id, sha256))
+        self.attached(self.store.detach(id, sha256, self.now()))
     }
 
     fn attached(&self, r: Result<DraftView, DeskError>) -> Result<DraftView, DeskError> {
@@ -141,7 +143,7 @@ impl Desk {
 
     pub fn revise_draft(&self, id: &str) -> Result<DraftView, DeskError> {
         self.writable()?;
-        self.store.revise(id)
+        self.store.revise(id, self.now())
     }
 
     /// What the current version changed in the one before it (the returned one), line by line.

@@ -20,12 +20,14 @@ impl Desk {
     pub fn send_draft(&self, id: &str) -> Result<DraftView, DeskError> {
         self.writable()?;
         let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
+        let now = self.now();
         let view = self.store.queue_send(
             id,
             &uuid::Uuid::new_v4().to_string(),
             seat.department.signoff,
-            liaison_domain::calendar::beijing_date(self.now()),
+            liaison_domain::calendar::beijing_date(now),
             &self.word_lists()?,
+            now,
         )?;
         self.wake.notify_one();
         Ok(view)
@@ -60,7 +62,7 @@ impl Desk {
         attestation: Option<&liaison_domain::Attestation>,
     ) -> Result<DraftView, DeskError> {
         self.writable()?;
-        self.store.set_attestation(id, attestation)
+        self.store.set_attestation(id, attestation, self.now())
     }
 
     /// Drains the outbox and nothing else (no backups, no pulls): what the benchmarks time as
@@ -96,14 +98,15 @@ impl Desk {
             };
             match sent.await {
                 Ok(answer) => {
-                    self.store.mark_delivered(&entry, &answer)?;
+                    self.store.mark_delivered(&entry, &answer, self.now())?;
                     tracing::info!(receipt = %answer.receipt, "delivered");
                     report.sent += 1;
                 }
                 Err(e @ (DeskError::RejectedByOffice { .. } | DeskError::FileNotAllowed(_))) => {
                     // Retrying cannot help: the version goes back to being a draft, reason shown.
                     tracing::warn!(error = %e, "the office refused a send");
-                    self.store.mark_refused(&entry, &e.to_string())?;
+                    self.store
+                        .mark_refused(&entry, &e.to_string(), self.now())?;
                 }
                 Err(e) => {
                     if e.is_transient() {

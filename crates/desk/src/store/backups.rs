@@ -1,12 +1,13 @@
 //! Draft backups at the office: which drafts are due, what the office holds, and bringing its
 //! copies in without overwriting local edits (both versions are kept where both changed).
 
+use chrono::{DateTime, Utc};
 use liaison_domain::text::{self, Lines};
 use liaison_domain::wire::{DraftBackup, PutDraftRequest};
 use liaison_domain::{AttachmentRef, ItemState};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{LocalStore, files_of, now};
+use super::{LocalStore, files_of, ts};
 use crate::DeskError;
 use crate::view::DraftNotice;
 
@@ -31,13 +32,18 @@ pub enum Restored {
 }
 
 /// Replaces a draft's files with `files` (which must be in the `files` table).
-fn set_files(tx: &Transaction<'_>, id: &str, files: &[AttachmentRef]) -> Result<(), DeskError> {
+fn set_files(
+    tx: &Transaction<'_>,
+    id: &str,
+    files: &[AttachmentRef],
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
     tx.execute("DELETE FROM draft_files WHERE draft_id = ?1", [id])?;
     for (position, f) in files.iter().enumerate() {
         tx.execute(
             "INSERT INTO files (sha256, size, mime, added_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (sha256) DO NOTHING",
-            params![f.sha256, f.size, f.mime, now()],
+            params![f.sha256, f.size, f.mime, ts(now)],
         )?;
         tx.execute(
             "INSERT INTO draft_files (draft_id, position, sha256, name) VALUES (?1, ?2, ?3, ?4)
@@ -49,8 +55,13 @@ fn set_files(tx: &Transaction<'_>, id: &str, files: &[AttachmentRef]) -> Result<
 }
 
 /// A new draft holding another workstation's version, beside this desk's own.
-fn insert_copy(tx: &Transaction<'_>, copy_id: &str, from: &DraftBackup) -> Result<(), DeskError> {
-    let t = now();
+fn insert_copy(
+    tx: &Transaction<'_>,
+    copy_id: &str,
+    from: &DraftBackup,
+    now: DateTime<Utc>,
+) -> Result<(), DeskError> {
+    let t = ts(now);
     tx.execute(
         "INSERT INTO drafts (id, column_id, title, body_html, state, created_at, updated_at, notice)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
@@ -64,7 +75,7 @@ fn insert_copy(tx: &Transaction<'_>, copy_id: &str, from: &DraftBackup) -> Resul
             DraftNotice::IsOtherCopy.as_str()
         ],
     )?;
-    set_files(tx, copy_id, &from.attachments)
+    set_files(tx, copy_id, &from.attachments, now)
 }
 
 impl LocalStore {
@@ -128,10 +139,11 @@ impl LocalStore {
         id: &str,
         current: &DraftBackup,
         copy_id: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        insert_copy(&tx, copy_id, current)?;
+        insert_copy(&tx, copy_id, current, now)?;
         tx.execute(
             "UPDATE drafts SET office_rev = ?1, notice = ?2 WHERE id = ?3",
             params![current.rev, DraftNotice::OtherCopyKept.as_str(), id],
@@ -141,7 +153,12 @@ impl LocalStore {
     }
 
     /// Brings one backup from the office into this desk. Its files must be in the file store.
-    pub fn restore(&self, backup: &DraftBackup, copy_id: &str) -> Result<Restored, DeskError> {
+    pub fn restore(
+        &self,
+        backup: &DraftBackup,
+        copy_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Restored, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let held: Option<(String, i64, i64, Option<i64>, u32)> = tx
@@ -153,7 +170,7 @@ impl LocalStore {
             .optional()?;
         let outcome = match held {
             None => {
-                let t = now();
+                let t = ts(now);
                 tx.execute(
                     "INSERT INTO drafts (id, column_id, title, body_html, version, state, created_at,
                                          updated_at, rev, backed_up_rev, office_rev, notice)
@@ -170,7 +187,7 @@ impl LocalStore {
                         DraftNotice::Restored.as_str()
                     ],
                 )?;
-                set_files(&tx, &backup.draft_key, &backup.attachments)?;
+                set_files(&tx, &backup.draft_key, &backup.attachments, now)?;
                 Restored::New
             }
             Some((_, _, _, Some(office_rev), _)) if office_rev >= backup.rev => Restored::Nothing,
@@ -189,16 +206,16 @@ impl LocalStore {
                         backup.column_id,
                         backup.title,
                         backup.body_html,
-                        now(),
+                        ts(now),
                         backup.rev,
                         backup.draft_key
                     ],
                 )?;
-                set_files(&tx, &backup.draft_key, &backup.attachments)?;
+                set_files(&tx, &backup.draft_key, &backup.attachments, now)?;
                 Restored::Updated
             }
             Some(_) => {
-                insert_copy(&tx, copy_id, backup)?;
+                insert_copy(&tx, copy_id, backup, now)?;
                 tx.execute(
                     "UPDATE drafts SET office_rev = ?1, notice = ?2 WHERE id = ?3",
                     params![
@@ -218,7 +235,6 @@ impl LocalStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
     fn backup(key: &str, rev: i64, title: &str) -> DraftBackup {
         DraftBackup {
@@ -242,7 +258,9 @@ mod tests {
 
         // A draft this desk never had arrives whole.
         assert_eq!(
-            store.restore(&backup("new", 4, "新稿"), "c0").unwrap(),
+            store
+                .restore(&backup("new", 4, "新稿"), "c0", Utc::now())
+                .unwrap(),
             Restored::New
         );
         let new = store.draft("new").unwrap();
@@ -256,14 +274,16 @@ mod tests {
         );
         // The same backup again changes nothing.
         assert_eq!(
-            store.restore(&backup("new", 4, "新稿"), "c1").unwrap(),
+            store
+                .restore(&backup("new", 4, "新稿"), "c1", Utc::now())
+                .unwrap(),
             Restored::Nothing
         );
 
         // Unchanged here: a newer office copy replaces it.
         assert_eq!(
             store
-                .restore(&backup("new", 5, "新稿（改）"), "c2")
+                .restore(&backup("new", 5, "新稿（改）"), "c2", Utc::now())
                 .unwrap(),
             Restored::Updated
         );
@@ -271,11 +291,11 @@ mod tests {
 
         // Edited here and there: both are kept, nothing is overwritten.
         store
-            .save_draft("new", Some(1), "本机的改动", "<p>本机</p>")
+            .save_draft("new", Some(1), "本机的改动", "<p>本机</p>", Utc::now())
             .unwrap();
         assert_eq!(
             store
-                .restore(&backup("new", 6, "那台的改动"), "c3")
+                .restore(&backup("new", 6, "那台的改动"), "c3", Utc::now())
                 .unwrap(),
             Restored::KeptBoth
         );
@@ -300,9 +320,11 @@ mod tests {
 
         // A backup refused as stale keeps the office's version beside ours too.
         store.mark_backed_up("new", mine_due.rev, 7).unwrap();
-        store.save_draft("new", Some(1), "再改", "").unwrap();
         store
-            .keep_both("new", &backup("new", 9, "第三台"), "c4")
+            .save_draft("new", Some(1), "再改", "", Utc::now())
+            .unwrap();
+        store
+            .keep_both("new", &backup("new", 9, "第三台"), "c4", Utc::now())
             .unwrap();
         assert_eq!(store.draft("c4").unwrap().title, "第三台");
         assert_eq!(store.draft("new").unwrap().title, "再改");

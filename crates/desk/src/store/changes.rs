@@ -52,6 +52,7 @@ impl LocalStore {
                     *state,
                     published_url,
                     review_comment,
+                    now,
                 )?;
                 // Decided: a request to sign it off is no longer news. One never shown goes (a
                 // new desk reading the log from the start must not be asked about items signed
@@ -110,6 +111,7 @@ impl LocalStore {
                     ItemState::AwaitingSignoff,
                     &None,
                     &None,
+                    now,
                 )?;
                 // The responsible person's desk: something to sign off.
                 let responsible = seat_in(&tx)?.is_some_and(|s| s.role == Role::Responsible);
@@ -236,6 +238,7 @@ fn apply_review(
     state: ItemState,
     published_url: &Option<String>,
     review_comment: &Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<bool, DeskError> {
     let Some((current, current_version)) = tx
         .query_row(
@@ -275,7 +278,7 @@ fn apply_review(
         "UPDATE drafts SET published_url = ?1, review_comment = ?2 WHERE id = ?3",
         params![published_url, review_comment, draft_key],
     )?;
-    set_state(tx, draft_key, next)?;
+    set_state(tx, draft_key, next, now)?;
     Ok(true)
 }
 
@@ -290,9 +293,9 @@ mod tests {
     fn a_change_is_applied_once_and_moves_the_cursor_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
-        store.create_draft("d1", Some(1)).unwrap();
+        store.create_draft("d1", Some(1), Utc::now()).unwrap();
         store
-            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>", Utc::now())
             .unwrap();
         store
             .queue_send(
@@ -301,6 +304,7 @@ mod tests {
                 SignoffPolicy::InApp,
                 today(),
                 &Default::default(),
+                Utc::now(),
             )
             .unwrap();
 
@@ -329,9 +333,9 @@ mod tests {
     fn a_held_item_follows_its_sign_off_then_its_review() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
-        store.create_draft("d1", Some(1)).unwrap();
+        store.create_draft("d1", Some(1), Utc::now()).unwrap();
         store
-            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>", Utc::now())
             .unwrap();
         store
             .queue_send(
@@ -340,6 +344,7 @@ mod tests {
                 SignoffPolicy::InApp,
                 today(),
                 &Default::default(),
+                Utc::now(),
             )
             .unwrap();
         let entry = store.outbox().unwrap().remove(0);
@@ -349,7 +354,7 @@ mod tests {
             delivered_at: Utc::now(),
             state: ItemState::AwaitingSignoff,
         };
-        store.mark_delivered(&entry, &answer).unwrap();
+        store.mark_delivered(&entry, &answer, Utc::now()).unwrap();
         assert_eq!(store.draft("d1").unwrap().state, ItemState::AwaitingSignoff);
         let approved = ChangeKind::ItemReviewed {
             item_id: 5,

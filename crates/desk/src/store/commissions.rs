@@ -1,10 +1,11 @@
 //! Commissioned requests in the store: the requests as last fetched, and a new draft answering
 //! one.
 
+use chrono::{DateTime, Utc};
 use liaison_domain::ItemState;
 use rusqlite::{TransactionBehavior, params};
 
-use super::{LocalStore, draft_in, now};
+use super::{LocalStore, draft_in, ts};
 use crate::DeskError;
 use crate::view::DraftView;
 
@@ -16,9 +17,10 @@ impl LocalStore {
         column_id: Option<i64>,
         commission_id: i64,
         title: &str,
+        now: DateTime<Utc>,
     ) -> Result<DraftView, DeskError> {
         let conn = self.conn();
-        let t = now();
+        let t = ts(now);
         conn.execute(
             "INSERT INTO drafts (id, column_id, title, state, created_at, updated_at, commission_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",

@@ -7,7 +7,7 @@ use liaison_domain::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{LocalStore, draft_in, now, progress_of, set_state, state_of, step, ts};
+use super::{LocalStore, draft_in, progress_of, set_state, state_of, step, ts};
 use crate::DeskError;
 use crate::files::StoredFile;
 use crate::view::{DraftNotice, DraftSummary, DraftView};
@@ -55,18 +55,23 @@ fn not_editable(state: ItemState) -> DeskError {
 }
 
 /// A local edit: the draft's backup at the office is now behind.
-fn touch(tx: &Transaction<'_>, id: &str) -> Result<(), DeskError> {
+fn touch(tx: &Transaction<'_>, id: &str, now: DateTime<Utc>) -> Result<(), DeskError> {
     tx.execute(
         "UPDATE drafts SET rev = rev + 1, updated_at = ?1 WHERE id = ?2",
-        params![now(), id],
+        params![ts(now), id],
     )?;
     Ok(())
 }
 
 impl LocalStore {
-    pub fn create_draft(&self, id: &str, column_id: Option<i64>) -> Result<DraftView, DeskError> {
+    pub fn create_draft(
+        &self,
+        id: &str,
+        column_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<DraftView, DeskError> {
         let conn = self.conn();
-        let t = now();
+        let t = ts(now);
         conn.execute(
             "INSERT INTO drafts (id, column_id, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
             params![id, column_id, ItemState::Draft.as_str(), t],
@@ -105,6 +110,7 @@ impl LocalStore {
         column_id: Option<i64>,
         title: &str,
         body_html: &str,
+        now: DateTime<Utc>,
     ) -> Result<DraftSummary, DeskError> {
         // The hottest write of the desk (every pause in typing): two statements, both cached.
         let mut conn = self.conn();
@@ -126,7 +132,7 @@ impl LocalStore {
                  WHERE id = ?5 RETURNING {SUMMARY_COLUMNS}"
             ))?
             .query_row(
-                params![column_id, title, body_html, now(), id],
+                params![column_id, title, body_html, ts(now), id],
                 summary_from_row,
             )?;
         tx.commit()?;
@@ -137,7 +143,13 @@ impl LocalStore {
 
     /// Adds a file already in the file store to a draft (once; adding the same bytes again is a
     /// no-op).
-    pub fn attach(&self, id: &str, name: &str, file: &StoredFile) -> Result<DraftView, DeskError> {
+    pub fn attach(
+        &self,
+        id: &str,
+        name: &str,
+        file: &StoredFile,
+        now: DateTime<Utc>,
+    ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = editable(&tx, id)?;
@@ -157,20 +169,25 @@ impl LocalStore {
         tx.execute(
             "INSERT INTO files (sha256, size, mime, added_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (sha256) DO NOTHING",
-            params![added.sha256, added.size, added.mime, now()],
+            params![added.sha256, added.size, added.mime, ts(now)],
         )?;
         tx.execute(
             "INSERT INTO draft_files (draft_id, position, sha256, name)
              VALUES (?1, (SELECT coalesce(max(position), 0) + 1 FROM draft_files WHERE draft_id = ?1), ?2, ?3)",
             params![id, added.sha256, added.name],
         )?;
-        touch(&tx, id)?;
+        touch(&tx, id, now)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
     }
 
-    pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
+    pub fn detach(
+        &self,
+        id: &str,
+        sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         editable(&tx, id)?;
@@ -184,7 +201,7 @@ impl LocalStore {
              WHERE id = ?1 AND json_extract(attestation_json, '$.form_sha256') = ?2",
             params![id, sha256],
         )?;
-        touch(&tx, id)?;
+        touch(&tx, id, now)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
@@ -196,6 +213,7 @@ impl LocalStore {
         &self,
         id: &str,
         attestation: Option<&Attestation>,
+        now: DateTime<Utc>,
     ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -218,7 +236,7 @@ impl LocalStore {
             "UPDATE drafts SET attestation_json = ?1 WHERE id = ?2",
             params![json, id],
         )?;
-        touch(&tx, id)?;
+        touch(&tx, id, now)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
@@ -226,7 +244,7 @@ impl LocalStore {
 
     /// Returned -> a new draft version; the sent version stays in `revisions` as it was. The
     /// new version needs its own sign-off.
-    pub fn revise(&self, id: &str) -> Result<DraftView, DeskError> {
+    pub fn revise(&self, id: &str, now: DateTime<Utc>) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (_, next) = step(&tx, id, ItemEvent::Revise)?;
@@ -235,7 +253,7 @@ impl LocalStore {
                                published_url = NULL, last_error = NULL, attestation_json = NULL WHERE id = ?1",
             [id],
         )?;
-        set_state(&tx, id, next)?;
+        set_state(&tx, id, next, now)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)

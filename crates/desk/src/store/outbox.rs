@@ -1,12 +1,13 @@
 //! The outbox: a draft queued for sending (checked, with its sent copy kept), the upload progress
 //! of its files, and what became of each send (delivered, failed for now, refused).
 
+use chrono::{DateTime, Utc};
 use liaison_domain::text::{self, Lines};
 use liaison_domain::wire::{SubmitItemRequest, SubmitItemResponse};
 use liaison_domain::{ItemEvent, ItemState, SignoffPolicy, attachment, signoff};
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::{LocalStore, draft_in, now, preflight_draft, set_state, step, ts};
+use super::{LocalStore, draft_in, preflight_draft, set_state, step, ts};
 use crate::DeskError;
 use crate::view::DraftView;
 
@@ -39,6 +40,7 @@ impl LocalStore {
         policy: SignoffPolicy,
         today: chrono::NaiveDate,
         lists: &liaison_domain::preflight::WordLists,
+        now: DateTime<Utc>,
     ) -> Result<DraftView, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -82,7 +84,7 @@ impl LocalStore {
         };
         let payload =
             serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
-        let t = now();
+        let t = ts(now);
         tx.execute(
             "INSERT INTO revisions (draft_id, version, column_id, title, body_html, sent_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -109,7 +111,7 @@ impl LocalStore {
             )?;
         }
         tx.execute("UPDATE drafts SET last_error = NULL WHERE id = ?1", [id])?;
-        set_state(&tx, id, next)?;
+        set_state(&tx, id, next, now)?;
         let view = draft_in(&tx, id)?;
         tx.commit()?;
         Ok(view)
@@ -186,16 +188,18 @@ impl LocalStore {
         &self,
         entry: &OutboxEntry,
         answer: &SubmitItemResponse,
+        now: DateTime<Utc>,
     ) -> Result<(), DeskError> {
         // Relaxed: if a power cut loses this, the entry is sent again under its key and the
         // office answers with the same receipt.
-        self.relaxed(|conn| Self::record_delivery(conn, entry, answer))
+        self.relaxed(|conn| Self::record_delivery(conn, entry, answer, now))
     }
 
     fn record_delivery(
         conn: &mut Connection,
         entry: &OutboxEntry,
         answer: &SubmitItemResponse,
+        now: DateTime<Utc>,
     ) -> Result<(), DeskError> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = draft_in(&tx, &entry.draft_id)?;
@@ -210,7 +214,7 @@ impl LocalStore {
                 .state
                 .apply(event)
                 .map_err(|e| DeskError::Internal(e.to_string()))?;
-            set_state(&tx, &entry.draft_id, next)?;
+            set_state(&tx, &entry.draft_id, next, now)?;
         }
         tx.execute(
             "UPDATE drafts SET office_item_id = ?1, receipt = ?2, delivered_at = ?3, last_error = NULL WHERE id = ?4",
@@ -243,7 +247,12 @@ impl LocalStore {
 
     /// The office turned the send down for good: in one transaction the outbox entry and the
     /// sent copy go, and the version is a draft again, with the reason on it.
-    pub fn mark_refused(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
+    pub fn mark_refused(
+        &self,
+        entry: &OutboxEntry,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = draft_in(&tx, &entry.draft_id)?;
@@ -253,7 +262,7 @@ impl LocalStore {
                 "DELETE FROM revisions WHERE draft_id = ?1 AND version = ?2",
                 params![entry.draft_id, entry.request.version],
             )?;
-            set_state(&tx, &entry.draft_id, next)?;
+            set_state(&tx, &entry.draft_id, next, now)?;
         }
         tx.execute(
             "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
@@ -269,16 +278,15 @@ mod tests {
     use super::*;
     use crate::files::StoredFile;
     use crate::store::test_support::{returned, today};
-    use chrono::Utc;
     use liaison_domain::{AttachmentRef, Attestation};
 
     #[test]
     fn an_attested_department_sends_only_with_a_complete_attestation_of_this_version() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
-        store.create_draft("d1", Some(1)).unwrap();
+        store.create_draft("d1", Some(1), Utc::now()).unwrap();
         store
-            .save_draft("d1", Some(1), "标题", "<p>正文</p>")
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>", Utc::now())
             .unwrap();
         let refused = store.queue_send(
             "d1",
@@ -286,6 +294,7 @@ mod tests {
             SignoffPolicy::Attested,
             today(),
             &Default::default(),
+            Utc::now(),
         );
         assert!(
             matches!(refused, Err(DeskError::SignoffRequired(_))),
@@ -307,7 +316,7 @@ mod tests {
             form_sha256: form.sha256.clone(),
         };
         assert!(matches!(
-            store.set_attestation("d1", Some(&a)),
+            store.set_attestation("d1", Some(&a), Utc::now()),
             Err(DeskError::SignoffRequired(_))
         ));
         let stored = StoredFile {
@@ -315,8 +324,8 @@ mod tests {
             size: form.size,
             kind: liaison_domain::FileKind::Pdf,
         };
-        store.attach("d1", &form.name, &stored).unwrap();
-        let view = store.set_attestation("d1", Some(&a)).unwrap();
+        store.attach("d1", &form.name, &stored, Utc::now()).unwrap();
+        let view = store.set_attestation("d1", Some(&a), Utc::now()).unwrap();
         assert_eq!(view.attestation.unwrap().approver, "李建国");
         // A form dated after the day of sending does not count.
         let yesterday = today().pred_opt().unwrap();
@@ -326,7 +335,8 @@ mod tests {
                 "k",
                 SignoffPolicy::Attested,
                 yesterday,
-                &Default::default()
+                &Default::default(),
+                Utc::now()
             ),
             Err(DeskError::SignoffRequired(_))
         ));
@@ -337,6 +347,7 @@ mod tests {
                 SignoffPolicy::Attested,
                 today(),
                 &Default::default(),
+                Utc::now(),
             )
             .unwrap();
         let sent = &store.outbox().unwrap()[0].request;
@@ -344,7 +355,7 @@ mod tests {
 
         // Returned, the revision needs a sign-off of its own.
         assert!(store.apply_change(1, &returned("d1"), Utc::now()).unwrap());
-        let revised = store.revise("d1").unwrap();
+        let revised = store.revise("d1", Utc::now()).unwrap();
         assert_eq!((revised.version, revised.attestation), (2, None));
     }
 }

@@ -116,6 +116,7 @@ impl LocalStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn hit_text(hit: &SearchHit) -> (String, String) {
         let all: String = hit.snippet.iter().map(|p| p.text.as_str()).collect();
@@ -141,8 +142,8 @@ mod tests {
             ("b", "工作简报", "<p>本月推进垃圾分类进小区。</p>"),
             ("c", "招生公告", "<p>义务教育阶段招生入学。</p>"),
         ] {
-            store.create_draft(id, None).unwrap();
-            store.save_draft(id, None, title, body).unwrap();
+            store.create_draft(id, None, Utc::now()).unwrap();
+            store.save_draft(id, None, title, body, Utc::now()).unwrap();
         }
         let ids = |hits: Vec<SearchHit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
         assert_eq!(ids(store.search("垃圾分类", 50).unwrap()), ["b", "a"]);
@@ -156,18 +157,24 @@ mod tests {
 
         // Saving again moves a draft to the top; an edit that drops the word drops the hit.
         store
-            .save_draft("a", None, "防汛通知", "<p>垃圾分类，再次强调。</p>")
+            .save_draft(
+                "a",
+                None,
+                "防汛通知",
+                "<p>垃圾分类，再次强调。</p>",
+                Utc::now(),
+            )
             .unwrap();
         assert_eq!(ids(store.search("垃圾分类", 50).unwrap()), ["a", "b"]);
         store
-            .save_draft("b", None, "工作简报", "<p>本月无新情况。</p>")
+            .save_draft("b", None, "工作简报", "<p>本月无新情况。</p>", Utc::now())
             .unwrap();
         assert_eq!(ids(store.search("垃圾分类", 50).unwrap()), ["a"]);
         // Titles count; the limit is kept.
         assert_eq!(ids(store.search("招生公告", 50).unwrap()), ["c"]);
-        store.create_draft("d", None).unwrap();
+        store.create_draft("d", None, Utc::now()).unwrap();
         store
-            .save_draft("d", None, "垃圾分类简报", "<p>无</p>")
+            .save_draft("d", None, "垃圾分类简报", "<p>无</p>", Utc::now())
             .unwrap();
         assert_eq!(ids(store.search("垃圾分类", 1).unwrap()), ["d"]);
     }
@@ -176,18 +183,19 @@ mod tests {
     fn short_terms_and_odd_characters_are_searched_literally() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
-        store.create_draft("a", None).unwrap();
+        store.create_draft("a", None, Utc::now()).unwrap();
         store
             .save_draft(
                 "a",
                 None,
                 "通知",
                 "<p>完成率 100% 的单位_名单，见\"附件\"。</p>",
+                Utc::now(),
             )
             .unwrap();
-        store.create_draft("b", None).unwrap();
+        store.create_draft("b", None, Utc::now()).unwrap();
         store
-            .save_draft("b", None, "简报", "<p>完成率 10 的单位。</p>")
+            .save_draft("b", None, "简报", "<p>完成率 10 的单位。</p>", Utc::now())
             .unwrap();
         let ids = |term: &str| {
             store
@@ -217,11 +225,15 @@ mod tests {
     fn a_save_only_marks_the_draft_stale_and_the_next_search_indexes_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
-        store.create_draft("a", None).unwrap();
+        store.create_draft("a", None, Utc::now()).unwrap();
         assert_eq!(store.index_for_search().unwrap(), 1);
         assert_eq!(store.index_for_search().unwrap(), 0);
-        store.save_draft("a", None, "通知", "<p>一</p>").unwrap();
-        store.save_draft("a", None, "通知", "<p>二</p>").unwrap();
+        store
+            .save_draft("a", None, "通知", "<p>一</p>", Utc::now())
+            .unwrap();
+        store
+            .save_draft("a", None, "通知", "<p>二</p>", Utc::now())
+            .unwrap();
         assert_eq!(store.index_for_search().unwrap(), 1);
         let rows: i64 = store
             .conn()
