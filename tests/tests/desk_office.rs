@@ -311,7 +311,16 @@ async fn an_office_that_is_down_keeps_the_item_queued_and_a_later_round_delivers
         .sign_in(&office.url, &other.login, &other.password)
         .await
         .unwrap_err();
-    assert!(matches!(err, DeskError::InvalidState(_)), "{err}");
+    // The refusal names the seat whose item waits, as data the window reads.
+    match &err {
+        DeskError::OtherSeatUnsent { office_url, login } => {
+            assert_eq!(
+                (office_url.as_str(), login.as_str()),
+                (office.url.as_str(), officer.login.as_str())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(desk.session().unwrap().seat.unwrap().login, officer.login);
 
     office.stop();

@@ -15,8 +15,8 @@ use crate::store::OutboxEntry;
 use crate::view::{DraftView, SyncReport};
 
 impl Desk {
-    /// Queues the draft for delivery; the worker sends it.
-    /// Queues a draft for the office, once its department's sign-off rule is met.
+    /// Queues a draft for the office once it passes the send gate (its text, its files, the
+    /// pre-flight checks and its department's sign-off rule); the worker sends it.
     pub fn send_draft(&self, id: &str) -> Result<DraftView, DeskError> {
         self.writable()?;
         let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;

@@ -81,9 +81,12 @@ impl Desk {
                 if let Err(e) = client.sign_out(&answer.token).await {
                     tracing::warn!(error = %e, "the office did not hear the sign-out");
                 }
-                return Err(DeskError::InvalidState(format!(
-                    "items of {previous} still wait to be sent on this desk; sign in as that seat and let them go first"
-                )));
+                // The owner is kept as "<office address> <login>"; an address has no spaces.
+                let (office_url, login) = previous.rsplit_once(' ').unwrap_or(("", &previous));
+                return Err(DeskError::OtherSeatUnsent {
+                    office_url: office_url.to_owned(),
+                    login: login.to_owned(),
+                });
             }
             self.store.delete_meta("cursor")?;
             self.store.delete_meta("backup_cursor")?;
@@ -166,8 +169,6 @@ fn office_address(typed: &str) -> Result<String, DeskError> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(url)
     } else {
-        Err(DeskError::InvalidState(
-            "the office address must start with http:// or https://".into(),
-        ))
+        Err(DeskError::BadOfficeAddress(url))
     }
 }

@@ -2,12 +2,13 @@
 //! of its files, and what became of each send (delivered, failed for now, refused).
 
 use chrono::{DateTime, Utc};
+use liaison_domain::send_gate::{self, GateRefusal};
 use liaison_domain::text::{self, Lines};
 use liaison_domain::wire::{SubmitItemRequest, SubmitItemResponse};
-use liaison_domain::{ItemEvent, ItemState, SignoffPolicy, attachment, signoff};
+use liaison_domain::{ItemEvent, ItemState, SignoffPolicy};
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use super::{LocalStore, draft_in, preflight_draft, set_state, step, ts};
+use super::{LocalStore, draft_in, set_state, step, ts};
 use crate::DeskError;
 use crate::view::DraftView;
 
@@ -52,22 +53,6 @@ impl LocalStore {
         // is left out of what is sent, rather than stopping the send.
         let title = text::cleaned(draft.title.trim(), Lines::One).into_owned();
         let body_html = text::cleaned(&draft.body_html, Lines::Many).into_owned();
-        liaison_domain::content::check_submission(&draft.id, draft.version, &title, &body_html)
-            .map_err(|p| DeskError::InvalidState(p.to_string()))?;
-        attachment::check_attachments(&draft.attachments)
-            .and_then(|()| attachment::check_inline_files(&draft.body_html, &draft.attachments))
-            .map_err(|p| DeskError::FileNotAllowed(p.to_string()))?;
-        signoff::check_signoff(
-            policy,
-            draft.attestation.as_ref(),
-            &draft.attachments,
-            today,
-        )
-        .map_err(|p| DeskError::SignoffRequired(p.to_string()))?;
-        let problems = liaison_domain::preflight::check(preflight_draft(&draft), lists);
-        if liaison_domain::preflight::blocks(&problems) {
-            return Err(DeskError::PreflightFailed(problems));
-        }
         let request = SubmitItemRequest {
             draft_key: draft.id.clone(),
             version: draft.version,
@@ -82,6 +67,13 @@ impl LocalStore {
                 .filter(|_| policy == SignoffPolicy::Attested),
             commission_id: draft.commission_id,
         };
+        // The gate the office applies again, in the same order (liaison_domain::send_gate).
+        send_gate::check(&request, policy, today, lists).map_err(|r| match r {
+            GateRefusal::Content(p) => DeskError::InvalidState(p.to_string()),
+            GateRefusal::Files(p) => DeskError::FileNotAllowed(p.to_string()),
+            GateRefusal::Preflight(problems) => DeskError::PreflightFailed(problems),
+            GateRefusal::Signoff(p) => DeskError::SignoffRequired(p.to_string()),
+        })?;
         let payload =
             serde_json::to_string(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
         let t = ts(now);
@@ -302,6 +294,31 @@ mod tests {
         );
         assert_eq!(store.draft("d1").unwrap().state, ItemState::Draft);
         assert!(store.outbox().unwrap().is_empty());
+
+        // Unsigned and with a forbidden word: the text first, as the office refuses it
+        // (liaison_domain::send_gate).
+        let lists = liaison_domain::preflight::WordLists {
+            forbidden: vec!["内部资料".into()],
+            misspellings: Vec::new(),
+        };
+        store
+            .save_draft("d1", Some(1), "标题", "<p>本文为内部资料。</p>", Utc::now())
+            .unwrap();
+        let refused = store.queue_send(
+            "d1",
+            "k",
+            SignoffPolicy::Attested,
+            today(),
+            &lists,
+            Utc::now(),
+        );
+        assert!(
+            matches!(refused, Err(DeskError::PreflightFailed(_))),
+            "{refused:?}"
+        );
+        store
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>", Utc::now())
+            .unwrap();
 
         // The form must be one of the draft's files.
         let form = AttachmentRef {
