@@ -691,7 +691,7 @@ mod tests {
         );
         assert!(!e.is_transient() && e.retry_after().is_none());
         // The window still learns when the office takes the next attempt.
-        match crate::DeskErrorView::from(&e).data {
+        match crate::DeskErrorView::from(&e).data.map(|d| *d) {
             Some(crate::error::DeskErrorData::Office {
                 code,
                 retry_after_secs,

@@ -236,7 +236,8 @@ pub struct DeskErrorView {
     /// out of `detail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    pub data: Option<DeskErrorData>,
+    /// Boxed: most errors carry none, and the view stays small on every `Err` path.
+    pub data: Option<Box<DeskErrorData>>,
 }
 
 /// The values an error carries for the window.
@@ -326,7 +327,7 @@ impl From<&DeskError> for DeskErrorView {
                 }),
                 _ => None,
             },
-            data: DeskErrorData::of(e),
+            data: DeskErrorData::of(e).map(Box::new),
         }
     }
 }
