@@ -236,7 +236,7 @@ pub struct DeskErrorView {
     /// out of `detail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
-    /// Boxed: most errors carry none, and the view stays small on every `Err` path.
+    // Boxed: most errors carry none, and the view stays small on every `Err` path.
     pub data: Option<Box<DeskErrorData>>,
 }
 
