@@ -1,7 +1,9 @@
 //! The window's commands: each one line over the engine, errors as [`DeskErrorView`].
 //!
-//! The reads the page makes when it opens are `async`: Tauri runs a plain command on the window's
-//! main thread, where a store busy with the worker's sync would hold up drawing the window.
+//! Every command that reads or writes the store is `async` and runs its engine call on a
+//! blocking thread ([`on_blocking_thread`]): Tauri runs a plain command on the window's main
+//! thread, where a store busy with the worker's sync would hold up drawing the window and the
+//! typing in it, and SQLite must not hold up the async runtime's threads either.
 
 use std::sync::Arc;
 
@@ -26,9 +28,24 @@ fn view<T>(r: Result<T, DeskError>) -> Answer<T> {
     })
 }
 
+/// Runs `call` (SQLite, the keyring) on the async runtime's blocking pool, neither on the main
+/// thread nor on a runtime thread.
+async fn on_blocking_thread<T: Send + 'static>(
+    desk: &Arc<Desk>,
+    call: impl FnOnce(&Desk) -> Result<T, DeskError> + Send + 'static,
+) -> Answer<T> {
+    let desk = desk.clone();
+    match tauri::async_runtime::spawn_blocking(move || call(&desk)).await {
+        Ok(r) => view(r),
+        Err(e) => view(Err(DeskError::Internal(format!(
+            "a desk call stopped: {e}"
+        )))),
+    }
+}
+
 #[tauri::command]
 pub async fn session(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
-    view(desk.session())
+    on_blocking_thread(&desk, move |desk| desk.session()).await
 }
 
 #[tauri::command]
@@ -48,18 +65,18 @@ pub async fn sign_out(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
 
 #[tauri::command]
 pub async fn columns(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ColumnView>> {
-    view(desk.columns())
+    on_blocking_thread(&desk, move |desk| desk.columns()).await
 }
 
 #[tauri::command]
 pub async fn drafts(desk: State<'_, Arc<Desk>>) -> Answer<Vec<DraftSummary>> {
-    view(desk.drafts())
+    on_blocking_thread(&desk, move |desk| desk.drafts()).await
 }
 
 /// The first page of drafts holding `term`, most recently saved first.
 #[tauri::command]
 pub async fn search_drafts(desk: State<'_, Arc<Desk>>, term: String) -> Answer<Vec<SearchHit>> {
-    view(desk.search(&term, crate::SEARCH_PAGE))
+    on_blocking_thread(&desk, move |desk| desk.search(&term, crate::SEARCH_PAGE)).await
 }
 
 /// The page is on screen (`what`: the draft list or the sign-in form), told once after its first
@@ -77,52 +94,58 @@ pub fn painted(what: String, page_ms: u64, start: State<'_, Arc<crate::StartGate
 }
 
 #[tauri::command]
-pub fn draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
-    view(desk.draft(&id))
+pub async fn draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
+    on_blocking_thread(&desk, move |desk| desk.draft(&id)).await
 }
 
 #[tauri::command]
-pub fn create_draft(desk: State<'_, Arc<Desk>>, column_id: Option<i64>) -> Answer<DraftView> {
-    view(desk.create_draft(column_id))
+pub async fn create_draft(desk: State<'_, Arc<Desk>>, column_id: Option<i64>) -> Answer<DraftView> {
+    on_blocking_thread(&desk, move |desk| desk.create_draft(column_id)).await
 }
 
 #[tauri::command]
-pub fn commissions(desk: State<'_, Arc<Desk>>) -> Answer<Vec<CommissionView>> {
-    view(desk.commissions())
+pub async fn commissions(desk: State<'_, Arc<Desk>>) -> Answer<Vec<CommissionView>> {
+    on_blocking_thread(&desk, move |desk| desk.commissions()).await
 }
 
 /// The department's standing in the office's ranking (评比), as last fetched.
 #[tauri::command]
-pub fn standing(
+pub async fn standing(
     desk: State<'_, Arc<Desk>>,
 ) -> Answer<Vec<liaison_domain::score::standing::PeriodStanding>> {
-    view(desk.standing())
+    on_blocking_thread(&desk, move |desk| desk.standing()).await
 }
 
 #[tauri::command]
-pub fn answer_commission(desk: State<'_, Arc<Desk>>, commission_id: i64) -> Answer<DraftView> {
-    view(desk.answer_commission(commission_id))
+pub async fn answer_commission(
+    desk: State<'_, Arc<Desk>>,
+    commission_id: i64,
+) -> Answer<DraftView> {
+    on_blocking_thread(&desk, move |desk| desk.answer_commission(commission_id)).await
 }
 
 #[tauri::command]
-pub fn save_draft(
+pub async fn save_draft(
     desk: State<'_, Arc<Desk>>,
     id: String,
     column_id: Option<i64>,
     title: String,
     body_html: String,
 ) -> Answer<DraftSummary> {
-    view(desk.save_draft(&id, column_id, &title, &body_html))
+    on_blocking_thread(&desk, move |desk| {
+        desk.save_draft(&id, column_id, &title, &body_html)
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn send_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
-    view(desk.send_draft(&id))
+pub async fn send_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
+    on_blocking_thread(&desk, move |desk| desk.send_draft(&id)).await
 }
 
 #[tauri::command]
-pub fn revise_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
-    view(desk.revise_draft(&id))
+pub async fn revise_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
+    on_blocking_thread(&desk, move |desk| desk.revise_draft(&id)).await
 }
 
 #[tauri::command]
@@ -164,8 +187,12 @@ fn percent_decode(s: &str) -> String {
 }
 
 #[tauri::command]
-pub fn detach_file(desk: State<'_, Arc<Desk>>, id: String, sha256: String) -> Answer<DraftView> {
-    view(desk.detach(&id, &sha256))
+pub async fn detach_file(
+    desk: State<'_, Arc<Desk>>,
+    id: String,
+    sha256: String,
+) -> Answer<DraftView> {
+    on_blocking_thread(&desk, move |desk| desk.detach(&id, &sha256)).await
 }
 
 /// The bytes of a file in the desk's store (an inline image the editor shows).
@@ -179,59 +206,63 @@ pub async fn read_file(
 
 #[tauri::command]
 pub async fn board(desk: State<'_, Arc<Desk>>) -> Answer<BoardView> {
-    view(desk.board())
+    on_blocking_thread(&desk, move |desk| desk.board()).await
 }
 
 #[tauri::command]
 pub async fn notices(desk: State<'_, Arc<Desk>>) -> Answer<Vec<NoticeView>> {
-    view(desk.notices())
+    on_blocking_thread(&desk, move |desk| desk.notices()).await
 }
 
 /// Marks one notice read, or all of them (`id` absent).
 #[tauri::command]
-pub fn mark_notices_read(desk: State<'_, Arc<Desk>>, id: Option<i64>) -> Answer<()> {
-    view(desk.mark_notices_read(id))
+pub async fn mark_notices_read(desk: State<'_, Arc<Desk>>, id: Option<i64>) -> Answer<()> {
+    on_blocking_thread(&desk, move |desk| desk.mark_notices_read(id)).await
 }
 
 #[tauri::command]
 pub async fn notify_hours(desk: State<'_, Arc<Desk>>) -> Answer<NotifyHours> {
-    view(desk.notify_hours())
+    on_blocking_thread(&desk, move |desk| desk.notify_hours()).await
 }
 
 #[tauri::command]
-pub fn set_notify_hours(desk: State<'_, Arc<Desk>>, hours: NotifyHours) -> Answer<NotifyHours> {
-    view(
+pub async fn set_notify_hours(
+    desk: State<'_, Arc<Desk>>,
+    hours: NotifyHours,
+) -> Answer<NotifyHours> {
+    on_blocking_thread(&desk, move |desk| {
         desk.set_notify_hours(&hours)
-            .and_then(|()| desk.notify_hours()),
-    )
+            .and_then(|()| desk.notify_hours())
+    })
+    .await
 }
 
 /// The window's language, for the notifications it cannot word itself.
 #[tauri::command]
-pub fn set_language(desk: State<'_, Arc<Desk>>, language: String) -> Answer<()> {
-    view(desk.set_language(&language))
+pub async fn set_language(desk: State<'_, Arc<Desk>>, language: String) -> Answer<()> {
+    on_blocking_thread(&desk, move |desk| desk.set_language(&language)).await
 }
 
 /// What the revision changed in the returned version, line by line.
 #[tauri::command]
-pub fn revision_diff(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<DiffLine>> {
-    view(desk.revision_diff(&id))
+pub async fn revision_diff(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<DiffLine>> {
+    on_blocking_thread(&desk, move |desk| desk.revision_diff(&id)).await
 }
 
 /// Records (or, with `null`, removes) the paper sign-off of the draft's current version.
 #[tauri::command]
-pub fn attest(
+pub async fn attest(
     desk: State<'_, Arc<Desk>>,
     id: String,
     attestation: Option<Attestation>,
 ) -> Answer<DraftView> {
-    view(desk.attest(&id, attestation.as_ref()))
+    on_blocking_thread(&desk, move |desk| desk.attest(&id, attestation.as_ref())).await
 }
 
 /// The item's history as last heard (offline).
 #[tauri::command]
-pub fn timeline(desk: State<'_, Arc<Desk>>, id: String) -> Answer<ItemTimeline> {
-    view(desk.timeline(&id))
+pub async fn timeline(desk: State<'_, Arc<Desk>>, id: String) -> Answer<ItemTimeline> {
+    on_blocking_thread(&desk, move |desk| desk.timeline(&id)).await
 }
 
 /// The item's history fetched from the office now.
@@ -322,57 +353,68 @@ pub async fn holders(desk: State<'_, Arc<Desk>>) -> Answer<Vec<Holder>> {
 
 /// The pre-flight problems of a draft, blocking first.
 #[tauri::command]
-pub fn preflight(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<Problem>> {
-    view(desk.preflight(&id))
+pub async fn preflight(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<Problem>> {
+    on_blocking_thread(&desk, move |desk| desk.preflight(&id)).await
 }
 
 #[tauri::command]
-pub fn import_folder(desk: State<'_, Arc<Desk>>) -> Answer<Option<String>> {
-    view(
+pub async fn import_folder(desk: State<'_, Arc<Desk>>) -> Answer<Option<String>> {
+    on_blocking_thread(&desk, move |desk| {
         desk.import_folder()
-            .map(|f| f.map(|p| p.to_string_lossy().into_owned())),
-    )
+            .map(|f| f.map(|p| p.to_string_lossy().into_owned()))
+    })
+    .await
 }
 
 /// Sets (or, with `null`, stops) the seat's import folder.
 #[tauri::command]
-pub fn set_import_folder(
+pub async fn set_import_folder(
     desk: State<'_, Arc<Desk>>,
     dir: Option<String>,
 ) -> Answer<Option<String>> {
-    view(desk.set_import_folder(dir.as_deref().map(std::path::Path::new)))?;
-    import_folder(desk)
+    on_blocking_thread(&desk, move |desk| {
+        desk.set_import_folder(dir.as_deref().map(std::path::Path::new))?;
+        desk.import_folder()
+            .map(|f| f.map(|p| p.to_string_lossy().into_owned()))
+    })
+    .await
 }
 
 #[tauri::command]
-pub fn import_log(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ImportRecord>> {
-    view(desk.import_log())
+pub async fn import_log(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ImportRecord>> {
+    on_blocking_thread(&desk, move |desk| desk.import_log()).await
 }
 
 /// The CA file and the offices trusted with a pinned certificate.
 #[tauri::command]
-pub fn trust_settings(desk: State<'_, Arc<Desk>>) -> Answer<TrustView> {
-    view(desk.trust_settings())
+pub async fn trust_settings(desk: State<'_, Arc<Desk>>) -> Answer<TrustView> {
+    on_blocking_thread(&desk, move |desk| desk.trust_settings()).await
 }
 
 /// Sets (or, with `null`, clears) the CA file the office handed out.
 #[tauri::command]
-pub fn set_ca_file(desk: State<'_, Arc<Desk>>, path: Option<String>) -> Answer<TrustView> {
-    view(desk.set_ca_file(path.as_deref()))
+pub async fn set_ca_file(desk: State<'_, Arc<Desk>>, path: Option<String>) -> Answer<TrustView> {
+    on_blocking_thread(&desk, move |desk| desk.set_ca_file(path.as_deref())).await
 }
 
 /// Trusts the office with exactly this certificate, after the officer compared its fingerprint.
 #[tauri::command]
-pub fn trust_certificate(
+pub async fn trust_certificate(
     desk: State<'_, Arc<Desk>>,
     office_url: String,
     fingerprint: String,
 ) -> Answer<TrustView> {
-    view(desk.trust_certificate(&office_url, &fingerprint))
+    on_blocking_thread(&desk, move |desk| {
+        desk.trust_certificate(&office_url, &fingerprint)
+    })
+    .await
 }
 
 /// Forgets the office's pinned certificate (it announced a new one).
 #[tauri::command]
-pub fn forget_certificate(desk: State<'_, Arc<Desk>>, office_url: String) -> Answer<TrustView> {
-    view(desk.forget_certificate(&office_url))
+pub async fn forget_certificate(
+    desk: State<'_, Arc<Desk>>,
+    office_url: String,
+) -> Answer<TrustView> {
+    on_blocking_thread(&desk, move |desk| desk.forget_certificate(&office_url)).await
 }

@@ -101,3 +101,151 @@ fn a_script_signs_in_drafts_sends_syncs_and_reads_the_receipt() {
     run(&["sign-out"], "").unwrap();
     assert_eq!(run(&["state"], "").unwrap()["session"]["seat"], Value::Null);
 }
+
+/// One seat on two workstations, as an officer with an office PC and a laptop: the PC backs its
+/// drafts up, the laptop restores them (and changes one), and both send both. The office keeps
+/// one item per draft; the laptop learns the office's copy (its receipt and state, "sent from
+/// another computer") instead of a refusal, keeps its own changed text as a draft of its own,
+/// and the two desks end up holding the same items.
+#[tokio::test]
+async fn one_seat_on_two_workstations_sends_each_draft_once_and_both_desks_agree() {
+    let office = OfficeProcess::start_demo();
+    let seat = office.seat("officer", Some("市教育局")).clone();
+    let (pc, laptop) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let pc_keyring = format!("liaison-cli-pc-{}", std::process::id());
+    let laptop_keyring = format!("liaison-cli-laptop-{}", std::process::id());
+    let on_pc = |args: &[&str], stdin: &str| desk_cli(pc.path(), &pc_keyring, args, stdin);
+    let on_laptop =
+        |args: &[&str], stdin: &str| desk_cli(laptop.path(), &laptop_keyring, args, stdin);
+    let drafts = |state: &Value| state["drafts"].as_array().unwrap().clone();
+    let by_id = |state: &Value, id: &str| -> Value {
+        drafts(state)
+            .into_iter()
+            .find(|d| d["id"] == id)
+            .unwrap_or_else(|| panic!("no draft {id} in {state}"))
+    };
+
+    let sign_in = ["sign-in", "--office", &office.url, "--login", &seat.login];
+    let password = format!("{}\n", seat.password);
+    on_pc(&sign_in, &password).unwrap();
+    on_laptop(&sign_in, &password).unwrap();
+    let column = on_pc(&["state"], "").unwrap()["columns"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let body = "<p>各学校要切实做好寒假期间的安全教育。</p>";
+    let draft = |title: &str| {
+        on_pc(
+            &[
+                "draft", "--column", &column, "--title", title, "--body", body,
+            ],
+            "",
+        )
+        .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let same = draft("关于做好寒假安全工作的通知");
+    let changed = draft("关于校园开放日的安排");
+
+    // The PC backs both up; the laptop restores them.
+    on_pc(&["sync"], "").unwrap();
+    on_laptop(&["sync"], "").unwrap();
+    let laptop_state = on_laptop(&["state"], "").unwrap();
+    assert_eq!(
+        by_id(&laptop_state, &same)["title"],
+        "关于做好寒假安全工作的通知"
+    );
+    // What each desk holds besides these two: the seat's history, brought at sign-in.
+    let others = |state: &Value| -> Vec<String> {
+        drafts(state)
+            .iter()
+            .filter_map(|d| d["id"].as_str())
+            .filter(|id| *id != same && *id != changed)
+            .map(str::to_owned)
+            .collect()
+    };
+    let laptop_history = others(&laptop_state);
+    let pc_history = others(&on_pc(&["state"], "").unwrap());
+    // On the laptop one of them is changed before it is sent.
+    on_laptop(
+        &[
+            "save",
+            &changed,
+            "--title",
+            "关于校园开放日的安排（修订）",
+            "--body",
+            "<p>开放日改在周六上午。</p>",
+        ],
+        "",
+    )
+    .unwrap();
+
+    // Both send both; the PC's sends reach the office first.
+    for id in [&same, &changed] {
+        on_pc(&["send", id], "").unwrap();
+        on_laptop(&["send", id], "").unwrap();
+    }
+    assert_eq!(on_pc(&["sync"], "").unwrap()["sent"], 2);
+    assert_eq!(on_laptop(&["sync"], "").unwrap()["sent"], 2);
+
+    // The office holds one item per draft.
+    let officer = office.signed_in(&seat).await;
+    let items = officer.get("/items?mine=true").await;
+    for id in [&same, &changed] {
+        let held = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["draft_key"] == id.as_str())
+            .count();
+        assert_eq!(held, 1, "{id}: {items}");
+    }
+
+    // The laptop shows what the office holds: the PC's text, receipt and state, sent from
+    // another computer, with no error.
+    let (pc_state, laptop_state) = (
+        on_pc(&["state"], "").unwrap(),
+        on_laptop(&["state"], "").unwrap(),
+    );
+    for id in [&same, &changed] {
+        let (p, l) = (by_id(&pc_state, id), by_id(&laptop_state, id));
+        assert!(
+            p["receipt"].as_str().is_some_and(|r| r.starts_with("LS-")),
+            "{p}"
+        );
+        for field in ["state", "receipt", "title", "body_html", "version"] {
+            assert_eq!(l[field], p[field], "{id} {field}");
+        }
+        assert_eq!(l["notice"], "sent_elsewhere", "{l}");
+        assert_eq!(l["last_error"], Value::Null, "{l}");
+        assert_eq!(p["notice"], Value::Null, "{p}");
+    }
+    assert_eq!(by_id(&pc_state, &same)["state"], "awaiting_signoff");
+    // The laptop's changed text is kept as a draft of its own; the unchanged one left no copy.
+    let kept: Vec<String> = others(&laptop_state)
+        .into_iter()
+        .filter(|id| !laptop_history.contains(id))
+        .collect();
+    assert_eq!(kept.len(), 1, "{laptop_state}");
+    let kept = by_id(&laptop_state, &kept[0]);
+    assert_eq!(kept["title"], "关于校园开放日的安排（修订）");
+    assert_eq!(kept["state"], "draft");
+    assert_eq!(kept["notice"], "is_other_copy");
+    assert_eq!(kept["body_html"], "<p>开放日改在周六上午。</p>");
+
+    // The desks converge: the kept copy is backed up from the laptop and restored on the PC.
+    on_laptop(&["sync"], "").unwrap();
+    on_pc(&["sync"], "").unwrap();
+    let pc_state = on_pc(&["state"], "").unwrap();
+    let restored: Vec<String> = others(&pc_state)
+        .into_iter()
+        .filter(|id| !pc_history.contains(id))
+        .collect();
+    assert_eq!(restored.len(), 1, "{pc_state}");
+    assert_eq!(
+        by_id(&pc_state, &restored[0])["title"],
+        "关于校园开放日的安排（修订）"
+    );
+}

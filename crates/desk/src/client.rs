@@ -526,15 +526,21 @@ fn classify(
             None => DeskError::OfficeUnreachable(detail),
         };
     }
-    if let Some(ApiError {
-        code: ErrorCode::SeatDisabled,
-        message,
-    }) = body
-    {
-        return DeskError::SeatDisabled(message);
+    match body {
+        Some(ApiError {
+            code: ErrorCode::SeatDisabled,
+            message,
+            ..
+        }) => return DeskError::SeatDisabled(message),
+        Some(ApiError {
+            code: ErrorCode::AlreadySent,
+            item_id: Some(item_id),
+            ..
+        }) => return DeskError::SentElsewhere { item_id },
+        _ => {}
     }
     let (code, message) = match body {
-        Some(ApiError { code, message }) => (code_name(code), message),
+        Some(ApiError { code, message, .. }) => (code_name(code), message),
         None => ("unknown".to_owned(), format!("HTTP {status}")),
     };
     DeskError::RejectedByOffice {
@@ -561,7 +567,21 @@ mod tests {
         Some(ApiError {
             code,
             message: "…".into(),
+            item_id: None,
         })
+    }
+
+    #[test]
+    fn a_version_sent_from_another_workstation_names_the_item_to_take() {
+        let answer = Some(ApiError {
+            code: ErrorCode::AlreadySent,
+            message: "…".into(),
+            item_id: Some(42),
+        });
+        assert!(matches!(
+            classify(StatusCode::CONFLICT, None, answer),
+            DeskError::SentElsewhere { item_id: 42 }
+        ));
     }
 
     /// What the desk makes of each office error code on an authenticated call: the code the
@@ -601,6 +621,8 @@ mod tests {
             | E::WeakPassword
             | E::HandoverCodeInvalid
             | E::HandoverCodeExpired
+            // Without the item's id (an office that names none): refused like any conflict.
+            | E::AlreadySent
             | E::QuotaExceeded
             | E::UnsupportedMediaType => (D::RejectedByOffice, false),
         }

@@ -17,7 +17,7 @@ impl Desk {
         token: &str,
     ) -> Result<(), DeskError> {
         let list = client.commissions(token).await?;
-        self.store.replace_commissions(&list)
+        self.db(|s| s.replace_commissions(&list))
     }
 
     /// The requests naming the department, newest first, as last fetched from the office.

@@ -73,7 +73,28 @@ pub struct Desk {
     client: std::sync::Mutex<Option<OfficeClient>>,
 }
 
+/// Runs blocking work (SQLite, the keyring's D-Bus calls) from async code without holding up the
+/// async runtime: on a multi-threaded runtime (the window's, the worker's, the tools') the thread
+/// first hands its other tasks to another worker (`block_in_place`); on a single-threaded one
+/// (tests) there is no other worker, and the work runs as it is.
+pub(crate) fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 impl Desk {
+    /// The store, from async code: `call` runs through [`blocking`]. (Synchronous methods use
+    /// `self.store` directly: their callers run them off the runtime, as the window's commands
+    /// do.)
+    pub(crate) fn db<T>(&self, call: impl FnOnce(&LocalStore) -> T) -> T {
+        blocking(|| call(&self.store))
+    }
+
     pub fn open(config: &DeskConfig) -> Result<Self, DeskError> {
         Self::open_with_clock(config, Arc::new(Utc::now))
     }

@@ -87,6 +87,12 @@ pub enum DeskError {
         /// with time, such as too many failed sign-ins. The worker does not retry these.
         wait: Option<std::time::Duration>,
     },
+    /// The office holds this version already, sent from another workstation of the seat
+    /// (`item_id`); the desk takes the office's copy instead of sending.
+    #[error(
+        "the office holds this version already, sent from another workstation (item {item_id})"
+    )]
+    SentElsewhere { item_id: i64 },
     /// A file cannot be attached: its type, its size or its name.
     #[error("{0}")]
     FileNotAllowed(String),
@@ -148,7 +154,9 @@ impl DeskError {
             DeskError::InvalidState(_) | DeskError::InvalidSuccessor(_) => {
                 DeskErrorCode::InvalidState
             }
-            DeskError::RejectedByOffice { .. } => DeskErrorCode::RejectedByOffice,
+            DeskError::RejectedByOffice { .. } | DeskError::SentElsewhere { .. } => {
+                DeskErrorCode::RejectedByOffice
+            }
             DeskError::FileNotAllowed(_) => DeskErrorCode::FileNotAllowed,
             DeskError::SignoffRequired(_) => DeskErrorCode::SignoffRequired,
             DeskError::SeatHandedOver { .. } => DeskErrorCode::SeatHandedOver,

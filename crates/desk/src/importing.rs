@@ -125,11 +125,10 @@ impl Desk {
         };
         let outcome = match bytes {
             None => Err(ImportError::TooLarge),
-            Some(_) if self.store_ref().imported_before(&sha256)?.is_some() => {
+            Some(_) if self.db(|s| s.imported_before(&sha256))?.is_some() => {
                 record.outcome = ImportOutcome::Duplicate;
                 record.draft_id = self
-                    .store_ref()
-                    .imported_before(&sha256)?
+                    .db(|s| s.imported_before(&sha256))?
                     .filter(|d| !d.is_empty());
                 Ok(())
             }
@@ -173,7 +172,7 @@ impl Desk {
                 tracing::warn!(error = %e, file = %path.display(), "could not move an imported file aside")
             }
         }
-        self.store_ref().log_import(&record, &sha256)?;
+        self.db(|s| s.log_import(&record, &sha256))?;
         tracing::info!(file = %record.name, outcome = record.outcome.as_str(), "import");
         Ok(record)
     }

@@ -26,8 +26,7 @@ impl Desk {
     ) -> Result<(), DeskError> {
         let now = self.now();
         let fresh = self
-            .store
-            .meta(FETCHED_KEY)?
+            .db(|s| s.meta(FETCHED_KEY))?
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
             .is_some_and(|t| {
                 let age = now - t.with_timezone(&chrono::Utc);
@@ -41,8 +40,8 @@ impl Desk {
             Ok(list) => {
                 let json =
                     serde_json::to_string(&list).map_err(|e| DeskError::Internal(e.to_string()))?;
-                self.store.set_meta(STANDING_KEY, &json)?;
-                self.store.set_meta(FETCHED_KEY, &now.to_rfc3339())
+                self.db(|s| s.set_meta(STANDING_KEY, &json))?;
+                self.db(|s| s.set_meta(FETCHED_KEY, &now.to_rfc3339()))
             }
             Err(e @ (DeskError::SessionExpired | DeskError::SeatHandedOver { .. })) => Err(e),
             Err(e) => {

@@ -56,6 +56,9 @@ pub enum DraftNotice {
     IsOtherCopy,
     /// Brought back from the office's backup of the seat's drafts.
     Restored,
+    /// This version was sent from another workstation of the seat first; the desk shows the
+    /// office's copy.
+    SentElsewhere,
 }
 
 impl DraftNotice {
@@ -64,6 +67,7 @@ impl DraftNotice {
             DraftNotice::OtherCopyKept => "other_copy_kept",
             DraftNotice::IsOtherCopy => "is_other_copy",
             DraftNotice::Restored => "restored",
+            DraftNotice::SentElsewhere => "sent_elsewhere",
         }
     }
 
@@ -72,6 +76,7 @@ impl DraftNotice {
             DraftNotice::OtherCopyKept,
             DraftNotice::IsOtherCopy,
             DraftNotice::Restored,
+            DraftNotice::SentElsewhere,
         ]
         .into_iter()
         .find(|n| n.as_str() == s)

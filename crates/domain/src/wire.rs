@@ -650,6 +650,9 @@ pub enum ErrorCode {
     HandoverCodeInvalid,
     /// The one-time code was right but has expired: the office must issue a new one.
     HandoverCodeExpired,
+    /// This version of the item was already sent from another workstation of the seat, under
+    /// another key (409); the answer's `item_id` names the item the office holds.
+    AlreadySent,
     /// Too many writes from this seat in a short time (429); `Retry-After` says when to go on.
     RateLimited,
     /// The seat holds more unfinished or unused uploads than its quota allows (413).
@@ -667,7 +670,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the office answers with, for tables and tests.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::BadRequest,
         ErrorCode::WrongCredentials,
         ErrorCode::Unauthenticated,
@@ -692,6 +695,7 @@ impl ErrorCode {
         ErrorCode::WeakPassword,
         ErrorCode::HandoverCodeInvalid,
         ErrorCode::HandoverCodeExpired,
+        ErrorCode::AlreadySent,
         ErrorCode::RateLimited,
         ErrorCode::QuotaExceeded,
         ErrorCode::StorageFull,
@@ -711,7 +715,11 @@ impl ErrorCode {
             | E::SeatHandedOverWipe => 401,
             E::Forbidden | E::SeatDisabled => 403,
             E::NotFound => 404,
-            E::InvalidTransition | E::Conflict | E::AttachmentMissing | E::StaleDraft => 409,
+            E::InvalidTransition
+            | E::Conflict
+            | E::AttachmentMissing
+            | E::StaleDraft
+            | E::AlreadySent => 409,
             E::PayloadTooLarge | E::QuotaExceeded => 413,
             E::UnsupportedFile | E::UnsupportedMediaType => 415,
             E::IdempotencyKeyReused
@@ -736,6 +744,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// For people reading logs; clients show their own text for `code`.
     pub message: String,
+    /// The item the refusal is about, where the caller needs it (`already_sent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<i64>,
 }
 
 #[cfg(test)]

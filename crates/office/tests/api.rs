@@ -227,6 +227,17 @@ async fn a_send_is_stored_once_per_idempotency_key() {
     assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["code"], "idempotency_key_reused");
 
+    // The same version sent again under another key (the seat's other workstation) is not
+    // stored twice; the refusal names the item the office holds, which the seat may read.
+    let (s4, err) = o.submit(&edu, Some("key-2"), &body).await;
+    assert_eq!(
+        (s4, err["code"].as_str(), err["item_id"].as_i64()),
+        (StatusCode::CONFLICT, Some("already_sent"), Some(first.id))
+    );
+    let (status, held) = o.get(&edu, &format!("/items/{}", first.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(held["receipt"].as_str(), Some(first.receipt.as_str()));
+
     let (_, inbox) = o.get(&editor, "/inbox").await;
     let inbox: Vec<InboxItem> = serde_json::from_value(inbox).unwrap();
     let ours: Vec<_> = inbox

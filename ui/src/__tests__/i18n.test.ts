@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { DESK_ERROR_CODES } from "../api/desk";
+import draftNoticeSource from "../bindings/DraftNotice.ts?raw";
 import en from "../i18n/en.json";
 import zhCN from "../i18n/zh-CN.json";
 
@@ -50,7 +51,10 @@ describe("i18n message files", () => {
   });
 
   it("has a banner and a list marker for every draft notice", () => {
-    for (const n of ["other_copy_kept", "is_other_copy", "restored"]) {
+    const union = draftNoticeSource.match(/export type DraftNotice = ([^;]+);/)?.[1] ?? "";
+    const notices = [...union.matchAll(/"(\w+)"/g)].map((m) => m[1]);
+    expect(notices).toContain("sent_elsewhere");
+    for (const n of notices) {
       expect(zh.has(`notice.${n}`), n).toBe(true);
       expect(zh.has(`notice.marker.${n}`), n).toBe(true);
     }

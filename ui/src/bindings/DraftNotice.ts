@@ -3,4 +3,4 @@
 /**
  * Something the officer must be told about a draft.
  */
-export type DraftNotice = "other_copy_kept" | "is_other_copy" | "restored";
+export type DraftNotice = "other_copy_kept" | "is_other_copy" | "restored" | "sent_elsewhere";

@@ -143,6 +143,15 @@ enum Command {
         #[arg(long)]
         send: bool,
     },
+    /// Save a draft's title and body again (its column stays).
+    Save {
+        id: String,
+        #[arg(long)]
+        title: String,
+        /// The body as HTML; `-` reads it from standard input.
+        #[arg(long, default_value = "")]
+        body: String,
+    },
     /// Attach a file to a draft.
     Attach { id: String, file: PathBuf },
     /// Record a paper sign-off (attested departments): who signed the form, when, and the
@@ -423,6 +432,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             desk.set_notify_hours(&hours).map_err(fail)?;
             json!(desk.notify_hours().map_err(fail)?)
+        }
+        Command::Save { id, title, body } => {
+            let body = if body == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading the body")?
+            } else {
+                body
+            };
+            let column = desk.draft(&id).map_err(fail)?.column_id;
+            json!(desk.save_draft(&id, column, &title, &body).map_err(fail)?)
         }
         Command::Attach { id, file } => json!(desk.attach_file(&id, &file).await.map_err(fail)?),
         Command::Attest {

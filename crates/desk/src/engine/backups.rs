@@ -12,7 +12,7 @@ impl Desk {
         let _one_at_a_time = self.backing_up.lock().await;
         let (client, token) = self.credentials()?;
         let mut kept = 0;
-        for mut due in self.store.backups_due()? {
+        for mut due in self.db(|s| s.backups_due())? {
             for f in &due.request.attachments {
                 self.upload_file(&client, &token, &f.sha256, f.size, &f.name, |_| Ok(()))
                     .await?;
@@ -38,12 +38,14 @@ impl Desk {
                     tracing::info!(draft = %due.draft_id, "another workstation changed this draft; keeping both");
                     self.fetch_files(&client, &token, &current.attachments)
                         .await?;
-                    self.store.keep_both(
-                        &due.draft_id,
-                        &current,
-                        &uuid::Uuid::new_v4().to_string(),
-                        self.now(),
-                    )?;
+                    self.db(|s| {
+                        s.keep_both(
+                            &due.draft_id,
+                            &current,
+                            &uuid::Uuid::new_v4().to_string(),
+                            self.now(),
+                        )
+                    })?;
                     kept += 1;
                 }
             }
@@ -57,24 +59,24 @@ impl Desk {
         let _one_at_a_time = self.backing_up.lock().await;
         let (client, token) = self.credentials()?;
         let mut changed = 0;
-        let since = self.store.backup_cursor()?;
+        let since = self.db(|s| s.backup_cursor())?;
         let backups = client.drafts(&token, since).await?;
         let seen = backups.iter().map(|b| b.seq).max();
         for backup in backups {
             if backup.origin.as_deref() == Some(self.desk_id.as_str()) {
                 // Our own copy; only its number may be news (an answer we did not hear).
-                self.store.adopt_office_rev(&backup.draft_key, backup.rev)?;
+                self.db(|s| s.adopt_office_rev(&backup.draft_key, backup.rev))?;
                 continue;
             }
             self.fetch_files(&client, &token, &backup.attachments)
                 .await?;
             let copy_id = uuid::Uuid::new_v4().to_string();
-            if self.store.restore(&backup, &copy_id, self.now())? != Restored::Nothing {
+            if self.db(|s| s.restore(&backup, &copy_id, self.now()))? != Restored::Nothing {
                 changed += 1;
             }
         }
         if let Some(seq) = seen {
-            self.store.set_meta("backup_cursor", &seq.to_string())?;
+            self.db(|s| s.set_meta("backup_cursor", &seq.to_string()))?;
         }
         Ok(changed)
     }

@@ -92,7 +92,7 @@ impl Desk {
         let stored = tokio::task::spawn_blocking(move || files.add_file(&source, &file_name))
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))??;
-        self.attached(self.store.attach(id, &name, &stored, self.now()))
+        self.attached(self.db(|s| s.attach(id, &name, &stored, self.now())))
     }
 
     /// Attaches bytes handed over by the window (a picked or pasted file).
@@ -108,7 +108,7 @@ impl Desk {
         let stored = tokio::task::spawn_blocking(move || files.add_bytes(&bytes, &file_name))
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))??;
-        self.attached(self.store.attach(id, name, &stored, self.now()))
+        self.attached(self.db(|s| s.attach(id, name, &stored, self.now())))
     }
 
     pub fn detach(&self, id: &str, sha256: &str) -> Result<DraftView, DeskError> {
@@ -125,7 +125,7 @@ impl Desk {
 
     /// The bytes of a file in the store (for the window to show an inline image).
     pub async fn read_file(&self, sha256: &str) -> Result<Vec<u8>, DeskError> {
-        if !liaison_domain::attachment::is_sha256_hex(sha256) || !self.store.has_file(sha256)? {
+        if !liaison_domain::attachment::is_sha256_hex(sha256) || !self.db(|s| s.has_file(sha256))? {
             return Err(DeskError::NotFound("file"));
         }
         let path = self.files.path(sha256);

@@ -70,7 +70,7 @@ impl Desk {
                 tracing::warn!(error = %e, "before the handover");
             }
         }
-        let pending = self.store.pending_for_handover()?;
+        let pending = self.db(|s| s.pending_for_handover())?;
         if !pending.is_empty() {
             return Err(DeskError::HandoverBlocked(pending));
         }
@@ -99,14 +99,14 @@ impl Desk {
     /// Who held this seat when.
     pub async fn holders(&self) -> Result<Vec<Holder>, DeskError> {
         let (client, token) = self.credentials()?;
-        let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
+        let seat = self.db(|s| s.seat())?.ok_or(DeskError::NotSignedIn)?;
         self.expired_guard(client.holders(&token, seat.id).await)
     }
 
     /// After a sign-in: the seat's sent items this desk does not hold (an earlier holder's, or
     /// another workstation's), so their history is here. Once per sign-in.
     pub(super) async fn import_items(&self) -> Result<u32, DeskError> {
-        if self.store.meta("import_items")?.is_none() {
+        if self.db(|s| s.meta("import_items"))?.is_none() {
             return Ok(0);
         }
         let (client, token) = self.credentials()?;
@@ -114,11 +114,11 @@ impl Desk {
         let mut added = 0;
         // Oldest first, so an item's later versions follow its earlier ones.
         for item in items.iter().rev() {
-            if self.store.import_item(item)? {
+            if self.db(|s| s.import_item(item))? {
                 added += 1;
             }
         }
-        self.store.delete_meta("import_items")?;
+        self.db(|s| s.delete_meta("import_items"))?;
         Ok(added)
     }
 }

@@ -17,15 +17,14 @@ impl Desk {
     /// Fetches the timelines of the item's sent versions from the office, then shows them.
     pub async fn refresh_timeline(&self, id: &str) -> Result<ItemTimeline, DeskError> {
         let (client, token) = self.credentials()?;
-        let known = self.store.timeline(id)?;
+        let known = self.db(|s| s.timeline(id))?;
         for v in &known.versions {
-            if let Some(item_id) = self.store.office_item_of(id, v.version)? {
+            if let Some(item_id) = self.db(|s| s.office_item_of(id, v.version))? {
                 let detail = self.expired_guard(client.item(&token, item_id).await)?;
-                self.store
-                    .save_timeline(id, v.version, item_id, &detail.timeline)?;
+                self.db(|s| s.save_timeline(id, v.version, item_id, &detail.timeline))?;
             }
         }
-        self.store.timeline(id)
+        self.db(|s| s.timeline(id))
     }
 
     /// Writes in the thread of the item's latest sent version (an answer to the editors).
@@ -38,9 +37,9 @@ impl Desk {
         // The office's rule, checked before anything goes out.
         let remark = liaison_domain::remark::check(text, quote)
             .map_err(|p| DeskError::InvalidState(p.to_string()))?;
-        let known = self.store.timeline(id)?;
+        let known = self.db(|s| s.timeline(id))?;
         let item_id = match known.versions.last() {
-            Some(v) => self.store.office_item_of(id, v.version)?,
+            Some(v) => self.db(|s| s.office_item_of(id, v.version))?,
             None => None,
         }
         .ok_or_else(|| {
@@ -135,8 +134,7 @@ impl Desk {
         match client.item(token, item_id).await {
             Ok(detail) => {
                 if let Err(e) =
-                    self.store
-                        .save_timeline(draft_key, version, item_id, &detail.timeline)
+                    self.db(|s| s.save_timeline(draft_key, version, item_id, &detail.timeline))
                 {
                     tracing::warn!(error = %e, "could not keep an item's timeline");
                 }

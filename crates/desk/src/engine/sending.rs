@@ -81,7 +81,7 @@ impl Desk {
             online: true,
             ..SyncReport::default()
         };
-        for entry in self.store.outbox()? {
+        for entry in self.db(|s| s.outbox())? {
             let sent = async {
                 self.upload_send_files(&client, &token, &entry).await?;
                 match client
@@ -90,7 +90,7 @@ impl Desk {
                 {
                     Err(e @ DeskError::FilesOutOfStep(_)) => {
                         // The office lost (or never finished) a file: upload them all again.
-                        self.store.reset_uploads(entry.id)?;
+                        self.db(|s| s.reset_uploads(entry.id))?;
                         Err(e)
                     }
                     other => other,
@@ -98,19 +98,35 @@ impl Desk {
             };
             match sent.await {
                 Ok(answer) => {
-                    self.store.mark_delivered(&entry, &answer, self.now())?;
+                    self.db(|s| s.mark_delivered(&entry, &answer, self.now()))?;
                     tracing::info!(receipt = %answer.receipt, "delivered");
+                    report.sent += 1;
+                }
+                Err(DeskError::SentElsewhere { item_id }) => {
+                    // Another workstation of the seat sent this version first: the office's
+                    // copy is the item, and this desk takes it (its own text, if it differs,
+                    // stays as a separate draft).
+                    let item = self.expired_guard(client.item(&token, item_id).await)?;
+                    self.fetch_files(&client, &token, &item.attachments).await?;
+                    self.db(|s| {
+                        s.take_office_copy(
+                            &entry,
+                            &item,
+                            &uuid::Uuid::new_v4().to_string(),
+                            self.now(),
+                        )
+                    })?;
+                    tracing::info!(receipt = %item.receipt, "sent from another workstation; took the office's copy");
                     report.sent += 1;
                 }
                 Err(e @ (DeskError::RejectedByOffice { .. } | DeskError::FileNotAllowed(_))) => {
                     // Retrying cannot help: the version goes back to being a draft, reason shown.
                     tracing::warn!(error = %e, "the office refused a send");
-                    self.store
-                        .mark_refused(&entry, &e.to_string(), self.now())?;
+                    self.db(|s| s.mark_refused(&entry, &e.to_string(), self.now()))?;
                 }
                 Err(e) => {
                     if e.is_transient() {
-                        self.store.mark_attempt_failed(&entry, &e.to_string())?;
+                        self.db(|s| s.mark_attempt_failed(&entry, &e.to_string()))?;
                     }
                     return self.expired_guard(Err(e));
                 }
@@ -135,7 +151,7 @@ impl Desk {
                 .find(|a| a.sha256 == file.sha256)
                 .map_or("file", |a| a.name.as_str());
             self.upload_file(client, token, &file.sha256, file.size, name, |confirmed| {
-                self.store.confirm_upload(entry.id, &file.sha256, confirmed)
+                self.db(|s| s.confirm_upload(entry.id, &file.sha256, confirmed))
             })
             .await?;
         }
@@ -212,7 +228,7 @@ impl Desk {
         files: &[AttachmentRef],
     ) -> Result<(), DeskError> {
         for f in files {
-            if self.store.has_file(&f.sha256)? && self.files.path(&f.sha256).exists() {
+            if self.db(|s| s.has_file(&f.sha256))? && self.files.path(&f.sha256).exists() {
                 continue;
             }
             // Into a temporary file beside the store, then in through the usual checks.

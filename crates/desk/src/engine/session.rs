@@ -1,7 +1,7 @@
 //! The seat's session: signing in (with a password or a handover code) and out, the token in the
 //! keyring, and what the desk does when the office says the session is over.
 
-use super::Desk;
+use super::{Desk, blocking};
 use crate::DeskError;
 use crate::client::OfficeClient;
 use crate::view::{HandedOver, SessionView};
@@ -74,10 +74,10 @@ impl Desk {
         // One store holds one seat's work at one office: another seat may take it over only
         // when nothing of the previous one waits to be sent, and starts following from zero.
         let owner = format!("{office_url} {}", answer.seat.login);
-        if let Some(previous) = self.store.meta("owner")?
+        if let Some(previous) = self.db(|s| s.meta("owner"))?
             && previous != owner
         {
-            if !self.store.outbox()?.is_empty() {
+            if !self.db(|s| s.outbox())?.is_empty() {
                 if let Err(e) = client.sign_out(&answer.token).await {
                     tracing::warn!(error = %e, "the office did not hear the sign-out");
                 }
@@ -88,26 +88,30 @@ impl Desk {
                     login: login.to_owned(),
                 });
             }
-            self.store.delete_meta("cursor")?;
-            self.store.delete_meta("backup_cursor")?;
+            self.db(|s| s.delete_meta("cursor"))?;
+            self.db(|s| s.delete_meta("backup_cursor"))?;
         }
-        self.store.set_meta("owner", &owner)?;
+        self.db(|s| s.set_meta("owner", &owner))?;
         // Signed in again (the successor on this workstation): the desk works again.
-        self.store.delete_meta("handed_over")?;
-        self.store.set_meta("import_items", "1")?;
-        self.keyring
-            .store_token(&office_url, &answer.seat.login, &answer.token)?;
-        self.store.set_meta("office_url", &office_url)?;
-        self.store.set_seat(&answer.seat)?;
+        self.db(|s| s.delete_meta("handed_over"))?;
+        self.db(|s| s.set_meta("import_items", "1"))?;
+        blocking(|| {
+            self.keyring
+                .store_token(&office_url, &answer.seat.login, &answer.token)
+        })?;
+        self.db(|s| s.set_meta("office_url", &office_url))?;
+        self.db(|s| s.set_seat(&answer.seat))?;
         self.refresh_board(client, &answer.token).await?;
         tracing::info!(seat = %answer.seat.login, "signed in");
         self.wake.notify_one();
-        self.session()
+        blocking(|| self.session())
     }
 
     pub async fn sign_out(&self) -> Result<SessionView, DeskError> {
-        if let (Some(url), Some(seat)) = (self.store.meta("office_url")?, self.store.seat()?) {
-            if let Ok(Some(token)) = self.keyring.token(&url, &seat.login) {
+        if let (Some(url), Some(seat)) =
+            (self.db(|s| s.meta("office_url"))?, self.db(|s| s.seat())?)
+        {
+            if let Ok(Some(token)) = blocking(|| self.keyring.token(&url, &seat.login)) {
                 // Best effort: offline, the token still dies at its expiry.
                 let heard = match self.client_for(&url) {
                     Ok(client) => client.sign_out(&token).await,
@@ -117,32 +121,35 @@ impl Desk {
                     tracing::warn!(error = %e, "the office did not hear the sign-out");
                 }
             }
-            self.keyring.forget_token(&url, &seat.login)?;
+            blocking(|| self.keyring.forget_token(&url, &seat.login))?;
         }
-        self.store.delete_meta("seat")?;
+        self.db(|s| s.delete_meta("seat"))?;
         // Ends a round in progress, which would otherwise go on with the old token.
         self.wake.notify_one();
-        self.session()
+        blocking(|| self.session())
     }
 
     /// The client and token for the signed-in seat.
+    /// Reads the store and the keyring (a D-Bus call): off the async runtime's threads.
     pub(super) fn credentials(&self) -> Result<(OfficeClient, String), DeskError> {
-        let url = self
-            .store
-            .meta("office_url")?
-            .ok_or(DeskError::NotSignedIn)?;
-        let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
-        let token = self
-            .keyring
-            .token(&url, &seat.login)?
-            .ok_or(DeskError::NotSignedIn)?;
-        let trust = self.trust_for(&url)?;
-        let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
-        let client = match cached.as_ref() {
-            Some(c) if c.office_url() == url && *c.trust() == trust => c.clone(),
-            _ => cached.insert(OfficeClient::new(&url, &trust)?).clone(),
-        };
-        Ok((client, token))
+        blocking(|| {
+            let url = self
+                .store
+                .meta("office_url")?
+                .ok_or(DeskError::NotSignedIn)?;
+            let seat = self.store.seat()?.ok_or(DeskError::NotSignedIn)?;
+            let token = self
+                .keyring
+                .token(&url, &seat.login)?
+                .ok_or(DeskError::NotSignedIn)?;
+            let trust = self.trust_for(&url)?;
+            let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
+            let client = match cached.as_ref() {
+                Some(c) if c.office_url() == url && *c.trust() == trust => c.clone(),
+                _ => cached.insert(OfficeClient::new(&url, &trust)?).clone(),
+            };
+            Ok((client, token))
+        })
     }
 
     /// The office no longer knows our token: forget it and show the sign-in again.
@@ -155,8 +162,8 @@ impl Desk {
 
     pub(super) fn expired_guard<T>(&self, r: Result<T, DeskError>) -> Result<T, DeskError> {
         match r {
-            Err(DeskError::SessionExpired) => self.session_expired()?,
-            Err(DeskError::SeatHandedOver { wipe }) => self.seat_handed_over(wipe)?,
+            Err(DeskError::SessionExpired) => blocking(|| self.session_expired())?,
+            Err(DeskError::SeatHandedOver { wipe }) => blocking(|| self.seat_handed_over(wipe))?,
             _ => {}
         }
         r

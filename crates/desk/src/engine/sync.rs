@@ -50,13 +50,13 @@ impl Desk {
     ) -> Result<(), DeskError> {
         // The seat too: the administrator may have changed how the department signs off.
         let seat = client.current_seat(token).await?;
-        self.store.set_seat(&seat)?;
+        self.db(|s| s.set_seat(&seat))?;
         let lists = client.word_lists(token).await?;
         let json = serde_json::to_string(&lists).map_err(|e| DeskError::Internal(e.to_string()))?;
-        self.store.set_meta("word_lists", &json)?;
+        self.db(|s| s.set_meta("word_lists", &json))?;
         let board = client.board(token).await?;
         let calendar = client.calendar(token).await?;
-        self.store.replace_board(&board, &calendar, self.now())?;
+        self.db(|s| s.replace_board(&board, &calendar, self.now()))?;
         self.refresh_commissions(client, token).await?;
         self.refresh_standing(client, token).await?;
         self.duties_changed.notify_one();
@@ -72,7 +72,7 @@ impl Desk {
         let mut applied = 0;
         let mut wait = wait_secs;
         loop {
-            let since = self.store.cursor()?;
+            let since = self.db(|s| s.cursor())?;
             let page = self.expired_guard(client.changes(token, since, wait).await)?;
             for change in &page.changes {
                 if self

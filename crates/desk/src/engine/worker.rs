@@ -33,7 +33,7 @@ impl Desk {
         // Duties are checked every minute and after every round, offline as well.
         let duties = async {
             loop {
-                match self.check_duties() {
+                match super::blocking(|| self.check_duties()) {
                     Ok(raised) => {
                         for notice in &raised {
                             on_event(WorkerEvent::Notice(notice));
@@ -131,8 +131,7 @@ impl Desk {
     /// failing never resolves this (the backoff applies).
     async fn office_comes_back(&self) {
         let Some(addr) = self
-            .store
-            .meta("office_url")
+            .db(|s| s.meta("office_url"))
             .ok()
             .flatten()
             .and_then(|u| reqwest::Url::parse(&u).ok())

@@ -31,8 +31,8 @@ pub enum Restored {
     KeptBoth,
 }
 
-/// Replaces a draft's files with `files` (which must be in the `files` table).
-fn set_files(
+/// Replaces a draft's files with `files` (whose bytes must be in the file store).
+pub(super) fn set_files(
     tx: &Transaction<'_>,
     id: &str,
     files: &[AttachmentRef],

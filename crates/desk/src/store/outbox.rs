@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use liaison_domain::send_gate::{self, GateRefusal};
 use liaison_domain::text::{self, Lines};
-use liaison_domain::wire::{SubmitItemRequest, SubmitItemResponse};
+use liaison_domain::wire::{ItemDetail, SubmitItemRequest, SubmitItemResponse};
 use liaison_domain::{ItemEvent, ItemState, SignoffPolicy};
 use rusqlite::{Connection, TransactionBehavior, params};
 
+use super::backups::set_files;
 use super::{LocalStore, draft_in, set_state, step, ts};
 use crate::DeskError;
-use crate::view::DraftView;
+use crate::view::{DraftNotice, DraftView};
 
 /// One send waiting in the outbox.
 #[derive(Debug, Clone)]
@@ -260,6 +261,97 @@ impl LocalStore {
             "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
             params![reason, entry.draft_id],
         )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Another workstation of the seat sent this version first, and `item` is the office's
+    /// copy: the draft takes it (text, files, sign-off, state, receipt, timeline), marked as
+    /// sent from another computer, and the send leaves the outbox. Where this desk's send
+    /// differed, its text stays as a new draft `copy_id`, so nothing typed here is lost.
+    pub fn take_office_copy(
+        &self,
+        entry: &OutboxEntry,
+        item: &ItemDetail,
+        copy_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DeskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ours = &entry.request;
+        // The office keeps the body as cleaned on arrival: compare ours cleaned the same way.
+        let same = ours.title == item.title
+            && ours.column_id == item.column_id
+            && liaison_domain::sanitize::body_html(&ours.body_html) == item.body_html
+            && ours
+                .attachments
+                .iter()
+                .map(|f| &f.sha256)
+                .eq(item.attachments.iter().map(|f| &f.sha256));
+        if !same {
+            tx.execute(
+                "INSERT INTO drafts (id, column_id, title, body_html, state, created_at, updated_at,
+                                     notice)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                params![
+                    copy_id,
+                    ours.column_id,
+                    ours.title,
+                    ours.body_html,
+                    ItemState::Draft.as_str(),
+                    ts(now),
+                    DraftNotice::IsOtherCopy.as_str()
+                ],
+            )?;
+            set_files(&tx, copy_id, &ours.attachments, now)?;
+        }
+        let attestation = item
+            .attestation
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| DeskError::Internal(e.to_string()))?;
+        tx.execute(
+            "UPDATE drafts SET column_id = ?1, title = ?2, body_html = ?3, state = ?4,
+                    office_item_id = ?5, receipt = ?6, delivered_at = ?7, published_url = ?8,
+                    review_comment = ?9, attestation_json = ?10, last_error = NULL, notice = ?11,
+                    search_stale = 1, updated_at = ?12
+             WHERE id = ?13",
+            params![
+                item.column_id,
+                item.title,
+                item.body_html,
+                item.state.as_str(),
+                item.id,
+                item.receipt,
+                ts(item.delivered_at),
+                item.published_url,
+                item.review_comment,
+                attestation,
+                DraftNotice::SentElsewhere.as_str(),
+                ts(now),
+                entry.draft_id
+            ],
+        )?;
+        set_files(&tx, &entry.draft_id, &item.attachments, now)?;
+        let timeline = serde_json::to_string(&item.timeline)
+            .map_err(|e| DeskError::Internal(e.to_string()))?;
+        tx.execute(
+            "UPDATE revisions SET column_id = ?1, title = ?2, body_html = ?3, receipt = ?4,
+                    office_item_id = ?5, timeline_json = ?6
+             WHERE draft_id = ?7 AND version = ?8",
+            params![
+                item.column_id,
+                item.title,
+                item.body_html,
+                item.receipt,
+                item.id,
+                timeline,
+                entry.draft_id,
+                entry.request.version
+            ],
+        )?;
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [entry.id])?;
         tx.commit()?;
         Ok(())
     }

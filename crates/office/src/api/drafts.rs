@@ -111,6 +111,7 @@ pub async fn put(
                         "the office holds a newer copy of this draft (rev {})",
                         current.rev
                     ),
+                    item_id: None,
                 },
                 current: *current,
             }),

@@ -29,6 +29,8 @@ pub struct ApiFailure {
     pub message: String,
     /// Extra headers of the answer (e.g. `Retry-After`).
     pub headers: Vec<(axum::http::HeaderName, HeaderValue)>,
+    /// The item the refusal is about, named in the answer (`ApiError::item_id`).
+    pub item_id: Option<i64>,
 }
 
 impl ApiFailure {
@@ -39,7 +41,14 @@ impl ApiFailure {
             code,
             message: message.into(),
             headers: Vec::new(),
+            item_id: None,
         }
+    }
+
+    /// Names the item the refusal is about.
+    pub fn about_item(mut self, id: i64) -> Self {
+        self.item_id = Some(id);
+        self
     }
 
     /// Adds a header to the answer.
@@ -131,6 +140,7 @@ impl IntoResponse for ApiFailure {
             Json(ApiError {
                 code: self.code,
                 message,
+                item_id: self.item_id,
             }),
         )
             .into_response();

@@ -131,6 +131,12 @@ fn submitted(
             ErrorCode::IdempotencyKeyReused,
             "this Idempotency-Key was already used for a different item",
         )),
+        SubmitOutcome::SentElsewhere(id) => Err(ApiFailure::new(
+            ErrorCode::AlreadySent,
+            "this version of the item was already sent under another key, from another \
+             workstation of the seat; item_id names the item the office holds",
+        )
+        .about_item(id)),
         SubmitOutcome::FileMissing(sha256) => Err(ApiFailure::new(
             ErrorCode::AttachmentMissing,
             format!(

@@ -144,11 +144,8 @@ fn submit_in(tx: &mut dyn ItemsTx, item: &NewItem<'_>) -> Result<SubmitOutcome, 
             "this column is not fed by submitted items".into(),
         ));
     }
-    if tx.version_sent(seat.id, &req.draft_key, req.version)? {
-        return Err(StoreError::Conflict(format!(
-            "version {} of this item was already sent under another key",
-            req.version
-        )));
+    if let Some(id) = tx.sent_item(seat.id, &req.draft_key, req.version)? {
+        return Ok(SubmitOutcome::SentElsewhere(id));
     }
     for file in &req.attachments {
         match tx.upload(seat.id, &file.sha256)? {

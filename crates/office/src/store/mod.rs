@@ -99,6 +99,9 @@ pub enum SubmitOutcome {
     KeyReused,
     /// A named file is not among the seat's complete uploads (its sha256).
     FileMissing(String),
+    /// The seat sent this version before under another key (from another workstation): the
+    /// item the office holds, by id. Nothing is stored.
+    SentElsewhere(i64),
 }
 
 /// A seat's upload of one file as the store knows it; the bytes are in the office's file store.
@@ -485,8 +488,13 @@ pub trait ItemsTx: Writes {
         idempotency_key: &str,
     ) -> Result<Option<EarlierSend>, StoreError>;
     /// Whether the seat already sent this version of the draft (under any key).
-    fn version_sent(&self, seat_id: i64, draft_key: &str, version: u32)
-    -> Result<bool, StoreError>;
+    /// The item the seat's version of a draft was stored as, if it was.
+    fn sent_item(
+        &self,
+        seat_id: i64,
+        draft_key: &str,
+        version: u32,
+    ) -> Result<Option<i64>, StoreError>;
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError>;
     /// A column that is not retired.
     fn live_column(&self, id: i64) -> Result<Option<ColumnView>, StoreError>;

@@ -85,21 +85,20 @@ impl ItemsTx for SqliteTx<'_> {
         }))
     }
 
-    fn version_sent(
+    fn sent_item(
         &self,
         seat_id: i64,
         draft_key: &str,
         version: u32,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         Ok(self
             .tx
             .query_row(
-                "SELECT 1 FROM items WHERE seat_id = ?1 AND draft_key = ?2 AND version = ?3",
+                "SELECT id FROM items WHERE seat_id = ?1 AND draft_key = ?2 AND version = ?3",
                 params![seat_id, draft_key, version],
-                |_| Ok(true),
+                |r| r.get(0),
             )
-            .optional()?
-            .unwrap_or(false))
+            .optional()?)
     }
 
     fn upload(&self, seat_id: i64, sha256: &str) -> Result<Option<Upload>, StoreError> {

@@ -8,6 +8,7 @@
 //! - `office`: ingest from 50 concurrent clients against a bare axum handler writing the same
 //!   rows, and the inbox over 100,000 items.
 //! - `send`: the desk's sync drain and resumable upload against bare reqwest loops.
+//! - `typing`: keystroke to saved while a sync round uploads a large file, against the desk idle.
 //! - `postgres`: the office on PostgreSQL (one process, one and two behind HAProxy) beside the
 //!   office on SQLite, ingest against the same bare handler; the inbox over 1,000,000 items on
 //!   each backend against the same SQL run raw on the same database.
@@ -21,6 +22,7 @@ mod postgres;
 mod send;
 mod store;
 mod table;
+mod typing;
 mod window;
 
 use std::path::{Path, PathBuf};
@@ -35,12 +37,12 @@ use sha2::{Digest, Sha256};
 
 #[derive(Parser)]
 struct Args {
-    /// Which groups to run (window, store, office, send, postgres — or only its half,
+    /// Which groups to run (window, store, office, send, typing, postgres — or only its half,
     /// postgres-ingest or postgres-inbox), comma-separated.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "window,store,office,send,postgres"
+        default_value = "window,store,office,send,typing,postgres"
     )]
     only: Vec<String>,
     /// Turns of each whole-process comparison (after one warm-up turn each).
@@ -68,6 +70,9 @@ struct Args {
     drain_items: usize,
     #[arg(long, default_value_t = 200)]
     upload_mb: usize,
+    /// Keystrokes saved with the desk idle (the typing row's floor).
+    #[arg(long, default_value_t = 500)]
+    keystrokes: usize,
     /// Where seeded stores are kept between runs (seeding 100,000 items takes a while).
     #[arg(long)]
     cache: Option<PathBuf>,
@@ -109,6 +114,10 @@ async fn main() -> anyhow::Result<()> {
         rows.extend(
             send::rows(&office, args.drain_items, args.upload_mb, args.turns.min(3)).await?,
         );
+    }
+    if wants("typing") {
+        let office = OfficeProcess::start_demo_of(&sibling_binary("liaison-office")?);
+        rows.extend(typing::rows(&office, args.upload_mb, args.keystrokes).await?);
     }
     // `postgres` is both halves; `postgres-ingest` or `postgres-inbox` one of them.
     if wants("postgres") || wants("postgres-ingest") {

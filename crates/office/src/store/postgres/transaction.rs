@@ -108,25 +108,25 @@ impl ItemsTx for PgTx<'_> {
         })
     }
 
-    fn version_sent(
+    fn sent_item(
         &self,
         seat_id: i64,
         draft_key: &str,
         version: u32,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         // A version beyond the column's range was never stored (storing it is refused).
         let Ok(version) = i32::try_from(version) else {
-            return Ok(false);
+            return Ok(None);
         };
         let draft_key = draft_key.to_owned();
         self.handle.run(move |c| async move {
-            Ok(c.query_one_prepared(
-                "SELECT EXISTS (SELECT 1 FROM items
-                                WHERE seat_id = $1 AND draft_key = $2 AND version = $3)",
+            Ok(c.query_opt_prepared(
+                "SELECT id FROM items WHERE seat_id = $1 AND draft_key = $2 AND version = $3",
                 &[&seat_id, &draft_key, &version],
             )
             .await?
-            .try_get(0)?)
+            .map(|row| row.try_get(0))
+            .transpose()?)
         })
     }
 

@@ -1,0 +1,142 @@
+//! Typing while the desk syncs: how long one keystroke's save takes, as the window's
+//! `save_draft` command runs it (the engine's save on a blocking thread of a multi-threaded
+//! runtime), while a sync round uploads a large attachment and goes on, against the same figure
+//! with the desk idle. The floor is the desk itself, idle, in the same run.
+//!
+//! Needs a Secret Service for the desk's token (scripts/test-session.sh; `make bench` does).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use liaison_desk::Desk;
+use liaison_domain::ItemState;
+use liaison_tests::OfficeProcess;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::table::{Row, Target};
+use crate::{image, settle, signed_in_desk};
+
+/// Time between two keystrokes' saves.
+const KEYSTROKE_GAP: Duration = Duration::from_millis(10);
+
+/// The typing row: keystroke to saved, p99, idle and while `upload_mb` MB go up in a sync
+/// round; `saves` keystrokes idle (and at least that many, or as many as the sync lasts, busy).
+pub async fn rows(
+    office: &OfficeProcess,
+    upload_mb: usize,
+    saves: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let seat = office.seat("officer", Some("市教育局")).clone();
+    let dir = tempfile::tempdir()?;
+    let service = format!("liaison-bench-{}", uuid::Uuid::new_v4());
+    let desk = Arc::new(
+        signed_in_desk(
+            dir.path(),
+            &service,
+            &office.url,
+            &seat.login,
+            &seat.password,
+        )
+        .await?,
+    );
+    // The first round after a sign-in brings the seat's history: not part of the figure.
+    desk.sync_once(0).await?;
+    let column = desk
+        .columns()?
+        .into_iter()
+        .find(|c| c.feed.accepts_items())
+        .context("a column")?
+        .id;
+    let typed = desk.create_draft(Some(column))?.id;
+
+    // The large attachment, in the desk's store and queued before anything is measured.
+    let mut rng = StdRng::seed_from_u64(2026);
+    let files = tempfile::tempdir()?;
+    let big = files.path().join("宣传片.pdf");
+    let mut bytes = image(&mut rng, upload_mb << 20);
+    bytes[..9].copy_from_slice(b"%PDF-1.7\n");
+    std::fs::write(&big, &bytes)?;
+    drop(bytes);
+    let sent = desk.create_draft(Some(column))?;
+    desk.save_draft(&sent.id, Some(column), "宣传片", "<p>附件为宣传片。</p>")?;
+    desk.attach_file(&sent.id, &big).await?;
+
+    settle();
+    let mut idle = Vec::with_capacity(saves);
+    for n in 0..saves {
+        idle.push(keystroke(&desk, &typed, column, n).await?);
+    }
+
+    desk.send_draft(&sent.id)?;
+    settle();
+    let syncing = {
+        let desk = desk.clone();
+        tokio::spawn(async move { desk.sync_once(0).await })
+    };
+    let started = Instant::now();
+    let mut busy = Vec::with_capacity(saves);
+    let mut n = saves;
+    while !syncing.is_finished() {
+        busy.push(keystroke(&desk, &typed, column, n).await?);
+        n += 1;
+    }
+    let sync_secs = started.elapsed().as_secs_f64();
+    let report = syncing.await??;
+    if report.sent != 1 || desk.draft(&sent.id)?.state != ItemState::AwaitingSignoff {
+        bail!("the sync round did not deliver the large item");
+    }
+    if busy.len() < 100 {
+        bail!(
+            "only {} keystrokes during the sync ({sync_secs:.1} s): too few for a p99",
+            busy.len()
+        );
+    }
+    println!(
+        "typing: {} keystrokes idle, {} during a {sync_secs:.1} s sync round with {upload_mb} MB",
+        idle.len(),
+        busy.len()
+    );
+    let (idle_p99, busy_p99) = (p99_ms(&mut idle), p99_ms(&mut busy));
+    Ok(vec![Row {
+        figure: format!(
+            "keystroke to saved, p99, while a sync round uploads {upload_mb} MB ({} keystrokes)",
+            busy.len()
+        ),
+        liaison: format!("{busy_p99:.2} ms"),
+        floor: format!(
+            "the desk idle: {idle_p99:.2} ms ({} keystrokes)",
+            idle.len()
+        ),
+        ratio: Some(busy_p99 / idle_p99),
+        value: busy_p99,
+        target: Target::RatioAtMost(1.5),
+    }])
+}
+
+/// One keystroke: the draft's text one character longer, saved as the window's command saves
+/// it (off the async runtime's threads), and how long that took.
+async fn keystroke(desk: &Arc<Desk>, id: &str, column: i64, n: usize) -> anyhow::Result<Duration> {
+    tokio::time::sleep(KEYSTROKE_GAP).await;
+    let text: String = "各学校要切实做好寒假期间的安全教育工作。"
+        .chars()
+        .cycle()
+        .take(n % 2000 + 1)
+        .collect();
+    let body = format!("<p>{text}</p>");
+    let (desk, id) = (desk.clone(), id.to_owned());
+    let t = Instant::now();
+    tokio::task::spawn_blocking(move || desk.save_draft(&id, Some(column), "寒假安全工作", &body))
+        .await??;
+    Ok(t.elapsed())
+}
+
+/// The 99th percentile, in milliseconds.
+fn p99_ms(samples: &mut [Duration]) -> f64 {
+    samples.sort();
+    let at = (samples.len() * 99).div_ceil(100).saturating_sub(1);
+    samples
+        .get(at)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+}
