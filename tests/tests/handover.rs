@@ -53,7 +53,10 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
         "<p>待补充</p>",
     ])
     .unwrap();
-    old(&[
+    // It carries a file, which the successor's desk gets with the item's history.
+    let timetable = outgoing.path().join("考试时间表.pdf");
+    std::fs::write(&timetable, b"%PDF-1.4\n% exam timetable\n%%EOF\n").unwrap();
+    let queued = old(&[
         "draft",
         "--column",
         &column,
@@ -61,9 +64,15 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
         "期末考试安排",
         "--body",
         "<p>正文</p>",
+        "--attach",
+        timetable.to_str().unwrap(),
         "--send",
     ])
     .unwrap();
+    let timetable_sha = queued["attachments"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // And one without a title yet.
     old(&[
         "draft",
@@ -157,6 +166,20 @@ async fn the_outgoing_desk_hands_over_everything_and_stops_the_successor_receive
             "{want:?} in {theirs:?}"
         );
     }
+    // The sent item came with its file: named by the draft, its bytes in the desk's store.
+    let state = desk_cli(successor.path(), &svc_in, &["state"], "").unwrap();
+    let exams = state["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["title"] == "期末考试安排")
+        .unwrap();
+    assert_eq!(exams["attachments"][0]["sha256"], timetable_sha.as_str());
+    assert_eq!(exams["attachments"][0]["name"], "考试时间表.pdf");
+    assert_eq!(
+        std::fs::read(successor.path().join("files").join(&timetable_sha)).unwrap(),
+        std::fs::read(&timetable).unwrap()
+    );
     // And the seat's whole history: items accepted before the handover.
     assert!(
         theirs.iter().any(|(_, state)| state == "accepted"),

@@ -73,6 +73,11 @@ pub struct Desk {
     client: std::sync::Mutex<Option<OfficeClient>>,
 }
 
+/// How long a file nothing names is kept before it is removed, and how often the desk looks.
+const UNUSED_FILE_GRACE: chrono::Duration = chrono::Duration::days(1);
+/// When the desk last removed unused files (`meta`).
+const FILES_COLLECTED_KEY: &str = "files_collected_at";
+
 /// Runs blocking work (SQLite, the keyring's D-Bus calls) from async code without holding up the
 /// async runtime: on a multi-threaded runtime (the window's, the worker's, the tools') the thread
 /// first hands its other tasks to another worker (`block_in_place`); on a single-threaded one
@@ -110,7 +115,7 @@ impl Desk {
                 id
             }
         };
-        Ok(Desk {
+        let desk = Desk {
             clock,
             store,
             files,
@@ -124,7 +129,47 @@ impl Desk {
             wake: Notify::new(),
             sending: tokio::sync::Mutex::new(()),
             client: std::sync::Mutex::new(None),
-        })
+        };
+        // Before anything else of this desk runs, so no file can be on its way into a draft.
+        if let Err(e) = desk.collect_unused_files() {
+            tracing::warn!(error = %e, "collecting unused files failed; tried again next time");
+        }
+        Ok(desk)
+    }
+
+    /// Removes, once a day, the files nothing names any more (detached, replaced, or kept for a
+    /// draft since deleted) that have not been used for `UNUSED_FILE_GRACE`, and bytes in the
+    /// file store that no row names (a copy whose draft never took it) as old. How many went.
+    pub fn collect_unused_files(&self) -> Result<usize, DeskError> {
+        let now = self.now();
+        let last = self
+            .store
+            .meta(FILES_COLLECTED_KEY)?
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
+        if last.is_some_and(|t| now - t.with_timezone(&Utc) < UNUSED_FILE_GRACE) {
+            return Ok(0);
+        }
+        let forgotten = self.store.forget_unused_files(now - UNUSED_FILE_GRACE)?;
+        for sha256 in &forgotten {
+            self.files.remove(sha256)?;
+        }
+        let known = self.store.known_files()?;
+        let grace = UNUSED_FILE_GRACE.to_std().unwrap_or_default();
+        let mut orphans = 0;
+        for (sha256, modified) in self.files.stored()? {
+            // The file's own age, as its file system tells it.
+            let old = modified.elapsed().is_ok_and(|age| age > grace);
+            if old && !known.contains(&sha256) {
+                self.files.remove(&sha256)?;
+                orphans += 1;
+            }
+        }
+        self.store
+            .set_meta(FILES_COLLECTED_KEY, &now.to_rfc3339())?;
+        if forgotten.len() + orphans > 0 {
+            tracing::info!(files = forgotten.len() + orphans, "removed unused files");
+        }
+        Ok(forgotten.len() + orphans)
     }
 
     pub(crate) fn store_ref(&self) -> &LocalStore {
@@ -256,5 +301,63 @@ mod tests {
             stamps("SELECT created_at || ' ' || updated_at FROM drafts"),
             [format!("{stamp} {stamp}")]
         );
+    }
+
+    /// A file detached a day ago goes when the desk next opens, once; an attached one, a fresh
+    /// copy no row names, and a file detached just now stay.
+    #[tokio::test]
+    async fn unused_files_are_removed_when_the_desk_opens_a_day_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DeskConfig {
+            data_dir: dir.path().to_path_buf(),
+            keyring_service: "liaison-desk-files-test".into(),
+        };
+        let day0 = Utc.with_ymd_and_hms(2031, 5, 6, 9, 0, 0).unwrap();
+        let at = |t: DateTime<Utc>| -> Clock { Arc::new(move || t) };
+        let pdf = |n: u8| format!("%PDF-1.4\n% file {n}\n%%EOF\n").into_bytes();
+
+        let desk = Desk::open_with_clock(&config, at(day0)).unwrap();
+        let draft = desk.create_draft(Some(1)).unwrap();
+        let kept = desk
+            .attach_bytes(&draft.id, "保留.pdf", pdf(1))
+            .await
+            .unwrap();
+        let gone = desk
+            .attach_bytes(&draft.id, "删除.pdf", pdf(2))
+            .await
+            .unwrap();
+        let (kept, gone) = (
+            kept.attachments[0].sha256.clone(),
+            gone.attachments[1].sha256.clone(),
+        );
+        desk.detach(&draft.id, &gone).unwrap();
+        drop(desk);
+        // A copy no row names, written just now (a draft that never took it).
+        let stray = "e".repeat(64);
+        std::fs::write(dir.path().join("files").join(&stray), b"stray").unwrap();
+        let on_disk = |sha: &str| dir.path().join("files").join(sha).exists();
+
+        // The same day: nothing goes.
+        let desk = Desk::open_with_clock(&config, at(day0)).unwrap();
+        assert!(on_disk(&gone));
+        assert_eq!(desk.collect_unused_files().unwrap(), 0);
+        let late = desk
+            .attach_bytes(&draft.id, "迟到.pdf", pdf(3))
+            .await
+            .unwrap();
+        let late = late.attachments[1].sha256.clone();
+        drop(desk);
+
+        // Two days later the detached file goes; one detached after that look waits for the next.
+        let day2 = day0 + chrono::Duration::days(2);
+        let desk = Desk::open_with_clock(&config, at(day2)).unwrap();
+        assert!(!on_disk(&gone), "the detached file was removed");
+        assert!(!desk.store.known_files().unwrap().contains(&gone));
+        assert!(on_disk(&kept) && on_disk(&late) && on_disk(&stray));
+        desk.detach(&draft.id, &late).unwrap();
+        // Looked once today already.
+        assert_eq!(desk.collect_unused_files().unwrap(), 0);
+        assert!(on_disk(&late));
+        assert_eq!(desk.draft(&draft.id).unwrap().attachments.len(), 1);
     }
 }

@@ -49,6 +49,34 @@ impl FileStore {
         self.dir.join(sha256)
     }
 
+    /// Removes one stored file's bytes (gone already is fine).
+    pub fn remove(&self, sha256: &str) -> Result<(), DeskError> {
+        let path = self.path(sha256);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&path, e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The stored files (named by their SHA-256; temporary copies are not among them), with
+    /// when each was last written.
+    pub fn stored(&self) -> Result<Vec<(String, std::time::SystemTime)>, DeskError> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {
+            let entry = entry.map_err(|e| io(&self.dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !attachment::is_sha256_hex(&name) {
+                continue;
+            }
+            let modified = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .map_err(|e| io(&entry.path(), e))?;
+            out.push((name, modified));
+        }
+        Ok(out)
+    }
+
     /// Removes every stored file (the seat's data leaves this workstation).
     pub fn clear(&self) -> Result<(), DeskError> {
         for entry in std::fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {

@@ -10,6 +10,7 @@
 //! the row helpers the rest share. Each concern is an `impl LocalStore` in `store/`.
 
 mod backups;
+mod blobs;
 mod changes;
 mod commissions;
 mod drafts;

@@ -114,7 +114,11 @@ impl Desk {
         let mut added = 0;
         // Oldest first, so an item's later versions follow its earlier ones.
         for item in items.iter().rev() {
-            if self.db(|s| s.import_item(item))? {
+            // Its files come with it (an earlier holder uploaded them under this seat).
+            if !self.db(|s| s.holds_version(&item.draft_key, item.version))? {
+                self.fetch_files(&client, &token, &item.attachments).await?;
+            }
+            if self.db(|s| s.import_item(item, self.now()))? {
                 added += 1;
             }
         }

@@ -1,9 +1,11 @@
 //! The store's side of a handover: what would still be lost, the seat's sent items taken in from
 //! the office, and wiping the seat's work from this workstation.
 
+use chrono::{DateTime, Utc};
 use liaison_domain::wire::ItemDetail;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+use super::backups::set_files;
 use super::{LocalStore, ts};
 use crate::DeskError;
 
@@ -24,8 +26,9 @@ impl LocalStore {
 
     /// Adds a version sent from this seat (by an earlier holder, or from another workstation)
     /// that this desk does not hold, so its history is here. A draft this desk has of the same
-    /// item keeps its place; only the sent version is added. Whether anything was added.
-    pub fn import_item(&self, item: &ItemDetail) -> Result<bool, DeskError> {
+    /// item keeps its place; only the sent version is added. A draft made from the item names its
+    /// files, whose bytes the caller has fetched. Whether anything was added.
+    pub fn import_item(&self, item: &ItemDetail, now: DateTime<Utc>) -> Result<bool, DeskError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let held: Option<u32> = tx
@@ -58,6 +61,7 @@ impl LocalStore {
                     item.review_comment
                 ],
             )?;
+            set_files(&tx, &item.draft_key, &item.attachments, now)?;
         } else if held.is_some_and(|v| v < item.version) {
             // A later version sent elsewhere: the item moves on to it here too.
             tx.execute(
@@ -78,6 +82,7 @@ impl LocalStore {
                     item.draft_key
                 ],
             )?;
+            set_files(&tx, &item.draft_key, &item.attachments, now)?;
         }
         let added = tx.execute(
             "INSERT INTO revisions (draft_id, version, column_id, title, body_html, sent_at, receipt,
