@@ -1,7 +1,7 @@
 //! The headless desk (`liaison-desk-cli`) as a script would drive it, against a real office.
 //! Run inside a session with a Secret Service (scripts/test-session.sh; `make test` does).
 
-use liaison_tests::{OfficeProcess, desk_cli};
+use liaison_tests::{OfficeProcess, built_binary, desk_cli};
 use serde_json::Value;
 
 #[test]
@@ -248,4 +248,74 @@ async fn one_seat_on_two_workstations_sends_each_draft_once_and_both_desks_agree
         by_id(&pc_state, &restored[0])["title"],
         "关于校园开放日的安排（修订）"
     );
+}
+
+/// The headless worker (`liaison-desk-cli run`) follows the import folder as the window does: a
+/// file dropped there while it runs becomes a draft, said on its output.
+#[test]
+fn the_headless_worker_takes_files_from_the_import_folder() {
+    use std::io::BufRead;
+
+    let office = OfficeProcess::start_demo();
+    let seat = office.seat("officer", Some("市教育局"));
+    let data = tempfile::tempdir().unwrap();
+    let service = format!("liaison-cli-worker-{}", std::process::id());
+    let run = |args: &[&str], stdin: &str| desk_cli(data.path(), &service, args, stdin);
+    run(
+        &["sign-in", "--office", &office.url, "--login", &seat.login],
+        &format!("{}\n", seat.password),
+    )
+    .unwrap();
+    let folder = data.path().join("报送文件夹");
+    std::fs::create_dir_all(&folder).unwrap();
+    run(&["import-folder", folder.to_str().unwrap()], "").unwrap();
+
+    let mut worker = std::process::Command::new(built_binary("liaison-desk-cli"))
+        .arg("--data")
+        .arg(data.path())
+        .args(["--keyring-service", &service, "run"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = worker.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    std::fs::write(
+        folder.join("寒假值班安排.txt"),
+        "关于寒假值班安排的通知\n各科室：寒假期间实行24小时值班。",
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let taken = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .expect("the worker said it took the file within 30 s");
+        let event: Value = serde_json::from_str(&line).unwrap();
+        if event["import"]["name"] == "寒假值班安排.txt" {
+            break event;
+        }
+    };
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert_eq!(taken["import"]["outcome"], "imported", "{taken}");
+    let id = taken["import"]["draft_id"].as_str().unwrap();
+    let state = run(&["state"], "").unwrap();
+    let draft = state["drafts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap_or_else(|| panic!("{state}"));
+    assert_eq!(draft["title"], "关于寒假值班安排的通知");
 }

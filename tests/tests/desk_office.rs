@@ -328,9 +328,12 @@ async fn an_office_that_is_down_keeps_the_item_queued_and_a_later_round_delivers
     assert!(err.is_transient(), "{err}");
     let still = desk.draft(&draft.id).unwrap();
     assert_eq!(still.state, ItemState::Queued);
-    assert!(
-        still.last_error.is_some(),
-        "the reason is shown on the draft"
+    // The reason is shown on the draft, as the window reads errors: by code.
+    assert_eq!(
+        still.last_error.as_ref().map(|e| e.code),
+        Some(liaison_desk::DeskErrorCode::OfficeUnreachable),
+        "{:?}",
+        still.last_error
     );
 
     office.restart();
@@ -372,13 +375,15 @@ async fn a_send_the_office_refuses_comes_back_as_a_draft_with_the_reason() {
         ItemState::Draft,
         "editable again, not stuck in the outbox"
     );
+    // Why, as data: the office's own code, which the window words.
+    let why = back.last_error.clone().expect("the reason is on the draft");
+    assert_eq!(why.code, liaison_desk::DeskErrorCode::RejectedByOffice);
     assert!(
-        back.last_error
-            .as_deref()
-            .unwrap_or("")
-            .contains("forbidden"),
-        "{:?}",
-        back.last_error
+        matches!(
+            why.data.as_deref(),
+            Some(liaison_desk::DeskErrorData::Office { code, .. }) if code == "forbidden"
+        ),
+        "{why:?}"
     );
     // Nothing is retried: the next round sends nothing and the office has nothing.
     assert_eq!(desk.sync_once(0).await.unwrap().sent, 0);

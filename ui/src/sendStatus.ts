@@ -1,4 +1,5 @@
 // How far a draft is on its way to the editorial office, as shown in the editor and the list.
+import type { DeskError } from "./bindings/DeskError";
 import type { DraftSummary } from "./bindings/DraftSummary";
 import type { DraftView } from "./bindings/DraftView";
 import type { ItemState } from "./bindings/ItemState";
@@ -20,8 +21,9 @@ export interface SendStatus {
   kind: SendStatusKind;
   /** While a queued send's files are going up: 0–99; otherwise null. */
   percent: number | null;
-  /** The reason from last_error, for needs_attention and retrying; otherwise null. */
-  detail: string | null;
+  /** Why the send failed (the draft's last_error), for needs_attention and retrying; otherwise
+   * null. */
+  failure: DeskError | null;
 }
 
 /** An i18n key and its parameters. */
@@ -49,21 +51,21 @@ export function summaryPercent(value: number | null): number | null {
 
 export function sendStatus(
   state: ItemState,
-  lastError: string | null,
+  lastError: DeskError | null,
   percent: number | null,
 ): SendStatus {
-  const detail = lastError?.trim() ? lastError.trim() : null;
+  const failure = lastError ?? null;
   if (state === "draft") {
-    return detail
-      ? { kind: "needs_attention", percent: null, detail }
-      : { kind: "draft", percent: null, detail: null };
+    return failure
+      ? { kind: "needs_attention", percent: null, failure }
+      : { kind: "draft", percent: null, failure: null };
   }
   if (state === "queued") {
-    if (detail) return { kind: "retrying", percent, detail };
-    if (percent !== null) return { kind: "uploading", percent, detail: null };
-    return { kind: "queued", percent: null, detail: null };
+    if (failure) return { kind: "retrying", percent, failure };
+    if (percent !== null) return { kind: "uploading", percent, failure: null };
+    return { kind: "queued", percent: null, failure: null };
   }
-  return { kind: state, percent: null, detail: null };
+  return { kind: state, percent: null, failure: null };
 }
 
 export function draftSendStatus(d: Pick<DraftView, "state" | "last_error" | "sending">): SendStatus {
@@ -80,11 +82,12 @@ export function summarySendStatus(
 export const OFFICE_CODES = ["quota_exceeded", "storage_full", "rate_limited"] as const;
 export type OfficeCode = (typeof OFFICE_CODES)[number];
 
-/** The office code a send's failure names (the desk keeps it in the detail), if the window has
+/** The office's code of a send's failure (from the error's data), if the window has its own
  * words for it. */
-export function officeCode(detail: string | null): OfficeCode | null {
-  if (!detail) return null;
-  return OFFICE_CODES.find((c) => new RegExp(`\\b${c}\\b`).test(detail)) ?? null;
+export function officeCode(failure: DeskError | null): OfficeCode | null {
+  const data = failure?.data;
+  if (data?.kind !== "office") return null;
+  return OFFICE_CODES.find((c) => c === data.code) ?? null;
 }
 
 /** The short label (the state badge). */
@@ -105,13 +108,14 @@ export function statusLabel(s: SendStatus): StatusMessage {
   }
 }
 
-/** The sentence shown under the label, when the status needs one. */
+/** The sentence shown under the label, when the status needs one: worded by the failure's
+ * code (the office's own, where the window has words for it), never by its text. */
 export function statusLine(s: SendStatus): StatusMessage | null {
-  const code = s.kind === "needs_attention" || s.kind === "retrying" ? officeCode(s.detail) : null;
+  const code = s.kind === "needs_attention" || s.kind === "retrying" ? officeCode(s.failure) : null;
   if (code) return { key: `send.office.${code}` };
   switch (s.kind) {
     case "needs_attention":
-      return { key: "send.needs_attention", params: { reason: s.detail } };
+      return { key: s.failure ? `errors.${s.failure.code}` : "errors.internal" };
     case "retrying":
       return { key: "send.retrying" };
     default:

@@ -512,12 +512,16 @@ fn classify(
         || (status == StatusCode::TOO_MANY_REQUESTS && !throttled_sign_in)
         || status == StatusCode::REQUEST_TIMEOUT
     {
-        // The office's code stays in the detail, so the window can say what it means.
-        let detail = format!(
-            "HTTP {status}{}",
-            body.map(|b| format!(": {}: {}", code_name(b.code), b.message))
-                .unwrap_or_default()
-        );
+        // The office's own code, when it named one, goes to the window as data.
+        if let Some(b) = body {
+            return DeskError::OfficeTransient {
+                status: status.as_u16(),
+                code: code_name(b.code),
+                message: b.message,
+                retry_after,
+            };
+        }
+        let detail = format!("HTTP {status}");
         return match retry_after {
             Some(retry_after) => DeskError::OfficeBusy {
                 retry_after,
@@ -734,6 +738,12 @@ mod tests {
             e.is_transient() && e.to_string().contains("storage_full"),
             "{e}"
         );
+        match crate::DeskErrorView::from(&e).data.map(|d| *d) {
+            Some(crate::error::DeskErrorData::Office { code, .. }) => {
+                assert_eq!(code, "storage_full")
+            }
+            other => panic!("{other:?}"),
+        }
         for bad in ["", "soon", "-1", "Wed, 21 Oct 2015 07:28:00 GMT"] {
             let mut h = reqwest::header::HeaderMap::new();
             h.insert(reqwest::header::RETRY_AFTER, bad.parse().unwrap());

@@ -67,6 +67,16 @@ pub enum DeskError {
         retry_after: std::time::Duration,
         detail: String,
     },
+    /// The office answered with its own error code, one that passes with time (its database
+    /// away, its disk nearly full, a seat writing too fast): try again, not before `retry_after`
+    /// when it named one.
+    #[error("the office could not take it now: HTTP {status}: {code}: {message}")]
+    OfficeTransient {
+        status: u16,
+        code: String,
+        message: String,
+        retry_after: Option<std::time::Duration>,
+    },
     #[error("wrong login or password")]
     WrongPassword,
     #[error("the session has expired; sign in again")]
@@ -147,6 +157,10 @@ impl DeskError {
             DeskError::KeyringUnavailable(_) => DeskErrorCode::KeyringUnavailable,
             DeskError::OfficeUnreachable(_) => DeskErrorCode::OfficeUnreachable,
             DeskError::OfficeBusy { .. } => DeskErrorCode::OfficeBusy,
+            DeskError::OfficeTransient { retry_after, .. } => match retry_after {
+                Some(_) => DeskErrorCode::OfficeBusy,
+                None => DeskErrorCode::OfficeUnreachable,
+            },
             DeskError::WrongPassword => DeskErrorCode::WrongPassword,
             DeskError::SessionExpired => DeskErrorCode::SessionExpired,
             DeskError::NotSignedIn => DeskErrorCode::NotSignedIn,
@@ -184,6 +198,7 @@ impl DeskError {
             self,
             DeskError::OfficeUnreachable(_)
                 | DeskError::OfficeBusy { .. }
+                | DeskError::OfficeTransient { .. }
                 | DeskError::FilesOutOfStep(_)
                 // Kept and tried again: the administrator may enable the seat.
                 | DeskError::SeatDisabled(_)
@@ -194,6 +209,7 @@ impl DeskError {
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
             DeskError::OfficeBusy { retry_after, .. } => Some(*retry_after),
+            DeskError::OfficeTransient { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -230,7 +246,7 @@ impl From<liaison_sqlite::OpenError> for DeskError {
 }
 
 /// The error as it crosses into a front end.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export, rename = "DeskError")]
 pub struct DeskErrorView {
     pub code: DeskErrorCode,
@@ -249,7 +265,7 @@ pub struct DeskErrorView {
 }
 
 /// The values an error carries for the window.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum DeskErrorData {
@@ -281,11 +297,20 @@ impl DeskErrorData {
     fn of(e: &DeskError) -> Option<DeskErrorData> {
         match e {
             DeskError::RejectedByOffice {
-                status, code, wait, ..
+                status,
+                code,
+                wait: retry_after,
+                ..
+            }
+            | DeskError::OfficeTransient {
+                status,
+                code,
+                retry_after,
+                ..
             } => Some(DeskErrorData::Office {
                 status: *status,
                 code: code.clone(),
-                retry_after_secs: wait.map(|w| w.as_secs()),
+                retry_after_secs: retry_after.map(|w| w.as_secs()),
             }),
             DeskError::HandoverBlocked(titles) => Some(DeskErrorData::Pending {
                 titles: titles.clone(),

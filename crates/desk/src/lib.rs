@@ -21,6 +21,6 @@ pub mod view;
 pub mod watch;
 
 pub use engine::{Clock, Desk, DeskConfig, WorkerEvent};
-pub use error::{CertificateView, DeskError, DeskErrorCode, DeskErrorView};
+pub use error::{CertificateView, DeskError, DeskErrorCode, DeskErrorData, DeskErrorView};
 pub use secrets::Keyring;
 pub use trust::{PinnedOffice, TrustView};

@@ -54,6 +54,21 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A draft's stored send failure. Desks before failures were kept as data stored the text
+/// alone: it reads as the office's refusal, with that text as its detail.
+fn failure_of(stored: Option<String>) -> Option<crate::DeskErrorView> {
+    let stored = stored?;
+    if let Ok(view) = serde_json::from_str(&stored) {
+        return Some(view);
+    }
+    Some(crate::DeskErrorView {
+        code: crate::DeskErrorCode::RejectedByOffice,
+        detail: stored,
+        certificate: None,
+        data: None,
+    })
+}
+
 fn state_of(s: &str) -> Result<ItemState, DeskError> {
     ItemState::parse(s).ok_or_else(|| DeskError::Storage(format!("unknown item state {s:?}")))
 }
@@ -77,7 +92,7 @@ fn draft_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftView, String)> {
             delivered_at: r.get(8)?,
             published_url: r.get(9)?,
             review_comment: r.get(10)?,
-            last_error: r.get(11)?,
+            last_error: failure_of(r.get(11)?),
             attachments: Vec::new(), // filled by draft_in
             sending: None,
             notice: r

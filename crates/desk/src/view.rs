@@ -40,7 +40,7 @@ pub struct DraftSummary {
     /// While queued with files still uploading: how much of them the office has, in percent.
     pub upload_percent: Option<u8>,
     /// Why the last attempt to send failed (or the office refused it).
-    pub last_error: Option<String>,
+    pub last_error: Option<crate::DeskErrorView>,
     pub notice: Option<DraftNotice>,
 }
 
@@ -116,8 +116,9 @@ pub struct DraftView {
     pub delivered_at: Option<String>,
     pub published_url: Option<String>,
     pub review_comment: Option<String>,
-    /// Why the last attempt to send failed, while it is still queued.
-    pub last_error: Option<String>,
+    /// Why the last attempt to send failed (while it is still queued) or why the office refused
+    /// it (a draft again), as the window reads errors: by code and data.
+    pub last_error: Option<crate::DeskErrorView>,
     /// Files and inline images, in the order they were added.
     pub attachments: Vec<AttachmentRef>,
     /// While queued: the send's progress.

@@ -213,8 +213,9 @@ enum Command {
         #[arg(long)]
         every_day: bool,
     },
-    /// Run the background worker (deliver, back up drafts, follow the office) until killed;
-    /// prints one JSON line per round that did something or failed.
+    /// Run the background worker (deliver, back up drafts, follow the office, and take files
+    /// from the import folder, as the window does) until killed; prints one JSON line per round
+    /// that did something or failed, per notice, and per file taken.
     Run,
     /// Type into a draft as an officer would: append `text` one character at a time every
     /// `every_ms` milliseconds, saving after each; prints the saved length after each save.
@@ -468,6 +469,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Run => {
             let desk = std::sync::Arc::new(desk);
+            // The import folder as the window follows it (changed with `import-folder`).
+            tokio::spawn(
+                desk.clone()
+                    .run_import_folder(|record| println!("{}", json!({ "import": record }))),
+            );
             desk.run_worker(|event| {
                 let line = match event {
                     WorkerEvent::Synced(report) => json!({ "round": report }),

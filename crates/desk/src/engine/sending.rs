@@ -122,11 +122,11 @@ impl Desk {
                 Err(e @ (DeskError::RejectedByOffice { .. } | DeskError::FileNotAllowed(_))) => {
                     // Retrying cannot help: the version goes back to being a draft, reason shown.
                     tracing::warn!(error = %e, "the office refused a send");
-                    self.db(|s| s.mark_refused(&entry, &e.to_string(), self.now()))?;
+                    self.db(|s| s.mark_refused(&entry, &e, self.now()))?;
                 }
                 Err(e) => {
                     if e.is_transient() {
-                        self.db(|s| s.mark_attempt_failed(&entry, &e.to_string()))?;
+                        self.db(|s| s.mark_attempt_failed(&entry, &e))?;
                     }
                     return self.expired_guard(Err(e));
                 }

@@ -7,7 +7,7 @@ use liaison_domain::{
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{LocalStore, draft_in, progress_of, set_state, state_of, step, ts};
+use super::{LocalStore, draft_in, failure_of, progress_of, set_state, state_of, step, ts};
 use crate::DeskError;
 use crate::files::StoredFile;
 use crate::view::{DraftNotice, DraftSummary, DraftView};
@@ -28,7 +28,7 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(DraftSummary, String)> {
             updated_at: r.get(5)?,
             receipt: r.get(6)?,
             upload_percent: None,
-            last_error: r.get(7)?,
+            last_error: failure_of(r.get(7)?),
             notice: r
                 .get::<_, Option<String>>(8)?
                 .as_deref()

@@ -10,8 +10,8 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::backups::set_files;
 use super::{LocalStore, draft_in, set_state, step, ts};
-use crate::DeskError;
 use crate::view::{DraftNotice, DraftView};
+use crate::{DeskError, DeskErrorView};
 
 /// One send waiting in the outbox.
 #[derive(Debug, Clone)]
@@ -29,6 +29,12 @@ pub struct PendingFile {
     pub sha256: String,
     pub size: u64,
     pub confirmed: u64,
+}
+
+/// A send's failure as the draft keeps it: the window's view of the error, as JSON.
+fn stored_failure(failure: &DeskError) -> Result<String, DeskError> {
+    serde_json::to_string(&DeskErrorView::from(failure))
+        .map_err(|e| DeskError::Internal(e.to_string()))
 }
 
 impl LocalStore {
@@ -222,17 +228,23 @@ impl LocalStore {
         Ok(())
     }
 
-    /// A failed attempt: kept in the outbox, the reason shown on the draft.
-    pub fn mark_attempt_failed(&self, entry: &OutboxEntry, reason: &str) -> Result<(), DeskError> {
+    /// A failed attempt: kept in the outbox, the failure shown on the draft (as data: its code,
+    /// the office's code and wait, the detail).
+    pub fn mark_attempt_failed(
+        &self,
+        entry: &OutboxEntry,
+        failure: &DeskError,
+    ) -> Result<(), DeskError> {
+        let stored = stored_failure(failure)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE id = ?2",
-            params![reason, entry.id],
+            params![failure.to_string(), entry.id],
         )?;
         tx.execute(
             "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
-            params![reason, entry.draft_id],
+            params![stored, entry.draft_id],
         )?;
         tx.commit()?;
         Ok(())
@@ -243,9 +255,10 @@ impl LocalStore {
     pub fn mark_refused(
         &self,
         entry: &OutboxEntry,
-        reason: &str,
+        failure: &DeskError,
         now: DateTime<Utc>,
     ) -> Result<(), DeskError> {
+        let stored = stored_failure(failure)?;
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let draft = draft_in(&tx, &entry.draft_id)?;
@@ -259,7 +272,7 @@ impl LocalStore {
         }
         tx.execute(
             "UPDATE drafts SET last_error = ?1 WHERE id = ?2",
-            params![reason, entry.draft_id],
+            params![stored, entry.draft_id],
         )?;
         tx.commit()?;
         Ok(())
@@ -466,5 +479,50 @@ mod tests {
         assert!(store.apply_change(1, &returned("d1"), Utc::now()).unwrap());
         let revised = store.revise("d1", Utc::now()).unwrap();
         assert_eq!((revised.version, revised.attestation), (2, None));
+    }
+
+    #[test]
+    fn a_failure_is_kept_as_data_and_an_older_desks_text_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("desk.db")).unwrap();
+        store.create_draft("d1", Some(1), Utc::now()).unwrap();
+        store
+            .save_draft("d1", Some(1), "标题", "<p>正文</p>", Utc::now())
+            .unwrap();
+        store
+            .queue_send(
+                "d1",
+                "k",
+                SignoffPolicy::InApp,
+                today(),
+                &Default::default(),
+                Utc::now(),
+            )
+            .unwrap();
+        let entry = store.outbox().unwrap().remove(0);
+        let full = DeskError::OfficeTransient {
+            status: 507,
+            code: "storage_full".into(),
+            message: "the office's storage is nearly full".into(),
+            retry_after: None,
+        };
+        store.mark_attempt_failed(&entry, &full).unwrap();
+        let kept = store.draft("d1").unwrap().last_error.unwrap();
+        assert_eq!(kept, DeskErrorView::from(&full));
+        assert!(matches!(
+            kept.data.as_deref(),
+            Some(crate::DeskErrorData::Office { code, .. }) if code == "storage_full"
+        ));
+        // A desk before this one kept the text alone.
+        store
+            .conn()
+            .execute(
+                "UPDATE drafts SET last_error = 'the office refused: x' WHERE id = 'd1'",
+                [],
+            )
+            .unwrap();
+        let old = store.drafts().unwrap().remove(0).last_error.unwrap();
+        assert_eq!(old.code, crate::DeskErrorCode::RejectedByOffice);
+        assert_eq!(old.detail, "the office refused: x");
     }
 }
