@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "comment",
     "signoff_queue",
     "office_item",
+    "office_item_image",
     "approve",
     "return_item",
     "redeem_handover",

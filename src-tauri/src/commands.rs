@@ -292,6 +292,16 @@ pub async fn office_item(desk: State<'_, Arc<Desk>>, item_id: i64) -> Answer<Ite
     view(desk.office_item(item_id).await)
 }
 
+/// The bytes of an image an item at the office shows inline (the sign-off view shows it).
+#[tauri::command]
+pub async fn office_item_image(
+    desk: State<'_, Arc<Desk>>,
+    item_id: i64,
+    sha256: String,
+) -> Result<tauri::ipc::Response, DeskErrorView> {
+    view(desk.office_item_image(item_id, &sha256).await).map(tauri::ipc::Response::new)
+}
+
 #[tauri::command]
 pub async fn approve(desk: State<'_, Arc<Desk>>, item_id: i64) -> Answer<ItemDetail> {
     view(desk.approve(item_id).await)

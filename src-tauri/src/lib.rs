@@ -162,6 +162,7 @@ pub fn run() {
             commands::comment,
             commands::signoff_queue,
             commands::office_item,
+            commands::office_item_image,
             commands::approve,
             commands::return_item,
             commands::redeem_handover,

@@ -468,6 +468,97 @@ async fn attachments_arrive_byte_identical_and_executables_are_refused_at_the_de
     desk.sign_out().await.unwrap();
 }
 
+/// The sign-off view shows a body's inline images: a responsible person's desk, which never held
+/// the officer's files, fetches each from the office, checked by its name and capped at the size
+/// an inline image may have; another department's responsible person gets none of them.
+#[tokio::test]
+async fn a_responsible_persons_desk_fetches_the_inline_images_of_an_item_awaiting_sign_off() {
+    let office = OfficeProcess::start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (desk, column) = officer_desk(&office, "市卫生健康委", dir.path()).await;
+    let draft = desk.create_draft(Some(column)).unwrap();
+    let (_, photo) = png_file(files.path(), "接种点.png", 30_000, 3);
+    let limit = liaison_domain::attachment::MAX_INLINE_IMAGE_BYTES as usize;
+    let (_, poster) = png_file(files.path(), "海报.png", limit + 1, 4);
+    let mut shas = Vec::new();
+    for (name, bytes) in [("接种点.png", &photo), ("海报.png", &poster)] {
+        let view = desk
+            .attach_bytes(&draft.id, name, bytes.clone())
+            .await
+            .unwrap();
+        shas.push(view.attachments.last().unwrap().sha256.clone());
+    }
+    let body = format!(
+        r#"<p>接种点如下：</p><p><img src="liaison-file:{}" alt="接种点"></p><p><img src="liaison-file:{}" alt="海报"></p>"#,
+        shas[0], shas[1]
+    );
+    desk.save_draft(&draft.id, Some(column), "流感疫苗接种点（附图）", &body)
+        .unwrap();
+    desk.send_draft(&draft.id).unwrap();
+    desk.sync_once(0).await.unwrap();
+
+    let signed_in = |department: &'static str, dir: &Path| {
+        let seat = office.seat("responsible", Some(department)).clone();
+        let desk = desk_at(dir, &service());
+        let url = office.url.clone();
+        async move {
+            desk.sign_in(&url, &seat.login, &seat.password)
+                .await
+                .unwrap();
+            desk
+        }
+    };
+    let responsible_dir = tempfile::tempdir().unwrap();
+    let responsible = signed_in("市卫生健康委", responsible_dir.path()).await;
+    let queue = responsible.signoff_queue().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    let item_id = queue[0].id;
+    // The officer's own desk shows them from its own copy.
+    assert_eq!(
+        desk.office_item_image(item_id, &shas[0]).await.unwrap(),
+        photo
+    );
+    assert_eq!(
+        responsible
+            .office_item_image(item_id, &shas[0])
+            .await
+            .unwrap(),
+        photo,
+        "the office's bytes, byte-identical"
+    );
+    let err = responsible
+        .office_item_image(item_id, &shas[1])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeskError::FileNotAllowed(_)), "{err}");
+    let err = responsible
+        .office_item_image(item_id, &"0".repeat(64))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::RejectedByOffice { status: 404, .. }),
+        "{err}"
+    );
+    let err = responsible
+        .office_item_image(item_id, "../../sign-out")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DeskError::NotFound(_)), "{err}");
+
+    // Another department's responsible person learns nothing of it.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = signed_in("市交通运输局", other_dir.path()).await;
+    let err = other
+        .office_item_image(item_id, &shas[0])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, DeskError::RejectedByOffice { status: 404, .. }),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn drafts_are_backed_up_restored_on_a_new_workstation_and_both_versions_kept_on_a_clash() {
     let office = OfficeProcess::start_demo();

@@ -12,6 +12,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use liaison_tests::{OfficeProcess, built_binary, workspace_root};
 use serde_json::json;
+use sha2::Digest;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -270,27 +271,136 @@ async fn a_successor_signs_in_with_a_handover_code_and_finds_the_inherited_draft
     alone_on_the_screen(successor_takes_over()).await;
 }
 
-async fn successor_takes_over() {
+#[tokio::test]
+async fn a_handed_over_desk_shows_the_drafts_it_kept_read_only() {
+    alone_on_the_screen(kept_drafts_read_only()).await;
+}
+
+async fn kept_drafts_read_only() {
     let office = OfficeProcess::start_demo();
+    let handed = a_seat_handed_over(&office, "kept").await;
+    // The successor takes the seat on their own computer (headless here); the outgoing desk
+    // learns it at its next sync, which the office refuses.
+    let successor = tempfile::tempdir().unwrap();
+    desk_cli(
+        successor.path(),
+        &format!("{}-successor", handed.keyring_service),
+        &[
+            "redeem",
+            "--office",
+            &office.url,
+            "--login",
+            &handed.seat.login,
+            "--code",
+            &handed.code,
+        ],
+        "寒假值班2026安排\n",
+    );
+    let refused = liaison_tests::desk_cli(
+        handed.outgoing.path(),
+        &handed.keyring_service,
+        &["sync"],
+        "",
+    )
+    .expect_err("the office ended the outgoing desk's session");
+    assert!(refused.contains("seat_handed_over"), "{refused}");
+
+    let driver = Driver::start(handed.outgoing.path(), &handed.keyring_service);
+    let c = driver.open_app().await;
+    find(&c, "[data-testid=handed-over-notice]").await;
+    find(&c, "[data-testid=kept-drafts-open]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let kept = eventually(
+        "the kept draft listed",
+        Duration::from_secs(20),
+        async || {
+            let items = c
+                .find_all(css("[data-testid=draft-list-item]"))
+                .await
+                .unwrap_or_default();
+            for item in items {
+                if item
+                    .html(false)
+                    .await
+                    .unwrap_or_default()
+                    .contains(KEPT_TITLE)
+                {
+                    return Ok(item);
+                }
+            }
+            Err("not listed yet".to_owned())
+        },
+    )
+    .await;
+    assert!(
+        c.find_all(css("[data-testid=new-draft]"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no new drafts on a handed-over desk"
+    );
+    kept.click().await.unwrap();
+    find(&c, "[data-testid=kept-readonly-note]").await;
+    let title = find(&c, "[data-testid=draft-title]").await;
+    assert_eq!(
+        title.prop("value").await.unwrap().as_deref(),
+        Some(KEPT_TITLE)
+    );
+    assert!(
+        title.attr("readonly").await.unwrap().is_some(),
+        "the title is read-only"
+    );
+    assert!(
+        c.find_all(css("[data-testid=send-draft]"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing to send from a handed-over desk"
+    );
+    close_notifications();
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-kept-drafts.png"));
+    find(&c, "[data-testid=kept-close]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    find(&c, "[data-testid=handed-over-notice]").await;
+    c.close().await.unwrap();
+}
+
+/// A seat whose holder, headless, drafted one item, backed it up and asked for a handover the
+/// administrator approved: the outgoing desk's folder and keyring service, and the code.
+struct HandedOverSeat {
+    outgoing: tempfile::TempDir,
+    keyring_service: String,
+    seat: liaison_tests::DemoSeat,
+    code: String,
+}
+
+const KEPT_TITLE: &str = "寒假值班表（交接前的草稿）";
+
+async fn a_seat_handed_over(office: &OfficeProcess, name: &str) -> HandedOverSeat {
     let seat = office.seat("officer", Some("市教育局")).clone();
-    // The outgoing holder, headless: a draft, backed up, then the handover.
     let outgoing = tempfile::tempdir().unwrap();
-    let svc_out = format!("liaison-window-outgoing-{}", std::process::id());
+    let keyring_service = format!("liaison-window-{name}-{}", std::process::id());
     desk_cli(
         outgoing.path(),
-        &svc_out,
+        &keyring_service,
         &["sign-in", "--office", &office.url, "--login", &seat.login],
         &format!("{}\n", seat.password),
     );
     desk_cli(
         outgoing.path(),
-        &svc_out,
+        &keyring_service,
         &[
             "draft",
             "--column",
             "1",
             "--title",
-            "寒假值班表（交接前的草稿）",
+            KEPT_TITLE,
             "--body",
             "<p>一月值班：待定</p>",
         ],
@@ -298,7 +408,7 @@ async fn successor_takes_over() {
     );
     desk_cli(
         outgoing.path(),
-        &svc_out,
+        &keyring_service,
         &[
             "handover-start",
             "--name",
@@ -317,7 +427,17 @@ async fn successor_takes_over() {
         .post(&format!("/handovers/{id}/approve"), json!({}))
         .await;
     assert_eq!(status, 200, "{approved}");
-    let code = approved["code"].as_str().unwrap().to_owned();
+    HandedOverSeat {
+        outgoing,
+        keyring_service,
+        seat,
+        code: approved["code"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn successor_takes_over() {
+    let office = OfficeProcess::start_demo();
+    let HandedOverSeat { seat, code, .. } = a_seat_handed_over(&office, "outgoing").await;
 
     // The successor's own workstation: a fresh desk, signed in with the code.
     let data = tempfile::tempdir().unwrap();
@@ -359,7 +479,7 @@ async fn successor_takes_over() {
         for item in &items {
             html.push_str(&item.html(false).await.unwrap_or_default());
         }
-        if html.contains("寒假值班表（交接前的草稿）") {
+        if html.contains(KEPT_TITLE) {
             Ok(())
         } else {
             Err(html)
@@ -378,7 +498,12 @@ async fn successor_takes_over() {
             .await
             .unwrap_or_default();
         if rows.len() != 2 {
-            return Err(format!("holders: {}", rows.len()));
+            // What the panel shows instead (still loading, or an error).
+            let panel = match c.find(css("[data-testid=holder-history]")).await {
+                Ok(p) => p.html(false).await.unwrap_or_default(),
+                Err(e) => format!("no holder history: {e}"),
+            };
+            return Err(format!("holders: {}; the panel: {panel}", rows.len()));
         }
         Ok(format!(
             "{}{}",
@@ -528,6 +653,88 @@ async fn responsible_signs_off() {
     })
     .await;
     assert!(!all.to_string().contains("教师培训安排"));
+
+    // An item from the officer's desk shows a photo inline: this desk never held the file, and
+    // fetches it from the office to show it in the frame.
+    let photo = workspace_root().join("src-tauri/icons/icon.png");
+    let sha = hex::encode(sha2::Sha256::digest(std::fs::read(&photo).unwrap()));
+    let officer = office.seat("officer", Some("市教育局")).clone();
+    let officer_data = tempfile::tempdir().unwrap();
+    let officer_keyring = format!("liaison-window-signoff-officer-{}", std::process::id());
+    let cli = |args: &[&str], stdin: &str| {
+        liaison_tests::desk_cli(officer_data.path(), &officer_keyring, args, stdin)
+            .unwrap_or_else(|e| panic!("liaison-desk-cli {args:?}: {e}"))
+    };
+    cli(
+        &[
+            "sign-in",
+            "--office",
+            &office.url,
+            "--login",
+            &officer.login,
+        ],
+        &format!("{}\n", officer.password),
+    );
+    let draft = cli(
+        &[
+            "draft",
+            "--column",
+            &column.to_string(),
+            "--title",
+            "校园开放日安排",
+            "--body",
+            &format!(
+                r#"<p>开放日当天请从东门进校，校门如图：</p><p><img src="liaison-file:{sha}" alt="东门"></p>"#
+            ),
+            "--attach",
+            photo.to_str().unwrap(),
+        ],
+        "",
+    );
+    cli(&["send", draft["id"].as_str().unwrap()], "");
+    cli(&["sync"], "");
+    let listed = eventually(
+        "the officer's item listed",
+        Duration::from_secs(20),
+        async || {
+            let items = c
+                .find_all(css("[data-testid=signoff-item]"))
+                .await
+                .unwrap_or_default();
+            match items.into_iter().next() {
+                Some(item) => Ok(item),
+                None => {
+                    if let Ok(refresh) = c.find(css("[data-testid=signoff-refresh]")).await {
+                        let _ = refresh.click().await;
+                    }
+                    Err("no item yet".to_owned())
+                }
+            }
+        },
+    )
+    .await;
+    listed.click().await.unwrap();
+    let shown = eventually(
+        "the photo in the frame",
+        Duration::from_secs(20),
+        async || {
+            let srcdoc = find(&c, "[data-testid=signoff-body]")
+                .await
+                .attr("srcdoc")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            if srcdoc.contains("src=\"data:image/png;base64,") {
+                Ok(srcdoc)
+            } else {
+                Err(srcdoc)
+            }
+        },
+    )
+    .await;
+    assert!(!shown.contains("liaison-file:"), "{shown}");
+    close_notifications();
+    screenshot_of_the_screen(&workspace_root().join("docs").join("desk-signoff-image.png"));
     c.close().await.unwrap();
 }
 

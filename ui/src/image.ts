@@ -1,5 +1,7 @@
-/** Largest image accepted into a draft, in bytes (5 MB). */
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+import { RULES } from "./bindings/ruleValues";
+
+/** Largest image accepted into a draft, in bytes (the domain's rule). */
+export const MAX_IMAGE_BYTES = RULES.inline_image_bytes;
 
 /** How a body refers to a file of the desk's store shown inline: `src="liaison-file:<sha256>"`. */
 export const INLINE_FILE_SCHEME = "liaison-file:";

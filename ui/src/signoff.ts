@@ -5,6 +5,7 @@ import type { AttachmentRef } from "./bindings/AttachmentRef";
 import type { Attestation } from "./bindings/Attestation";
 import { RULES } from "./bindings/ruleValues";
 import { beijingParts } from "./format";
+import { INLINE_FILE_SCHEME, sniffImageMime } from "./image";
 
 /** Longest approver name, in characters (the rule the desk and the office apply). */
 export const MAX_APPROVER_CHARS = RULES.approver_chars;
@@ -180,4 +181,44 @@ export function bodyDocument(bodyHtml: string, lang: string): string {
     bodyHtml,
     "</body></html>",
   ].join("");
+}
+
+/** An inline image's src as the office's sanitiser writes it, with its SHA-256 captured. */
+function inlineSrc(): RegExp {
+  return new RegExp(`src="${INLINE_FILE_SCHEME}([0-9a-f]{64})"`, "g");
+}
+
+/** The SHA-256s of the images a body shows from its item's files, each once, in order. */
+export function inlineImageShas(bodyHtml: string): string[] {
+  const found: string[] = [];
+  for (const m of bodyHtml.matchAll(inlineSrc())) {
+    if (!found.includes(m[1])) found.push(m[1]);
+  }
+  return found;
+}
+
+/**
+ * A `data:` URL of an image's bytes, typed by what the bytes are; null when they are not an
+ * image the desk shows (the frame's policy loads nothing else).
+ */
+export function imageDataUrl(bytes: Uint8Array): string | null {
+  const mime = sniffImageMime(bytes);
+  if (!mime) return null;
+  let binary = "";
+  const step = 0x8000;
+  for (let at = 0; at < bytes.length; at += step) {
+    binary += String.fromCharCode(...bytes.subarray(at, at + step));
+  }
+  return `data:${mime};base64,${btoa(binary)}`;
+}
+
+/**
+ * The body with each inline image of its item's files pointing at the `data:` URL `urls` holds
+ * for it; an image without one keeps its `liaison-file:` src (the frame shows its alt text).
+ */
+export function withInlineImages(bodyHtml: string, urls: ReadonlyMap<string, string>): string {
+  return bodyHtml.replace(inlineSrc(), (whole, sha: string) => {
+    const url = urls.get(sha);
+    return url ? `src="${url}"` : whole;
+  });
 }

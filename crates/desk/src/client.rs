@@ -378,6 +378,43 @@ impl OfficeClient {
         authed(send(req).await)
     }
 
+    /// The bytes of one file of an item (an inline image of an item awaiting sign-off), at most
+    /// `max_bytes` of them: a larger file is refused before all of it arrives.
+    pub async fn item_file(
+        &self,
+        token: &str,
+        item_id: i64,
+        sha256: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, DeskError> {
+        let mut r = self
+            .http
+            .get(format!("{}/items/{item_id}/files/{sha256}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if !r.status().is_success() {
+            return authed(Err(failure(r).await));
+        }
+        let too_large = || {
+            DeskError::FileNotAllowed(format!(
+                "file {sha256} of item {item_id} is larger than {max_bytes} bytes"
+            ))
+        };
+        if r.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = r.chunk().await.map_err(unreachable)? {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
     /// Writes in an item's thread.
     pub async fn comment(
         &self,

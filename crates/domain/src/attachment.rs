@@ -14,6 +14,9 @@ pub const MAX_FILES_PER_ITEM: usize = 50;
 pub const MAX_FILE_NAME_CHARS: usize = 200;
 /// Bytes of a file the type check looks at.
 pub const SNIFF_BYTES: usize = 8192;
+/// Largest image shown inline in a body: what the editor takes in, and what a desk fetches from
+/// the office to show one.
+pub const MAX_INLINE_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 /// Largest piece of an upload the desk sends in one request (the office accepts up to twice this).
 pub const UPLOAD_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 

@@ -25,6 +25,9 @@ pub struct Rules {
     pub phone_digits: [usize; 2],
     /// Shortest password, in characters.
     pub password_chars: usize,
+    /// Largest image shown inline in a body, in bytes.
+    #[ts(type = "number")]
+    pub inline_image_bytes: u64,
     /// The roles whose holder may hand their own seat over.
     pub hand_over_own_seat: Vec<Role>,
 }
@@ -42,6 +45,7 @@ pub fn rules() -> Rules {
             *handover::PHONE_DIGITS.end(),
         ],
         password_chars: handover::MIN_PASSWORD_CHARS,
+        inline_image_bytes: crate::attachment::MAX_INLINE_IMAGE_BYTES,
         hand_over_own_seat: Role::ALL
             .into_iter()
             .filter(|r| r.may_hand_over_own_seat())

@@ -10,12 +10,15 @@ import {
   bodyDocument,
   charCount,
   formatIsoDay,
+  imageDataUrl,
+  inlineImageShas,
   isIsoDate,
   optionalQuote,
   quoteTooLong,
   remarkProblem,
   toAttestation,
   waitedFor,
+  withInlineImages,
   type AttestationInput,
 } from "../signoff";
 
@@ -179,5 +182,43 @@ describe("bodyDocument", () => {
 
   it("does not let the language break out of its attribute", () => {
     expect(bodyDocument("", 'en"><script>')).toContain('<html lang="zh-CN">');
+  });
+});
+
+describe("the body's inline images in the sign-off view", () => {
+  const a = "a".repeat(64);
+  const b = "0123456789abcdef".repeat(4);
+  const body = `<p>见图</p><img src="liaison-file:${a}" alt="校门"><img src="liaison-file:${b}" alt="操场"><img src="liaison-file:${a}" alt="校门">`;
+
+  it("names each image of the item's files once, in order, and nothing that only looks like one", () => {
+    expect(inlineImageShas(body)).toEqual([a, b]);
+    expect(inlineImageShas(`<p>liaison-file:${a}</p><img src="liaison-file:${a.toUpperCase()}">`)).toEqual([]);
+    expect(inlineImageShas(`<img src="liaison-file:${a.slice(1)}">`)).toEqual([]);
+  });
+
+  it("points each image it has bytes for at its data: URL and leaves the others as they were", () => {
+    const shown = withInlineImages(body, new Map([[a, "data:image/png;base64,AAAA"]]));
+    expect(shown.match(/src="data:image\/png;base64,AAAA"/g)).toHaveLength(2);
+    expect(shown).toContain(`src="liaison-file:${b}"`);
+    expect(withInlineImages(body, new Map())).toBe(body);
+  });
+
+  it("types a data: URL by the bytes and refuses bytes that are no image", () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 255]);
+    const url = imageDataUrl(png);
+    expect(url).toMatch(/^data:image\/png;base64,/);
+    const decoded = Uint8Array.from(atob(url!.split(",")[1]), (c) => c.charCodeAt(0));
+    expect(Array.from(decoded)).toEqual(Array.from(png));
+    expect(imageDataUrl(new TextEncoder().encode("<svg onload=alert(1)>"))).toBeNull();
+  });
+
+  it("encodes an image larger than one step of the encoder whole", () => {
+    const big = new Uint8Array(100_000);
+    big.set([0xff, 0xd8, 0xff]);
+    big[99_999] = 7;
+    const url = imageDataUrl(big)!;
+    const decoded = atob(url.split(",")[1]);
+    expect(decoded.length).toBe(100_000);
+    expect(decoded.charCodeAt(99_999)).toBe(7);
   });
 });

@@ -205,17 +205,21 @@ export function detachFile(id: string, sha256: string): Promise<DraftView> {
 }
 
 /**
- * The bytes of a file in the desk's store (an inline image to show). The command answers raw
- * bytes (an ArrayBuffer); the IPC fallback may hand them over as an array of numbers.
+ * Bytes a command answered: raw (an ArrayBuffer), or, through the IPC fallback, an array of
+ * numbers.
  */
-export async function readFile(sha256: string): Promise<ArrayBuffer> {
-  const data = await call<ArrayBuffer | ArrayBufferView | number[]>("read_file", { sha256 });
+function answeredBytes(command: string, data: ArrayBuffer | ArrayBufferView | number[]): ArrayBuffer {
   if (data instanceof ArrayBuffer) return data;
   if (ArrayBuffer.isView(data)) {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
   }
   if (Array.isArray(data)) return Uint8Array.from(data).buffer;
-  throw toDeskError(`read_file answered ${typeof data}, not bytes`);
+  throw toDeskError(`${command} answered ${typeof data}, not bytes`);
+}
+
+/** The bytes of a file in the desk's store (an inline image to show). */
+export async function readFile(sha256: string): Promise<ArrayBuffer> {
+  return answeredBytes("read_file", await call<ArrayBuffer | ArrayBufferView | number[]>("read_file", { sha256 }));
 }
 
 export function syncNow(): Promise<SyncReport> {
@@ -285,6 +289,12 @@ export function signoffQueue(): Promise<InboxItem[]> {
 /** An item of the department as the office has it. */
 export function officeItem(itemId: number): Promise<ItemDetail> {
   return call("office_item", { itemId });
+}
+
+/** The bytes of an image an item at the office shows inline (`liaison-file:<sha256>`). */
+export async function officeItemImage(itemId: number, sha256: string): Promise<ArrayBuffer> {
+  const data = await call<ArrayBuffer | ArrayBufferView | number[]>("office_item_image", { itemId, sha256 });
+  return answeredBytes("office_item_image", data);
 }
 
 /** Signs an item off: it goes on to the editors. */

@@ -30,6 +30,10 @@ phone_digits: [number, number],
  */
 password_chars: number, 
 /**
+ * Largest image shown inline in a body, in bytes.
+ */
+inline_image_bytes: number, 
+/**
  * The roles whose holder may hand their own seat over.
  */
 hand_over_own_seat: Array<Role>, };

@@ -11,6 +11,7 @@ export const RULES: Rules = {
     20
   ],
   "password_chars": 10,
+  "inline_image_bytes": 5242880,
   "hand_over_own_seat": [
     "officer",
     "responsible"

@@ -2,6 +2,7 @@
 //! responsible person's sign-off queue, approval and return (online calls).
 
 use liaison_domain::wire::{ChangeKind, InboxItem, ItemDetail};
+use sha2::{Digest, Sha256};
 
 use super::Desk;
 use crate::DeskError;
@@ -65,6 +66,39 @@ impl Desk {
     pub async fn office_item(&self, item_id: i64) -> Result<ItemDetail, DeskError> {
         let (client, token) = self.credentials()?;
         self.expired_guard(client.item(&token, item_id).await)
+    }
+
+    /// The bytes of an image an item at the office shows inline (`liaison-file:<sha256>` in its
+    /// body), to show it in the sign-off view: this desk's own copy when it has one, else the
+    /// office's, which must be the bytes the name says and no larger than an inline image may be.
+    pub async fn office_item_image(
+        &self,
+        item_id: i64,
+        sha256: &str,
+    ) -> Result<Vec<u8>, DeskError> {
+        if !liaison_domain::attachment::is_sha256_hex(sha256) {
+            return Err(DeskError::NotFound("file"));
+        }
+        if self.db(|s| s.has_file(sha256))? && self.files.path(sha256).exists() {
+            return self.read_file(sha256).await;
+        }
+        let (client, token) = self.credentials()?;
+        let bytes = self.expired_guard(
+            client
+                .item_file(
+                    &token,
+                    item_id,
+                    sha256,
+                    liaison_domain::attachment::MAX_INLINE_IMAGE_BYTES,
+                )
+                .await,
+        )?;
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            return Err(DeskError::OfficeUnreachable(format!(
+                "the office sent other bytes for file {sha256} of item {item_id}"
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Signs an item off: it goes on to the editors.
