@@ -176,6 +176,40 @@ async fn eventually<T>(
     }
 }
 
+/// Opens a sign-off item by its row and waits for that item's body frame. The row's button is
+/// clicked again only while no row shows as chosen (a click WebKitWebDriver lost); when the frame
+/// never comes, the failure says what the detail pane showed instead.
+async fn open_signoff_item(
+    c: &Client,
+    row: &fantoccini::elements::Element,
+) -> fantoccini::elements::Element {
+    let id = row.attr("data-item-id").await.unwrap().unwrap();
+    let frame =
+        format!("[data-testid=signoff-detail][data-item-id=\"{id}\"] [data-testid=signoff-body]");
+    let button = row.find(css("button")).await.unwrap();
+    button.click().await.unwrap();
+    eventually(
+        &format!("item {id}'s body"),
+        Duration::from_secs(20),
+        async || {
+            if let Ok(frame) = c.find(css(&frame)).await {
+                return Ok(frame);
+            }
+            if c.find(css("[data-testid=signoff-item] button[aria-current=true]"))
+                .await
+                .is_err()
+            {
+                let _ = button.click().await;
+            }
+            match c.find(css(".signoff-detail")).await {
+                Ok(pane) => Err(pane.html(false).await.unwrap_or_default()),
+                Err(_) => Err("no detail pane".to_owned()),
+            }
+        },
+    )
+    .await
+}
+
 /// Waits until `selector`'s attribute `attr` has `value`.
 async fn wait_attr(c: &Client, selector: &str, attr: &str, value: &str, within: Duration) {
     let what = format!("{selector}[{attr}] to become {value:?}");
@@ -583,9 +617,8 @@ async fn responsible_signs_off() {
         first.contains("寒假学生安全提醒") && first.contains("王晓燕"),
         "{first}"
     );
-    items[0].click().await.unwrap();
     // The body is shown in a frame that runs nothing.
-    let frame = find(&c, "[data-testid=signoff-body]").await;
+    let frame = open_signoff_item(&c, &items[0]).await;
     assert_eq!(frame.attr("sandbox").await.unwrap().as_deref(), Some(""));
     let srcdoc = frame.attr("srcdoc").await.unwrap().unwrap_or_default();
     assert!(srcdoc.contains("请各校落实"), "{srcdoc}");
@@ -625,11 +658,8 @@ async fn responsible_signs_off() {
         .await;
     assert_eq!(detail["signed_off_by"], "李建国");
     // The other is returned with a comment from the window; the editors never see it.
-    find(&c, "[data-testid=signoff-item]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    let left = find(&c, "[data-testid=signoff-item]").await;
+    open_signoff_item(&c, &left).await;
     find(&c, "[data-testid=return-comment]")
         .await
         .send_keys("培训时间请与人事科确认")
@@ -713,7 +743,7 @@ async fn responsible_signs_off() {
         },
     )
     .await;
-    listed.click().await.unwrap();
+    open_signoff_item(&c, &listed).await;
     let shown = eventually(
         "the photo in the frame",
         Duration::from_secs(20),
