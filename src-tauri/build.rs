@@ -2,6 +2,7 @@
 /// `capabilities/main.json`. Nothing else of the app is reachable from the page.
 const COMMANDS: &[&str] = &[
     "session",
+    "first_screen",
     "sign_in",
     "sign_out",
     "columns",

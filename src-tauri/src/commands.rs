@@ -10,7 +10,8 @@ use std::sync::Arc;
 use liaison_desk::diff::DiffLine;
 use liaison_desk::duties::{BoardView, NoticeView, NotifyHours};
 use liaison_desk::view::{
-    DraftSummary, DraftView, ImportRecord, ItemTimeline, SearchHit, SessionView, SyncReport,
+    DraftSummary, DraftView, FirstScreen, ImportRecord, ItemTimeline, SearchHit, SessionView,
+    SyncReport,
 };
 use liaison_desk::{Desk, DeskError, DeskErrorView, TrustView};
 use liaison_domain::handover::{Holder, Successor};
@@ -61,6 +62,12 @@ pub async fn sign_in(
 #[tauri::command]
 pub async fn sign_out(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
     view(desk.sign_out().await)
+}
+
+/// The session, columns and drafts the first screen shows, in one call.
+#[tauri::command]
+pub async fn first_screen(desk: State<'_, Arc<Desk>>) -> Answer<FirstScreen> {
+    on_blocking_thread(&desk, move |desk| desk.first_screen()).await
 }
 
 #[tauri::command]

@@ -131,6 +131,7 @@ pub fn run() {
         .on_window_event(tray::on_window_event)
         .invoke_handler(tauri::generate_handler![
             commands::session,
+            commands::first_screen,
             commands::sign_in,
             commands::sign_out,
             commands::columns,

@@ -1,15 +1,24 @@
+// One formatter per locale: making one costs far more than using it, and a list formats a time
+// on every row.
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Local date and time of an RFC 3339 timestamp, e.g. "2026/11/27 10:05". */
 export function formatDateTime(rfc3339: string, locale: string): string {
   const date = new Date(rfc3339);
   if (Number.isNaN(date.getTime())) return rfc3339;
-  return new Intl.DateTimeFormat(locale, {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  }).format(date);
+  let format = dateTimeFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, {
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    });
+    dateTimeFormats.set(locale, format);
+  }
+  return format.format(date);
 }
 
 /** Local time of day with seconds, "HH:MM:SS". */

@@ -17,6 +17,16 @@ pub struct SessionView {
     pub handed_over: Option<HandedOver>,
 }
 
+/// What the window's first screen shows, read in one call when the page starts: the session
+/// and, while a seat is signed in, its columns and drafts (empty otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FirstScreen {
+    pub session: SessionView,
+    pub columns: Vec<liaison_domain::ColumnView>,
+    pub drafts: Vec<DraftSummary>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct HandedOver {

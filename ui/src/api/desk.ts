@@ -7,6 +7,7 @@ import type { Attestation } from "../bindings/Attestation";
 import type { BoardView } from "../bindings/BoardView";
 import type { ColumnView } from "../bindings/ColumnView";
 import type { CommissionView } from "../bindings/CommissionView";
+import type { FirstScreen } from "../bindings/FirstScreen";
 import type { PeriodStanding } from "../bindings/PeriodStanding";
 import type { DeskError } from "../bindings/DeskError";
 import type { DeskErrorCode } from "../bindings/DeskErrorCode";
@@ -115,6 +116,11 @@ async function call<T>(
 
 export function session(): Promise<SessionView> {
   return call("session");
+}
+
+/** The session, and the signed-in seat's columns and drafts: the first screen, in one call. */
+export function firstScreen(): Promise<FirstScreen> {
+  return call("first_screen");
 }
 
 export function signIn(officeUrl: string, login: string, password: string): Promise<SessionView> {
