@@ -1,7 +1,9 @@
 //! The floor of the desk's start-up and memory benchmarks (`make bench`): a bare Tauri 2 window
 //! showing a static page, built with the same profile as the desk. It reports its first paint the
 //! way the desk's window does (a `painted` call after the page's first frame, logged as
-//! "first paint"), so both are timed by the same clock in the benchmark.
+//! "first paint"), so both are timed by the same clock in the benchmark. With
+//! `BARE_WINDOW_NO_GPU` set it draws without hardware acceleration, as the desk does: the
+//! benchmark's reference for what that setting alone changes.
 //!
 //! `cargo build --release -p liaison-desk-app --example bare_window`
 
@@ -21,7 +23,23 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
+    let without_gpu = std::env::var_os("BARE_WINDOW_NO_GPU").is_some();
     let result = tauri::Builder::default()
+        .setup(move |app| {
+            #[cfg(target_os = "linux")]
+            if without_gpu && let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+                // The same setting as the desk's (src/webkit.rs), written here so the floor
+                // stays free of the desk's code.
+                window.with_webview(|webview| {
+                    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+                    if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+                        settings
+                            .set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                    }
+                })?;
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![commands::painted])
         .run(tauri::generate_context!(
             "examples/bare_window/tauri.conf.json"

@@ -5,6 +5,8 @@ mod commands;
 mod demo;
 mod notify;
 mod tray;
+#[cfg(target_os = "linux")]
+mod webkit;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +63,11 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            // First: the window's page is already loading.
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                webkit::draw_without_gpu(&window);
+            }
             let desk = Arc::new(open_desk(app.handle())?);
             app.manage(desk.clone());
             let gate = Arc::new(StartGate::new());

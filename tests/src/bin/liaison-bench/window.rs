@@ -1,6 +1,8 @@
 //! The desk's window against a bare Tauri window: time from start to the first paint of the
 //! draft list, and the memory of all its processes (the app and WebKit's), as PSS, after 10 s of
-//! idling: once with a officer's usual store, once with 10,000 drafts.
+//! idling: once with a officer's usual store, once with 10,000 drafts. The desk draws without
+//! hardware acceleration; for reference, the bare window is also measured drawing that way
+//! (`BARE_WINDOW_NO_GPU`), so the table shows what the setting alone does.
 //!
 //! Both report their first paint the same way (a `painted` call after the page's first frame,
 //! logged as "first paint"); the time is read here, from just before the process is started to
@@ -59,18 +61,24 @@ pub async fn rows(
         ],
         painted: "drafts",
     };
+    let bare_without_gpu = Program {
+        binary: &bare_binary,
+        env: vec![("BARE_WINDOW_NO_GPU", "1".to_owned())],
+        painted: "bare",
+    };
     let programs = [
         bare,
         desk(usual.path(), &usual_service),
         desk(long.path(), &long_service),
+        bare_without_gpu,
     ];
-    let mut results: [Vec<Launch>; 3] = Default::default();
+    let mut results: [Vec<Launch>; 4] = Default::default();
     for turn in 0..=turns {
         for (p, program) in programs.iter().enumerate() {
             let launch = launch(program)?;
             println!(
                 "window turn {turn} ({}): first paint {:.2} s, PSS {:.0} MiB",
-                ["bare", "desk", "desk 10k"][p],
+                ["bare", "desk", "desk 10k", "bare without GPU"][p],
                 launch.paint_secs,
                 launch.pss_mib
             );
@@ -85,6 +93,7 @@ pub async fn rows(
     let (bare_paint, bare_pss) = (paint(0), pss(0));
     let floor_paint = format!("bare Tauri window: {}", bare_paint.show(2, "s"));
     let floor_pss = format!("bare Tauri window: {}", bare_pss.show(0, "MiB"));
+    let (plain_paint, plain_pss) = (paint(3), pss(3));
     Ok(vec![
         Row {
             figure: "desk start to first paint of the draft list (40 drafts, Xvfb)".into(),
@@ -117,6 +126,22 @@ pub async fn rows(
             ratio: Some(paint(2).median / bare_paint.median),
             value: paint(2).median,
             target: Target::RatioAtMost(1.6),
+        },
+        Row {
+            figure: "for reference: desk start to first paint (40 drafts) against a bare window also drawn without the GPU".into(),
+            liaison: paint(1).show(2, "s"),
+            floor: format!("bare window without the GPU: {}", plain_paint.show(2, "s")),
+            ratio: Some(paint(1).median / plain_paint.median),
+            value: paint(1).median,
+            target: Target::RatioAtMost(1.3),
+        },
+        Row {
+            figure: "for reference: desk memory, idle, against a bare window also drawn without the GPU".into(),
+            liaison: pss(1).show(0, "MiB"),
+            floor: format!("bare window without the GPU: {}", plain_pss.show(0, "MiB")),
+            ratio: Some(pss(1).median / plain_pss.median),
+            value: pss(1).median,
+            target: Target::RatioAtMost(1.3),
         },
     ])
 }
