@@ -20,7 +20,7 @@ impl Desk {
     pub fn first_screen(&self) -> Result<FirstScreen, DeskError> {
         let session = self.session()?;
         let (columns, drafts) = match session.seat {
-            Some(_) => (self.store.columns()?, self.store.drafts()?),
+            Some(_) => (self.columns()?, self.drafts()?),
             None => (Vec::new(), Vec::new()),
         };
         Ok(FirstScreen {
