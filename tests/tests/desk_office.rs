@@ -947,4 +947,24 @@ async fn a_commissioned_request_reaches_the_desk_which_answers_it_and_the_office
         desk.commissions().unwrap()[0].targets[0].standing,
         liaison_domain::commission::Standing::AnsweredInTime
     );
+
+    // The window's first frame is these same reads in one: the request, the board, the drafts
+    // and the notices, and nothing of a seat once it signed out.
+    let first = desk.first_screen().unwrap();
+    let main = first.main.expect("a signed-in seat's first frame");
+    assert_eq!(first.session, desk.session().unwrap());
+    assert_eq!(main.columns, desk.columns().unwrap());
+    assert_eq!(main.commissions, desk.commissions().unwrap());
+    assert_eq!(main.standing, desk.standing().unwrap());
+    assert_eq!(main.drafts, desk.drafts().unwrap());
+    assert!(main.drafts.iter().any(|d| d.id == draft.id));
+    assert_eq!(main.notices, desk.notices().unwrap());
+    assert!(!main.notices.is_empty(), "the notice of the request");
+    let board = desk.board().unwrap();
+    assert_eq!(main.board.columns.len(), board.columns.len());
+    assert!(!board.columns.is_empty());
+    assert_eq!(main.board.fetched_at, board.fetched_at);
+    desk.sign_out().await.unwrap();
+    let first = desk.first_screen().unwrap();
+    assert_eq!((first.session.seat, first.main), (None, None));
 }

@@ -11,6 +11,27 @@ use sha2::Digest;
 mod desk_window;
 use desk_window::*;
 
+/// Watches the first draft in the list from the page's start: each frame, its top; answers the
+/// tops it took, each once in a row, 1.5 s after the list first showed (or after 15 s).
+const LIST_TOPS: &str = "
+    const done = arguments[arguments.length - 1];
+    const tops = [];
+    const start = performance.now();
+    let shownAt = null;
+    function frame() {
+        const item = document.querySelector('[data-testid=draft-list-item]');
+        if (item) {
+            const top = item.getBoundingClientRect().top;
+            if (tops[tops.length - 1] !== top) tops.push(top);
+            if (shownAt === null) shownAt = performance.now();
+        }
+        const now = performance.now();
+        if ((shownAt !== null && now - shownAt > 1500) || now - start > 15000) done(tops);
+        else requestAnimationFrame(frame);
+    }
+    frame();
+";
+
 /// The desk as `dpkg -i` installed it (`LIAISON_INSTALLED_DESK`, else /usr/bin/liaison-desk):
 /// its window paints and it signs in to an office. scripts/package-desk.sh installs the .deb and
 /// runs this; it is ignored otherwise, since nothing is installed.
@@ -908,6 +929,17 @@ async fn drafts_restarts_sends() {
     drop(driver);
     let driver = Driver::start(data.path(), &keyring_service);
     let c = driver.open_app().await;
+    // The first frame is whole: from the list's first frame on, nothing that arrives later (the
+    // board, the requests, the notices' count, the first sync round) moves it under the pointer.
+    let tops = c
+        .execute_async(LIST_TOPS, vec![])
+        .await
+        .expect("the draft list's position, frame by frame");
+    assert_eq!(
+        tops.as_array().map(Vec::len),
+        Some(1),
+        "the draft list moved after its first frame (its top, each time it changed): {tops}"
+    );
     let item = find(
         &c,
         "[data-testid=drafts-list] [data-testid=draft-list-item]",

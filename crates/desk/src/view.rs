@@ -18,13 +18,27 @@ pub struct SessionView {
 }
 
 /// What the window's first screen shows, read in one call when the page starts: the session
-/// and, while a seat is signed in, its columns and drafts (empty otherwise).
+/// and, while a seat is signed in, its main view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct FirstScreen {
     pub session: SessionView,
+    /// `None` while no seat is signed in.
+    pub main: Option<MainScreen>,
+}
+
+/// The main view's first frame: the draft list, everything above it in the sidebar and the
+/// notices (whose unread count widens the header), so nothing moves under the user's pointer
+/// as the rest arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MainScreen {
     pub columns: Vec<liaison_domain::ColumnView>,
+    pub board: crate::duties::BoardView,
+    pub commissions: Vec<liaison_domain::wire::CommissionView>,
+    pub standing: Vec<liaison_domain::score::standing::PeriodStanding>,
     pub drafts: Vec<DraftSummary>,
+    pub notices: Vec<crate::duties::NoticeView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -4,7 +4,7 @@
 use super::{Desk, blocking};
 use crate::DeskError;
 use crate::client::OfficeClient;
-use crate::view::{FirstScreen, HandedOver, SessionView};
+use crate::view::{FirstScreen, HandedOver, MainScreen, SessionView};
 
 impl Desk {
     pub fn session(&self) -> Result<SessionView, DeskError> {
@@ -15,19 +15,22 @@ impl Desk {
         })
     }
 
-    /// The session and, while a seat is signed in, its columns and drafts: what the window's
-    /// first screen needs, in one read (one round trip through the window's IPC, not three).
+    /// The session and, while a seat is signed in, its main view's first frame: what the
+    /// window's first screen needs, in one read (one round trip through the window's IPC).
     pub fn first_screen(&self) -> Result<FirstScreen, DeskError> {
         let session = self.session()?;
-        let (columns, drafts) = match session.seat {
-            Some(_) => (self.columns()?, self.drafts()?),
-            None => (Vec::new(), Vec::new()),
+        let main = match session.seat {
+            Some(_) => Some(MainScreen {
+                columns: self.columns()?,
+                board: self.board()?,
+                commissions: self.commissions()?,
+                standing: self.standing()?,
+                drafts: self.drafts()?,
+                notices: self.notices()?,
+            }),
+            None => None,
         };
-        Ok(FirstScreen {
-            session,
-            columns,
-            drafts,
-        })
+        Ok(FirstScreen { session, main })
     }
 
     pub(super) fn handed_over_info(&self) -> Result<Option<HandedOver>, DeskError> {
