@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test test-postgres chaos bench fuzz api-fuzz deps ui build lint test-rust test-ui clean package
+.PHONY: run test test-postgres chaos bench bench-smoke fuzz api-fuzz deps ui build lint test-rust test-ui clean package
 
 # How long `make test` fuzzes the .docx importer; `make fuzz FUZZ_SECONDS=600` for longer.
 FUZZ_SECONDS ?= 30
@@ -30,6 +30,7 @@ test: deps ui
 	API_FUZZ_SECONDS=$(API_FUZZ_SECONDS) scripts/api-fuzz.sh
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 	scripts/package-desk.sh --debug
+	$(MAKE) bench-smoke
 	@# ts-rs rewrote ui/src/bindings during the tests: the committed ones must be current.
 	git diff --exit-code --stat -- ui/src/bindings || { echo "ui/src/bindings is stale: commit the regenerated files"; exit 1; }
 
@@ -66,6 +67,16 @@ bench: deps ui
 	$(CARGO) build --release -p liaison-office -p liaison-desk-app -p liaison-tests \
 		--bin liaison-office --bin liaison-desk --bin liaison-bench --example bare_window
 	LIAISON_OFFICE_WRITE_LIMITS=off scripts/test-session.sh --display -- target/release/liaison-bench $(BENCH_ARGS)
+
+# Every benchmark group once, small and in the debug build (`make test` runs it, about 4 minutes):
+# the benchmarks still run to their table. Its figures mean nothing; `make bench` is the measure.
+bench-smoke: deps
+	$(CARGO) build --workspace --bins
+	$(CARGO) build -p liaison-desk-app --example bare_window
+	LIAISON_OFFICE_WRITE_LIMITS=off scripts/test-session.sh --display -- target/debug/liaison-bench \
+		--turns 1 --list-drafts 300 --search-drafts 2000 --office-items 2000 --ingest-items 50 \
+		--clients 5 --drain-items 20 --upload-mb 16 --keystrokes 50 --postgres-inbox-items 2000 \
+		--cache target/liaison-bench-smoke
 
 # The .docx importer under libFuzzer (cargo-fuzz), bounded.
 fuzz:

@@ -20,7 +20,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
-use crate::table::{Row, Stats, Target};
+use crate::table::{Measured, Row, Stats, Target};
 use crate::{body_2kb, image, settle, sha, signed_in_desk};
 
 /// A bare client: the office's API with nothing around it.
@@ -198,14 +198,17 @@ pub async fn rows(
         desks.push((desk, dir));
     }
     let (engine, floor) = (Stats::of(&engine_rates), Stats::of(&bare_rates));
-    let mut rows = vec![Row {
-        figure: format!("desk sync drain: {items} queued items (2 KB + 100 KB image each)"),
-        liaison: engine.show(1, "items/s"),
-        floor: format!("bare reqwest loop: {}", floor.show(1, "items/s")),
-        ratio: Some(engine.median / floor.median),
-        value: engine.median,
-        target: Target::RatioAtLeast(0.7),
-    }];
+    let mut rows = vec![Row::medians(
+        format!("desk sync drain: {items} queued items (2 KB + 100 KB image each)"),
+        Measured {
+            stats: &engine,
+            decimals: 1,
+            unit: "items/s",
+        },
+        "bare reqwest loop",
+        &floor,
+        Target::RatioAtLeast(0.7),
+    )];
 
     // 2. One large file: resumable pieces through the engine, and one plain request; in turns.
     let size = upload_mb << 20;
@@ -246,17 +249,20 @@ pub async fn rows(
         plain_rates.push(mb / plain_secs);
     }
     let (pieces, plain) = (Stats::of(&pieces_rates), Stats::of(&plain_rates));
-    rows.push(Row {
-        figure: format!(
+    rows.push(Row::medians(
+        format!(
             "one {upload_mb} MB attachment, resumable ({} MB pieces)",
             UPLOAD_CHUNK_BYTES >> 20
         ),
-        liaison: pieces.show(1, "MB/s"),
-        floor: format!("one plain request: {}", plain.show(1, "MB/s")),
-        ratio: Some(pieces.median / plain.median),
-        value: pieces.median,
-        target: Target::RatioAtLeast(0.8),
-    });
+        Measured {
+            stats: &pieces,
+            decimals: 1,
+            unit: "MB/s",
+        },
+        "one plain request",
+        &plain,
+        Target::RatioAtLeast(0.8),
+    ));
 
     // 3. The same size cut at 50 %, then resumed.
     let proxy = FaultProxy::scripted(office.url.trim_start_matches("http://").parse()?, &[]).await;

@@ -64,7 +64,36 @@ pub struct Row {
     pub target: Target,
 }
 
+/// One side of a row: what was measured, shown to `decimals` places in `unit`.
+pub struct Measured<'a> {
+    pub stats: &'a Stats,
+    pub decimals: usize,
+    pub unit: &'a str,
+}
+
 impl Row {
+    /// A row comparing the medians of two series measured in the same run: Liaison's against
+    /// the floor named `floor_name`, in the same unit.
+    pub fn medians(
+        figure: impl Into<String>,
+        liaison: Measured<'_>,
+        floor_name: &str,
+        floor: &Stats,
+        target: Target,
+    ) -> Row {
+        Row {
+            figure: figure.into(),
+            liaison: liaison.stats.show(liaison.decimals, liaison.unit),
+            floor: format!(
+                "{floor_name}: {}",
+                floor.show(liaison.decimals, liaison.unit)
+            ),
+            ratio: Some(liaison.stats.median / floor.median),
+            value: liaison.stats.median,
+            target,
+        }
+    }
+
     pub fn met(&self) -> bool {
         match (self.target, self.ratio) {
             (Target::RatioAtMost(t), Some(r)) => r <= t,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use liaison_tests::OfficeProcess;
 
-use crate::table::{Row, Stats, Target};
+use crate::table::{Measured, Row, Stats, Target};
 use crate::{sibling_binary, signed_in_desk};
 
 const IDLE: Duration = Duration::from_secs(10);
@@ -90,59 +90,65 @@ pub async fn rows(
     }
     let paint = |p: usize| Stats::of(&results[p].iter().map(|l| l.paint_secs).collect::<Vec<_>>());
     let pss = |p: usize| Stats::of(&results[p].iter().map(|l| l.pss_mib).collect::<Vec<_>>());
+    let (desk_paint, desk_pss) = (paint(1), pss(1));
+    let (long_paint, long_pss) = (paint(2), pss(2));
     let (bare_paint, bare_pss) = (paint(0), pss(0));
-    let floor_paint = format!("bare Tauri window: {}", bare_paint.show(2, "s"));
-    let floor_pss = format!("bare Tauri window: {}", bare_pss.show(0, "MiB"));
     let (plain_paint, plain_pss) = (paint(3), pss(3));
+    let secs = |stats| Measured {
+        stats,
+        decimals: 2,
+        unit: "s",
+    };
+    let mib = |stats| Measured {
+        stats,
+        decimals: 0,
+        unit: "MiB",
+    };
+    const BARE: &str = "bare Tauri window";
+    const PLAIN: &str = "bare window without the GPU";
     Ok(vec![
-        Row {
-            figure: "desk start to first paint of the draft list (40 drafts, Xvfb)".into(),
-            liaison: paint(1).show(2, "s"),
-            floor: floor_paint.clone(),
-            ratio: Some(paint(1).median / bare_paint.median),
-            value: paint(1).median,
-            target: Target::RatioAtMost(1.3),
-        },
-        Row {
-            figure: "desk memory after start, idle 10 s, app + WebKit processes, PSS".into(),
-            liaison: pss(1).show(0, "MiB"),
-            floor: floor_pss.clone(),
-            ratio: Some(pss(1).median / bare_pss.median),
-            value: pss(1).median,
-            target: Target::RatioAtMost(1.3),
-        },
-        Row {
-            figure: format!("desk memory with {list_drafts} drafts, list open, PSS"),
-            liaison: pss(2).show(0, "MiB"),
-            floor: floor_pss,
-            ratio: Some(pss(2).median / bare_pss.median),
-            value: pss(2).median,
-            target: Target::RatioAtMost(1.6),
-        },
-        Row {
-            figure: format!("desk start to first paint with {list_drafts} drafts (for reference)"),
-            liaison: paint(2).show(2, "s"),
-            floor: floor_paint,
-            ratio: Some(paint(2).median / bare_paint.median),
-            value: paint(2).median,
-            target: Target::RatioAtMost(1.6),
-        },
-        Row {
-            figure: "for reference: desk start to first paint (40 drafts) against a bare window also drawn without the GPU".into(),
-            liaison: paint(1).show(2, "s"),
-            floor: format!("bare window without the GPU: {}", plain_paint.show(2, "s")),
-            ratio: Some(paint(1).median / plain_paint.median),
-            value: paint(1).median,
-            target: Target::RatioAtMost(1.3),
-        },
-        Row {
-            figure: "for reference: desk memory, idle, against a bare window also drawn without the GPU".into(),
-            liaison: pss(1).show(0, "MiB"),
-            floor: format!("bare window without the GPU: {}", plain_pss.show(0, "MiB")),
-            ratio: Some(pss(1).median / plain_pss.median),
-            value: pss(1).median,
-            target: Target::RatioAtMost(1.3),
-        },
+        Row::medians(
+            "desk start to first paint of the draft list (40 drafts, Xvfb)",
+            secs(&desk_paint),
+            BARE,
+            &bare_paint,
+            Target::RatioAtMost(1.3),
+        ),
+        Row::medians(
+            "desk memory after start, idle 10 s, app + WebKit processes, PSS",
+            mib(&desk_pss),
+            BARE,
+            &bare_pss,
+            Target::RatioAtMost(1.3),
+        ),
+        Row::medians(
+            format!("desk memory with {list_drafts} drafts, list open, PSS"),
+            mib(&long_pss),
+            BARE,
+            &bare_pss,
+            Target::RatioAtMost(1.6),
+        ),
+        Row::medians(
+            format!("desk start to first paint with {list_drafts} drafts (for reference)"),
+            secs(&long_paint),
+            BARE,
+            &bare_paint,
+            Target::RatioAtMost(1.6),
+        ),
+        Row::medians(
+            "for reference: desk start to first paint (40 drafts) against a bare window also drawn without the GPU",
+            secs(&desk_paint),
+            PLAIN,
+            &plain_paint,
+            Target::RatioAtMost(1.3),
+        ),
+        Row::medians(
+            "for reference: desk memory, idle, against a bare window also drawn without the GPU",
+            mib(&desk_pss),
+            PLAIN,
+            &plain_pss,
+            Target::RatioAtMost(1.3),
+        ),
     ])
 }
 
