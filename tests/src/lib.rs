@@ -172,6 +172,11 @@ impl OfficeProcess {
         }
     }
 
+    /// The office's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The demo office with more environment for the process (e.g. the write limits off).
     pub fn start_demo_with_env(env: &[(&'static str, &'static str)]) -> OfficeProcess {
         let binary = built_binary("liaison-office");

@@ -50,6 +50,8 @@ pub enum Target {
     Under(f64, &'static str),
     /// Both a ratio and an absolute bound.
     RatioAtMostAndUnder(f64, f64, &'static str),
+    /// Shown for what it tells, with nothing to reach.
+    Reported,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +102,7 @@ impl Row {
             (Target::RatioAtLeast(t), Some(r)) => r >= t,
             (Target::Under(limit, _), _) => self.value < limit,
             (Target::RatioAtMostAndUnder(t, limit, _), Some(r)) => r <= t && self.value < limit,
+            (Target::Reported, _) => true,
             _ => false,
         }
     }
@@ -112,6 +115,7 @@ impl Row {
             Target::RatioAtMostAndUnder(t, limit, unit) => {
                 format!("≤ {t:.2}× and < {limit} {unit}")
             }
+            Target::Reported => "—".to_owned(),
         }
     }
 }
@@ -130,7 +134,11 @@ pub fn markdown(rows: &[Row]) -> String {
             r.floor,
             r.ratio.map_or("—".to_owned(), |x| format!("**{x:.2}**")),
             r.target_text(),
-            if r.met() { "yes" } else { "**no**" }
+            match (r.target, r.met()) {
+                (Target::Reported, _) => "—",
+                (_, true) => "yes",
+                (_, false) => "**no**",
+            }
         );
     }
     out
@@ -163,6 +171,10 @@ mod tests {
         assert!(!row(Some(0.5), 0.0, Target::RatioAtLeast(0.6)).met());
         assert!(!row(None, 0.0, Target::RatioAtLeast(0.6)).met());
         assert!(row(None, 99.0, Target::Under(100.0, "ms")).met());
+        // A reported row is never a missed target, and its table line says it has none.
+        let reported = row(Some(9.0), 9.0, Target::Reported);
+        assert!(reported.met());
+        assert!(markdown(&[reported]).ends_with("| **9.00** | — | — |\n"));
         assert!(
             !row(
                 Some(1.0),
