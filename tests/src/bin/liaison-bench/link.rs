@@ -44,7 +44,7 @@ impl Link {
         std::thread::Builder::new()
             .name("bench-link".into())
             .spawn(move || {
-                let runtime = crate::spare_cpu_only_here().and_then(|()| {
+                let runtime = crate::spare_cpu::this_thread().and_then(|()| {
                     Ok(tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()?)

@@ -23,6 +23,7 @@ mod link;
 mod office;
 mod postgres;
 mod send;
+mod spare_cpu;
 mod store;
 mod table;
 mod typing;
@@ -166,34 +167,6 @@ fn sibling_binary(name: &str) -> anyhow::Result<PathBuf> {
         }
     }
     bail!("{name} is not built next to {}", dir.display())
-}
-
-/// Linux's `SCHED_IDLE` policy number, as `/proc/<pid>/stat` shows it.
-const SCHED_IDLE: u32 = 5;
-
-/// Puts thread `tid` under `SCHED_IDLE`: it runs only when nothing else wants the CPU, and any
-/// other thread that wakes takes the core from it at once.
-fn spare_cpu_only_for(tid: i32) -> anyhow::Result<()> {
-    let status = std::process::Command::new("chrt")
-        .args(["--idle", "--pid", "0", &tid.to_string()])
-        .status()
-        .context("chrt (util-linux)")?;
-    if !status.success() {
-        bail!("chrt could not put thread {tid} under SCHED_IDLE: {status}");
-    }
-    Ok(())
-}
-
-/// [`spare_cpu_only_for`] the calling thread.
-fn spare_cpu_only_here() -> anyhow::Result<()> {
-    // "/proc/thread-self" links to "<pid>/task/<tid>".
-    let link = std::fs::read_link("/proc/thread-self")?;
-    let tid = link
-        .file_name()
-        .and_then(|t| t.to_str())
-        .and_then(|t| t.parse().ok())
-        .with_context(|| format!("a thread id in {}", link.display()))?;
-    spare_cpu_only_for(tid)
 }
 
 /// Writes what the page cache holds to disk, so one side's writes do not land in the other's time.

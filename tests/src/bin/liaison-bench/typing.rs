@@ -25,6 +25,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::link::Link;
+use crate::spare_cpu;
 use crate::table::{Row, Target};
 use crate::{image, settle, signed_in_desk};
 
@@ -50,7 +51,7 @@ pub async fn rows(
         tempfile::tempdir_in(OFFICE_OWN_DISK)
             .with_context(|| format!("a folder for the office in {OFFICE_OWN_DISK}"))?,
     );
-    spare_cpu_only(apart.pid())?;
+    spare_cpu::process(apart.pid())?;
     let link = Link::start(&apart.url, LINK_BITS_PER_SECOND).await?;
     let as_used = measure(
         &apart,
@@ -65,7 +66,7 @@ pub async fn rows(
     )
     .await?;
     // Threads the office started while it worked must have kept the policy too.
-    spare_cpu_only_still(apart.pid())?;
+    spare_cpu::check_process(apart.pid())?;
     drop((link, apart));
 
     let shared = OfficeProcess::start_demo_of(office_binary);
@@ -167,41 +168,6 @@ async fn measure(
         value: busy_p99,
         target,
     })
-}
-
-/// Gives every thread of process `pid` only the CPU time nothing else wants, as if its work
-/// ran on another machine; threads it starts later inherit the policy. Goes over the threads
-/// again until none is left out, since one may start while the others are being changed.
-fn spare_cpu_only(pid: u32) -> anyhow::Result<()> {
-    for _ in 0..10 {
-        let mut changed = 0;
-        for task in procfs::process::Process::new(pid as i32)?.tasks()? {
-            let task = task?;
-            if task.stat()?.policy != Some(crate::SCHED_IDLE) {
-                crate::spare_cpu_only_for(task.tid)?;
-                changed += 1;
-            }
-        }
-        if changed == 0 {
-            return Ok(());
-        }
-    }
-    spare_cpu_only_still(pid)
-}
-
-/// Fails unless every thread of process `pid` runs under `SCHED_IDLE`.
-fn spare_cpu_only_still(pid: u32) -> anyhow::Result<()> {
-    for task in procfs::process::Process::new(pid as i32)?.tasks()? {
-        let task = task?;
-        let policy = task.stat()?.policy;
-        if policy != Some(crate::SCHED_IDLE) {
-            bail!(
-                "office thread {} runs under policy {policy:?}, not SCHED_IDLE",
-                task.tid
-            );
-        }
-    }
-    Ok(())
 }
 
 /// One keystroke: the draft's text one character longer, saved as the window's command saves
