@@ -1,9 +1,9 @@
 //! The window's commands: each one line over the engine, errors as [`DeskErrorView`].
 //!
-//! Every command that reads or writes the store is `async` and runs its engine call on a
-//! blocking thread ([`on_blocking_thread`]): Tauri runs a plain command on the window's main
-//! thread, where a store busy with the worker's sync would hold up drawing the window and the
-//! typing in it, and SQLite must not hold up the async runtime's threads either.
+//! Every command that reads or writes the store is `async` and runs its engine call through
+//! [`off_the_runtime`]: Tauri runs a plain command on the window's main thread, where a store busy
+//! with the worker's sync would hold up drawing the window and the typing in it, and SQLite must
+//! not hold up the async runtime's other tasks either.
 
 use std::sync::Arc;
 
@@ -29,24 +29,33 @@ fn view<T>(r: Result<T, DeskError>) -> Answer<T> {
     })
 }
 
-/// Runs `call` (SQLite, the keyring) on the async runtime's blocking pool, neither on the main
-/// thread nor on a runtime thread.
-async fn on_blocking_thread<T: Send + 'static>(
+/// Runs `call` (SQLite, the keyring) on the runtime thread the command's task is on, once that
+/// thread has handed its other tasks to another ([`liaison_desk::blocking`]): neither the main
+/// thread nor any other task waits on it, and the call starts and answers without a hand-over to
+/// a pool thread. A panic in the call answers as an internal error, as a pool thread's would.
+fn off_the_runtime<T>(
     desk: &Arc<Desk>,
-    call: impl FnOnce(&Desk) -> Result<T, DeskError> + Send + 'static,
+    call: impl FnOnce(&Desk) -> Result<T, DeskError>,
 ) -> Answer<T> {
-    let desk = desk.clone();
-    match tauri::async_runtime::spawn_blocking(move || call(&desk)).await {
+    let run = std::panic::AssertUnwindSafe(|| call(desk));
+    match liaison_desk::blocking(|| std::panic::catch_unwind(run)) {
         Ok(r) => view(r),
-        Err(e) => view(Err(DeskError::Internal(format!(
-            "a desk call stopped: {e}"
-        )))),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            view(Err(DeskError::Internal(format!(
+                "a desk call stopped: {what}"
+            ))))
+        }
     }
 }
 
 #[tauri::command]
 pub async fn session(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
-    on_blocking_thread(&desk, move |desk| desk.session()).await
+    off_the_runtime(&desk, move |desk| desk.session())
 }
 
 #[tauri::command]
@@ -67,23 +76,23 @@ pub async fn sign_out(desk: State<'_, Arc<Desk>>) -> Answer<SessionView> {
 /// The session, columns and drafts the first screen shows, in one call.
 #[tauri::command]
 pub async fn first_screen(desk: State<'_, Arc<Desk>>) -> Answer<FirstScreen> {
-    on_blocking_thread(&desk, move |desk| desk.first_screen()).await
+    off_the_runtime(&desk, move |desk| desk.first_screen())
 }
 
 #[tauri::command]
 pub async fn columns(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ColumnView>> {
-    on_blocking_thread(&desk, move |desk| desk.columns()).await
+    off_the_runtime(&desk, move |desk| desk.columns())
 }
 
 #[tauri::command]
 pub async fn drafts(desk: State<'_, Arc<Desk>>) -> Answer<Vec<DraftSummary>> {
-    on_blocking_thread(&desk, move |desk| desk.drafts()).await
+    off_the_runtime(&desk, move |desk| desk.drafts())
 }
 
 /// The first page of drafts holding `term`, most recently saved first.
 #[tauri::command]
 pub async fn search_drafts(desk: State<'_, Arc<Desk>>, term: String) -> Answer<Vec<SearchHit>> {
-    on_blocking_thread(&desk, move |desk| desk.search(&term, crate::SEARCH_PAGE)).await
+    off_the_runtime(&desk, move |desk| desk.search(&term, crate::SEARCH_PAGE))
 }
 
 /// The page is on screen (`what`: the draft list or the sign-in form), told once after its first
@@ -102,17 +111,17 @@ pub fn painted(what: String, page_ms: u64, start: State<'_, Arc<crate::StartGate
 
 #[tauri::command]
 pub async fn draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.draft(&id)).await
+    off_the_runtime(&desk, move |desk| desk.draft(&id))
 }
 
 #[tauri::command]
 pub async fn create_draft(desk: State<'_, Arc<Desk>>, column_id: Option<i64>) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.create_draft(column_id)).await
+    off_the_runtime(&desk, move |desk| desk.create_draft(column_id))
 }
 
 #[tauri::command]
 pub async fn commissions(desk: State<'_, Arc<Desk>>) -> Answer<Vec<CommissionView>> {
-    on_blocking_thread(&desk, move |desk| desk.commissions()).await
+    off_the_runtime(&desk, move |desk| desk.commissions())
 }
 
 /// The department's standing in the office's ranking (评比), as last fetched.
@@ -120,7 +129,7 @@ pub async fn commissions(desk: State<'_, Arc<Desk>>) -> Answer<Vec<CommissionVie
 pub async fn standing(
     desk: State<'_, Arc<Desk>>,
 ) -> Answer<Vec<liaison_domain::score::standing::PeriodStanding>> {
-    on_blocking_thread(&desk, move |desk| desk.standing()).await
+    off_the_runtime(&desk, move |desk| desk.standing())
 }
 
 #[tauri::command]
@@ -128,7 +137,7 @@ pub async fn answer_commission(
     desk: State<'_, Arc<Desk>>,
     commission_id: i64,
 ) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.answer_commission(commission_id)).await
+    off_the_runtime(&desk, move |desk| desk.answer_commission(commission_id))
 }
 
 #[tauri::command]
@@ -139,20 +148,19 @@ pub async fn save_draft(
     title: String,
     body_html: String,
 ) -> Answer<DraftSummary> {
-    on_blocking_thread(&desk, move |desk| {
+    off_the_runtime(&desk, move |desk| {
         desk.save_draft(&id, column_id, &title, &body_html)
     })
-    .await
 }
 
 #[tauri::command]
 pub async fn send_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.send_draft(&id)).await
+    off_the_runtime(&desk, move |desk| desk.send_draft(&id))
 }
 
 #[tauri::command]
 pub async fn revise_draft(desk: State<'_, Arc<Desk>>, id: String) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.revise_draft(&id)).await
+    off_the_runtime(&desk, move |desk| desk.revise_draft(&id))
 }
 
 #[tauri::command]
@@ -199,7 +207,7 @@ pub async fn detach_file(
     id: String,
     sha256: String,
 ) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.detach(&id, &sha256)).await
+    off_the_runtime(&desk, move |desk| desk.detach(&id, &sha256))
 }
 
 /// The bytes of a file in the desk's store (an inline image the editor shows).
@@ -213,23 +221,23 @@ pub async fn read_file(
 
 #[tauri::command]
 pub async fn board(desk: State<'_, Arc<Desk>>) -> Answer<BoardView> {
-    on_blocking_thread(&desk, move |desk| desk.board()).await
+    off_the_runtime(&desk, move |desk| desk.board())
 }
 
 #[tauri::command]
 pub async fn notices(desk: State<'_, Arc<Desk>>) -> Answer<Vec<NoticeView>> {
-    on_blocking_thread(&desk, move |desk| desk.notices()).await
+    off_the_runtime(&desk, move |desk| desk.notices())
 }
 
 /// Marks one notice read, or all of them (`id` absent).
 #[tauri::command]
 pub async fn mark_notices_read(desk: State<'_, Arc<Desk>>, id: Option<i64>) -> Answer<()> {
-    on_blocking_thread(&desk, move |desk| desk.mark_notices_read(id)).await
+    off_the_runtime(&desk, move |desk| desk.mark_notices_read(id))
 }
 
 #[tauri::command]
 pub async fn notify_hours(desk: State<'_, Arc<Desk>>) -> Answer<NotifyHours> {
-    on_blocking_thread(&desk, move |desk| desk.notify_hours()).await
+    off_the_runtime(&desk, move |desk| desk.notify_hours())
 }
 
 #[tauri::command]
@@ -237,23 +245,22 @@ pub async fn set_notify_hours(
     desk: State<'_, Arc<Desk>>,
     hours: NotifyHours,
 ) -> Answer<NotifyHours> {
-    on_blocking_thread(&desk, move |desk| {
+    off_the_runtime(&desk, move |desk| {
         desk.set_notify_hours(&hours)
             .and_then(|()| desk.notify_hours())
     })
-    .await
 }
 
 /// The window's language, for the notifications it cannot word itself.
 #[tauri::command]
 pub async fn set_language(desk: State<'_, Arc<Desk>>, language: String) -> Answer<()> {
-    on_blocking_thread(&desk, move |desk| desk.set_language(&language)).await
+    off_the_runtime(&desk, move |desk| desk.set_language(&language))
 }
 
 /// What the revision changed in the returned version, line by line.
 #[tauri::command]
 pub async fn revision_diff(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<DiffLine>> {
-    on_blocking_thread(&desk, move |desk| desk.revision_diff(&id)).await
+    off_the_runtime(&desk, move |desk| desk.revision_diff(&id))
 }
 
 /// Records (or, with `null`, removes) the paper sign-off of the draft's current version.
@@ -263,13 +270,13 @@ pub async fn attest(
     id: String,
     attestation: Option<Attestation>,
 ) -> Answer<DraftView> {
-    on_blocking_thread(&desk, move |desk| desk.attest(&id, attestation.as_ref())).await
+    off_the_runtime(&desk, move |desk| desk.attest(&id, attestation.as_ref()))
 }
 
 /// The item's history as last heard (offline).
 #[tauri::command]
 pub async fn timeline(desk: State<'_, Arc<Desk>>, id: String) -> Answer<ItemTimeline> {
-    on_blocking_thread(&desk, move |desk| desk.timeline(&id)).await
+    off_the_runtime(&desk, move |desk| desk.timeline(&id))
 }
 
 /// The item's history fetched from the office now.
@@ -371,16 +378,15 @@ pub async fn holders(desk: State<'_, Arc<Desk>>) -> Answer<Vec<Holder>> {
 /// The pre-flight problems of a draft, blocking first.
 #[tauri::command]
 pub async fn preflight(desk: State<'_, Arc<Desk>>, id: String) -> Answer<Vec<Problem>> {
-    on_blocking_thread(&desk, move |desk| desk.preflight(&id)).await
+    off_the_runtime(&desk, move |desk| desk.preflight(&id))
 }
 
 #[tauri::command]
 pub async fn import_folder(desk: State<'_, Arc<Desk>>) -> Answer<Option<String>> {
-    on_blocking_thread(&desk, move |desk| {
+    off_the_runtime(&desk, move |desk| {
         desk.import_folder()
             .map(|f| f.map(|p| p.to_string_lossy().into_owned()))
     })
-    .await
 }
 
 /// Sets (or, with `null`, stops) the seat's import folder.
@@ -389,29 +395,28 @@ pub async fn set_import_folder(
     desk: State<'_, Arc<Desk>>,
     dir: Option<String>,
 ) -> Answer<Option<String>> {
-    on_blocking_thread(&desk, move |desk| {
+    off_the_runtime(&desk, move |desk| {
         desk.set_import_folder(dir.as_deref().map(std::path::Path::new))?;
         desk.import_folder()
             .map(|f| f.map(|p| p.to_string_lossy().into_owned()))
     })
-    .await
 }
 
 #[tauri::command]
 pub async fn import_log(desk: State<'_, Arc<Desk>>) -> Answer<Vec<ImportRecord>> {
-    on_blocking_thread(&desk, move |desk| desk.import_log()).await
+    off_the_runtime(&desk, move |desk| desk.import_log())
 }
 
 /// The CA file and the offices trusted with a pinned certificate.
 #[tauri::command]
 pub async fn trust_settings(desk: State<'_, Arc<Desk>>) -> Answer<TrustView> {
-    on_blocking_thread(&desk, move |desk| desk.trust_settings()).await
+    off_the_runtime(&desk, move |desk| desk.trust_settings())
 }
 
 /// Sets (or, with `null`, clears) the CA file the office handed out.
 #[tauri::command]
 pub async fn set_ca_file(desk: State<'_, Arc<Desk>>, path: Option<String>) -> Answer<TrustView> {
-    on_blocking_thread(&desk, move |desk| desk.set_ca_file(path.as_deref())).await
+    off_the_runtime(&desk, move |desk| desk.set_ca_file(path.as_deref()))
 }
 
 /// Trusts the office with exactly this certificate, after the officer compared its fingerprint.
@@ -421,10 +426,9 @@ pub async fn trust_certificate(
     office_url: String,
     fingerprint: String,
 ) -> Answer<TrustView> {
-    on_blocking_thread(&desk, move |desk| {
+    off_the_runtime(&desk, move |desk| {
         desk.trust_certificate(&office_url, &fingerprint)
     })
-    .await
 }
 
 /// Forgets the office's pinned certificate (it announced a new one).
@@ -433,5 +437,84 @@ pub async fn forget_certificate(
     desk: State<'_, Arc<Desk>>,
     office_url: String,
 ) -> Answer<TrustView> {
-    on_blocking_thread(&desk, move |desk| desk.forget_certificate(&office_url)).await
+    off_the_runtime(&desk, move |desk| desk.forget_certificate(&office_url))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use liaison_desk::{Desk, DeskConfig, DeskError, DeskErrorCode};
+
+    use super::off_the_runtime;
+
+    fn desk(dir: &tempfile::TempDir) -> Arc<Desk> {
+        Arc::new(
+            Desk::open(&DeskConfig {
+                data_dir: dir.path().to_owned(),
+                keyring_service: "liaison-commands-test".to_owned(),
+            })
+            .expect("a desk in a fresh folder"),
+        )
+    }
+
+    // One runtime thread: were the call to keep it, nothing else on the runtime could run.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_call_runs_on_the_commands_thread_while_the_runtime_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(&dir);
+        let ticks = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // As Tauri runs a command: as a task on a runtime thread.
+        let command = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                let caller = std::thread::current().id();
+                let answer = off_the_runtime(&desk, |desk| {
+                    let before = ticks.load(std::sync::atomic::Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(300));
+                    desk.session()?;
+                    let during = ticks.load(std::sync::atomic::Ordering::Relaxed) - before;
+                    Ok((std::thread::current().id(), during))
+                });
+                (caller, answer)
+            })
+        };
+        let (caller, answer) = command.await.expect("the command's task ends");
+        let (ran_on, ticked) = answer.expect("the call answers");
+        ticker.abort();
+        assert_eq!(ran_on, caller, "the call was handed to another thread");
+        assert!(
+            ticked >= 5,
+            "the runtime's other task ran {ticked} times in 300 ms while the call blocked"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_call_that_panics_answers_as_an_internal_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk(&dir);
+        let answer = off_the_runtime(&desk, |_| -> Result<(), DeskError> {
+            panic!("the store went away")
+        });
+        let error = answer.expect_err("a panic is an error, not a lost answer");
+        assert_eq!(error.code, DeskErrorCode::Internal);
+        assert!(
+            error.detail.contains("the store went away"),
+            "{}",
+            error.detail
+        );
+        // The desk still answers afterwards.
+        assert!(off_the_runtime(&desk, |desk| desk.session()).is_ok());
+    }
 }

@@ -20,7 +20,7 @@ mod trust;
 pub mod view;
 pub mod watch;
 
-pub use engine::{Clock, Desk, DeskConfig, WorkerEvent};
+pub use engine::{Clock, Desk, DeskConfig, WorkerEvent, blocking};
 pub use error::{CertificateView, DeskError, DeskErrorCode, DeskErrorData, DeskErrorView};
 pub use secrets::Keyring;
 pub use trust::{PinnedOffice, TrustView};

@@ -3,6 +3,10 @@
 //! runtime), while a sync round uploads a large attachment and goes on, against the same figure
 //! with the desk idle. The floor is the desk itself, idle, in the same run.
 //!
+//! Between two keystrokes the bench also times a bare durable write beside the desk's store (16
+//! KB and `fdatasync`, what any save that survives a power cut must wait for), idle and busy: a
+//! reported row for what the machine's disk alone does under the same sync rounds.
+//!
 //! Two rows. The first is the desk as it is used: the office on another machine, which this
 //! one stands in for by giving the office a disk of its own (a tmpfs), only the CPU time the
 //! desk leaves (`SCHED_IDLE`), and a 1 Gbit/s line between them ([`Link`]). The second is
@@ -13,6 +17,7 @@
 //! Needs a Secret Service for the desk's token (scripts/test-session.sh; `make bench` does) and
 //! Linux (`/dev/shm`, `chrt`).
 
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,8 +34,11 @@ use crate::spare_cpu;
 use crate::table::{Row, Target};
 use crate::{image, settle, signed_in_desk};
 
-/// Time between two keystrokes' saves.
+/// Time between two keystrokes' saves; the bare write falls halfway between them.
 const KEYSTROKE_GAP: Duration = Duration::from_millis(10);
+
+/// The bare durable write: about what a keystroke's save adds to the store's log.
+const BARE_WRITE_BYTES: usize = 16 << 10;
 
 /// The line between a desk and an office on another machine: a fast office network. A
 /// department's line to the city's portal is slower, which only spares the desk more.
@@ -53,7 +61,7 @@ pub async fn rows(
     );
     spare_cpu::process(apart.pid())?;
     let link = Link::start(&apart.url, LINK_BITS_PER_SECOND).await?;
-    let as_used = measure(
+    let mut as_used = measure(
         &apart,
         &link.url,
         upload_mb,
@@ -70,7 +78,7 @@ pub async fn rows(
     drop((link, apart));
 
     let shared = OfficeProcess::start_demo_of(office_binary);
-    let harder = measure(
+    let mut harder = measure(
         &shared,
         &shared.url,
         upload_mb,
@@ -79,10 +87,14 @@ pub async fn rows(
         Target::Reported,
     )
     .await?;
-    Ok(vec![as_used, harder])
+    // The bare disk's row once, from the placement the target is for.
+    harder.truncate(1);
+    as_used.append(&mut harder);
+    Ok(as_used)
 }
 
-/// One row: a desk signed in to `office` through `url` types idle, then during sync rounds.
+/// A desk signed in to `office` through `url` types idle, then during sync rounds: the keystroke
+/// row, then the bare disk's row.
 async fn measure(
     office: &OfficeProcess,
     url: &str,
@@ -90,7 +102,7 @@ async fn measure(
     saves: usize,
     placement: &str,
     target: Target,
-) -> anyhow::Result<Row> {
+) -> anyhow::Result<Vec<Row>> {
     let seat = office.seat("officer", Some("市教育局")).clone();
     let dir = tempfile::tempdir()?;
     let service = format!("liaison-bench-{}", uuid::Uuid::new_v4());
@@ -106,17 +118,20 @@ async fn measure(
         .id;
     let typed = desk.create_draft(Some(column))?.id;
 
+    let bare = BareWrite::open(dir.path())?;
+
     settle();
-    let mut idle = Vec::with_capacity(saves);
+    let (mut idle, mut idle_bare) = (Vec::with_capacity(saves), Vec::with_capacity(saves));
     for n in 0..saves {
         idle.push(keystroke(&desk, &typed, column, n).await?);
+        idle_bare.push(bare.time(n).await?);
     }
 
     // Busy: a sync round delivering a new item with its own large file, again until as many
     // keystrokes were saved during the rounds as idle.
     let mut rng = StdRng::seed_from_u64(2026);
     let files = tempfile::tempdir()?;
-    let mut busy = Vec::with_capacity(saves);
+    let (mut busy, mut busy_bare) = (Vec::with_capacity(saves), Vec::with_capacity(saves));
     let (mut rounds, mut sync_secs) = (0, 0.0);
     while busy.len() < saves {
         let big = files.path().join(format!("宣传片-{rounds}.pdf"));
@@ -138,6 +153,7 @@ async fn measure(
         let mut n = busy.len();
         while !syncing.is_finished() {
             busy.push(keystroke(&desk, &typed, column, saves + n).await?);
+            busy_bare.push(bare.time(n).await?);
             n += 1;
         }
         sync_secs += started.elapsed().as_secs_f64();
@@ -154,7 +170,8 @@ async fn measure(
         busy.len()
     );
     let (idle_p99, busy_p99) = (p99_ms(&mut idle), p99_ms(&mut busy));
-    Ok(Row {
+    let (idle_bare_p99, busy_bare_p99) = (p99_ms(&mut idle_bare), p99_ms(&mut busy_bare));
+    let typing = Row {
         figure: format!(
             "keystroke to saved, p99, while sync rounds send {upload_mb} MB each {placement} ({} keystrokes, {rounds} rounds at {rate:.0} MB/s)",
             busy.len()
@@ -167,25 +184,77 @@ async fn measure(
         ratio: Some(busy_p99 / idle_p99),
         value: busy_p99,
         target,
-    })
+    };
+    let disk = Row {
+        figure: format!(
+            "a bare {} KB write and fdatasync beside the desk's store, p99, between the keystrokes of the row above ({} during the rounds)",
+            BARE_WRITE_BYTES >> 10,
+            busy_bare.len()
+        ),
+        liaison: format!("{busy_bare_p99:.2} ms"),
+        floor: format!("the same idle: {idle_bare_p99:.2} ms ({})", idle_bare.len()),
+        ratio: Some(busy_bare_p99 / idle_bare_p99),
+        value: busy_bare_p99,
+        target: Target::Reported,
+    };
+    Ok(vec![typing, disk])
 }
 
 /// One keystroke: the draft's text one character longer, saved as the window's command saves
-/// it (off the async runtime's threads), and how long that took.
-async fn keystroke(desk: &Arc<Desk>, id: &str, column: i64, n: usize) -> anyhow::Result<Duration> {
-    tokio::time::sleep(KEYSTROKE_GAP).await;
+/// it (`liaison_desk::blocking`: on the task's own runtime thread once its other tasks have
+/// moved on), and how long that took.
+async fn keystroke(desk: &Desk, id: &str, column: i64, n: usize) -> anyhow::Result<Duration> {
+    tokio::time::sleep(KEYSTROKE_GAP / 2).await;
     let text: String = "各学校要切实做好寒假期间的安全教育工作。"
         .chars()
         .cycle()
         .take(n % 2000 + 1)
         .collect();
     let body = format!("<p>{text}</p>");
-    let (desk, id) = (desk.clone(), id.to_owned());
     let t = Instant::now();
-    tokio::task::spawn_blocking(move || desk.save_draft(&id, Some(column), "寒假安全工作", &body))
-        .await??;
+    liaison_desk::blocking(|| desk.save_draft(id, Some(column), "寒假安全工作", &body))?;
     Ok(t.elapsed())
 }
+
+/// A file beside the desk's store that takes bare durable writes.
+struct BareWrite {
+    file: std::fs::File,
+    bytes: Vec<u8>,
+}
+
+impl BareWrite {
+    /// The file, written through once so that its blocks exist before the first timed write.
+    fn open(dir: &Path) -> anyhow::Result<BareWrite> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(dir.join("bare-write"))?;
+        let bytes = vec![0x5a; BARE_WRITE_BYTES];
+        for slot in 0..BARE_WRITE_SLOTS {
+            file.write_all_at(&bytes, (slot * BARE_WRITE_BYTES) as u64)?;
+        }
+        file.sync_all()?;
+        Ok(BareWrite { file, bytes })
+    }
+
+    /// Half a keystroke's gap later, the `n`th write (over the file's slots in turn) and its
+    /// `fdatasync`, as the keystrokes run theirs: how long they took.
+    async fn time(&self, n: usize) -> anyhow::Result<Duration> {
+        tokio::time::sleep(KEYSTROKE_GAP / 2).await;
+        let at = ((n % BARE_WRITE_SLOTS) * BARE_WRITE_BYTES) as u64;
+        let t = Instant::now();
+        liaison_desk::blocking(|| {
+            self.file.write_all_at(&self.bytes, at)?;
+            self.file.sync_data()
+        })?;
+        Ok(t.elapsed())
+    }
+}
+
+/// How many places in its file the bare write takes in turn, as a log reuses its pages.
+const BARE_WRITE_SLOTS: usize = 64;
 
 /// The 99th percentile, in milliseconds.
 fn p99_ms(samples: &mut [Duration]) -> f64 {
