@@ -38,8 +38,8 @@ test: deps ui
 # throwaway PostgreSQL cluster (the same tests: tests/common and tests/src/lib.rs pick the
 # backend), and the desks' engine against a real office process on it. A name in both the office
 # and tests/ runs both. Same features as `make test`, so nothing is built again.
-POSTGRES_TESTS = api authorisation commissions handover hardening inbox limits load_balancer openapi \
-	organisation scores watch desk_office desk_cli
+POSTGRES_TESTS = api authorisation board commissions files handover hardening inbox limits load_balancer \
+	openapi organisation scores signoff watch desk_office desk_cli
 test-postgres: deps
 	$(CARGO) build -p liaison-pgcluster --bin with-postgres
 	$(CARGO) build --workspace --bins

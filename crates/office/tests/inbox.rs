@@ -14,6 +14,10 @@ use liaison_domain::wire::InboxItem;
 use liaison_office::Store;
 use liaison_office::store::inbox::PagePlan;
 use liaison_office::store::{Actor, InboxFilter, Review};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use common::{item, office};
 
 /// Every item of the inbox, as one unfiltered page lists them.
 fn everything(store: &dyn Store) -> Vec<InboxItem> {
@@ -205,4 +209,81 @@ async fn every_filters_pages_and_counts_match_the_items_however_the_page_is_read
     .await
     .unwrap();
     assert!(checked["range"] > 50, "{checked:?}");
+}
+
+/// The inbox filters by state, department, column and delivery date, counts per state, pages,
+/// and puts the longest waiting first.
+#[tokio::test]
+async fn the_inbox_filters_counts_pages_and_sorts_by_waiting_time() {
+    let o = office().await;
+    let column = o.first_column(&o.sign_in("jyj.officer").await).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        // Sessions last 12 hours: sign in each day.
+        let officer = o.sign_in("jyj.officer").await;
+        let (_, sent) = o
+            .submit(
+                &officer,
+                Some(&format!("k-f{n}")),
+                &item(column.id, &format!("筛选稿件{n}")),
+            )
+            .await;
+        ids.push(sent["id"].clone());
+        o.clock.advance(Duration::days(1));
+    }
+    // Signed off in reverse order: the last one sent has waited longest.
+    for id in ids.iter().rev() {
+        o.approve("jyj.responsible", id).await;
+        o.clock.advance(Duration::minutes(10));
+    }
+    let editor = o.sign_in("bjb.editor").await;
+    let q = format!("/inbox?column_id={}&limit=2", column.id);
+    let (_, page1) = o.get(&editor, &q).await;
+    let (_, page2) = o.get(&editor, &format!("{q}&offset=2")).await;
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles(&page1), ["筛选稿件4", "筛选稿件3"]);
+    assert_eq!(titles(&page2), ["筛选稿件2", "筛选稿件1"]);
+    // Delivered on 2026-11-28 and 29 (Beijing): items 1 and 2.
+    let (_, dated) = o
+        .get(
+            &editor,
+            &format!(
+                "/inbox?column_id={}&from=2026-11-28&to=2026-11-29",
+                column.id
+            ),
+        )
+        .await;
+    assert_eq!(titles(&dated), ["筛选稿件2", "筛选稿件1"]);
+    o.post(
+        &editor,
+        &format!("/items/{}/reject", ids[0]),
+        json!({"reason": "重复"}),
+    )
+    .await;
+    let (_, counts) = o
+        .get(&editor, &format!("/inbox/counts?column_id={}", column.id))
+        .await;
+    let counts: Vec<(String, u64)> = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["state"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(counts.contains(&("delivered".into(), 4)), "{counts:?}");
+    assert!(counts.contains(&("rejected".into(), 1)), "{counts:?}");
+    let (_, other_dept) = o.get(&editor, "/inbox?department_id=2&state=all").await;
+    assert!(!other_dept.to_string().contains("筛选稿件"));
+    let (status, _) = o.get(&editor, "/inbox?from=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use liaison_domain::ColumnView;
 use liaison_office::demo::DemoSeat;
 use liaison_office::{AppState, ManualClock, Store};
 use reqwest::StatusCode;
@@ -290,4 +291,49 @@ impl Office {
             .map(|v| v.to_str().unwrap().to_owned());
         (r.status(), r.text().await.unwrap(), location)
     }
+}
+
+// Sending items and signing them off.
+impl Office {
+    pub async fn submit(
+        &self,
+        token: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/items", self.base))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let r = req.send().await.unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    /// The department's responsible person signs the item off (both demo departments used here
+    /// sign off in the app), so it reaches the editors.
+    pub async fn approve(&self, responsible: &str, id: &Value) {
+        let token = self.sign_in(responsible).await;
+        let (status, body) = self
+            .post(&token, &format!("/items/{id}/approve"), Value::Null)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["state"], "delivered");
+    }
+
+    pub async fn first_column(&self, token: &str) -> ColumnView {
+        let (status, cols) = self.get(token, "/columns").await;
+        assert_eq!(status, StatusCode::OK);
+        let cols: Vec<ColumnView> = serde_json::from_value(cols).unwrap();
+        cols.into_iter().find(|c| c.feed.accepts_items()).unwrap()
+    }
+}
+
+/// An item of `title` for column `column_id`, as a desk sends it.
+pub fn item(column_id: i64, title: &str) -> Value {
+    json!({"draft_key": format!("draft-{title}"), "version": 1, "column_id": column_id,
+           "title": title, "body_html": "<h2>小标题</h2><ul><li>要点</li></ul>"})
 }
