@@ -40,6 +40,9 @@ const KEYSTROKE_GAP: Duration = Duration::from_millis(10);
 /// The bare durable write: about what a keystroke's save adds to the store's log.
 const BARE_WRITE_BYTES: usize = 16 << 10;
 
+/// How many places in its file the bare write takes in turn, as a log reuses its pages.
+const BARE_WRITE_SLOTS: usize = 64;
+
 /// The line between a desk and an office on another machine: a fast office network, the target's
 /// row.
 const LINK_BITS_PER_SECOND: f64 = 1e9;
@@ -69,7 +72,7 @@ pub async fn rows(
         (DEPARTMENT_LINE_BITS_PER_SECOND, Target::Reported),
     ] {
         let link = Link::start(&apart.url, bits_per_second).await?;
-        let mut rows = measure(
+        let measured = measure(
             &apart,
             &link.url,
             upload_mb,
@@ -82,17 +85,18 @@ pub async fn rows(
         )
         .await?;
         // The bare disk's row once, beside the target's row.
-        if !as_used.is_empty() {
-            rows.truncate(1);
+        let first = as_used.is_empty();
+        as_used.push(measured.typing);
+        if first {
+            as_used.push(measured.disk);
         }
-        as_used.append(&mut rows);
     }
     // Threads the office started while it worked must have kept the policy too.
     spare_cpu::check_process(apart.pid())?;
     drop(apart);
 
     let shared = OfficeProcess::start_demo_of(office_binary);
-    let mut harder = measure(
+    let harder = measure(
         &shared,
         &shared.url,
         upload_mb,
@@ -101,9 +105,7 @@ pub async fn rows(
         Target::Reported,
     )
     .await?;
-    // The bare disk's row once, from the placement the target is for.
-    harder.truncate(1);
-    as_used.append(&mut harder);
+    as_used.push(harder.typing);
     Ok(as_used)
 }
 
@@ -116,8 +118,13 @@ fn line_speed(bits_per_second: f64) -> String {
     }
 }
 
-/// A desk signed in to `office` through `url` types idle, then during sync rounds: the keystroke
-/// row, then the bare disk's row.
+/// What one desk measured: its keystrokes' row, and the bare durable write's between them.
+struct Measured {
+    typing: Row,
+    disk: Row,
+}
+
+/// A desk signed in to `office` through `url` types idle, then during sync rounds.
 async fn measure(
     office: &OfficeProcess,
     url: &str,
@@ -125,7 +132,7 @@ async fn measure(
     saves: usize,
     placement: &str,
     target: Target,
-) -> anyhow::Result<Vec<Row>> {
+) -> anyhow::Result<Measured> {
     let seat = office.seat("officer", Some("市教育局")).clone();
     let dir = tempfile::tempdir()?;
     let service = format!("liaison-bench-{}", uuid::Uuid::new_v4());
@@ -227,7 +234,7 @@ async fn measure(
         value: busy_bare_p99,
         target: Target::Reported,
     };
-    Ok(vec![typing, disk])
+    Ok(Measured { typing, disk })
 }
 
 /// One keystroke: the draft's text one character longer, saved as the window's command saves
@@ -282,9 +289,6 @@ impl BareWrite {
         Ok(t.elapsed())
     }
 }
-
-/// How many places in its file the bare write takes in turn, as a log reuses its pages.
-const BARE_WRITE_SLOTS: usize = 64;
 
 /// The 99th percentile, in milliseconds.
 fn p99_ms(samples: &mut [Duration]) -> f64 {
