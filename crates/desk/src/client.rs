@@ -1,5 +1,6 @@
 //! The office's HTTP API as the desk uses it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use liaison_domain::handover::Holder;
@@ -14,6 +15,7 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::DeskError;
+use crate::pace::{PACED_CHUNK_BYTES, Pacer};
 use crate::tls::OfficeTrust;
 
 #[derive(Clone)]
@@ -135,14 +137,16 @@ impl OfficeClient {
         authed(send(req).await)
     }
 
-    /// Sends the piece of a file that starts at `offset`. A 409 (the office's copy ends elsewhere,
-    /// or another piece is arriving) is `FilesOutOfStep`: ask again where it stands.
+    /// Sends the piece of a file that starts at `offset`, handing its bytes over as `pacer`
+    /// allows. A 409 (the office's copy ends elsewhere, or another piece is arriving) is
+    /// `FilesOutOfStep`: ask again where it stands.
     pub async fn upload_piece(
         &self,
         token: &str,
         sha256: &str,
         offset: u64,
         piece: Vec<u8>,
+        pacer: &Arc<Pacer>,
     ) -> Result<UploadStatus, DeskError> {
         let req = self
             .http
@@ -153,7 +157,9 @@ impl OfficeClient {
                 reqwest::header::CONTENT_TYPE,
                 "application/offset+octet-stream",
             )
-            .body(piece);
+            // Said, as for a whole body, though the bytes are handed over piece by piece.
+            .header(reqwest::header::CONTENT_LENGTH, piece.len())
+            .body(pacer.body(piece));
         match authed(send(req).await) {
             Err(DeskError::RejectedByOffice {
                 status: 409,
@@ -166,12 +172,13 @@ impl OfficeClient {
 
     /// The bytes of one of the seat's complete uploads.
     /// Writes the bytes of one of the seat's complete uploads into `sink` as they arrive (files
-    /// may be hundreds of MB: never all in memory).
+    /// may be hundreds of MB: never all in memory), taking each piece in as `pacer` allows.
     pub async fn upload_content(
         &self,
         token: &str,
         sha256: &str,
         sink: &mut impl std::io::Write,
+        pacer: &Pacer,
     ) -> Result<u64, DeskError> {
         let mut r = self
             .http
@@ -185,8 +192,12 @@ impl OfficeClient {
         }
         let mut written = 0;
         while let Some(chunk) = r.chunk().await.map_err(unreachable)? {
-            sink.write_all(&chunk)
-                .map_err(|e| DeskError::Storage(format!("writing a downloaded file: {e}")))?;
+            // The connection hands over what it has read, at times hundreds of KB at once.
+            for piece in chunk.chunks(PACED_CHUNK_BYTES) {
+                pacer.give_way(piece.len()).await;
+                sink.write_all(piece)
+                    .map_err(|e| DeskError::Storage(format!("writing a downloaded file: {e}")))?;
+            }
             written += chunk.len() as u64;
         }
         Ok(written)

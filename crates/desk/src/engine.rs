@@ -23,6 +23,7 @@ use crate::DeskError;
 use crate::client::OfficeClient;
 use crate::duties::NoticeView;
 use crate::files::FileStore;
+use crate::pace::{Pacer, TypingPace};
 use crate::secrets::Keyring;
 use crate::store::LocalStore;
 use crate::view::SyncReport;
@@ -57,6 +58,8 @@ pub struct Desk {
     desk_id: String,
     /// Wakes the backup of edited drafts.
     edited: Notify,
+    /// Paces file transfers while the officer types.
+    pacer: Arc<Pacer>,
     /// Wakes the duty check: the board or the log brought something.
     duties_changed: Notify,
     /// The import folder setting changed.
@@ -124,6 +127,7 @@ impl Desk {
             keyring: Keyring::new(config.keyring_service.clone()),
             desk_id,
             edited: Notify::new(),
+            pacer: Arc::default(),
             duties_changed: Notify::new(),
             import_folder_changed: Notify::new(),
             backing_up: tokio::sync::Mutex::new(()),
@@ -211,6 +215,12 @@ impl Desk {
             return Err(DeskError::InvalidState(format!("no language {language:?}")));
         }
         self.store.set_meta("language", language)
+    }
+
+    /// How fast file transfers go while the officer types ([`TypingPace::default`] until told
+    /// otherwise; the benchmarks and tests set others).
+    pub fn set_typing_pace(&self, pace: TypingPace) {
+        self.pacer.set_pace(pace);
     }
 
     /// Changes with every upload piece the office confirms.

@@ -11,6 +11,7 @@ mod engine;
 mod error;
 mod files;
 mod importing;
+pub mod pace;
 pub mod retry;
 pub mod secrets;
 mod standing;

@@ -42,6 +42,8 @@ impl Desk {
         let saved = self
             .store
             .save_draft(id, column_id, title, body_html, self.now())?;
+        // The officer is typing: file transfers give way for a while.
+        self.pacer.keystroke();
         self.edited.notify_one();
         Ok(saved)
     }

@@ -188,7 +188,10 @@ impl Desk {
             })
             .await
             .map_err(|e| DeskError::Internal(e.to_string()))??;
-            match client.upload_piece(token, sha256, offset, piece).await {
+            match client
+                .upload_piece(token, sha256, offset, piece, &self.pacer)
+                .await
+            {
                 Ok(next) => {
                     status = next;
                     self.progress.send_modify(|n| *n += 1);
@@ -234,7 +237,7 @@ impl Desk {
             // Into a temporary file beside the store, then in through the usual checks.
             let mut download = self.files.temp()?;
             client
-                .upload_content(token, &f.sha256, download.as_file_mut())
+                .upload_content(token, &f.sha256, download.as_file_mut(), &self.pacer)
                 .await?;
             let store = self.files.clone();
             let name = f.name.clone();

@@ -2,7 +2,8 @@
 //! `save_draft` command runs it (`liaison_desk::blocking`: on the command's own thread of a
 //! multi-threaded runtime, once its other tasks have moved on), while a sync round uploads a large
 //! attachment and goes on, against the same figure with the desk idle. The floor is the desk
-//! itself, idle, in the same run.
+//! itself, idle, in the same run. The desk's transfers give way to typing as shipped
+//! (`liaison_desk::pace`); the same line with the upload not giving way is reported beside it.
 //!
 //! The desk as it is used: the office on another machine, which this one stands in for by giving
 //! the office a disk of its own (a tmpfs), only the CPU time the desk leaves (`SCHED_IDLE`), and a
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use liaison_desk::Desk;
+use liaison_desk::pace::TypingPace;
 use liaison_domain::ItemState;
 use liaison_tests::OfficeProcess;
 use rand::SeedableRng;
@@ -50,6 +52,13 @@ const LINK_BITS_PER_SECOND: f64 = 1e9;
 /// A department's line to the city's portal, faster than most: a reported row.
 const DEPARTMENT_LINE_BITS_PER_SECOND: f64 = 1e8;
 
+/// The desk as it was before its transfers gave way to typing (a reported row): nobody ever
+/// counts as typing.
+const NOT_GIVING_WAY: TypingPace = TypingPace {
+    bytes_per_second: u64::MAX,
+    after_keystroke: Duration::ZERO,
+};
+
 /// A disk the office has to itself: memory, so that its writes never wait on the desk's disk.
 const OFFICE_OWN_DISK: &str = "/dev/shm";
 
@@ -67,9 +76,18 @@ pub async fn rows(
     );
     spare_cpu::process(apart.pid())?;
     let mut as_used = Vec::new();
-    for (bits_per_second, target) in [
-        (LINK_BITS_PER_SECOND, Target::RatioAtMost(1.5)),
-        (DEPARTMENT_LINE_BITS_PER_SECOND, Target::Reported),
+    for (bits_per_second, pace, target) in [
+        (
+            LINK_BITS_PER_SECOND,
+            TypingPace::default(),
+            Target::RatioAtMost(1.5),
+        ),
+        (LINK_BITS_PER_SECOND, NOT_GIVING_WAY, Target::Reported),
+        (
+            DEPARTMENT_LINE_BITS_PER_SECOND,
+            TypingPace::default(),
+            Target::Reported,
+        ),
     ] {
         let link = Link::start(&apart.url, bits_per_second).await?;
         let measured = measure(
@@ -77,9 +95,15 @@ pub async fn rows(
             &link.url,
             upload_mb,
             saves,
+            pace,
             &format!(
-                "to an office on its own disk and CPU time over a {} line",
-                line_speed(bits_per_second)
+                "to an office on its own disk and CPU time over a {} line{}",
+                line_speed(bits_per_second),
+                if pace == NOT_GIVING_WAY {
+                    ", the upload not giving way to the typing"
+                } else {
+                    ""
+                }
             ),
             target,
         )
@@ -101,6 +125,7 @@ pub async fn rows(
         &shared.url,
         upload_mb,
         saves,
+        TypingPace::default(),
         "to an office on this machine's disk and cores over bare loopback",
         Target::Reported,
     )
@@ -130,6 +155,7 @@ async fn measure(
     url: &str,
     upload_mb: usize,
     saves: usize,
+    pace: TypingPace,
     placement: &str,
     target: Target,
 ) -> anyhow::Result<Measured> {
@@ -140,6 +166,7 @@ async fn measure(
         Arc::new(signed_in_desk(dir.path(), &service, url, &seat.login, &seat.password).await?);
     // The first round after a sign-in brings the seat's history: not part of the figure.
     desk.sync_once(0).await?;
+    desk.set_typing_pace(pace);
     let column = desk
         .columns()?
         .into_iter()
